@@ -1,0 +1,43 @@
+# Two commands on a fresh machine: `make demo` and `make test` (see README.md).
+# Both set up everything they need: Debian packages (only when missing), a venv, the project.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Debian packages the tests drive for real (commands they provide, checked before apt-get).
+DEBIAN_COMMANDS := git
+DEBIAN_PACKAGES := git
+
+.PHONY: test demo lint typecheck unit system-deps clean
+
+test: $(STAMP) lint typecheck unit
+
+demo: $(STAMP)
+	$(BIN)/fasit validate example-state-repo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict fasit naisd
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+system-deps:
+	@missing=""; for c in $(DEBIAN_COMMANDS); do command -v $$c >/dev/null 2>&1 || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages: $(DEBIAN_PACKAGES)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES); \
+	fi
+
+$(STAMP): pyproject.toml | system-deps
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,143 @@
+"""The `fasit` command line: `fasit validate` (more commands arrive with their issues).
+
+Exit codes: 0 clean, 1 problems, 2 could not run. Results go to stdout, logs to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from fasit import __version__
+from fasit.errors import CouldNotRun
+from fasit.report import Format, Summary, render
+from fasit.state import DirectoryTree, LoadLimits, Severity, load_state
+
+__all__ = ["main"]
+
+logger = logging.getLogger(__name__)
+
+EXIT_CLEAN = 0
+EXIT_PROBLEMS = 1
+EXIT_COULD_NOT_RUN = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    command: Callable[[argparse.Namespace], int] = args.command
+    try:
+        return command(args)
+    except CouldNotRun as exc:
+        print(f"fasit: {exc}", file=sys.stderr)
+        return EXIT_COULD_NOT_RUN
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fasit",
+        description="GitOps for Helm-chart features across fleets of Kubernetes environments.",
+    )
+    parser.add_argument("--version", action="version", version=f"fasit {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logs on stderr")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    validate = commands.add_parser(
+        "validate",
+        help="check a state repository: every problem at once",
+        description="Check a state repository and report every problem at once. Exit 0: clean"
+        " (warnings and notices allowed), 1: problems, 2: could not run.",
+    )
+    validate.add_argument("path", nargs="?", default=".", help="the state root (default: .)")
+    validate.add_argument(
+        "--format",
+        type=Format,
+        choices=list(Format),
+        default=Format.TEXT,
+        help="text (default), json, or github (workflow annotations)",
+    )
+    validate.add_argument("--strict", action="store_true", help="warnings fail too")
+    validate.add_argument(
+        "--max-files",
+        type=_positive_int,
+        default=LoadLimits().max_files,
+        help="refuse trees with more files than this (default: %(default)s)",
+    )
+    validate.set_defaults(command=_validate)
+    return parser
+
+
+def _validate(args: argparse.Namespace) -> int:
+    tree = DirectoryTree(args.path)
+    result = load_state(tree, LoadLimits(max_files=args.max_files))
+    state = result.state
+    summary = Summary.of(
+        result.problems,
+        files=result.files,
+        documents=result.documents,
+        environments=len(state.environments),
+        features=len(state.features),
+        assignments=len(state.assignments),
+        configs=len(state.configs),
+    )
+    display = _github_path(tree.root) if args.format is Format.GITHUB else _cwd_path(args.path)
+    sys.stdout.write(render(args.format, result.problems, summary, display))
+    failing = {Severity.ERROR, Severity.WARNING} if args.strict else {Severity.ERROR}
+    failed = any(problem.severity in failing for problem in result.problems)
+    return EXIT_PROBLEMS if failed else EXIT_CLEAN
+
+
+def _cwd_path(root: str) -> Callable[[str], str]:
+    """Paths as the user typed the root, so they open from the shell they ran in."""
+
+    def display(file: str) -> str:
+        return os.path.normpath(os.path.join(root, file)) if file else os.path.normpath(root)
+
+    return display
+
+
+def _github_path(root: Path) -> Callable[[str], str]:
+    """Paths relative to the repository root, where GitHub anchors annotations."""
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    base = Path(workspace).resolve() if workspace else _repository_root(root.resolve())
+    absolute_root = root.resolve()
+
+    def display(file: str) -> str:
+        return (
+            os.path.relpath(absolute_root / file, base)
+            if file
+            else os.path.relpath(absolute_root, base)
+        )
+
+    return display
+
+
+def _repository_root(start: Path) -> Path:
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return directory
+    return Path.cwd().resolve()
+
+
+def _positive_int(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number")
+    return number
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,63 @@
+"""Pydantic models of the state kinds, the index file, Feature.yaml and Chart.yaml.
+
+Imports nothing of fasit: every other stage builds on these.
+"""
+
+from fasit.model._base import API_VERSION, DnsLabel, StateModel
+from fasit.model.chart_yaml import ChartYaml
+from fasit.model.feature_yaml import (
+    ComputedSpec,
+    ConfigSpec,
+    ConfigType,
+    Dependency,
+    FeatureYaml,
+    ValueSpec,
+)
+from fasit.model.index import DEFAULT_EXCLUDE, DEFAULT_INCLUDE, INDEX_FILE, IndexFile
+from fasit.model.kinds import (
+    Assignment,
+    Config,
+    Environment,
+    EnvironmentId,
+    EnvironmentKind,
+    Feature,
+    FeatureName,
+    LabelKey,
+    StateDocument,
+    Values,
+)
+
+__all__ = [
+    "API_VERSION",
+    "DEFAULT_EXCLUDE",
+    "DEFAULT_INCLUDE",
+    "INDEX_FILE",
+    "KINDS",
+    "Assignment",
+    "ChartYaml",
+    "ComputedSpec",
+    "Config",
+    "ConfigSpec",
+    "ConfigType",
+    "Dependency",
+    "DnsLabel",
+    "Environment",
+    "EnvironmentId",
+    "EnvironmentKind",
+    "Feature",
+    "FeatureName",
+    "FeatureYaml",
+    "IndexFile",
+    "LabelKey",
+    "StateDocument",
+    "StateModel",
+    "ValueSpec",
+    "Values",
+]
+
+KINDS: dict[str, type[StateDocument]] = {
+    "Environment": Environment,
+    "Feature": Feature,
+    "Assignment": Assignment,
+    "Config": Config,
+}

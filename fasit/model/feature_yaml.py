@@ -1,0 +1,104 @@
+"""Feature.yaml: what a chart version declares about itself (DESIGN.md §3).
+
+It lives inside the chart (in-repo directory or OCI archive), so it has no apiVersion/kind.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, Strict, model_validator
+
+from fasit.model._base import StateModel
+from fasit.model.kinds import FeatureName, LaxEnvironmentKind
+
+__all__ = ["ComputedSpec", "ConfigSpec", "ConfigType", "Dependency", "FeatureYaml", "ValueSpec"]
+
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+class ConfigType(StrEnum):
+    """The type a config value must have."""
+
+    STRING = "string"
+    INT = "int"
+    BOOL = "bool"
+    STRING_ARRAY = "string_array"
+
+
+class ConfigSpec(StateModel):
+    """The value is operator-supplied config of this type; `secret` values only take secretRefs."""
+
+    type: Annotated[ConfigType, Strict(False)]
+    secret: bool = False
+
+
+class ComputedSpec(StateModel):
+    """The value is computed by a sandboxed Jinja2 template; its output is parsed as YAML."""
+
+    template: str
+
+
+class ValueSpec(StateModel):
+    """One helm value a feature declares: config, computed, or both (config wins when set)."""
+
+    display_name: str = ""
+    description: str = ""
+    required: bool = False
+    config: ConfigSpec | None = None
+    computed: ComputedSpec | None = None
+    ignore_kind: list[LaxEnvironmentKind] = Field(
+        default_factory=list, description="Environment kinds for which the value is left out."
+    )
+
+    @model_validator(mode="after")
+    def _config_or_computed(self) -> ValueSpec:
+        if self.config is None and self.computed is None:
+            raise ValueError("a value needs `config`, `computed` or both")
+        return self
+
+
+class Dependency(StateModel):
+    """One dependency rule: every feature of `allOf`, or at least one of `anyOf`, is planned."""
+
+    all_of: list[FeatureName] | None = Field(default=None, min_length=1)
+    any_of: list[FeatureName] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Dependency:
+        if (self.all_of is None) == (self.any_of is None):
+            raise ValueError("a dependency has exactly one of `allOf` or `anyOf`")
+        return self
+
+    @property
+    def features(self) -> list[str]:
+        """The feature names this rule mentions."""
+        return self.all_of if self.all_of is not None else (self.any_of or [])
+
+
+class FeatureYaml(StateModel):
+    """The Feature.yaml of one chart version."""
+
+    environment_kinds: list[LaxEnvironmentKind] = Field(min_length=1)
+    dependencies: list[Dependency] = Field(default_factory=list)
+    timeout: str = Field(
+        default="5m",
+        pattern=r"^(\d+h)?(\d+m)?(\d+s)?$",
+        min_length=2,
+        description="Go-style duration: 1h, 10m, 90s, 1h30m.",
+    )
+    values: dict[str, ValueSpec] = Field(
+        default_factory=dict,
+        description=r"Helm key (dotted path; \. escapes a dot) to its declaration.",
+    )
+
+    @property
+    def timeout_seconds(self) -> int:
+        """The timeout as whole seconds."""
+        match = _DURATION.match(self.timeout)
+        if match is None:  # unreachable: the field pattern guarantees the shape
+            raise ValueError(f"bad duration {self.timeout!r}")
+        hours, minutes, seconds = (int(part or 0) for part in match.groups())
+        return hours * 3600 + minutes * 60 + seconds

@@ -1,0 +1,150 @@
+"""The four document kinds of a state repository: Environment, Feature, Assignment, Config.
+
+Field names, required fields and defaults are the contract of DESIGN.md §2. Identity rules
+(tenant/name, feature + target, feature + environment) are enforced by the loader's
+cross-checks, not here: a model only knows its own document.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import Field, JsonValue, Strict
+
+from fasit.model._base import DnsLabel, StateModel
+
+__all__ = [
+    "Assignment",
+    "Config",
+    "Environment",
+    "EnvironmentId",
+    "EnvironmentKind",
+    "Feature",
+    "FeatureName",
+    "LabelKey",
+    "StateDocument",
+    "Values",
+]
+
+
+class EnvironmentKind(StrEnum):
+    """What kind of cluster an environment is; Feature.yaml lists the kinds a feature runs on."""
+
+    TENANT = "tenant"
+    MANAGEMENT = "management"
+    ONPREM = "onprem"
+
+
+# Enums come from YAML as plain strings, so they are validated laxly (by value).
+LaxEnvironmentKind = Annotated[EnvironmentKind, Strict(False)]
+
+# Kubernetes-style label keys: an optional DNS prefix and a name.
+LabelKey = Annotated[
+    str,
+    Field(
+        pattern=r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$",
+        max_length=253,
+    ),
+]
+Labels = dict[LabelKey, str]
+# Typed YAML values; a mapping `{secretRef: NAME}` anywhere inside is a secret reference.
+Values = dict[str, JsonValue]
+EnvironmentId = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+        description="An environment's identity: tenant/name.",
+    ),
+]
+FeatureName = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+        min_length=1,
+        max_length=53,
+        description="A feature's name; also its helm release name (at most 53 characters).",
+    ),
+]
+
+
+class Environment(StateModel):
+    """One Kubernetes cluster of a tenant; identity tenant/name."""
+
+    api_version: Literal["fasit/v1"]
+    kind: Literal["Environment"]
+    tenant: DnsLabel
+    name: DnsLabel
+    environment_kind: LaxEnvironmentKind
+    labels: Labels = Field(default_factory=dict)
+    values: Values = Field(
+        default_factory=dict,
+        description="Typed values seen by templates as env.<key>; `name` and `kind` are reserved.",
+    )
+    reconcile: bool = Field(
+        default=True, description="false: planned as disabled, nothing is sent to the agent."
+    )
+
+    @property
+    def id(self) -> str:
+        """The environment's identity, `tenant/name`."""
+        return f"{self.tenant}/{self.name}"
+
+
+class Feature(StateModel):
+    """The registration of a feature: where its chart lives, global config and prune policy."""
+
+    api_version: Literal["fasit/v1"]
+    kind: Literal["Feature"]
+    name: FeatureName
+    chart: str = Field(
+        min_length=1,
+        description="oci://host/path/name, or a directory in the state repo (charts/<feature>).",
+    )
+    namespace: DnsLabel | None = Field(default=None, description="Default: the feature name.")
+    description: str = ""
+    config: Values = Field(
+        default_factory=dict, description="Global config values, keyed by Feature.yaml value keys."
+    )
+    prune: bool = Field(
+        default=False, description="true: uninstall where no assignment matches any more."
+    )
+
+    @property
+    def release_namespace(self) -> str:
+        """The namespace the release goes to: `namespace`, or the feature name."""
+        return self.namespace or self.name
+
+    @property
+    def is_oci(self) -> bool:
+        """Whether the chart comes from an OCI registry rather than the state repository."""
+        return self.chart.startswith("oci://")
+
+
+class Assignment(StateModel):
+    """Feature F at version V goes to every environment whose labels contain `target`."""
+
+    api_version: Literal["fasit/v1"]
+    kind: Literal["Assignment"]
+    feature: FeatureName
+    version: str = Field(
+        min_length=1, description="Quote versions that YAML would read as numbers."
+    )
+    target: Labels = Field(description="Labels an environment must have; {} = every environment.")
+    priority: int = Field(default=0, description="Breaks ties between equally specific targets.")
+    enabled: bool = Field(default=True, description="A winning disabled assignment plans disabled.")
+    description: str = ""
+    redeploy: str = Field(default="", description="Change it to force one redeploy through git.")
+
+
+class Config(StateModel):
+    """Per-environment config overrides for one feature."""
+
+    api_version: Literal["fasit/v1"]
+    kind: Literal["Config"]
+    feature: FeatureName
+    environment: EnvironmentId
+    values: Values
+
+
+StateDocument = Environment | Feature | Assignment | Config

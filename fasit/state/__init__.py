@@ -1,0 +1,39 @@
+"""State: trees, discovery, YAML with positions, documents and problems.
+
+Knows nothing of charts, plans or deploys.
+"""
+
+from fasit.state.discovery import Discovery, FileSelector, compile_glob, discover
+from fasit.state.documents import Located, read_state_document, validate_model
+from fasit.state.loader import LoadedState, LoadLimits, LoadResult, load_state, read_yaml_file
+from fasit.state.problems import Position, Problem, ProblemCode, Severity
+from fasit.state.tree import DirectoryTree, EntryKind, FileTooLarge, Tree, TreeEntry
+from fasit.state.yamlfile import YamlDocument, YamlLimits, YamlResult, read_yaml
+
+__all__ = [
+    "DirectoryTree",
+    "Discovery",
+    "EntryKind",
+    "FileSelector",
+    "FileTooLarge",
+    "LoadLimits",
+    "LoadResult",
+    "LoadedState",
+    "Located",
+    "Position",
+    "Problem",
+    "ProblemCode",
+    "Severity",
+    "Tree",
+    "TreeEntry",
+    "YamlDocument",
+    "YamlLimits",
+    "YamlResult",
+    "compile_glob",
+    "discover",
+    "load_state",
+    "read_state_document",
+    "read_yaml",
+    "read_yaml_file",
+    "validate_model",
+]

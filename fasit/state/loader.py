@@ -1,0 +1,204 @@
+"""The loader: a tree in, every state document and every problem out.
+
+It walks the tree once, applies the index, reads each selected file within the limits, and
+validates each document as its kind. It never stops at the first problem: a bad file or
+document is left out and reported, and the rest is still read, so one run shows everything.
+It judges documents one at a time; what needs several documents (duplicates, references) is
+the cross-checks' job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fasit.model import INDEX_FILE, Assignment, Config, Environment, Feature, StateDocument
+from fasit.state.discovery import discover
+from fasit.state.documents import Located, read_state_document
+from fasit.state.problems import Problem, ProblemCode, Severity
+from fasit.state.tree import EntryKind, FileTooLarge, Tree, TreeEntry
+from fasit.state.yamlfile import YamlLimits, YamlResult, read_yaml
+
+__all__ = ["LoadLimits", "LoadResult", "LoadedState", "load_state", "read_yaml_file"]
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class LoadLimits:
+    """Bounds on what the loader reads; past them a problem is reported, never a hang."""
+
+    max_file_bytes: int = MIB
+    max_files: int = 50_000
+    yaml: YamlLimits = field(default_factory=YamlLimits)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedState:
+    """The valid documents of a tree, by kind, in path order."""
+
+    environments: tuple[Located[Environment], ...] = ()
+    features: tuple[Located[Feature], ...] = ()
+    assignments: tuple[Located[Assignment], ...] = ()
+    configs: tuple[Located[Config], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """What the loader found: the state, the problems, and how much it read."""
+
+    state: LoadedState
+    problems: tuple[Problem, ...]
+    files: int
+    documents: int
+
+
+def load_state(tree: Tree, limits: LoadLimits | None = None) -> LoadResult:
+    """Read every state document of `tree`, collecting every problem on the way."""
+    limits = limits or LoadLimits()
+    problems: list[Problem] = []
+    entries: list[TreeEntry] = []
+    for entry in tree.entries():
+        if len(entries) == limits.max_files:
+            problems.append(
+                Problem(
+                    "",
+                    None,
+                    None,
+                    ProblemCode.TOO_MANY_FILES,
+                    f"the state tree holds more than {limits.max_files} files",
+                )
+            )
+            return LoadResult(LoadedState(), tuple(problems), 0, 0)
+        entries.append(entry)
+
+    index_entry = next((entry for entry in entries if entry.path == INDEX_FILE), None)
+    for entry in entries:
+        if entry.kind is EntryKind.SYMLINK:
+            problems.append(_symlink_problem(entry))
+        elif entry.kind is EntryKind.UNREADABLE:
+            problems.append(
+                Problem(entry.path, None, None, ProblemCode.UNREADABLE_FILE, entry.detail)
+            )
+
+    index_documents = None
+    if index_entry is not None:
+        if index_entry.kind is not EntryKind.FILE:
+            return LoadResult(LoadedState(), tuple(problems), 0, 0)  # reported above
+        index_yaml = read_yaml_file(tree, index_entry, limits)
+        if index_yaml.problems:
+            problems.extend(index_yaml.problems)
+            return LoadResult(LoadedState(), tuple(problems), 1, 0)
+        index_documents = index_yaml.documents
+    discovery = discover(index_documents)
+    problems.extend(discovery.problems)
+    if discovery.selector is None:
+        return LoadResult(LoadedState(), tuple(problems), 1, 0)
+
+    collected = _Collected()
+    files = 0
+    for entry in entries:
+        if entry.kind is EntryKind.SYMLINK or not discovery.selector.selects(entry.path):
+            continue
+        if entry.kind is not EntryKind.FILE:
+            problems.append(
+                Problem(
+                    entry.path,
+                    None,
+                    None,
+                    ProblemCode.UNREADABLE_FILE,
+                    "not a regular file (a device, socket or pipe)",
+                )
+            )
+            continue
+        files += 1
+        parsed = read_yaml_file(tree, entry, limits)
+        problems.extend(parsed.problems)
+        if not parsed.documents and not parsed.problems:
+            problems.append(
+                Problem(
+                    entry.path,
+                    None,
+                    None,
+                    ProblemCode.EMPTY_FILE,
+                    "the file holds no documents",
+                    Severity.NOTICE,
+                )
+            )
+        for document in parsed.documents:
+            collected.documents += 1
+            located, document_problems = read_state_document(document, entry.path)
+            problems.extend(document_problems)
+            if located is not None:
+                collected.add(located)
+    return LoadResult(collected.state(), tuple(problems), files, collected.documents)
+
+
+def read_yaml_file(tree: Tree, entry: TreeEntry, limits: LoadLimits) -> YamlResult:
+    """Read and parse one file of the tree within the limits: size, text, YAML."""
+    if entry.size > limits.max_file_bytes:
+        return _file_problem(entry.path, ProblemCode.FILE_TOO_LARGE, _too_large(entry.size, limits))
+    try:
+        data = tree.read(entry.path, limits.max_file_bytes)
+    except FileTooLarge as exc:
+        return _file_problem(entry.path, ProblemCode.FILE_TOO_LARGE, _too_large(exc.size, limits))
+    except OSError as exc:
+        return _file_problem(entry.path, ProblemCode.UNREADABLE_FILE, exc.strerror or str(exc))
+    if b"\0" in data:
+        return _file_problem(
+            entry.path, ProblemCode.BINARY_FILE, "binary file (holds a NUL byte), not YAML text"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return _file_problem(
+            entry.path,
+            ProblemCode.BINARY_FILE,
+            f"not UTF-8 text (invalid byte at offset {exc.start})",
+        )
+    return read_yaml(text.removeprefix("\ufeff"), entry.path, limits.yaml)
+
+
+def _file_problem(path: str, code: ProblemCode, message: str) -> YamlResult:
+    return YamlResult(problems=[Problem(path, None, None, code, message)])
+
+
+def _too_large(size: int, limits: LoadLimits) -> str:
+    return f"file is {size:,} bytes, over the limit of {limits.max_file_bytes:,} bytes"
+
+
+def _symlink_problem(entry: TreeEntry) -> Problem:
+    return Problem(
+        entry.path,
+        None,
+        None,
+        ProblemCode.SYMLINK,
+        f"symbolic link (to {entry.detail}): state is plain files and links are never followed",
+    )
+
+
+@dataclass
+class _Collected:
+    environments: list[Located[Environment]] = field(default_factory=list)
+    features: list[Located[Feature]] = field(default_factory=list)
+    assignments: list[Located[Assignment]] = field(default_factory=list)
+    configs: list[Located[Config]] = field(default_factory=list)
+    documents: int = 0
+
+    def add(self, located: Located[StateDocument]) -> None:
+        model = located.model
+        if isinstance(model, Environment):
+            self.environments.append(Located(model, located.file, located.document))
+        elif isinstance(model, Feature):
+            self.features.append(Located(model, located.file, located.document))
+        elif isinstance(model, Assignment):
+            self.assignments.append(Located(model, located.file, located.document))
+        else:
+            self.configs.append(Located(model, located.file, located.document))
+
+    def state(self) -> LoadedState:
+        return LoadedState(
+            tuple(self.environments),
+            tuple(self.features),
+            tuple(self.assignments),
+            tuple(self.configs),
+        )

@@ -1,0 +1,365 @@
+"""Safe, bounded YAML with positions: libyaml composes, we construct.
+
+`read_yaml` turns one file's text into documents of plain data (dict, list, str, int, float,
+bool, None), keeping libyaml's node tree so any path in the data maps back to a line and
+column. Constructing from nodes ourselves is what makes the limits possible: aliases are
+counted and their expansion measured before anything expands (no billion laughs), duplicate
+keys are errors instead of silently last-wins, and only the plain YAML tags are accepted.
+Timestamps stay strings (as in YAML 1.2): state has no use for datetime objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import yaml
+from yaml.constructor import SafeConstructor
+
+from fasit.state.problems import Position, Problem, ProblemCode
+
+__all__ = ["YamlDocument", "YamlLimits", "YamlResult", "read_yaml"]
+
+_TAG = "tag:yaml.org,2002:"
+_MERGE = f"{_TAG}merge"
+PathItem = str | int
+
+
+@dataclass(frozen=True, slots=True)
+class YamlLimits:
+    """Bounds on alias use per document; anything past them is a problem, never a hang."""
+
+    max_aliases: int = 100
+    max_alias_expansion: int = 10_000
+    max_depth: int = 64
+
+
+@dataclass(frozen=True, slots=True)
+class YamlDocument:
+    """One document: its data and the node tree that says where each part of it came from."""
+
+    data: object
+    root: yaml.Node
+    index: int
+
+    @property
+    def start(self) -> Position:
+        """Where the document's content begins."""
+        return _position(self.root.start_mark)
+
+    def locate(self, path: Sequence[PathItem], *, at_key: bool = False) -> Position:
+        """Position of the value at `path`, or of the deepest part of the path that exists.
+
+        `at_key` points at the key of the last path item instead of its value (an unknown
+        field is best shown at its name). Pydantic's `"[key]"` path suffix means the same.
+        """
+        return _position(self.node_at(path, at_key=at_key).start_mark)
+
+    def node_at(self, path: Sequence[PathItem], *, at_key: bool = False) -> yaml.Node:
+        """The node at `path` (or its key node), or the deepest node of the path that exists."""
+        items = list(path)
+        if items and items[-1] == "[key]":
+            items.pop()
+            at_key = True
+        node: yaml.Node = self.root
+        for depth, item in enumerate(items):
+            found = _child(node, item)
+            if found is None:
+                return node
+            key_node, value_node = found
+            if at_key and depth == len(items) - 1 and key_node is not None:
+                return key_node
+            node = value_node
+        return node
+
+
+@dataclass(slots=True)
+class YamlResult:
+    """The usable documents of a file and the problems found; a bad document is left out whole."""
+
+    documents: list[YamlDocument] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+class _DocumentError(Exception):
+    """A problem that makes a document unusable; constructing it stops here."""
+
+    def __init__(self, code: ProblemCode, message: str, mark: yaml.Mark) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.mark = mark
+
+
+def read_yaml(text: str, file: str, limits: YamlLimits | None = None) -> YamlResult:
+    """Parse every document of `text` (the content of `file`), reporting all problems found.
+
+    A syntax error ends the file (libyaml cannot resume) but keeps the documents before it.
+    """
+    limits = limits or YamlLimits()
+    result = YamlResult()
+    too_deep = _too_deep(text, limits.max_depth)
+    if too_deep is not None:
+        result.problems.append(
+            Problem.at(
+                file,
+                _position(too_deep),
+                ProblemCode.YAML_TOO_DEEP,
+                f"nesting deeper than {limits.max_depth} levels",
+            )
+        )
+        return result
+    loader = yaml.CSafeLoader(text)
+    index = 0
+    try:
+        while loader.check_node():
+            root = loader.get_node()
+            if root is not None:
+                _add_document(result, root, index, file, limits)
+            index += 1
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = " ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
+        position = _position(mark) if mark is not None else None
+        result.problems.append(Problem.at(file, position, ProblemCode.YAML_SYNTAX, message))
+    except yaml.YAMLError as exc:
+        result.problems.append(Problem.at(file, None, ProblemCode.YAML_SYNTAX, str(exc)))
+    finally:
+        loader.dispose()
+    return result
+
+
+# libyaml's composer recurses in C and overflows the stack somewhere past 20,000 levels, which
+# kills the process. Every collection needs an indicator character of its own (`:` `-` `?` `[`
+# `{`), so their count bounds the depth; only texts past this bound get the (iterative, slower)
+# event scan before composing.
+_SAFE_INDICATOR_COUNT = 2_000
+
+
+class _Mark(Protocol):
+    line: int
+    column: int
+
+
+def _too_deep(text: str, max_depth: int) -> _Mark | None:
+    """The mark where nesting first passes `max_depth`, or None when it never does."""
+    bound = sum(text.count(indicator) for indicator in ":-?[{")
+    if bound <= _SAFE_INDICATOR_COUNT:
+        return None
+    depth = 0
+    loader = yaml.CSafeLoader(text)
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > max_depth:
+                    return event.start_mark
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # the syntax error is reported by the real parse
+    finally:
+        loader.dispose()
+    return None
+
+
+def _add_document(
+    result: YamlResult, root: yaml.Node, index: int, file: str, limits: YamlLimits
+) -> None:
+    builder = _Builder(limits)
+    try:
+        data = builder.build(root, 0)
+    except _DocumentError as exc:
+        result.problems.append(Problem.at(file, _position(exc.mark), exc.code, exc.message))
+        return
+    if builder.duplicates:
+        result.problems.extend(
+            Problem.at(file, _position(mark), ProblemCode.YAML_DUPLICATE_KEY, message)
+            for mark, message in builder.duplicates
+        )
+        return
+    result.documents.append(YamlDocument(data=data, root=root, index=index))
+
+
+class _Builder:
+    """Constructs one document's data, bounded by the limits, memoising shared (aliased) nodes."""
+
+    def __init__(self, limits: YamlLimits) -> None:
+        self._limits = limits
+        self._built: dict[int, tuple[object, int]] = {}  # id(node) -> (data, expanded size)
+        self._building: set[int] = set()
+        self._aliases = 0
+        self._expansion = 0
+        self._scalars = SafeConstructor()
+        self.duplicates: list[tuple[yaml.Mark, str]] = []
+
+    def build(self, node: yaml.Node, depth: int) -> object:
+        return self._node(node, depth)[0]
+
+    def _node(self, node: yaml.Node, depth: int) -> tuple[object, int]:
+        key = id(node)
+        if key in self._building:
+            raise _DocumentError(
+                ProblemCode.YAML_ALIAS_LIMIT,
+                "recursive alias: a node contains itself",
+                node.start_mark,
+            )
+        seen = self._built.get(key)
+        if seen is not None:
+            self._count_alias(node, seen[1])
+            return seen
+        if depth > self._limits.max_depth:
+            raise _DocumentError(
+                ProblemCode.YAML_TOO_DEEP,
+                f"nesting deeper than {self._limits.max_depth} levels",
+                node.start_mark,
+            )
+        self._building.add(key)
+        if isinstance(node, yaml.MappingNode):
+            built = self._mapping(node, depth)
+        elif isinstance(node, yaml.SequenceNode):
+            built = self._sequence(node, depth)
+        elif isinstance(node, yaml.ScalarNode):
+            built = (self._scalar(node), 1)
+        else:  # pragma: no cover - libyaml composes only these three
+            raise _unsupported(node)
+        self._building.discard(key)
+        self._built[key] = built
+        return built
+
+    def _count_alias(self, node: yaml.Node, size: int) -> None:
+        self._aliases += 1
+        self._expansion += size
+        if self._aliases > self._limits.max_aliases:
+            raise _DocumentError(
+                ProblemCode.YAML_ALIAS_LIMIT,
+                f"more than {self._limits.max_aliases} aliases in one document",
+                node.start_mark,
+            )
+        if self._expansion > self._limits.max_alias_expansion:
+            raise _DocumentError(
+                ProblemCode.YAML_ALIAS_LIMIT,
+                f"aliases expand to more than {self._limits.max_alias_expansion} nodes"
+                " (a YAML bomb?)",
+                node.start_mark,
+            )
+
+    def _sequence(self, node: yaml.SequenceNode, depth: int) -> tuple[object, int]:
+        if node.tag != f"{_TAG}seq":
+            raise _unsupported(node)
+        items: list[object] = []
+        size = 1
+        for child in node.value:
+            data, child_size = self._node(child, depth + 1)
+            items.append(data)
+            size += child_size
+        return items, size
+
+    def _mapping(self, node: yaml.MappingNode, depth: int) -> tuple[object, int]:
+        if node.tag != f"{_TAG}map":
+            raise _unsupported(node)
+        own: dict[object, object] = {}
+        first_seen: dict[object, yaml.Mark] = {}
+        merged: dict[object, object] = {}
+        size = 1
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                data, merge_size = self._node(value_node, depth + 1)
+                size += merge_size
+                _merge_into(merged, data, value_node)
+                continue
+            key = self._key(key_node)
+            if key in first_seen:
+                first = first_seen[key]
+                self.duplicates.append(
+                    (
+                        key_node.start_mark,
+                        f"duplicate key {key!r} (first at line {first.line + 1},"
+                        f" column {first.column + 1})",
+                    )
+                )
+                continue
+            first_seen[key] = key_node.start_mark
+            data, value_size = self._node(value_node, depth + 1)
+            own[key] = data
+            size += value_size + 1
+        # Explicit keys win over merged ones, as YAML's merge key specifies.
+        return ({**merged, **own} if merged else own), size
+
+    def _key(self, node: yaml.Node) -> object:
+        if not isinstance(node, yaml.ScalarNode):
+            raise _DocumentError(
+                ProblemCode.YAML_SYNTAX, "a mapping key must be a plain scalar", node.start_mark
+            )
+        return self._scalar(node)
+
+    def _scalar(self, node: yaml.ScalarNode) -> object:
+        tag = node.tag
+        if tag == f"{_TAG}str" or tag == f"{_TAG}timestamp":
+            return node.value
+        if tag == f"{_TAG}null":
+            return None
+        if tag == f"{_TAG}bool":
+            return self._scalars.construct_yaml_bool(node)
+        if tag == f"{_TAG}int":
+            return self._scalars.construct_yaml_int(node)
+        if tag == f"{_TAG}float":
+            return self._scalars.construct_yaml_float(node)
+        raise _unsupported(node)
+
+
+def _merge_into(merged: dict[object, object], data: object, node: yaml.Node) -> None:
+    sources = data if isinstance(data, list) else [data]
+    for source in sources:
+        if not isinstance(source, dict):
+            raise _DocumentError(
+                ProblemCode.YAML_SYNTAX,
+                "a merge key (<<) takes a mapping or a list of mappings",
+                node.start_mark,
+            )
+        for key, value in source.items():
+            merged.setdefault(key, value)
+
+
+def _unsupported(node: yaml.Node) -> _DocumentError:
+    return _DocumentError(
+        ProblemCode.YAML_UNSUPPORTED_TAG,
+        f"unsupported YAML tag {node.tag!r}: state documents use plain mappings, lists and scalars",
+        node.start_mark,
+    )
+
+
+def _child(node: yaml.Node, item: PathItem) -> tuple[yaml.Node | None, yaml.Node] | None:
+    """The (key node, value node) of `item` inside `node`, following merge keys."""
+    if isinstance(node, yaml.SequenceNode):
+        if isinstance(item, int) and 0 <= item < len(node.value):
+            return None, node.value[item]
+        return None
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    merges: list[yaml.Node] = []
+    for key_node, value_node in node.value:
+        if key_node.tag == _MERGE:
+            merges.extend(
+                value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            )
+        elif isinstance(key_node, yaml.ScalarNode) and _matches(key_node, item):
+            return key_node, value_node
+    for source in merges:
+        found = _child(source, item)
+        if found is not None:
+            return found
+    return None
+
+
+def _matches(key_node: yaml.ScalarNode, item: PathItem) -> bool:
+    if key_node.value == item:
+        return True
+    # Pydantic reports non-string keys as they were constructed (an int key `1:` is 1).
+    return not isinstance(item, str) and str(item) == key_node.value
+
+
+def _position(mark: _Mark) -> Position:
+    return Position(mark.line + 1, mark.column + 1)
