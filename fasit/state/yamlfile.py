@@ -115,7 +115,7 @@ def read_yaml(text: str, file: str, limits: YamlLimits | None = None) -> YamlRes
     try:
         while loader.check_node():
             root = loader.get_node()
-            if root is not None:
+            if root is not None and not _is_empty(root):
                 _add_document(result, root, index, file, limits)
             index += 1
     except yaml.MarkedYAMLError as exc:
@@ -163,6 +163,11 @@ def _too_deep(text: str, max_depth: int) -> _Mark | None:
     finally:
         loader.dispose()
     return None
+
+
+def _is_empty(root: yaml.Node) -> bool:
+    """An empty document (`---` with nothing after it) composes to a plain empty null."""
+    return isinstance(root, yaml.ScalarNode) and root.tag == f"{_TAG}null" and root.value == ""
 
 
 def _add_document(

@@ -1,0 +1,65 @@
+"""Builders the tests share: small trees on disk and the CLI run in-process."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fasit.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+BROKEN = FIXTURES / "broken"
+
+
+def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Write `files` (relative path -> text or bytes) below `root` and return `root`."""
+    for relative, content in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
+
+
+@dataclass(frozen=True)
+class Run:
+    """The outcome of one CLI run: exit code, stdout, stderr."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+    def problems(self) -> list[tuple[str, int | None, int | None, str]]:
+        """(file, line, column, code) of every problem of a JSON run."""
+        return [(p["file"], p["line"], p["column"], p["code"]) for p in self.json["problems"]]
+
+
+def run_cli(*args: str | Path) -> Run:
+    """Run `fasit ARGS` in this process, capturing its output and exit code."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        try:
+            code = main([str(arg) for arg in args])
+        except SystemExit as exc:  # argparse exits on bad flags
+            code = exc.code if isinstance(exc.code, int) else 2
+    return Run(code, stdout.getvalue(), stderr.getvalue())
+
+
+ENVIRONMENT = """\
+apiVersion: fasit/v1
+kind: Environment
+tenant: nav
+name: prod
+environmentKind: tenant
+labels: {tenant: nav, env: prod}
+"""

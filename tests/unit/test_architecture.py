@@ -1,0 +1,50 @@
+"""The package surface and the layering of DESIGN.md §7, checked rather than hoped for."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+PACKAGES = ["fasit.model", "fasit.state"]
+# What each stage may import of fasit: only stages before it in the flow of data.
+ALLOWED = {
+    "fasit.model": set(),
+    "fasit.state": {"fasit.model", "fasit.errors"},
+}
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_package_all_is_sorted_and_complete(package: str) -> None:
+    module = importlib.import_module(package)
+    exported = list(module.__all__)
+
+    # Ruff's isort-style order (RUF022): CONSTANTS, then Classes, then functions.
+    assert exported == sorted(exported, key=lambda n: (not n.isupper(), not n[:1].isupper(), n))
+    assert all(hasattr(module, name) for name in exported)
+
+
+def _fasit_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {name for name in found if name == "fasit" or name.startswith("fasit.")}
+
+
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_stage_imports_only_earlier_stages(package: str) -> None:
+    directory = ROOT / package.replace(".", "/")
+    for path in directory.rglob("*.py"):
+        for imported in _fasit_imports(path):
+            if imported.startswith(package):
+                continue
+            assert any(imported.startswith(allowed) for allowed in ALLOWED[package]), (
+                f"{path.relative_to(ROOT)} imports {imported}"
+            )
