@@ -1,4 +1,4 @@
-"""The `fasit` command line: `fasit validate` (more commands arrive with their issues).
+"""The `fasit` command line: `fasit validate` and `fasit schema` (more arrive with their issues).
 
 Exit codes: 0 clean, 1 problems, 2 could not run. Results go to stdout, logs to stderr.
 """
@@ -14,8 +14,10 @@ from pathlib import Path
 
 from fasit import __version__
 from fasit.errors import CouldNotRun
+from fasit.model import SCHEMA_MODELS, render_schema
 from fasit.report import Format, Summary, render
-from fasit.state import DirectoryTree, LoadLimits, Severity, load_state
+from fasit.state import DirectoryTree, LoadLimits, Severity
+from fasit.validation import validate_tree
 
 __all__ = ["main"]
 
@@ -74,17 +76,29 @@ def _parser() -> argparse.ArgumentParser:
         help="refuse trees with more files than this (default: %(default)s)",
     )
     validate.set_defaults(command=_validate)
+
+    schema = commands.add_parser(
+        "schema",
+        help="write the JSON Schemas of every file format",
+        description="Write schemas/<name>.json for each kind, Feature.yaml and the index file,"
+        " generated from the models. With --check, write nothing and exit 1 when any is stale.",
+    )
+    schema.add_argument(
+        "--output", type=Path, default=Path("schemas"), help="directory (default: schemas)"
+    )
+    schema.add_argument("--check", action="store_true", help="exit 1 when a schema is stale")
+    schema.set_defaults(command=_schema)
     return parser
 
 
 def _validate(args: argparse.Namespace) -> int:
     tree = DirectoryTree(args.path)
-    result = load_state(tree, LoadLimits(max_files=args.max_files))
-    state = result.state
+    result = validate_tree(tree, LoadLimits(max_files=args.max_files))
+    state = result.load.state
     summary = Summary.of(
         result.problems,
-        files=result.files,
-        documents=result.documents,
+        files=result.load.files,
+        documents=result.load.documents,
         environments=len(state.environments),
         features=len(state.features),
         assignments=len(state.assignments),
@@ -95,6 +109,27 @@ def _validate(args: argparse.Namespace) -> int:
     failing = {Severity.ERROR, Severity.WARNING} if args.strict else {Severity.ERROR}
     failed = any(problem.severity in failing for problem in result.problems)
     return EXIT_PROBLEMS if failed else EXIT_CLEAN
+
+
+def _schema(args: argparse.Namespace) -> int:
+    output: Path = args.output
+    stale = []
+    for name in SCHEMA_MODELS:
+        path = output / f"{name}.json"
+        text = render_schema(name)
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+        if current == text:
+            continue
+        stale.append(path)
+        if not args.check:
+            output.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path}")
+    if args.check and stale:
+        for path in stale:
+            print(f"{path}: stale; run `fasit schema`", file=sys.stderr)
+        return EXIT_PROBLEMS
+    return EXIT_CLEAN
 
 
 def _cwd_path(root: str) -> Callable[[str], str]:

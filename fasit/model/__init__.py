@@ -26,6 +26,8 @@ from fasit.model.kinds import (
     StateDocument,
     Values,
 )
+from fasit.model.schemas import SCHEMA_MODELS, render_schema
+from fasit.model.secrets import SECRET_REF, is_secret_ref
 
 __all__ = [
     "API_VERSION",
@@ -33,6 +35,8 @@ __all__ = [
     "DEFAULT_INCLUDE",
     "INDEX_FILE",
     "KINDS",
+    "SCHEMA_MODELS",
+    "SECRET_REF",
     "Assignment",
     "ChartYaml",
     "ComputedSpec",
@@ -53,6 +57,8 @@ __all__ = [
     "StateModel",
     "ValueSpec",
     "Values",
+    "is_secret_ref",
+    "render_schema",
 ]
 
 KINDS: dict[str, type[StateDocument]] = {

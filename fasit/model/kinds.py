@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, JsonValue, Strict
+from pydantic import Field, JsonValue, Strict, field_validator
 
 from fasit.model._base import DnsLabel, StateModel
 
@@ -109,6 +109,22 @@ class Feature(StateModel):
     prune: bool = Field(
         default=False, description="true: uninstall where no assignment matches any more."
     )
+
+    @field_validator("chart")
+    @classmethod
+    def _chart_location(cls, chart: str) -> str:
+        if chart.startswith("oci://"):
+            if len(chart) == len("oci://") or chart.endswith("/"):
+                raise ValueError(f"{chart!r} is not an OCI chart reference (oci://host/path/name)")
+            return chart
+        if "://" in chart:
+            raise ValueError(f"{chart!r}: charts come from oci:// registries or the state repo")
+        parts = chart.split("/")
+        if chart.startswith("/") or ".." in parts or "" in parts or "." in parts:
+            raise ValueError(
+                f"{chart!r}: an in-repo chart is a plain relative path such as charts/<feature>"
+            )
+        return chart
 
     @property
     def release_namespace(self) -> str:

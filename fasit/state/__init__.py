@@ -3,14 +3,16 @@
 Knows nothing of charts, plans or deploys.
 """
 
+from fasit.state.crosscheck import RESERVED_VALUE_KEYS, StateIndex, cross_check
 from fasit.state.discovery import Discovery, FileSelector, compile_glob, discover
 from fasit.state.documents import Located, read_state_document, validate_model
 from fasit.state.loader import LoadedState, LoadLimits, LoadResult, load_state, read_yaml_file
-from fasit.state.problems import Position, Problem, ProblemCode, Severity
+from fasit.state.problems import Position, Problem, ProblemCode, Severity, some
 from fasit.state.tree import DirectoryTree, EntryKind, FileTooLarge, Tree, TreeEntry
 from fasit.state.yamlfile import YamlDocument, YamlLimits, YamlResult, read_yaml
 
 __all__ = [
+    "RESERVED_VALUE_KEYS",
     "DirectoryTree",
     "Discovery",
     "EntryKind",
@@ -24,16 +26,19 @@ __all__ = [
     "Problem",
     "ProblemCode",
     "Severity",
+    "StateIndex",
     "Tree",
     "TreeEntry",
     "YamlDocument",
     "YamlLimits",
     "YamlResult",
     "compile_glob",
+    "cross_check",
     "discover",
     "load_state",
     "read_state_document",
     "read_yaml",
     "read_yaml_file",
+    "some",
     "validate_model",
 ]

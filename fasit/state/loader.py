@@ -50,6 +50,8 @@ class LoadResult:
     problems: tuple[Problem, ...]
     files: int
     documents: int
+    entries: tuple[TreeEntry, ...] = ()
+    """The tree's listing, for later stages that read more of it (in-repo charts)."""
 
 
 def load_state(tree: Tree, limits: LoadLimits | None = None) -> LoadResult:
@@ -130,7 +132,9 @@ def load_state(tree: Tree, limits: LoadLimits | None = None) -> LoadResult:
             problems.extend(document_problems)
             if located is not None:
                 collected.add(located)
-    return LoadResult(collected.state(), tuple(problems), files, collected.documents)
+    return LoadResult(
+        collected.state(), tuple(problems), files, collected.documents, tuple(entries)
+    )
 
 
 def read_yaml_file(tree: Tree, entry: TreeEntry, limits: LoadLimits) -> YamlResult:

@@ -7,10 +7,11 @@ people match on them, so a code is never renamed, only added.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["Position", "Problem", "ProblemCode", "Severity"]
+__all__ = ["Position", "Problem", "ProblemCode", "Severity", "some"]
 
 
 class Severity(StrEnum):
@@ -66,6 +67,49 @@ class ProblemCode(StrEnum):
     """A value has the wrong type (for example a number where a string belongs)."""
     INVALID_VALUE = "invalid-value"
     """A value has the right type but is not allowed (pattern, enum, range, rule)."""
+    # Cross-file checks: more than one document is involved
+    DUPLICATE = "duplicate"
+    """The same identity is defined twice; reported at both places."""
+    UNKNOWN_FEATURE = "unknown-feature"
+    """An assignment or config names a feature that has no Feature document."""
+    UNKNOWN_ENVIRONMENT = "unknown-environment"
+    """A config names an environment that has no Environment document."""
+    SECOND_MANAGEMENT = "second-management"
+    """A tenant has more than one management environment."""
+    RESERVED_VALUE_KEY = "reserved-value-key"
+    """An environment value is named `name` or `kind`, which templates reserve."""
+    UNMATCHED_TARGET_LABEL = "unmatched-target-label"
+    """A target label (key, or key with value) that no environment has (warning)."""
+    AMBIGUOUS_ASSIGNMENT = "ambiguous-assignment"
+    """Two equally specific assignments of equal priority disagree for some environments."""
+    # Charts and Feature.yaml
+    CHART_MISSING = "chart-missing"
+    """No chart directory for an assigned version of an in-repo chart."""
+    CHART_INCOMPLETE = "chart-incomplete"
+    """A chart directory lacks Chart.yaml or Feature.yaml, or a file cannot be read."""
+    CHART_VERSION_MISMATCH = "chart-version-mismatch"
+    """Chart.yaml's version differs from the name of its directory."""
+    CHART_YAML_INVALID = "chart-yaml-invalid"
+    """Chart.yaml is not valid YAML or lacks what fasit reads (name, version)."""
+    FEATURE_YAML_INVALID = "feature-yaml-invalid"
+    """Feature.yaml is not valid YAML or not a valid Feature.yaml."""
+    CHART_NOT_CHECKED = "chart-not-checked"
+    """An oci:// chart was not fetched, so its Feature.yaml was not checked (notice)."""
+    UNKNOWN_DEPENDENCY = "unknown-dependency"
+    """A Feature.yaml dependency names a feature that has no Feature document."""
+    DEPENDENCY_CYCLE = "dependency-cycle"
+    """Features depend on each other in a cycle."""
+    KIND_MISMATCH = "kind-mismatch"
+    """An environment gets a feature whose Feature.yaml does not list its kind (warning)."""
+    # Config against Feature.yaml
+    CONFIG_UNDECLARED = "config-undeclared"
+    """A config key that the Feature.yaml of the version does not declare as config."""
+    CONFIG_WRONG_TYPE = "config-wrong-type"
+    """A config value whose type differs from its Feature.yaml declaration."""
+    CONFIG_SECRET_INLINE = "config-secret-inline"
+    """An inline value for a key that Feature.yaml declares `secret: true`."""
+    CONFIG_UNUSED = "config-unused"
+    """A Config for an (environment, feature) pair that no assignment reaches (warning)."""
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -109,3 +153,13 @@ class Problem:
     def sort_key(self) -> tuple[str, int, int, str]:
         """File, then line, then column: the order people read problems in."""
         return (self.file, self.line or 0, self.column or 0, self.code)
+
+
+def some(items: Sequence[str], shown: int = 5) -> str:
+    """The first `shown` items and how many more, for messages about many things.
+
+    >>> some(["a", "b", "c"], shown=2)
+    'a, b and 1 more'
+    """
+    text = ", ".join(items[:shown])
+    return text + (f" and {len(items) - shown} more" if len(items) > shown else "")

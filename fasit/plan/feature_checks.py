@@ -1,0 +1,251 @@
+"""Checks that need each assigned version's Feature.yaml: charts, dependencies, kinds, config.
+
+Charts are resolved once per assigned (feature, version). Config is checked against the
+Feature.yaml of the version each environment gets; a Config that no assignment reaches, and a
+Feature's global `config`, against every assigned version.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from fasit.charts import ChartOutcome, InRepoCharts, ResolvedChart
+from fasit.model import Assignment, Config, Feature
+from fasit.plan.config_values import check_config_value
+from fasit.plan.targeting import Targeting
+from fasit.state import Located, Position, Problem, ProblemCode, Severity, StateIndex, some
+
+__all__ = ["ChartSet", "check_features", "resolve_charts"]
+
+ChartKey = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class ChartSet:
+    """The outcome of every assigned (feature, version); oci:// charts are not fetched yet."""
+
+    outcomes: dict[ChartKey, ChartOutcome]
+
+    def chart(self, feature: str, version: str) -> ResolvedChart | None:
+        """The resolved chart, or None when unavailable, invalid or not fetched."""
+        outcome = self.outcomes.get((feature, version))
+        return None if outcome is None else outcome.chart
+
+    def versions(self, feature: str) -> list[ResolvedChart]:
+        """Every resolved chart of `feature`'s assigned versions, by version."""
+        return [
+            outcome.chart
+            for (name, _), outcome in sorted(self.outcomes.items())
+            if name == feature and outcome.chart is not None
+        ]
+
+
+def resolve_charts(index: StateIndex, charts: InRepoCharts) -> tuple[ChartSet, list[Problem]]:
+    """Resolve every assigned version; place what is wrong where it can be fixed."""
+    outcomes: dict[ChartKey, ChartOutcome] = {}
+    problems: list[Problem] = []
+    unchecked: set[str] = set()
+    for assignment in index.assignments:
+        feature = index.features[assignment.model.feature]
+        key = (feature.model.name, assignment.model.version)
+        if feature.model.is_oci:
+            if feature.model.name not in unchecked:
+                unchecked.add(feature.model.name)
+                problems.append(
+                    Problem.at(
+                        feature.file,
+                        feature.position("chart"),
+                        ProblemCode.CHART_NOT_CHECKED,
+                        f"{feature.model.chart} is not fetched yet, so the Feature.yaml of its"
+                        " assigned versions was not checked",
+                        Severity.NOTICE,
+                    )
+                )
+            continue
+        first_time = key not in outcomes
+        outcome = charts.resolve(feature.model.chart, *key)
+        outcomes[key] = outcome
+        if outcome.unavailable is not None:
+            problems.append(
+                Problem.at(
+                    assignment.file,
+                    assignment.position("version"),
+                    outcome.unavailable.code,
+                    outcome.unavailable.message,
+                )
+            )
+        elif first_time:
+            problems.extend(outcome.problems)
+    return ChartSet(outcomes), problems
+
+
+def check_features(index: StateIndex, targeting: Targeting, charts: ChartSet) -> list[Problem]:
+    """Dependencies, environment kinds and config values against Feature.yaml."""
+    return [
+        *_dependencies(index, charts),
+        *_kind_mismatches(index, targeting, charts),
+        *_configs(index, targeting, charts),
+        *_global_configs(index, charts),
+    ]
+
+
+def _dependencies(index: StateIndex, charts: ChartSet) -> list[Problem]:
+    problems: list[Problem] = []
+    edges: dict[str, dict[str, tuple[ResolvedChart, Position]]] = defaultdict(dict)
+    for chart in _resolved(charts):
+        for rule_number, rule in enumerate(chart.feature_yaml.dependencies):
+            field = "allOf" if rule.all_of is not None else "anyOf"
+            for name_number, name in enumerate(rule.features):
+                position = chart.feature_yaml_document.locate(
+                    ["dependencies", rule_number, field, name_number]
+                )
+                if name not in index.features:
+                    problems.append(
+                        Problem.at(
+                            chart.feature_yaml_file,
+                            position,
+                            ProblemCode.UNKNOWN_DEPENDENCY,
+                            f"{chart.feature} {chart.version} depends on {name!r},"
+                            " which no Feature document defines",
+                        )
+                    )
+                else:
+                    edges[chart.feature].setdefault(name, (chart, position))
+    for cycle in _cycles(edges):
+        chart, position = edges[cycle[-2]][cycle[-1]]
+        problems.append(
+            Problem.at(
+                chart.feature_yaml_file,
+                position,
+                ProblemCode.DEPENDENCY_CYCLE,
+                f"dependency cycle: {' → '.join(cycle)}",
+            )
+        )
+    return problems
+
+
+def _cycles(edges: Mapping[str, Mapping[str, object]]) -> list[list[str]]:
+    """One cycle per strongly connected loop, as [a, b, …, a], found by depth-first search."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        path.append(node)
+        for successor in sorted(edges.get(node, {})):
+            if state.get(successor) == 1:
+                cycles.append([*path[path.index(successor) :], successor])
+            elif successor not in state:
+                visit(successor)
+        path.pop()
+        state[node] = 2
+
+    for node in sorted(edges):
+        if node not in state:
+            visit(node)
+    return cycles
+
+
+def _kind_mismatches(index: StateIndex, targeting: Targeting, charts: ChartSet) -> list[Problem]:
+    mismatched: dict[int, tuple[Located[Assignment], ResolvedChart, list[str]]] = {}
+    for (environment_id, feature), assignment in targeting.winners.items():
+        if not assignment.model.enabled:
+            continue
+        chart = charts.chart(feature, assignment.model.version)
+        kind = index.environments[environment_id].model.environment_kind
+        if chart is not None and kind not in chart.feature_yaml.environment_kinds:
+            entry = mismatched.setdefault(id(assignment), (assignment, chart, []))
+            entry[2].append(environment_id)
+    problems = []
+    for assignment, chart, environments in mismatched.values():
+        kinds = ", ".join(chart.feature_yaml.environment_kinds)
+        problems.append(
+            Problem.at(
+                assignment.file,
+                assignment.position("target"),
+                ProblemCode.KIND_MISMATCH,
+                f"{chart.feature} {chart.version} runs on environment kinds {kinds}"
+                f" (its Feature.yaml), so it is not planned to {some(sorted(environments))}",
+                Severity.WARNING,
+            )
+        )
+    return problems
+
+
+def _configs(index: StateIndex, targeting: Targeting, charts: ChartSet) -> list[Problem]:
+    problems = []
+    for (environment_id, feature), config in index.configs.items():
+        winner = targeting.winners.get((environment_id, feature))
+        if winner is None:
+            problems.append(
+                Problem.at(
+                    config.file,
+                    config.position("environment"),
+                    ProblemCode.CONFIG_UNUSED,
+                    f"no assignment of {feature} reaches {environment_id}, so this config is"
+                    " not used",
+                    Severity.WARNING,
+                )
+            )
+            versions = charts.versions(feature)
+        else:
+            chart = charts.chart(feature, winner.model.version)
+            versions = [chart] if chart is not None else []
+        problems.extend(_values(config, config.model.values, versions))
+    return problems
+
+
+def _global_configs(index: StateIndex, charts: ChartSet) -> list[Problem]:
+    problems = []
+    for name, feature in index.features.items():
+        problems.extend(_values(feature, feature.model.config, charts.versions(name)))
+    return problems
+
+
+def _values(
+    owner: Located[Config] | Located[Feature],
+    values: Mapping[str, object],
+    versions: Sequence[ResolvedChart],
+) -> list[Problem]:
+    """Each key checked against each version; one problem per key and issue, naming versions."""
+    found: dict[tuple[str, ProblemCode, str], list[str]] = defaultdict(list)
+    for chart in versions:
+        declared = chart.feature_yaml.values
+        for key, value in values.items():
+            issue = check_config_value(key, value, declared.get(key))
+            if issue is not None:
+                found[(key, issue.code, issue.message)].append(chart.version)
+    field = "values" if isinstance(owner.model, Config) else "config"
+    feature = owner.model.feature if isinstance(owner.model, Config) else owner.model.name
+    problems = []
+    for (key, code, message), in_versions in found.items():
+        declared_keys = _config_keys([c for c in versions if c.version in in_versions])
+        hint = f" (config keys: {declared_keys})" if code is ProblemCode.CONFIG_UNDECLARED else ""
+        problems.append(
+            Problem.at(
+                owner.file,
+                owner.position(field, key, at_key=code is ProblemCode.CONFIG_UNDECLARED),
+                code,
+                f"{message} in the Feature.yaml of {feature} {', '.join(in_versions)}{hint}",
+            )
+        )
+    return problems
+
+
+def _config_keys(charts: Sequence[ResolvedChart]) -> str:
+    keys = sorted(
+        {
+            key
+            for chart in charts
+            for key, spec in chart.feature_yaml.values.items()
+            if spec.config is not None
+        }
+    )
+    return ", ".join(keys) if keys else "none"
+
+
+def _resolved(charts: ChartSet) -> list[ResolvedChart]:
+    return [outcome.chart for _, outcome in sorted(charts.outcomes.items()) if outcome.chart]

@@ -1,0 +1,229 @@
+"""Cross-file checks over the loaded state, and the index they leave behind.
+
+Order-independent: everything is collected first, then resolved, so a reference may point at
+a document in any file. Every problem points at the offending value; a duplicate is reported
+at both definitions. What needs charts or targeting is checked in later stages.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from fasit.model import Assignment, Config, Environment, EnvironmentKind, Feature, StateDocument
+from fasit.state.documents import Located
+from fasit.state.loader import LoadedState
+from fasit.state.problems import Problem, ProblemCode, Severity
+
+__all__ = ["RESERVED_VALUE_KEYS", "StateIndex", "cross_check"]
+
+RESERVED_VALUE_KEYS = ("name", "kind")
+
+D = TypeVar("D", bound=StateDocument)
+K = TypeVar("K", bound=Hashable)
+
+
+@dataclass(frozen=True, slots=True)
+class StateIndex:
+    """The state with identities made unique and references resolved.
+
+    Documents that lost a duplicate contest (the later definition) or refer to something
+    unknown are left out, so later stages see a consistent state; their problems are reported.
+    """
+
+    environments: dict[str, Located[Environment]]
+    features: dict[str, Located[Feature]]
+    assignments: tuple[Located[Assignment], ...]
+    configs: dict[tuple[str, str], Located[Config]]
+    """By (environment id, feature name)."""
+    management: dict[str, Located[Environment]]
+    """The management environment of each tenant that has one."""
+
+
+def cross_check(state: LoadedState) -> tuple[StateIndex, list[Problem]]:
+    """Check what needs more than one document; return the index and the problems."""
+    problems: list[Problem] = []
+    environments = _unique(
+        state.environments, lambda e: e.model.id, "environment", "name", problems
+    )
+    features = _unique(state.features, lambda f: f.model.name, "feature", "name", problems)
+    assignments = _unique(
+        state.assignments,
+        lambda a: (a.model.feature, _target_label(tuple(sorted(a.model.target.items())))),
+        "assignment of this feature and target",
+        "target",
+        problems,
+    )
+    configs = _unique(
+        state.configs,
+        lambda c: (c.model.environment, c.model.feature),
+        "config of this feature and environment",
+        "environment",
+        problems,
+    )
+    management = _management(environments.values(), problems)
+    problems.extend(_reserved_keys(environments.values()))
+
+    known_assignments = []
+    for assignment in assignments.values():
+        if _known_feature(assignment, features, problems):
+            known_assignments.append(assignment)
+    problems.extend(_unmatched_labels(known_assignments, environments.values()))
+
+    known_configs: dict[tuple[str, str], Located[Config]] = {}
+    for (environment, feature), config in configs.items():
+        known = _known_feature(config, features, problems)
+        if environment not in environments:
+            problems.append(
+                Problem.at(
+                    config.file,
+                    config.position("environment"),
+                    ProblemCode.UNKNOWN_ENVIRONMENT,
+                    f"unknown environment {environment!r}: no Environment document defines it",
+                )
+            )
+        elif known:
+            known_configs[(environment, feature)] = config
+    index = StateIndex(
+        environments=dict(environments),
+        features=dict(features),
+        assignments=tuple(known_assignments),
+        configs=known_configs,
+        management=management,
+    )
+    return index, problems
+
+
+def _unique(
+    documents: Sequence[Located[D]],
+    identity: Callable[[Located[D]], K],
+    what: str,
+    field: str,
+    problems: list[Problem],
+) -> dict[K, Located[D]]:
+    """First definition of each identity; every later one is a duplicate at both places."""
+    first: dict[K, Located[D]] = {}
+    for document in documents:
+        key = identity(document)
+        earlier = first.get(key)
+        if earlier is None:
+            first[key] = document
+            continue
+        label = _label(key)
+        problems.append(
+            Problem.at(
+                document.file,
+                document.position(field),
+                ProblemCode.DUPLICATE,
+                f"duplicate {what} {label}: already defined at {earlier.where}",
+            )
+        )
+        problems.append(
+            Problem.at(
+                earlier.file,
+                earlier.position(field),
+                ProblemCode.DUPLICATE,
+                f"duplicate {what} {label}: defined again at {document.where}",
+            )
+        )
+    return first
+
+
+def _label(key: Hashable) -> str:
+    if isinstance(key, tuple):
+        return " ".join(_label(part) for part in key)
+    return repr(key)
+
+
+def _target_label(target: tuple[tuple[str, str], ...]) -> str:
+    return "{" + ", ".join(f"{key}: {value}" for key, value in target) + "}"
+
+
+def _known_feature(
+    document: Located[Assignment] | Located[Config],
+    features: dict[str, Located[Feature]],
+    problems: list[Problem],
+) -> bool:
+    if document.model.feature in features:
+        return True
+    problems.append(
+        Problem.at(
+            document.file,
+            document.position("feature"),
+            ProblemCode.UNKNOWN_FEATURE,
+            f"unknown feature {document.model.feature!r}: no Feature document defines it",
+        )
+    )
+    return False
+
+
+def _management(
+    environments: Iterable[Located[Environment]], problems: list[Problem]
+) -> dict[str, Located[Environment]]:
+    management: dict[str, Located[Environment]] = {}
+    for environment in environments:
+        model = environment.model
+        if model.environment_kind is not EnvironmentKind.MANAGEMENT:
+            continue
+        first = management.get(model.tenant)
+        if first is None:
+            management[model.tenant] = environment
+            continue
+        problems.append(
+            Problem.at(
+                environment.file,
+                environment.position("environmentKind"),
+                ProblemCode.SECOND_MANAGEMENT,
+                f"tenant {model.tenant!r} already has a management environment:"
+                f" {first.model.id} at {first.where}",
+            )
+        )
+    return management
+
+
+def _reserved_keys(environments: Iterable[Located[Environment]]) -> list[Problem]:
+    return [
+        Problem.at(
+            environment.file,
+            environment.position("values", key, at_key=True),
+            ProblemCode.RESERVED_VALUE_KEY,
+            f"environment value {key!r} is reserved: templates see env.{key} as the"
+            f" environment's {key}",
+        )
+        for environment in environments
+        for key in RESERVED_VALUE_KEYS
+        if key in environment.model.values
+    ]
+
+
+def _unmatched_labels(
+    assignments: Iterable[Located[Assignment]], environments: Iterable[Located[Environment]]
+) -> list[Problem]:
+    """A target label no environment has is likely a typo: the assignment reaches nothing."""
+    values_by_key: dict[str, set[str]] = defaultdict(set)
+    for environment in environments:
+        for key, value in environment.model.labels.items():
+            values_by_key[key].add(value)
+    problems = []
+    for assignment in assignments:
+        for key, value in assignment.model.target.items():
+            seen = values_by_key.get(key)
+            if seen is None:
+                message = f"no environment has the label {key!r}"
+            elif value not in seen:
+                known = ", ".join(sorted(seen)[:10])
+                message = f"no environment has {key}={value} (values of {key!r}: {known})"
+            else:
+                continue
+            problems.append(
+                Problem.at(
+                    assignment.file,
+                    assignment.position("target", key),
+                    ProblemCode.UNMATCHED_TARGET_LABEL,
+                    message,
+                    Severity.WARNING,
+                )
+            )
+    return problems
