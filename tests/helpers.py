@@ -63,3 +63,42 @@ name: prod
 environmentKind: tenant
 labels: {tenant: nav, env: prod}
 """
+
+
+def located(model_yaml: str, file: str = "state.yaml") -> Any:
+    """A Located state document parsed from YAML text, as the loader would make it."""
+    from fasit.state import read_state_document, read_yaml
+
+    [document] = read_yaml(model_yaml, file).documents
+    result, problems = read_state_document(document, file)
+    assert not problems, problems
+    return result
+
+
+def make_environment(tenant: str, name: str, kind: str = "tenant", **labels: str) -> Any:
+    """A Located Environment with `labels` (tenant and env labels are added)."""
+    all_labels = {"tenant": tenant, "env": name, **labels}
+    return located(
+        "apiVersion: fasit/v1\nkind: Environment\n"
+        f"tenant: {tenant}\nname: {name}\nenvironmentKind: {kind}\n"
+        f"labels: {json.dumps(all_labels)}\n",
+        f"environments/{tenant}/{name}.yaml",
+    )
+
+
+def make_assignment(
+    feature: str,
+    version: str,
+    target: dict[str, str],
+    *,
+    priority: int = 0,
+    enabled: bool = True,
+    file: str | None = None,
+) -> Any:
+    """A Located Assignment."""
+    return located(
+        "apiVersion: fasit/v1\nkind: Assignment\n"
+        f"feature: {feature}\nversion: {json.dumps(version)}\ntarget: {json.dumps(target)}\n"
+        f"priority: {priority}\nenabled: {json.dumps(enabled)}\n",
+        file or f"assignments/{feature}/{version}-{len(target)}-{priority}.yaml",
+    )

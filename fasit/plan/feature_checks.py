@@ -229,7 +229,7 @@ def _values(
                 owner.file,
                 owner.position(field, key, at_key=code is ProblemCode.CONFIG_UNDECLARED),
                 code,
-                f"{message} in the Feature.yaml of {feature} {', '.join(in_versions)}{hint}",
+                f"Feature.yaml of {feature} {', '.join(in_versions)}: {message}{hint}",
             )
         )
     return problems

@@ -121,7 +121,7 @@ def _ambiguity(
             this.file,
             this.position("target"),
             ProblemCode.AMBIGUOUS_ASSIGNMENT,
-            f"ambiguous with {other.where}: both have {rule} and match {shown}, but they"
+            f"ambiguous with {other.where('target')}: both have {rule} and match {shown}, but they"
             f" differ in {differences}; make one more specific or give it a higher priority",
         )
         for this, other in ((first, second), (second, first))

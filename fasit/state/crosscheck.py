@@ -117,7 +117,7 @@ def _unique(
                 document.file,
                 document.position(field),
                 ProblemCode.DUPLICATE,
-                f"duplicate {what} {label}: already defined at {earlier.where}",
+                f"duplicate {what} {label}: already defined at {earlier.where(field)}",
             )
         )
         problems.append(
@@ -125,7 +125,7 @@ def _unique(
                 earlier.file,
                 earlier.position(field),
                 ProblemCode.DUPLICATE,
-                f"duplicate {what} {label}: defined again at {document.where}",
+                f"duplicate {what} {label}: defined again at {document.where(field)}",
             )
         )
     return first
@@ -177,7 +177,7 @@ def _management(
                 environment.position("environmentKind"),
                 ProblemCode.SECOND_MANAGEMENT,
                 f"tenant {model.tenant!r} already has a management environment:"
-                f" {first.model.id} at {first.where}",
+                f" {first.model.id} at {first.where('environmentKind')}",
             )
         )
     return management

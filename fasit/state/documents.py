@@ -35,10 +35,9 @@ class Located(Generic[D]):
         """Where the value at `path` (camelCase field names, list indexes) was written."""
         return self.document.locate(path, at_key=at_key)
 
-    @property
-    def where(self) -> str:
-        """`file:line` of the document, for messages that point at another place."""
-        return f"{self.file}:{self.document.start.line}"
+    def where(self, *path: PathItem) -> str:
+        """`file:line` of the value at `path`, for messages that point at another place."""
+        return f"{self.file}:{self.position(*path).line}"
 
 
 _TYPE_ERRORS = frozenset(

@@ -30,6 +30,66 @@ COMMITTED = [
     pytest.param("wrong-type", "assignments/aivenator/nav.yaml", 4, 10, id="wrong-type"),
     pytest.param("invalid-value", "environments/nav/prod.yaml", 5, 18, id="invalid-value"),
     pytest.param("index-invalid", ".fasit.yaml", 3, 5, id="index-invalid"),
+    # Cross-file checks
+    pytest.param("unknown-feature", "assignments/aivenator/nav.yaml", 3, 10, id="unknown-feature"),
+    pytest.param(
+        "unknown-environment", "configs/aivenator/nav-prd.yaml", 4, 14, id="unknown-environment"
+    ),
+    pytest.param("second-management", "environments/nav/mgmt2.yaml", 5, 18, id="second-management"),
+    pytest.param("reserved-value-key", "environments/nav/prod.yaml", 9, 3, id="reserved-value-key"),
+    # Charts and Feature.yaml
+    pytest.param("chart-missing", "assignments/aivenator/nav.yaml", 4, 10, id="chart-missing"),
+    pytest.param(
+        "chart-incomplete", "assignments/aivenator/nav.yaml", 4, 10, id="chart-incomplete"
+    ),
+    pytest.param(
+        "chart-version-mismatch",
+        "charts/aivenator/1.0.0/Chart.yaml",
+        3,
+        10,
+        id="chart-version-mismatch",
+    ),
+    pytest.param(
+        "chart-yaml-invalid", "charts/aivenator/1.0.0/Chart.yaml", 1, 1, id="chart-yaml-invalid"
+    ),
+    pytest.param(
+        "unknown-dependency", "charts/aivenator/1.0.0/Feature.yaml", 9, 13, id="unknown-dependency"
+    ),
+    pytest.param(
+        "dependency-cycle", "charts/kafka-operator/0.9.0/Feature.yaml", 3, 13, id="dependency-cycle"
+    ),
+    # Config against Feature.yaml
+    pytest.param(
+        "config-undeclared", "configs/aivenator/nav-prod.yaml", 7, 3, id="config-undeclared"
+    ),
+    pytest.param(
+        "config-wrong-type", "configs/aivenator/nav-prod.yaml", 6, 13, id="config-wrong-type"
+    ),
+    pytest.param(
+        "config-secret-inline", "configs/aivenator/nav-prod.yaml", 6, 13, id="config-secret-inline"
+    ),
+]
+
+# Warnings pass unless --strict; notices always pass.
+NOT_FAILING = [
+    pytest.param(
+        "unmatched-target-label",
+        "assignments/aivenator/nav.yaml",
+        5,
+        28,
+        "warning",
+        id="unmatched-target-label",
+    ),
+    pytest.param(
+        "kind-mismatch", "assignments/aivenator/nav.yaml", 5, 9, "warning", id="kind-mismatch"
+    ),
+    pytest.param(
+        "config-unused", "configs/aivenator/acme-prod.yaml", 4, 14, "warning", id="config-unused"
+    ),
+    pytest.param(
+        "chart-not-checked", "features/aivenator.yaml", 4, 8, "notice", id="chart-not-checked"
+    ),
+    pytest.param("empty-file", "features/aivenator.yaml", None, None, "notice", id="empty-file"),
 ]
 
 # Generated in test_validate_limits.py, because a committed fixture cannot hold them.
@@ -52,16 +112,95 @@ def test_broken_fixture_reports_its_code_where_it_is_and_fails(
     assert run.problems() == [(file, line, column, code)]
 
 
-def test_empty_file_is_a_notice_and_still_passes() -> None:
-    run = run_cli("validate", BROKEN / "empty-file", "--format", "json")
+@pytest.mark.parametrize(("code", "file", "line", "column", "severity"), NOT_FAILING)
+def test_warnings_and_notices_are_reported_and_pass(
+    code: str, file: str, line: int | None, column: int | None, severity: str
+) -> None:
+    run = run_cli("validate", BROKEN / code, "--format", "json")
 
     assert run.exit_code == 0
-    assert run.problems() == [("features/aivenator.yaml", None, None, "empty-file")]
-    assert run.json["problems"][0]["severity"] == "notice"
+    assert run.problems() == [(file, line, column, code)]
+    assert run.json["problems"][0]["severity"] == severity
+
+
+@pytest.mark.parametrize(
+    ("code", "exit_code"),
+    [
+        pytest.param("kind-mismatch", 1, id="warning fails"),
+        pytest.param("chart-not-checked", 0, id="notice passes"),
+    ],
+)
+def test_strict_fails_on_warnings_not_notices(code: str, exit_code: int) -> None:
+    assert run_cli("validate", BROKEN / code, "--strict").exit_code == exit_code
+
+
+def test_duplicate_is_reported_at_both_definitions() -> None:
+    run = run_cli("validate", BROKEN / "duplicate", "--format", "json")
+
+    assert run.exit_code == 1
+    assert [(p["file"], p["line"], p["column"], p["message"]) for p in run.json["problems"]] == [
+        (
+            "environments/nav/prod-copy.yaml",
+            4,
+            7,
+            "duplicate environment 'nav/prod': defined again at environments/nav/prod.yaml:4",
+        ),
+        (
+            "environments/nav/prod.yaml",
+            4,
+            7,
+            "duplicate environment 'nav/prod': already defined at environments/nav/prod-copy.yaml:4",
+        ),
+    ]
+
+
+def test_ambiguity_names_both_files_and_the_environments_affected() -> None:
+    run = run_cli("validate", BROKEN / "ambiguous-assignment", "--format", "json")
+
+    assert run.exit_code == 1
+    assert [(p["file"], p["line"], p["column"], p["code"]) for p in run.json["problems"]] == [
+        ("assignments/aivenator/nav.yaml", 5, 9, "ambiguous-assignment"),
+        ("assignments/aivenator/rollout.yaml", 5, 9, "ambiguous-assignment"),
+    ]
+    assert run.json["problems"][0]["message"] == (
+        "ambiguous with assignments/aivenator/rollout.yaml:5: both have 1 target label and"
+        " priority 0 and match nav/prod, but they differ in version ('1.0.0' vs '1.1.0');"
+        " make one more specific or give it a higher priority"
+    )
+
+
+def test_invalid_feature_yaml_reports_each_field_in_the_chart() -> None:
+    run = run_cli("validate", BROKEN / "feature-yaml-invalid", "--format", "json")
+
+    assert run.exit_code == 1
+    assert [(p["file"], p["line"], p["code"], p["message"]) for p in run.json["problems"]] == [
+        (
+            "charts/aivenator/1.0.0/Feature.yaml",
+            1,
+            "feature-yaml-invalid",
+            "missing required field 'environmentKinds'",
+        ),
+        (
+            "charts/aivenator/1.0.0/Feature.yaml",
+            1,
+            "feature-yaml-invalid",
+            "unknown field 'environmentKind'",
+        ),
+    ]
+
+
+def test_secret_values_never_appear_in_messages() -> None:
+    run = run_cli("validate", BROKEN / "config-secret-inline")
+
+    assert "s3cr3t-t0ken" not in run.stdout + run.stderr
 
 
 def test_every_problem_code_is_proven_by_a_fixture() -> None:
-    proven = {param.values[0] for param in COMMITTED} | GENERATED | {ProblemCode.EMPTY_FILE}
+    proven = (
+        {param.values[0] for param in [*COMMITTED, *NOT_FAILING]}
+        | GENERATED
+        | {"duplicate", "ambiguous-assignment", "feature-yaml-invalid"}
+    )
 
     assert proven == set(ProblemCode)
 
@@ -70,7 +209,7 @@ def test_valid_fixture_is_clean() -> None:
     run = run_cli("validate", BROKEN / "valid")
 
     assert run.exit_code == 0
-    assert run.stdout == (
+    assert run.stdout.endswith(
         "4 files, 4 documents (1 environment, 1 feature, 1 assignment, 1 config):"
-        " 0 errors, 0 warnings, 0 notices\n"
+        " 0 errors, 0 warnings, 1 notice\n"
     )

@@ -1,0 +1,79 @@
+"""action.yml: inputs as documented, no expression spliced into a script, and the validate
+step's script run for real (with fasit from this venv) for its exit status and annotations."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.helpers import BROKEN
+
+ROOT = Path(__file__).parents[2]
+ACTION = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+
+
+def step(name: str) -> dict[str, object]:
+    [found] = [s for s in ACTION["runs"]["steps"] if s.get("name") == name]
+    return found
+
+
+def run_validate_step(tmp_path: Path, path: Path, strict: str) -> subprocess.CompletedProcess[str]:
+    """The `fasit validate` step's script, with RUNNER_TEMP holding a venv whose fasit is ours."""
+    (tmp_path / "fasit-venv" / "bin").mkdir(parents=True)
+    (tmp_path / "fasit-venv" / "bin" / "fasit").symlink_to(Path(sys.executable).parent / "fasit")
+    script = step("fasit validate")["run"]
+    environment = {
+        **os.environ,
+        "RUNNER_TEMP": str(tmp_path),
+        "FASIT_PATH": str(path),
+        "FASIT_STRICT": strict,
+        "GITHUB_WORKSPACE": str(ROOT),
+    }
+    return subprocess.run(
+        ["bash", "-e", "-c", str(script)],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_inputs_are_path_strict_and_python_version() -> None:
+    assert ACTION["runs"]["using"] == "composite"
+    assert {name: spec["default"] for name, spec in ACTION["inputs"].items()} == {
+        "path": ".",
+        "strict": "false",
+        "python-version": "3.11",
+    }
+
+
+def test_no_expression_is_spliced_into_a_script() -> None:
+    for each in ACTION["runs"]["steps"]:
+        assert "${{" not in str(each.get("run", "")), each["name"]
+
+
+def test_validate_step_annotates_problems_and_fails(tmp_path: Path) -> None:
+    completed = run_validate_step(tmp_path, BROKEN / "unknown-field", "false")
+
+    assert completed.returncode == 1
+    assert completed.stdout.startswith(
+        "::error file=tests/fixtures/broken/unknown-field/environments/nav/prod.yaml,line=6,col=1,"
+        "title=unknown-field::"
+    )
+
+
+@pytest.mark.parametrize(("strict", "exit_code"), [("false", 0), ("true", 1)])
+def test_strict_input_makes_warnings_fail(tmp_path: Path, strict: str, exit_code: int) -> None:
+    assert run_validate_step(tmp_path, BROKEN / "kind-mismatch", strict).returncode == exit_code
+
+
+def test_bad_strict_input_is_refused(tmp_path: Path) -> None:
+    completed = run_validate_step(tmp_path, BROKEN / "valid", "yes")
+
+    assert completed.returncode == 2
+    assert "input strict must be true or false" in completed.stdout

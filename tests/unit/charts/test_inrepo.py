@@ -1,0 +1,73 @@
+"""In-repo charts: resolved from the tree, digest over every file, problems where they are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fasit.charts import ChartOutcome, InRepoCharts, ResolvedChart
+from fasit.state import DirectoryTree, LoadLimits, ProblemCode
+from tests.helpers import write_tree
+
+CHART = "apiVersion: v2\nname: demo\nversion: 1.0.0\ndescription: demo\n"
+FEATURE_YAML = "environmentKinds: [tenant]\ntimeout: 2m\n"
+
+
+def resolve(root: Path, version: str = "1.0.0") -> ChartOutcome:
+    tree = DirectoryTree(root)
+    return InRepoCharts(tree, tree.entries(), LoadLimits()).resolve("charts/demo", "demo", version)
+
+
+def resolved(root: Path) -> ResolvedChart:
+    chart = resolve(root).chart
+    assert chart is not None
+    return chart
+
+
+def chart_tree(root: Path, **extra: str) -> Path:
+    files = {
+        "charts/demo/1.0.0/Chart.yaml": CHART,
+        "charts/demo/1.0.0/Feature.yaml": FEATURE_YAML,
+        "charts/demo/1.0.0/templates/cm.yaml": "kind: ConfigMap\n",
+    }
+    files.update({f"charts/demo/1.0.0/{name}": text for name, text in extra.items()})
+    return write_tree(root, files)
+
+
+def test_resolves_chart_yaml_feature_yaml_and_a_digest(tmp_path: Path) -> None:
+    chart = resolved(chart_tree(tmp_path))
+
+    assert chart.location == "charts/demo/1.0.0"
+    assert chart.chart_yaml.name == "demo"
+    assert chart.feature_yaml.timeout_seconds == 120
+    assert chart.digest.startswith("sha256:") and len(chart.digest) == 71
+
+
+def test_digest_is_stable_for_the_same_files(tmp_path: Path) -> None:
+    first = resolved(chart_tree(tmp_path / "a")).digest
+    second = resolved(chart_tree(tmp_path / "b")).digest
+
+    assert first == second
+
+
+def test_digest_changes_when_a_template_changes(tmp_path: Path) -> None:
+    before = resolved(chart_tree(tmp_path / "a")).digest
+    changed = chart_tree(tmp_path / "b", **{"templates/cm.yaml": "kind: Secret\n"})
+
+    assert resolved(changed).digest != before
+
+
+def test_missing_version_directory_is_unavailable(tmp_path: Path) -> None:
+    outcome = resolve(chart_tree(tmp_path), "2.0.0")
+
+    assert outcome.chart is None
+    assert outcome.unavailable is not None
+    assert outcome.unavailable.code is ProblemCode.CHART_MISSING
+
+
+def test_resolving_twice_reads_once(tmp_path: Path) -> None:
+    tree = DirectoryTree(chart_tree(tmp_path))
+    charts = InRepoCharts(tree, tree.entries(), LoadLimits())
+
+    assert charts.resolve("charts/demo", "demo", "1.0.0") is charts.resolve(
+        "charts/demo", "demo", "1.0.0"
+    )
