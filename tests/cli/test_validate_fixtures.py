@@ -149,7 +149,8 @@ def test_duplicate_is_reported_at_both_definitions() -> None:
             "environments/nav/prod.yaml",
             4,
             7,
-            "duplicate environment 'nav/prod': already defined at environments/nav/prod-copy.yaml:4",
+            "duplicate environment 'nav/prod':"
+            " already defined at environments/nav/prod-copy.yaml:4",
         ),
     ]
 
