@@ -9,12 +9,16 @@ STAMP := $(VENV)/.installed
 DEBIAN_COMMANDS := git
 DEBIAN_PACKAGES := git
 
-.PHONY: test demo lint typecheck unit system-deps clean
+.PHONY: test demo bench lint typecheck unit system-deps clean
 
 test: $(STAMP) lint typecheck unit
 
 demo: $(STAMP)
 	$(BIN)/fasit validate example-state-repo
+
+# Benchmarks print their figures; docs/benchmarks.md records them with machine and date.
+bench: $(STAMP)
+	$(BIN)/python -m bench.validate_bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

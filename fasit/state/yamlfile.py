@@ -22,6 +22,8 @@ from fasit.state.problems import Position, Problem, ProblemCode
 __all__ = ["YamlDocument", "YamlLimits", "YamlResult", "read_yaml"]
 
 _TAG = "tag:yaml.org,2002:"
+_SCALARS = SafeConstructor()  # only its stateless scalar constructors are used
+_BOOLEANS: dict[str, bool] = dict(SafeConstructor.bool_values)
 _MERGE = f"{_TAG}merge"
 PathItem = str | int
 
@@ -197,7 +199,6 @@ class _Builder:
         self._building: set[int] = set()
         self._aliases = 0
         self._expansion = 0
-        self._scalars = SafeConstructor()
         self.duplicates: list[tuple[yaml.Mark, str]] = []
 
     def build(self, node: yaml.Node, depth: int) -> object:
@@ -307,11 +308,16 @@ class _Builder:
         if tag == f"{_TAG}null":
             return None
         if tag == f"{_TAG}bool":
-            return self._scalars.construct_yaml_bool(node)
+            return _BOOLEANS[node.value.lower()]
         if tag == f"{_TAG}int":
-            return self._scalars.construct_yaml_int(node)
+            value = node.value
+            # Plain decimals directly; YAML 1.1's octal, hex, binary, sexagesimal and `_` forms
+            # through PyYAML (its generic path is ~50x slower, and ints are common).
+            if value.isdigit() and (value[0] != "0" or value == "0"):
+                return int(value)
+            return _SCALARS.construct_yaml_int(node)
         if tag == f"{_TAG}float":
-            return self._scalars.construct_yaml_float(node)
+            return _SCALARS.construct_yaml_float(node)
         raise _unsupported(node)
 
 

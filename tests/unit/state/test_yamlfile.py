@@ -117,3 +117,24 @@ def test_locate_finds_list_items_and_falls_back_to_the_nearest_parent() -> None:
     assert document.locate(["labels", "env"], at_key=True) == Position(2, 3)
     assert document.locate(["labels", "env", "[key]"]) == Position(2, 3)
     assert document.start == Position(1, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        pytest.param("0", 0, id="zero"),
+        pytest.param("42", 42, id="decimal"),
+        pytest.param("-7", -7, id="negative"),
+        pytest.param("010", 8, id="yaml 1.1 octal"),
+        pytest.param("0x1f", 31, id="hex"),
+        pytest.param("1_000", 1000, id="underscores"),
+        pytest.param("190:20:30", 685230, id="sexagesimal"),
+        pytest.param("Yes", True, id="yaml 1.1 boolean"),
+        pytest.param("OFF", False, id="uppercase boolean"),
+        pytest.param(".inf", float("inf"), id="infinity"),
+    ],
+)
+def test_scalars_construct_as_yaml_11_says(text: str, value: object) -> None:
+    [document] = read_yaml(f"a: {text}\n", "f.yaml").documents
+
+    assert document.data == {"a": value}
