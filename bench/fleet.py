@@ -1,4 +1,4 @@
-"""A generated fleet for benchmarks: 1,000 environments × 200 features with in-repo charts.
+"""A generated fleet for benchmarks: 1,000 environments by 200 features with in-repo charts.
 
 About 5,100 files, and about 43% of the (environment, feature) pairs targeted (≈86,000). Each
 Feature.yaml declares 10 values, all computed, 5 of them also config. Deterministic: the same
@@ -63,9 +63,7 @@ def feature_yaml(number: int) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
-def write_fleet(
-    root: Path, *, tenants: int = TENANTS, features: int = FEATURES
-) -> dict[str, int]:
+def write_fleet(root: Path, *, tenants: int = TENANTS, features: int = FEATURES) -> dict[str, int]:
     """Write the fleet below `root`; returns counts of what was written."""
     files = 0
 
@@ -87,7 +85,8 @@ def write_fleet(
                 "apiVersion: fasit/v1\nkind: Environment\n"
                 f"tenant: t{tenant:02}\nname: {name}\nenvironmentKind: {environment_kind(number)}\n"
                 f"labels: {json.dumps(labels)}\n"
-                f"values:\n  domain: {name}.t{tenant:02}.example.net\n  nodeCount: {number % 7 + 1}\n"
+                f"values:\n  domain: {name}.t{tenant:02}.example.net\n"
+                f"  nodeCount: {number % 7 + 1}\n"
                 f"  naisdKey: {{secretRef: t{tenant:02}-{name}-naisd-key}}\n",
             )
     configs = 0
@@ -101,12 +100,12 @@ def write_fleet(
         )
         target = TARGETS[feature % len(TARGETS)]
         assignments = [
-            f"apiVersion: fasit/v1\nkind: Assignment\nfeature: {name}\nversion: \"1.0.0\"\n"
+            f'apiVersion: fasit/v1\nkind: Assignment\nfeature: {name}\nversion: "1.0.0"\n'
             f"target: {json.dumps(target)}\n"
         ]
         if len(versions) == 2:
             assignments.append(
-                f"apiVersion: fasit/v1\nkind: Assignment\nfeature: {name}\nversion: \"1.1.0\"\n"
+                f'apiVersion: fasit/v1\nkind: Assignment\nfeature: {name}\nversion: "1.1.0"\n'
                 f"target: {json.dumps({**target, 'stage': 'dev'})}\n"
             )
         write(f"assignments/{name}.yaml", "---\n".join(assignments))

@@ -39,7 +39,8 @@ paths = [p for p in root.rglob("*.yaml") if "charts" not in p.parts]
 paths += list(root.glob("charts/*/*/Chart.yaml")) + list(root.glob("charts/*/*/Feature.yaml"))
 documents = 0
 for path in paths:
-    documents += sum(1 for _ in yaml.load_all(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader))
+    text = path.read_text(encoding="utf-8")
+    documents += sum(1 for _ in yaml.load_all(text, Loader=yaml.CSafeLoader))
 print(len(paths), documents)
 """
 
@@ -49,7 +50,9 @@ def wall(command: list[str]) -> tuple[float, str]:
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
     if completed.returncode != 0:
-        raise SystemExit(f"{command[:3]} failed ({completed.returncode}): {completed.stderr[-2000:]}")
+        raise SystemExit(
+            f"{command[:3]} failed ({completed.returncode}): {completed.stderr[-2000:]}"
+        )
     return elapsed, completed.stdout
 
 
@@ -115,10 +118,14 @@ def main() -> None:
     pairs = int(breakdown.pop("pairs targeted"))
     environments, features = summary["environments"], summary["features"]
     print(f"machine: {machine()}, Python {platform.python_version()}")
-    print(f"fleet: {counts['files']} files, {environments} environments, {features} features,"
-          f" {summary['assignments']} assignments, {counts['configs']} configs")
-    print(f"pairs targeted: {pairs} of {environments * features}"
-          f" ({pairs / (environments * features):.0%})")
+    print(
+        f"fleet: {counts['files']} files, {environments} environments, {features} features,"
+        f" {summary['assignments']} assignments, {counts['configs']} configs"
+    )
+    print(
+        f"pairs targeted: {pairs} of {environments * features}"
+        f" ({pairs / (environments * features):.0%})"
+    )
     print(f"problems: {summary['errors']} errors, {summary['warnings']} warnings")
     print(f"floor (libyaml parse of {floor_output.split()[0]} files): {floor_s * 1000:.0f} ms")
     print(f"fasit validate:                               {validate_s * 1000:.0f} ms")
