@@ -9,7 +9,7 @@ the cross-checks' job.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from fasit.model import INDEX_FILE, Assignment, Config, Environment, Feature, StateDocument
 from fasit.state.discovery import discover
@@ -21,6 +21,8 @@ from fasit.state.yamlfile import YamlLimits, YamlResult, read_yaml
 __all__ = ["LoadLimits", "LoadResult", "LoadedState", "load_state", "read_yaml_file"]
 
 MIB = 1024 * 1024
+# Reported once, from the listing, whether or not the globs select them.
+_REPORTED = frozenset({EntryKind.SYMLINK, EntryKind.UNREADABLE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +90,9 @@ def load_state(tree: Tree, limits: LoadLimits | None = None) -> LoadResult:
             return LoadResult(LoadedState(), tuple(problems), 0, 0)  # reported above
         index_yaml = read_yaml_file(tree, index_entry, limits)
         if index_yaml.problems:
-            problems.extend(index_yaml.problems)
+            problems.extend(
+                replace(problem, code=ProblemCode.INDEX_INVALID) for problem in index_yaml.problems
+            )
             return LoadResult(LoadedState(), tuple(problems), 1, 0)
         index_documents = index_yaml.documents
     discovery = discover(index_documents)
@@ -99,7 +103,7 @@ def load_state(tree: Tree, limits: LoadLimits | None = None) -> LoadResult:
     collected = _Collected()
     files = 0
     for entry in entries:
-        if entry.kind is EntryKind.SYMLINK or not discovery.selector.selects(entry.path):
+        if entry.kind in _REPORTED or not discovery.selector.selects(entry.path):
             continue
         if entry.kind is not EntryKind.FILE:
             problems.append(

@@ -171,3 +171,12 @@ def test_installed_command_exits_with_the_problem_status() -> None:
 
     assert completed.returncode == 1
     assert len(json.loads(completed.stdout)["problems"]) == len(MANY_PROBLEMS)
+
+
+def test_index_with_bad_yaml_is_index_invalid_and_nothing_else_is_read(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {".fasit.yaml": "include: [\n", "prod.yaml": "kind: ["})
+
+    run = run_cli("validate", root, "--format", "json")
+
+    assert run.exit_code == 1
+    assert run.problems() == [(".fasit.yaml", 2, 1, "index-invalid")]
