@@ -23,7 +23,6 @@ __all__ = ["YamlDocument", "YamlLimits", "YamlResult", "read_yaml"]
 
 _TAG = "tag:yaml.org,2002:"
 _SCALARS = SafeConstructor()  # only its stateless scalar constructors are used
-_BOOLEANS: dict[str, bool] = dict(SafeConstructor.bool_values)
 _MERGE = f"{_TAG}merge"
 PathItem = str | int
 
@@ -308,13 +307,8 @@ class _Builder:
         if tag == f"{_TAG}null":
             return None
         if tag == f"{_TAG}bool":
-            return _BOOLEANS[node.value.lower()]
+            return _SCALARS.construct_yaml_bool(node)
         if tag == f"{_TAG}int":
-            value = node.value
-            # Plain decimals directly; YAML 1.1's octal, hex, binary, sexagesimal and `_` forms
-            # through PyYAML (its generic path is ~50x slower, and ints are common).
-            if value.isdigit() and (value[0] != "0" or value == "0"):
-                return int(value)
             return _SCALARS.construct_yaml_int(node)
         if tag == f"{_TAG}float":
             return _SCALARS.construct_yaml_float(node)
