@@ -44,16 +44,14 @@ class InRepoCharts:
     def __init__(self, tree: Tree, entries: Iterable[TreeEntry], limits: LoadLimits) -> None:
         self._tree = tree
         self._limits = limits
+        # Every directory (at any depth) → the files below it.
         self._files: dict[str, list[TreeEntry]] = defaultdict(list)
-        self._directories: set[str] = set()
         for entry in entries:
             if entry.kind is not EntryKind.FILE:
                 continue
             parts = entry.path.split("/")
             for depth in range(1, len(parts)):
-                directory = "/".join(parts[:depth])
-                self._directories.add(directory)
-                self._files[directory].append(entry)
+                self._files["/".join(parts[:depth])].append(entry)
         self._cache: dict[tuple[str, str], ChartOutcome] = {}
 
     def resolve(self, chart: str, feature: str, version: str) -> ChartOutcome:
@@ -65,7 +63,7 @@ class InRepoCharts:
 
     def _resolve(self, chart: str, feature: str, version: str) -> ChartOutcome:
         directory = f"{chart}/{version}"
-        if directory not in self._directories:
+        if directory not in self._files:
             return _unavailable(
                 ProblemCode.CHART_MISSING,
                 f"no chart directory {directory}/ for {feature} {version}",
