@@ -6,8 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the tests drive for real (commands they provide, checked before apt-get).
-DEBIAN_COMMANDS := git
-DEBIAN_PACKAGES := git
+DEBIAN_COMMANDS := git ssh ssh-keygen sshd
+DEBIAN_PACKAGES := git openssh-client openssh-server
 
 .PHONY: test demo bench lint typecheck unit system-deps clean
 

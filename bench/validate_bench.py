@@ -27,8 +27,8 @@ from pathlib import Path
 
 from bench.fleet import write_fleet
 from fasit.charts import InRepoCharts
-from fasit.plan import check_features, resolve_charts, target
-from fasit.state import DirectoryTree, LoadLimits, cross_check, load_state
+from fasit.plan import check_features, resolve_charts
+from fasit.state import DirectoryTree, LoadLimits, cross_check, load_state, target
 
 RUNS = 5
 FLOOR = """

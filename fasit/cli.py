@@ -94,11 +94,11 @@ def _parser() -> argparse.ArgumentParser:
 def _validate(args: argparse.Namespace) -> int:
     tree = DirectoryTree(args.path)
     result = validate_tree(tree, LoadLimits(max_files=args.max_files))
-    state = result.load.state
+    state = result.snapshot.load.state
     summary = Summary.of(
         result.problems,
-        files=result.load.files,
-        documents=result.load.documents,
+        files=result.snapshot.load.files,
+        documents=result.snapshot.load.documents,
         environments=len(state.environments),
         features=len(state.features),
         assignments=len(state.assignments),

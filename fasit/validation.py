@@ -1,20 +1,27 @@
-"""The one build: tree → documents → cross-checks → charts → targeting → Feature.yaml checks.
+"""The one build: the snapshot (tree → documents → cross-checks → targeting), then the checks
+each assigned version's Feature.yaml makes possible (charts, dependencies, kinds, configs).
 
-`fasit validate` runs it, and so will the snapshot builder: one build, two callers, the same
-problems. Each stage runs on what the stages before it left consistent, and every stage's
-problems are kept, so one run reports everything.
+`fasit validate` runs it; the server builds the same snapshot with `SnapshotBuilder` and meets
+the chart-stage outcomes as statuses of single releases. Every stage's problems are kept, so
+one run reports everything.
 """
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from fasit.charts import InRepoCharts
-from fasit.plan import ChartSet, Targeting, check_features, resolve_charts, target
-from fasit.state import LoadLimits, LoadResult, Problem, StateIndex, Tree, cross_check, load_state
+from fasit.plan import ChartSet, check_features, resolve_charts
+from fasit.state import (
+    LoadLimits,
+    Problem,
+    Revision,
+    Snapshot,
+    Tree,
+    build_snapshot,
+    collector_paused,
+)
 
 __all__ = ["Validation", "validate_tree"]
 
@@ -23,44 +30,24 @@ __all__ = ["Validation", "validate_tree"]
 class Validation:
     """Everything the build produced, and every problem, in reading order."""
 
-    load: LoadResult
-    index: StateIndex
+    snapshot: Snapshot
     charts: ChartSet
-    targeting: Targeting
     problems: tuple[Problem, ...]
 
 
-def validate_tree(tree: Tree, limits: LoadLimits | None = None) -> Validation:
-    """Build and check the state held by `tree`."""
-    with _collector_paused():
-        return _build(tree, limits or LoadLimits())
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while the build allocates.
-
-    A build makes hundreds of thousands of long-lived, acyclic objects (YAML nodes, models);
-    every gen-2 pass would re-walk all of them, which measured as half the build time on the
-    benchmark fleet. Anything cyclic left behind is collected once the collector is back.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _build(tree: Tree, limits: LoadLimits) -> Validation:
-    load = load_state(tree, limits)
-    index, cross_problems = cross_check(load.state)
-    charts, chart_problems = resolve_charts(index, InRepoCharts(tree, load.entries, limits))
-    targeting = target(index.environments.values(), index.assignments)
-    feature_problems = check_features(index, targeting, charts)
+def validate_tree(
+    tree: Tree, limits: LoadLimits | None = None, revision: Revision | None = None
+) -> Validation:
+    """Build and check the state held by `tree` (at `revision`, when it is known)."""
+    limits = limits or LoadLimits()
+    revision = revision or Revision(tree.description, tree.description, datetime.now(UTC))
+    snapshot = build_snapshot(tree, revision, limits)
+    with collector_paused():
+        charts, chart_problems = resolve_charts(
+            snapshot.index, InRepoCharts(tree, snapshot.load.entries, limits)
+        )
+        feature_problems = check_features(snapshot.index, snapshot.targeting, charts)
     problems = sorted(
-        [*load.problems, *cross_problems, *chart_problems, *targeting.problems, *feature_problems],
-        key=lambda problem: problem.sort_key,
+        [*snapshot.problems, *chart_problems, *feature_problems], key=lambda p: p.sort_key
     )
-    return Validation(load, index, charts, targeting, tuple(problems))
+    return Validation(snapshot, charts, tuple(problems))

@@ -5,15 +5,11 @@ Pure over immutable data: knows nothing of gRPC, deploys or the web.
 
 from fasit.plan.config_values import ConfigIssue, check_config_value
 from fasit.plan.feature_checks import ChartSet, check_features, resolve_charts
-from fasit.plan.targeting import LabelIndex, Targeting, target
 
 __all__ = [
     "ChartSet",
     "ConfigIssue",
-    "LabelIndex",
-    "Targeting",
     "check_config_value",
     "check_features",
     "resolve_charts",
-    "target",
 ]

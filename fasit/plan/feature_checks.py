@@ -14,8 +14,16 @@ from dataclasses import dataclass
 from fasit.charts import ChartOutcome, InRepoCharts, ResolvedChart
 from fasit.model import Assignment, Config, Feature
 from fasit.plan.config_values import check_config_value
-from fasit.plan.targeting import Targeting
-from fasit.state import Located, Position, Problem, ProblemCode, Severity, StateIndex, some
+from fasit.state import (
+    Located,
+    Position,
+    Problem,
+    ProblemCode,
+    Severity,
+    StateIndex,
+    Targeting,
+    some,
+)
 
 __all__ = ["ChartSet", "check_features", "resolve_charts"]
 

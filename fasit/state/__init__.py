@@ -1,4 +1,4 @@
-"""State: trees, discovery, YAML with positions, documents and problems.
+"""State: trees, discovery, YAML with positions, documents, problems, targeting, snapshots.
 
 Knows nothing of charts, plans or deploys.
 """
@@ -6,9 +6,24 @@ Knows nothing of charts, plans or deploys.
 from fasit.state.crosscheck import RESERVED_VALUE_KEYS, StateIndex, cross_check
 from fasit.state.discovery import Discovery, FileSelector, compile_glob, discover
 from fasit.state.documents import Located, read_state_document, validate_model
-from fasit.state.loader import LoadedState, LoadLimits, LoadResult, load_state, read_yaml_file
+from fasit.state.loader import (
+    LoadedState,
+    LoadLimits,
+    LoadResult,
+    ParseCache,
+    load_state,
+    read_yaml_file,
+)
 from fasit.state.problems import Position, Problem, ProblemCode, Severity, some
-from fasit.state.tree import DirectoryTree, EntryKind, FileTooLarge, Tree, TreeEntry
+from fasit.state.snapshot import (
+    Revision,
+    Snapshot,
+    SnapshotBuilder,
+    build_snapshot,
+    collector_paused,
+)
+from fasit.state.targeting import LabelIndex, Targeting, target
+from fasit.state.tree import DirectoryTree, EntryKind, FileTooLarge, MemoryTree, Tree, TreeEntry
 from fasit.state.yamlfile import YamlDocument, YamlLimits, YamlResult, read_yaml
 
 __all__ = [
@@ -18,20 +33,29 @@ __all__ = [
     "EntryKind",
     "FileSelector",
     "FileTooLarge",
+    "LabelIndex",
     "LoadLimits",
     "LoadResult",
     "LoadedState",
     "Located",
+    "MemoryTree",
+    "ParseCache",
     "Position",
     "Problem",
     "ProblemCode",
+    "Revision",
     "Severity",
+    "Snapshot",
+    "SnapshotBuilder",
     "StateIndex",
+    "Targeting",
     "Tree",
     "TreeEntry",
     "YamlDocument",
     "YamlLimits",
     "YamlResult",
+    "build_snapshot",
+    "collector_paused",
     "compile_glob",
     "cross_check",
     "discover",
@@ -40,5 +64,6 @@ __all__ = [
     "read_yaml",
     "read_yaml_file",
     "some",
+    "target",
     "validate_model",
 ]

@@ -9,6 +9,7 @@ the cross-checks' job.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, replace
 
 from fasit.model import INDEX_FILE, Assignment, Config, Environment, Feature, StateDocument
@@ -18,7 +19,14 @@ from fasit.state.problems import Problem, ProblemCode, Severity
 from fasit.state.tree import EntryKind, FileTooLarge, Tree, TreeEntry
 from fasit.state.yamlfile import YamlLimits, YamlResult, read_yaml
 
-__all__ = ["LoadLimits", "LoadResult", "LoadedState", "load_state", "read_yaml_file"]
+__all__ = [
+    "LoadLimits",
+    "LoadResult",
+    "LoadedState",
+    "ParseCache",
+    "load_state",
+    "read_yaml_file",
+]
 
 MIB = 1024 * 1024
 # Reported once, from the listing, whether or not the globs select them.
@@ -56,9 +64,16 @@ class LoadResult:
     """The tree's listing, for later stages that read more of it (in-repo charts)."""
 
 
-def load_state(tree: Tree, limits: LoadLimits | None = None) -> LoadResult:
-    """Read every state document of `tree`, collecting every problem on the way."""
+def load_state(
+    tree: Tree, limits: LoadLimits | None = None, cache: ParseCache | None = None
+) -> LoadResult:
+    """Read every state document of `tree`, collecting every problem on the way.
+
+    With a `cache`, a file whose content was parsed by an earlier load is not parsed again.
+    """
     limits = limits or LoadLimits()
+    cache = cache or ParseCache()
+    cache.start()
     problems: list[Problem] = []
     entries: list[TreeEntry] = []
     for entry in tree.entries():
@@ -117,32 +132,112 @@ def load_state(tree: Tree, limits: LoadLimits | None = None) -> LoadResult:
             )
             continue
         files += 1
-        parsed = read_yaml_file(tree, entry, limits)
+        parsed = _parse_state_file(tree, entry, limits, cache)
         problems.extend(parsed.problems)
-        if not parsed.documents and not parsed.problems:
-            problems.append(
-                Problem(
-                    entry.path,
-                    None,
-                    None,
-                    ProblemCode.EMPTY_FILE,
-                    "the file holds no documents",
-                    Severity.NOTICE,
-                )
-            )
-        for document in parsed.documents:
-            collected.documents += 1
-            located, document_problems = read_state_document(document, entry.path)
-            problems.extend(document_problems)
-            if located is not None:
-                collected.add(located)
+        collected.documents += parsed.documents
+        for located in parsed.located:
+            collected.add(located)
+    cache.finish()
     return LoadResult(
         collected.state(), tuple(problems), files, collected.documents, tuple(entries)
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _ParsedFile:
+    """What one state file holds: its valid documents, its problems, how many documents."""
+
+    located: tuple[Located[StateDocument], ...]
+    problems: tuple[Problem, ...]
+    documents: int
+
+
+class ParseCache:
+    """Parsed state files by (path, content id), so a rebuild parses only what changed.
+
+    The content id is the tree's blob id when it has one (git), else a SHA-256 of the bytes.
+    A cache holds the files of the latest load only, so it never outgrows one state tree. Use
+    one cache with one set of limits: limits change what a parse reports.
+    """
+
+    def __init__(self) -> None:
+        self._files: dict[tuple[str, str], _ParsedFile] = {}
+        self._kept: dict[tuple[str, str], _ParsedFile] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+    def start(self) -> None:
+        """Begin a load: what it does not use is dropped when it finishes."""
+        self._kept = {}
+
+    def finish(self) -> None:
+        """End a load: keep exactly the files it used."""
+        self._files, self._kept = self._kept, {}
+
+    def get(self, key: tuple[str, str]) -> _ParsedFile | None:
+        parsed = self._files.get(key) or self._kept.get(key)
+        if parsed is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+            self._kept[key] = parsed
+        return parsed
+
+    def put(self, key: tuple[str, str], parsed: _ParsedFile) -> None:
+        self._kept[key] = parsed
+
+
+def _parse_state_file(
+    tree: Tree, entry: TreeEntry, limits: LoadLimits, cache: ParseCache
+) -> _ParsedFile:
+    if entry.blob and (cached := cache.get((entry.path, entry.blob))) is not None:
+        return cached
+    data = _read_bytes(tree, entry, limits)
+    if isinstance(data, YamlResult):  # could not read: not cached, it may be transient
+        return _ParsedFile((), tuple(data.problems), 0)
+    key = (entry.path, entry.blob or "sha256:" + hashlib.sha256(data).hexdigest())
+    if not entry.blob and (cached := cache.get(key)) is not None:
+        return cached
+    parsed = _judge_documents(entry.path, _parse_bytes(entry.path, data, limits))
+    cache.put(key, parsed)
+    return parsed
+
+
+def _judge_documents(path: str, parsed: YamlResult) -> _ParsedFile:
+    problems = list(parsed.problems)
+    if not parsed.documents and not parsed.problems:
+        problems.append(
+            Problem(
+                path,
+                None,
+                None,
+                ProblemCode.EMPTY_FILE,
+                "the file holds no documents",
+                Severity.NOTICE,
+            )
+        )
+    located: list[Located[StateDocument]] = []
+    for document in parsed.documents:
+        model, document_problems = read_state_document(document, path)
+        problems.extend(document_problems)
+        if model is not None:
+            located.append(model)
+    return _ParsedFile(tuple(located), tuple(problems), len(parsed.documents))
+
+
 def read_yaml_file(tree: Tree, entry: TreeEntry, limits: LoadLimits) -> YamlResult:
     """Read and parse one file of the tree within the limits: size, text, YAML."""
+    data = _read_bytes(tree, entry, limits)
+    if isinstance(data, YamlResult):
+        return data
+    return _parse_bytes(entry.path, data, limits)
+
+
+def _read_bytes(tree: Tree, entry: TreeEntry, limits: LoadLimits) -> bytes | YamlResult:
+    """The file's bytes, or a result holding the problem that kept them from being read."""
     if entry.size > limits.max_file_bytes:
         return _file_problem(entry.path, ProblemCode.FILE_TOO_LARGE, _too_large(entry.size, limits))
     try:
@@ -151,19 +246,23 @@ def read_yaml_file(tree: Tree, entry: TreeEntry, limits: LoadLimits) -> YamlResu
         return _file_problem(entry.path, ProblemCode.FILE_TOO_LARGE, _too_large(exc.size, limits))
     except OSError as exc:
         return _file_problem(entry.path, ProblemCode.UNREADABLE_FILE, exc.strerror or str(exc))
+    return data
+
+
+def _parse_bytes(path: str, data: bytes, limits: LoadLimits) -> YamlResult:
     if b"\0" in data:
         return _file_problem(
-            entry.path, ProblemCode.BINARY_FILE, "binary file (holds a NUL byte), not YAML text"
+            path, ProblemCode.BINARY_FILE, "binary file (holds a NUL byte), not YAML text"
         )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return _file_problem(
-            entry.path,
+            path,
             ProblemCode.BINARY_FILE,
             f"not UTF-8 text (invalid byte at offset {exc.start})",
         )
-    return read_yaml(text.removeprefix("\ufeff"), entry.path, limits.yaml)
+    return read_yaml(text.removeprefix("\ufeff"), path, limits.yaml)
 
 
 def _file_problem(path: str, code: ProblemCode, message: str) -> YamlResult:

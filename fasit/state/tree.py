@@ -9,8 +9,9 @@ way out of the root or into a loop.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Protocol
 
 from fasit.errors import TreeUnavailable
 
-__all__ = ["DirectoryTree", "EntryKind", "FileTooLarge", "Tree", "TreeEntry"]
+__all__ = ["DirectoryTree", "EntryKind", "FileTooLarge", "MemoryTree", "Tree", "TreeEntry"]
 
 
 class EntryKind(StrEnum):
@@ -34,12 +35,17 @@ class EntryKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class TreeEntry:
-    """One entry: a `/`-separated path relative to the root, its kind and size in bytes."""
+    """One entry: a `/`-separated path relative to the root, its kind and size in bytes.
+
+    `blob` identifies the content when the tree knows it without reading (a git blob id, or
+    the hash a `MemoryTree` took); "" when unknown. Equal blobs mean equal bytes.
+    """
 
     path: str
     kind: EntryKind
     size: int = 0
     detail: str = ""
+    blob: str = ""
 
 
 class FileTooLarge(Exception):
@@ -125,6 +131,73 @@ class DirectoryTree:
         if len(data) > limit:
             raise FileTooLarge(path, os.stat(self._root / path, follow_symlinks=False).st_size)
         return data
+
+
+class MemoryTree:
+    """A tree held in memory: a consistent capture of another tree, content ids included.
+
+    The local source captures the directory once per change, so a build reads exactly the
+    bytes it fingerprinted: an editor saving mid-build cannot tear a snapshot.
+    """
+
+    def __init__(
+        self,
+        description: str,
+        entries: Sequence[TreeEntry],
+        contents: Mapping[str, bytes | OSError],
+    ) -> None:
+        self._description = description
+        self._entries = tuple(entries)
+        self._contents = dict(contents)
+
+    @classmethod
+    def capture(cls, tree: Tree, max_file_bytes: int) -> MemoryTree:
+        """Read every file of `tree` up to `max_file_bytes`; larger ones keep only their size."""
+        entries: list[TreeEntry] = []
+        contents: dict[str, bytes | OSError] = {}
+        for entry in tree.entries():
+            if entry.kind is EntryKind.FILE and entry.size <= max_file_bytes:
+                try:
+                    data = tree.read(entry.path, max_file_bytes)
+                except FileTooLarge as exc:  # grew since it was listed
+                    entry = TreeEntry(entry.path, entry.kind, exc.size)
+                except OSError as exc:
+                    contents[entry.path] = exc
+                else:
+                    contents[entry.path] = data
+                    digest = hashlib.sha256(data).hexdigest()
+                    entry = TreeEntry(entry.path, entry.kind, len(data), blob=f"sha256:{digest}")
+            entries.append(entry)
+        return cls(tree.description, entries, contents)
+
+    @property
+    def description(self) -> str:
+        return self._description
+
+    @property
+    def fingerprint(self) -> str:
+        """A hash of every path, kind, size and content id: equal fingerprints, equal trees."""
+        digest = hashlib.sha256()
+        for entry in self._entries:
+            line = f"{entry.path}\0{entry.kind}\0{entry.size}\0{entry.blob}\0{entry.detail}\n"
+            digest.update(line.encode("utf-8", "surrogateescape"))
+        return digest.hexdigest()
+
+    def entries(self) -> Iterator[TreeEntry]:
+        return iter(self._entries)
+
+    def read(self, path: str, limit: int) -> bytes:
+        content = self._contents.get(path)
+        if isinstance(content, OSError):
+            raise content
+        if content is None:
+            size = next((entry.size for entry in self._entries if entry.path == path), 0)
+            if size > limit:
+                raise FileTooLarge(path, size)
+            raise FileNotFoundError(errno.ENOENT, "no such file in the tree", path)
+        if len(content) > limit:
+            raise FileTooLarge(path, len(content))
+        return content
 
 
 def _link_target(path: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fasit.plan import LabelIndex, target
+from fasit.state import LabelIndex, target
 from tests.helpers import make_assignment, make_environment
 
 NAV_DEV = make_environment("nav", "dev", aiven="enabled")

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from itertools import combinations, groupby
 
 from fasit.model import Assignment, Environment
-from fasit.state import Located, Problem, ProblemCode, some
+from fasit.state.documents import Located
+from fasit.state.problems import Problem, ProblemCode, some
 
 __all__ = ["LabelIndex", "Targeting", "target"]
 
