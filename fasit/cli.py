@@ -9,6 +9,7 @@ import argparse
 import logging
 import os
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -16,8 +17,9 @@ from fasit import __version__
 from fasit.errors import CouldNotRun
 from fasit.model import SCHEMA_MODELS, render_schema
 from fasit.report import Format, Summary, render
+from fasit.sources import GitAuth, GitLocation, GitRemote, read_commit
 from fasit.state import DirectoryTree, LoadLimits, Severity
-from fasit.validation import validate_tree
+from fasit.validation import Validation, validate_tree
 
 __all__ = ["main"]
 
@@ -37,6 +39,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    if not args.verbose:  # its own retries are noise: a failure is reported once, by fasit
+        logging.getLogger("urllib3").setLevel(logging.ERROR)
     command: Callable[[argparse.Namespace], int] = args.command
     try:
         return command(args)
@@ -60,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Check a state repository and report every problem at once. Exit 0: clean"
         " (warnings and notices allowed), 1: problems, 2: could not run.",
     )
-    validate.add_argument("path", nargs="?", default=".", help="the state root (default: .)")
+    validate.add_argument("path", nargs="?", help="the state root (default: .)")
     validate.add_argument(
         "--format",
         type=Format,
@@ -74,6 +78,22 @@ def _parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=LoadLimits().max_files,
         help="refuse trees with more files than this (default: %(default)s)",
+    )
+    remote = validate.add_argument_group(
+        "a remote revision",
+        "Validate a revision of a git repository without a checkout. Credentials come from"
+        " the environment: FASIT_GIT_USERNAME and FASIT_GIT_PASSWORD (HTTP basic; a token"
+        " your host takes as a password goes in FASIT_GIT_PASSWORD) or FASIT_GIT_TOKEN (sent"
+        " as a bearer token).",
+    )
+    remote.add_argument("--git", metavar="URL", help="the repository (https, http, ssh, git)")
+    remote.add_argument("--ref", default="HEAD", help="branch, tag or commit SHA (default: HEAD)")
+    remote.add_argument("--directory", default="", help="the state root inside the repository")
+    remote.add_argument("--ssh-key", type=Path, help="private key for ssh:// URLs")
+    remote.add_argument("--known-hosts", type=Path, help="known_hosts file to trust (ssh)")
+    remote.add_argument("--ca-bundle", type=Path, help="PEM file of CAs to trust (https)")
+    remote.add_argument(
+        "--insecure-skip-tls-verify", action="store_true", help="accept any certificate (https)"
     )
     validate.set_defaults(command=_validate)
 
@@ -92,8 +112,46 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    tree = DirectoryTree(args.path)
-    result = validate_tree(tree, LoadLimits(max_files=args.max_files))
+    limits = LoadLimits(max_files=args.max_files)
+    if args.git:
+        if args.path is not None:
+            raise CouldNotRun("give either a PATH or --git URL, not both")
+        result = _validate_git(args, limits)
+        display = _repository_path(args.directory)
+    else:
+        tree = DirectoryTree(args.path or ".")
+        result = validate_tree(tree, limits)
+        display = (
+            _github_path(tree.root) if args.format is Format.GITHUB else _cwd_path(args.path or ".")
+        )
+    return _report(args, result, display)
+
+
+def _validate_git(args: argparse.Namespace, limits: LoadLimits) -> Validation:
+    location = GitLocation(args.git, args.ref, args.directory)
+    auth = GitAuth(
+        username=os.environ.get("FASIT_GIT_USERNAME", ""),
+        password=os.environ.get("FASIT_GIT_PASSWORD", ""),
+        bearer_token=os.environ.get("FASIT_GIT_TOKEN", ""),
+        ssh_key_file=args.ssh_key,
+        known_hosts_file=args.known_hosts,
+        ca_bundle=args.ca_bundle,
+        insecure_skip_tls_verify=args.insecure_skip_tls_verify,
+    )
+    with tempfile.TemporaryDirectory(prefix="fasit-validate-") as cache:
+        remote = GitRemote(location, Path(cache) / "cache.git", auth)
+        try:
+            commit = remote.fetch(remote.resolve())
+            tree, revision = read_commit(remote, commit)
+            if tree.missing:
+                raise CouldNotRun(f"{args.git}: {tree.missing}")
+            logger.info("validating %s at %s", location.description, commit)
+            return validate_tree(tree, limits, revision)
+        finally:
+            remote.close()
+
+
+def _report(args: argparse.Namespace, result: Validation, display: Callable[[str], str]) -> int:
     state = result.snapshot.load.state
     summary = Summary.of(
         result.problems,
@@ -104,7 +162,6 @@ def _validate(args: argparse.Namespace) -> int:
         assignments=len(state.assignments),
         configs=len(state.configs),
     )
-    display = _github_path(tree.root) if args.format is Format.GITHUB else _cwd_path(args.path)
     sys.stdout.write(render(args.format, result.problems, summary, display))
     failing = {Severity.ERROR, Severity.WARNING} if args.strict else {Severity.ERROR}
     failed = any(problem.severity in failing for problem in result.problems)
@@ -137,6 +194,16 @@ def _cwd_path(root: str) -> Callable[[str], str]:
 
     def display(file: str) -> str:
         return os.path.normpath(os.path.join(root, file)) if file else os.path.normpath(root)
+
+    return display
+
+
+def _repository_path(directory: str) -> Callable[[str], str]:
+    """Paths from the repository's root, the way a checkout of it would show them."""
+    base = directory.strip("/")
+
+    def display(file: str) -> str:
+        return "/".join(part for part in (base, file) if part) or "."
 
     return display
 

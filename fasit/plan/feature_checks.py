@@ -187,17 +187,7 @@ def _configs(index: StateIndex, targeting: Targeting, charts: ChartSet) -> list[
     problems = []
     for (environment_id, feature), config in index.configs.items():
         winner = targeting.winners.get((environment_id, feature))
-        if winner is None:
-            problems.append(
-                Problem.at(
-                    config.file,
-                    config.position("environment"),
-                    ProblemCode.CONFIG_UNUSED,
-                    f"no assignment of {feature} reaches {environment_id}, so this config is"
-                    " not used",
-                    Severity.WARNING,
-                )
-            )
+        if winner is None:  # unused (the snapshot warns); still checked against every version
             versions = charts.versions(feature)
         else:
             chart = charts.chart(feature, winner.model.version)

@@ -22,6 +22,7 @@ from fasit.state.snapshot import (
     build_snapshot,
     collector_paused,
 )
+from fasit.state.store import FailedRevision, Freshness, Outcome, RevisionRecord, SnapshotStore
 from fasit.state.targeting import LabelIndex, Targeting, target
 from fasit.state.tree import DirectoryTree, EntryKind, FileTooLarge, MemoryTree, Tree, TreeEntry
 from fasit.state.yamlfile import YamlDocument, YamlLimits, YamlResult, read_yaml
@@ -31,22 +32,27 @@ __all__ = [
     "DirectoryTree",
     "Discovery",
     "EntryKind",
+    "FailedRevision",
     "FileSelector",
     "FileTooLarge",
+    "Freshness",
     "LabelIndex",
     "LoadLimits",
     "LoadResult",
     "LoadedState",
     "Located",
     "MemoryTree",
+    "Outcome",
     "ParseCache",
     "Position",
     "Problem",
     "ProblemCode",
     "Revision",
+    "RevisionRecord",
     "Severity",
     "Snapshot",
     "SnapshotBuilder",
+    "SnapshotStore",
     "StateIndex",
     "Targeting",
     "Tree",

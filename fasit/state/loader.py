@@ -72,7 +72,7 @@ def load_state(
     With a `cache`, a file whose content was parsed by an earlier load is not parsed again.
     """
     limits = limits or LoadLimits()
-    cache = cache or ParseCache()
+    cache = ParseCache() if cache is None else cache
     cache.start()
     problems: list[Problem] = []
     entries: list[TreeEntry] = []

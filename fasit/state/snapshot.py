@@ -21,7 +21,7 @@ from datetime import datetime
 from fasit.state.crosscheck import StateIndex, cross_check
 from fasit.state.loader import LoadLimits, LoadResult, ParseCache, load_state
 from fasit.state.problems import Problem, Severity
-from fasit.state.targeting import Targeting, target
+from fasit.state.targeting import Targeting, target, unused_configs
 from fasit.state.tree import Tree
 
 __all__ = ["Revision", "Snapshot", "SnapshotBuilder", "build_snapshot", "collector_paused"]
@@ -80,8 +80,9 @@ def build_snapshot(
         load = load_state(tree, limits, cache)
         index, cross_problems = cross_check(load.state)
         targeting = target(index.environments.values(), index.assignments)
+        unused = unused_configs(index.configs, targeting)
     problems = sorted(
-        [*load.problems, *cross_problems, *targeting.problems], key=lambda p: p.sort_key
+        [*load.problems, *cross_problems, *targeting.problems, *unused], key=lambda p: p.sort_key
     )
     return Snapshot(revision, tree, load, index, targeting, tuple(problems))
 

@@ -17,11 +17,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations, groupby
 
-from fasit.model import Assignment, Environment
+from fasit.model import Assignment, Config, Environment, EnvironmentId, FeatureName
 from fasit.state.documents import Located
-from fasit.state.problems import Problem, ProblemCode, some
+from fasit.state.problems import Problem, ProblemCode, Severity, some
 
-__all__ = ["LabelIndex", "Targeting", "target"]
+__all__ = ["LabelIndex", "Targeting", "target", "unused_configs"]
 
 
 class LabelIndex:
@@ -136,3 +136,20 @@ def _differences(first: Assignment, second: Assignment) -> str:
         if mine != theirs:
             parts.append(f"{field} ({mine!r} vs {theirs!r})")
     return " and ".join(parts)
+
+
+def unused_configs(
+    configs: Mapping[tuple[EnvironmentId, FeatureName], Located[Config]], targeting: Targeting
+) -> list[Problem]:
+    """A warning at each Config for an (environment, feature) that no assignment reaches."""
+    return [
+        Problem.at(
+            config.file,
+            config.position("environment"),
+            ProblemCode.CONFIG_UNUSED,
+            f"no assignment of {feature} reaches {environment_id}, so this config is not used",
+            Severity.WARNING,
+        )
+        for (environment_id, feature), config in configs.items()
+        if (environment_id, feature) not in targeting.winners
+    ]

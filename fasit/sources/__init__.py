@@ -1,0 +1,26 @@
+"""Sources: notice new revisions of the state (a git ref, a local directory) and publish them.
+
+A source turns each new revision into a tree and a `Revision`, has the `SnapshotBuilder`
+build it off the event loop, and offers the snapshot to the `SnapshotStore`.
+"""
+
+from fasit.sources.backoff import Backoff
+from fasit.sources.git import FetchPolicy, GitSource, GitSourceConfig, read_commit
+from fasit.sources.git_remote import GitAuth, GitLocation, GitRemote, RemoteCause
+from fasit.sources.git_tree import GitTree, ListingCache
+from fasit.sources.local import LocalSource
+
+__all__ = [
+    "Backoff",
+    "FetchPolicy",
+    "GitAuth",
+    "GitLocation",
+    "GitRemote",
+    "GitSource",
+    "GitSourceConfig",
+    "GitTree",
+    "ListingCache",
+    "LocalSource",
+    "RemoteCause",
+    "read_commit",
+]

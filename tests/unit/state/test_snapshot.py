@@ -1,0 +1,143 @@
+"""Snapshots: the state half of the one build, and the builder that caches it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fasit.state import (
+    DirectoryTree,
+    MemoryTree,
+    ProblemCode,
+    Revision,
+    SnapshotBuilder,
+    build_snapshot,
+)
+from fasit.validation import validate_tree
+from tests.helpers import BROKEN, ENVIRONMENT, FIXTURES, write_tree
+
+FEATURE = """\
+apiVersion: fasit/v1
+kind: Feature
+name: aivenator
+chart: oci://registry.example.net/features/aivenator
+"""
+ASSIGNMENT = """\
+apiVersion: fasit/v1
+kind: Assignment
+feature: aivenator
+version: "1.0.0"
+target: {}
+"""
+
+
+def revision(name: str = "r1") -> Revision:
+    return Revision(name, "test", datetime(2026, 11, 21, tzinfo=UTC))
+
+
+def capture(root: Path) -> MemoryTree:
+    return MemoryTree.capture(DirectoryTree(root), 1 << 20)
+
+
+def test_snapshot_indexes_the_state_and_targets_it(tmp_path: Path) -> None:
+    files = {"env.yaml": ENVIRONMENT, "feature.yaml": FEATURE, "assign.yaml": ASSIGNMENT}
+    snapshot = build_snapshot(DirectoryTree(write_tree(tmp_path, files)), revision())
+
+    assert snapshot.servable
+    assert list(snapshot.index.environments) == ["nav/prod"]
+    assert list(snapshot.targeting.winners) == [("nav/prod", "aivenator")]
+
+
+def test_an_error_blocks_the_revision_but_a_warning_does_not(tmp_path: Path) -> None:
+    unmatched = ASSIGNMENT.replace("target: {}", "target: {aiven: enabled}")
+    files = {"env.yaml": ENVIRONMENT, "feature.yaml": FEATURE, "assign.yaml": unmatched}
+    warned = build_snapshot(DirectoryTree(write_tree(tmp_path / "a", files)), revision())
+    broken = build_snapshot(
+        DirectoryTree(write_tree(tmp_path / "b", {**files, "bad.yaml": "kind: [\n"})), revision()
+    )
+
+    assert [p.code for p in warned.problems] == [ProblemCode.UNMATCHED_TARGET_LABEL]
+    assert warned.servable
+    assert [p.code for p in broken.blocking] == [ProblemCode.YAML_SYNTAX]
+    assert not broken.servable
+
+
+def test_validate_reports_the_snapshot_problems_and_adds_only_chart_stage_ones() -> None:
+    chart_stage = {
+        ProblemCode.CHART_MISSING,
+        ProblemCode.CHART_INCOMPLETE,
+        ProblemCode.CHART_VERSION_MISMATCH,
+        ProblemCode.CHART_YAML_INVALID,
+        ProblemCode.FEATURE_YAML_INVALID,
+        ProblemCode.CHART_NOT_CHECKED,
+        ProblemCode.UNKNOWN_DEPENDENCY,
+        ProblemCode.DEPENDENCY_CYCLE,
+        ProblemCode.KIND_MISMATCH,
+        ProblemCode.CONFIG_UNDECLARED,
+        ProblemCode.CONFIG_WRONG_TYPE,
+        ProblemCode.CONFIG_SECRET_INLINE,
+    }
+    for root in [FIXTURES / "broken" / "many-problems", *sorted(BROKEN.iterdir())]:
+        tree = DirectoryTree(root)
+        snapshot = build_snapshot(tree, revision())
+        validation = validate_tree(tree)
+
+        rest = [p for p in validation.problems if p not in snapshot.problems]
+        assert [p for p in validation.problems if p in snapshot.problems] == list(
+            snapshot.problems
+        ), root.name
+        assert {p.code for p in rest} <= chart_stage, root.name
+
+
+def test_builder_builds_each_revision_once(tmp_path: Path) -> None:
+    builder = SnapshotBuilder()
+    tree = capture(write_tree(tmp_path, {"env.yaml": ENVIRONMENT}))
+
+    first = builder.build(tree, revision("a"))
+    again = builder.build(tree, revision("a"))
+
+    assert again is first
+    assert builder.builds == 1
+
+
+def test_builder_forgets_the_least_recently_used_revision(tmp_path: Path) -> None:
+    builder = SnapshotBuilder(revisions_kept=2)
+    tree = capture(write_tree(tmp_path, {"env.yaml": ENVIRONMENT}))
+    for name in ["a", "b", "a", "c", "a", "b"]:
+        builder.build(tree, revision(name))
+
+    assert builder.builds == 4  # a, b, c, then b again: it was the least recently used
+
+
+def test_a_rebuild_parses_only_the_changed_file(tmp_path: Path) -> None:
+    builder = SnapshotBuilder()
+    files = {f"envs/e{n}.yaml": ENVIRONMENT.replace("prod", f"e{n}") for n in range(5)}
+    builder.build(capture(write_tree(tmp_path, files)), revision("a"))
+    builder.parse_cache.hits = builder.parse_cache.misses = 0
+
+    (tmp_path / "envs/e3.yaml").write_text(ENVIRONMENT.replace("prod", "changed"))
+    snapshot = builder.build(capture(tmp_path), revision("b"))
+
+    assert (builder.parse_cache.hits, builder.parse_cache.misses) == (4, 1)
+    assert "nav/changed" in snapshot.index.environments
+
+
+def test_the_parse_cache_keeps_only_the_files_of_the_latest_build(tmp_path: Path) -> None:
+    builder = SnapshotBuilder()
+    write_tree(tmp_path, {"a.yaml": ENVIRONMENT, "b.yaml": ENVIRONMENT.replace("prod", "dev")})
+    builder.build(capture(tmp_path), revision("a"))
+    (tmp_path / "b.yaml").unlink()
+    builder.build(capture(tmp_path), revision("b"))
+
+    assert len(builder.parse_cache) == 1
+
+
+def test_a_cached_file_reports_its_problems_again(tmp_path: Path) -> None:
+    builder = SnapshotBuilder()
+    write_tree(tmp_path, {"bad.yaml": "kind: [\n", "env.yaml": ENVIRONMENT})
+    builder.build(capture(tmp_path), revision("a"))
+    (tmp_path / "env.yaml").write_text(ENVIRONMENT.replace("prod", "dev"))
+
+    snapshot = builder.build(capture(tmp_path), revision("b"))
+
+    assert [p.code for p in snapshot.problems] == [ProblemCode.YAML_SYNTAX]
