@@ -79,6 +79,10 @@ class GitSource:
         self._failures = 0
         self.polls = 0
 
+    def close(self) -> None:
+        """Close the cache repository (waits for a build or fetch under way)."""
+        self._remote.close()
+
     def refresh(self) -> None:
         """Poll now rather than at the next interval. Calls made meanwhile coalesce into one."""
         self._wake.set()
@@ -92,7 +96,7 @@ class GitSource:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), delay)
         finally:
-            await asyncio.to_thread(self._remote.close)
+            await asyncio.to_thread(self.close)
 
     async def poll(self) -> None:
         """Ask the remote for the ref once; build and offer the revision if it is new."""

@@ -12,11 +12,15 @@ auth, tls, host-key, not-found, ref-missing, protocol).
 
 from __future__ import annotations
 
+import gc
+import logging
 import re
 import shlex
 import socket
 import ssl
 import threading
+import traceback
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -24,8 +28,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+import urllib3
 import urllib3.exceptions
-from dulwich.client import GitClient, HTTPUnauthorized, get_transport_and_path
+from dulwich.client import (
+    GitClient,
+    HTTPUnauthorized,
+    default_urllib3_manager,
+    get_transport_and_path,
+)
 from dulwich.config import ConfigDict
 from dulwich.errors import GitProtocolError, HangupException, NotGitRepository
 from dulwich.objects import Commit, ObjectID, Tag
@@ -37,6 +47,7 @@ from fasit.state import Revision
 
 __all__ = ["GitAuth", "GitLocation", "GitRemote", "RemoteCause"]
 
+_log = logging.getLogger("fasit.sources.git")
 _SHA = re.compile(r"[0-9a-f]{40}")
 _PACKS_BEFORE_REPACK = 50
 # Seconds before a silent HTTP or SSH peer counts as down (git:// has no timeout in dulwich).
@@ -108,6 +119,10 @@ class GitRemote:
         self._fetches = 0
         self._client: GitClient | None = None
         self._path = ""
+        self._config = _http_config(self._auth)
+        pool = default_urllib3_manager(self._config, base_url=location.url)
+        assert isinstance(pool, urllib3.PoolManager)  # no auth callbacks: never the wrapper
+        self._pool = pool
 
     @property
     def lock(self) -> threading.RLock:
@@ -120,6 +135,7 @@ class GitRemote:
 
     def close(self) -> None:
         with self._lock:
+            self._pool.clear()
             self._repo.close()
 
     def resolve(self) -> str:
@@ -195,14 +211,17 @@ class GitRemote:
         except SourceUnavailable:
             raise
         except Exception as exc:
-            self._client = None  # a broken connection pool is not reused
-            raise _explain(self.location, exc) from exc
+            _log.debug("%s: remote call failed", self.location.url, exc_info=exc)
+            error = _explain(self.location, exc)
+            _release(exc)
+            raise error from None
 
     def _connect(self) -> tuple[GitClient, str]:
         if self._client is None:
             self._client, self._path = get_transport_and_path(
                 self.location.url,
-                config=_http_config(self._auth),
+                config=self._config,
+                pool_manager=self._pool,
                 username=self._auth.username or None,
                 password=self._auth.password or None,
                 ssh_command=_ssh_command(self._auth),
@@ -212,6 +231,19 @@ class GitRemote:
 
 def _oid(sha: str) -> ObjectID:
     return ObjectID(sha.encode())
+
+
+def _release(exc: BaseException) -> None:
+    """Free what a failed dulwich call left open, now rather than at some later collection.
+
+    On errors dulwich leaves its protocol objects (ssh pipes, sockets) to their finalisers;
+    they are reachable only from the exception's frames, so clearing those frames closes them.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        for error in _chain(exc):
+            traceback.clear_frames(error.__traceback__)
+        gc.collect()
 
 
 def _open_cache(cache_dir: Path) -> Repo:
