@@ -60,9 +60,12 @@ class LocalSource:
 
     async def run(self) -> None:
         """Capture now, then on every batch of changes and every rescan interval."""
-        await self.rescan()
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(self._watch())
+            # The watcher is set up when its task first runs: let it, so that nothing written
+            # after the first capture can be missed.
+            await asyncio.sleep(0)
+            await self.rescan()
             tasks.create_task(self._rescan_periodically())
 
     async def rescan(self) -> None:
