@@ -1,0 +1,68 @@
+"""Fixtures running real git servers on 127.0.0.1 for the integration tests.
+
+Each server fixture starts its server before the test and stops it afterwards, also when the
+test fails (the stop is in a context manager's exit). All of them serve the bare repositories
+below `git_root`; `git_work` puts one there, `repo.git`, holding one commit on main.
+Startup is a few tens of milliseconds each (sshd included), so every fixture is per test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.git_servers import (
+    REPOSITORY,
+    GitDaemon,
+    GitHttpServer,
+    GitWork,
+    Sshd,
+    git_environment,
+)
+
+
+@pytest.fixture
+def git_env(tmp_path: Path) -> dict[str, str]:
+    """Environment for git commands: a private HOME, no system config, no prompts."""
+    return git_environment(tmp_path / "home")
+
+
+@pytest.fixture
+def git_root(tmp_path: Path) -> Path:
+    """The directory whose bare repositories the servers serve."""
+    root = tmp_path / "served"
+    root.mkdir()
+    return root
+
+
+@pytest.fixture
+def git_work(tmp_path: Path, git_root: Path, git_env: dict[str, str]) -> GitWork:
+    """`git_root/repo.git` and a work clone of it, with README.md committed and pushed to main."""
+    work = GitWork.create(git_root / REPOSITORY, tmp_path / "work", git_env)
+    work.write("README.md", "# test repository\n")
+    work.commit("initial commit")
+    work.push()
+    return work
+
+
+@pytest.fixture
+def git_daemon(tmp_path: Path, git_root: Path, git_env: dict[str, str]) -> Iterator[GitDaemon]:
+    """A running `git daemon` (push enabled): `git_daemon.url("repo.git")`."""
+    with GitDaemon(git_root, git_env, tmp_path / "git-daemon.log") as daemon:
+        yield daemon
+
+
+@pytest.fixture
+def git_http(git_root: Path, git_env: dict[str, str]) -> Iterator[GitHttpServer]:
+    """A running smart-HTTP server: user fasit / password s3cret, or Bearer t0ken."""
+    with GitHttpServer(git_root, git_env) as server:
+        yield server
+
+
+@pytest.fixture
+def git_sshd(tmp_path: Path) -> Iterator[Sshd]:
+    """A running sshd letting the current user in with `git_sshd.client_key`."""
+    with Sshd(tmp_path / "sshd") as sshd:
+        yield sshd
