@@ -19,6 +19,7 @@ demo: $(STAMP)
 # Benchmarks print their figures; docs/benchmarks.md records them with machine and date.
 bench: $(STAMP)
 	$(BIN)/python -m bench.validate_bench
+	$(BIN)/python -m bench.snapshot_bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

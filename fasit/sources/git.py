@@ -106,6 +106,7 @@ class GitSource:
             snapshot = await asyncio.to_thread(self._build, sha)
             self._offer(snapshot)
             self._published = sha
+            await asyncio.to_thread(self._remote.maintain)
 
     async def _poll_or_retry(self) -> float:
         """Poll; return how long to wait before the next poll."""

@@ -115,8 +115,8 @@ class GitRemote:
         self._auth = auth or GitAuth()
         self._lock = threading.RLock()
         self._repo = _open_cache(cache_dir)
-        self._cache_ref = Ref(b"refs/fasit/" + _ref_key(location.ref).encode())
-        self._fetches = 0
+        # Under refs/heads/: dulwich offers only those as haves, so a fetch sends what is new.
+        self._cache_ref = Ref(b"refs/heads/fasit/" + _ref_key(location.ref).encode())
         self._client: GitClient | None = None
         self._path = ""
         self._config = _http_config(self._auth)
@@ -154,6 +154,18 @@ class GitRemote:
             self._repo.refs[self._cache_ref] = _oid(sha)
             return commit
 
+    def maintain(self) -> bool:
+        """Repack the cache once fetches have left many packs; whether it did.
+
+        Each fetch adds a pack and every object lookup searches them all, so they are merged
+        now and then. Call it when nothing waits on the source (after a snapshot is offered).
+        """
+        with self._lock:
+            if len(self._repo.object_store.packs) < _PACKS_BEFORE_REPACK:
+                return False
+            self._repo.object_store.repack()
+            return True
+
     def cached(self) -> str | None:
         """The commit last fetched for this ref, if the cache holds one (lenient starts)."""
         with self._lock:
@@ -183,14 +195,11 @@ class GitRemote:
             return [wanted]
 
         self._call(lambda client, path: client.fetch(path, self._repo, determine_wants=wants))
-        self._fetches += 1
         if wanted not in self._repo.object_store:
             raise SourceUnavailable(
                 RemoteCause.REF_MISSING,
                 f"{self.location.url}: commit {sha} is not on any branch or tag of the remote",
             )
-        if self._fetches % _PACKS_BEFORE_REPACK == 0:
-            self._repo.object_store.repack()  # each fetch adds a pack; lookups scan them all
 
     def _commit_of(self, sha: str) -> str:
         value = self._repo.object_store[_oid(sha)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from fasit.model import INDEX_FILE, IndexFile
 from fasit.state.documents import validate_model
@@ -77,9 +78,19 @@ class FileSelector:
         """Whether `path` holds state documents."""
         if path == INDEX_FILE:
             return False
-        return any(glob.match(path) for glob in self.include) and not any(
-            glob.match(path) for glob in self.exclude
+        include, exclude = self._combined
+        return include.match(path) is not None and (exclude is None or not exclude.match(path))
+
+    @cached_property
+    def _combined(self) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+        # One alternation per side: a rebuild asks this of every path in the tree.
+        include = re.compile("|".join(f"(?:{glob.pattern})" for glob in self.include) or "(?!)")
+        exclude = (
+            re.compile("|".join(f"(?:{glob.pattern})" for glob in self.exclude))
+            if self.exclude
+            else None
         )
+        return include, exclude
 
 
 @dataclass

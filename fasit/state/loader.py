@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from fasit.model import INDEX_FILE, Assignment, Config, Environment, Feature, StateDocument
 from fasit.state.discovery import discover
@@ -291,16 +292,18 @@ class _Collected:
     configs: list[Located[Config]] = field(default_factory=list)
     documents: int = 0
 
+    def __post_init__(self) -> None:
+        self._kinds: dict[type, list[Any]] = {
+            Environment: self.environments,
+            Feature: self.features,
+            Assignment: self.assignments,
+            Config: self.configs,
+        }
+
     def add(self, located: Located[StateDocument]) -> None:
-        model = located.model
-        if isinstance(model, Environment):
-            self.environments.append(Located(model, located.file, located.document))
-        elif isinstance(model, Feature):
-            self.features.append(Located(model, located.file, located.document))
-        elif isinstance(model, Assignment):
-            self.assignments.append(Located(model, located.file, located.document))
-        else:
-            self.configs.append(Located(model, located.file, located.document))
+        # One lookup by the model's class rather than an isinstance chain: this runs for each
+        # document of every build. The object is kept as it is, so identity survives rebuilds.
+        self._kinds[type(located.model)].append(located)
 
     def state(self) -> LoadedState:
         return LoadedState(

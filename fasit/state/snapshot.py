@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gc
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -74,17 +74,37 @@ def build_snapshot(
     revision: Revision,
     limits: LoadLimits | None = None,
     cache: ParseCache | None = None,
+    previous: Snapshot | None = None,
 ) -> Snapshot:
-    """Read, check and index the state held by `tree`; problems are collected, never raised."""
+    """Read, check and index the state held by `tree`; problems are collected, never raised.
+
+    With a `cache`, unchanged files are not parsed again; with the `previous` snapshot built
+    with that cache, targeting is reused when no environment or assignment changed.
+    """
     with collector_paused():
         load = load_state(tree, limits, cache)
         index, cross_problems = cross_check(load.state)
-        targeting = target(index.environments.values(), index.assignments)
+        environments = tuple(index.environments.values())
+        if previous is not None and _unchanged_targeting_inputs(previous, index):
+            targeting = previous.targeting
+        else:
+            targeting = target(environments, index.assignments)
         unused = unused_configs(index.configs, targeting)
     problems = sorted(
         [*load.problems, *cross_problems, *targeting.problems, *unused], key=lambda p: p.sort_key
     )
     return Snapshot(revision, tree, load, index, targeting, tuple(problems))
+
+
+def _unchanged_targeting_inputs(previous: Snapshot, index: StateIndex) -> bool:
+    """Whether targeting would see the very same documents (the parse cache keeps identity)."""
+    return _same(previous.index.assignments, index.assignments) and _same(
+        tuple(previous.index.environments.values()), tuple(index.environments.values())
+    )
+
+
+def _same(old: Sequence[object], new: Sequence[object]) -> bool:
+    return len(old) == len(new) and all(a is b for a, b in zip(old, new, strict=True))
 
 
 class SnapshotBuilder:
@@ -98,6 +118,7 @@ class SnapshotBuilder:
         self._limits = limits or LoadLimits()
         self._cache = ParseCache()
         self._built: OrderedDict[str, Snapshot] = OrderedDict()
+        self._latest: Snapshot | None = None
         self._revisions_kept = revisions_kept
         self.builds = 0
         """How many snapshots were built rather than found (for tests and metrics)."""
@@ -112,7 +133,8 @@ class SnapshotBuilder:
         if snapshot is not None:
             self._built.move_to_end(revision.id)
             return snapshot
-        snapshot = build_snapshot(tree, revision, self._limits, self._cache)
+        snapshot = build_snapshot(tree, revision, self._limits, self._cache, self._latest)
+        self._latest = snapshot
         self.builds += 1
         self._built[revision.id] = snapshot
         if len(self._built) > self._revisions_kept:
