@@ -55,13 +55,35 @@ def run_cli(*args: str | Path) -> Run:
     return Run(code, stdout.getvalue(), stderr.getvalue())
 
 
-ENVIRONMENT = """\
+def environment(name: str = "prod", tenant: str = "nav") -> str:
+    """An Environment document labelled with its tenant and name."""
+    return f"""\
 apiVersion: fasit/v1
 kind: Environment
-tenant: nav
-name: prod
+tenant: {tenant}
+name: {name}
 environmentKind: tenant
-labels: {tenant: nav, env: prod}
+labels: {{tenant: {tenant}, env: {name}}}
+"""
+
+
+ENVIRONMENT = environment()
+FEATURE = """\
+apiVersion: fasit/v1
+kind: Feature
+name: aivenator
+chart: oci://registry.example.net/features/aivenator
+"""
+
+
+def assignment(version: str = "1.0.0", target: str = "{}") -> str:
+    """An Assignment document of aivenator at `version` to `target`."""
+    return f"""\
+apiVersion: fasit/v1
+kind: Assignment
+feature: aivenator
+version: "{version}"
+target: {target}
 """
 
 

@@ -21,6 +21,7 @@ from fasit.errors import SourceUnavailable
 from fasit.sources.backoff import Backoff
 from fasit.sources.git_remote import GitAuth, GitLocation, GitRemote
 from fasit.sources.git_tree import GitTree, ListingCache
+from fasit.sources.publish import publish
 from fasit.state import Revision, Snapshot, SnapshotBuilder, SnapshotStore
 
 __all__ = ["FetchPolicy", "GitSource", "GitSourceConfig", "read_commit"]
@@ -155,15 +156,7 @@ class GitSource:
         return self._builder.build(tree, revision)
 
     def _offer(self, snapshot: Snapshot) -> None:
-        record = self._store.offer(snapshot)
-        _log.info(
-            "git source %s: revision %s %s (%d errors, %d warnings)",
-            self._name,
-            snapshot.revision.short_id,
-            record.outcome,
-            record.errors,
-            record.warnings,
-        )
+        publish(self._store, snapshot, f"git source {self._name}", _log)
 
     @property
     def _name(self) -> str:

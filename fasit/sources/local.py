@@ -18,6 +18,7 @@ from pathlib import Path, PurePath
 from watchfiles import Change, awatch
 
 from fasit.errors import FasitError
+from fasit.sources.publish import publish
 from fasit.state import (
     DirectoryTree,
     LoadLimits,
@@ -118,12 +119,4 @@ class LocalSource:
         return _EDITOR_FILES.search(relative.name) is None
 
     def _offer(self, snapshot: Snapshot) -> None:
-        record = self._store.offer(snapshot)
-        _log.info(
-            "local source %s: revision %s %s (%d errors, %d warnings)",
-            self.root,
-            snapshot.revision.short_id,
-            record.outcome,
-            record.errors,
-            record.warnings,
-        )
+        publish(self._store, snapshot, f"local source {self.root}", _log)

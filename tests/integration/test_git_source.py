@@ -26,39 +26,18 @@ from fasit.sources import (
     RemoteCause,
 )
 from fasit.state import Outcome, ProblemCode, SnapshotBuilder, SnapshotStore
+from tests.helpers import FEATURE, assignment, environment
 from tests.integration.git_servers import GitDaemon, GitHttpServer, GitWork, Sshd
 from tests.integration.waiting import eventually
 
 REPO = "repo.git"
 QUICK = Backoff(initial=0.05, maximum=0.2)
 
-ENVIRONMENT = """\
-apiVersion: fasit/v1
-kind: Environment
-tenant: nav
-name: {name}
-environmentKind: tenant
-labels: {{tenant: nav, env: {name}}}
-"""
-FEATURE = """\
-apiVersion: fasit/v1
-kind: Feature
-name: aivenator
-chart: oci://registry.example.net/features/aivenator
-"""
-ASSIGNMENT = """\
-apiVersion: fasit/v1
-kind: Assignment
-feature: aivenator
-version: "{version}"
-target: {{}}
-"""
-
 
 def write_state(work: GitWork, version: str = "1.0.0", root: str = "") -> None:
-    work.write(f"{root}environments/nav/prod.yaml", ENVIRONMENT.format(name="prod"))
+    work.write(f"{root}environments/nav/prod.yaml", environment("prod"))
     work.write(f"{root}features/aivenator.yaml", FEATURE)
-    work.write(f"{root}assignments/aivenator.yaml", ASSIGNMENT.format(version=version))
+    work.write(f"{root}assignments/aivenator.yaml", assignment(version))
 
 
 def commit_state(work: GitWork, version: str = "1.0.0", message: str = "") -> str:

@@ -14,21 +14,10 @@ from pathlib import Path
 
 from fasit.sources import LocalSource
 from fasit.state import Outcome, SnapshotBuilder, SnapshotStore
-from tests.helpers import write_tree
+from tests.helpers import environment, write_tree
 from tests.integration.waiting import eventually
 
 DEBOUNCE = 0.3
-ENVIRONMENT = """\
-apiVersion: fasit/v1
-kind: Environment
-tenant: nav
-name: {name}
-environmentKind: tenant
-"""
-
-
-def environment(name: str) -> str:
-    return ENVIRONMENT.format(name=name)
 
 
 def served_environments(store: SnapshotStore) -> list[str]:

@@ -14,21 +14,9 @@ from fasit.state import (
     build_snapshot,
 )
 from fasit.validation import validate_tree
-from tests.helpers import BROKEN, ENVIRONMENT, FIXTURES, write_tree
+from tests.helpers import BROKEN, ENVIRONMENT, FEATURE, FIXTURES, assignment, write_tree
 
-FEATURE = """\
-apiVersion: fasit/v1
-kind: Feature
-name: aivenator
-chart: oci://registry.example.net/features/aivenator
-"""
-ASSIGNMENT = """\
-apiVersion: fasit/v1
-kind: Assignment
-feature: aivenator
-version: "1.0.0"
-target: {}
-"""
+ASSIGNMENT = assignment()
 
 
 def revision(name: str = "r1") -> Revision:
