@@ -191,7 +191,14 @@ class GitRemote:
 
         def wants(refs: Mapping[bytes, bytes], depth: int | None = None) -> list[bytes]:
             if self.location.pinned:  # an unadvertised SHA: take every branch and tag
-                return sorted({value for value in refs.values() if value} - {b"0" * 40})
+                tips = {
+                    sha
+                    for name, sha in refs.items()
+                    if sha
+                    and name.startswith((b"refs/heads/", b"refs/tags/"))
+                    and not name.endswith(b"^{}")  # peeled entries are not refs one can want
+                }
+                return sorted(tips)
             return [wanted]
 
         self._call(lambda client, path: client.fetch(path, self._repo, determine_wants=wants))
