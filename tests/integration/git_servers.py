@@ -217,6 +217,27 @@ class _Server:
         self.stop()
 
 
+class _ProcessServer(_Server):
+    """A server that is one process listening on `port`: `git daemon`, sshd."""
+
+    port: int
+    _process: ServerProcess
+
+    @property
+    def log(self) -> Path:
+        return self._process.log
+
+    @property
+    def running(self) -> bool:
+        return self._process.running
+
+    def start(self) -> None:
+        self._process.start(self.port, READY_TIMEOUT)
+
+    def stop(self) -> None:
+        self._process.stop()
+
+
 # --- repositories ----------------------------------------------------------------------------
 
 
@@ -363,7 +384,7 @@ class GitWork:
 # --- git daemon ----------------------------------------------------------------------------
 
 
-class GitDaemon(_Server):
+class GitDaemon(_ProcessServer):
     """`git daemon` exporting every repository below `root` at git://127.0.0.1:PORT/.
 
     The port is fixed at construction, so stop() then start() brings it back on the same one.
@@ -385,23 +406,9 @@ class GitDaemon(_Server):
         ]
         self._process = ServerProcess("git daemon", argv, env, log)
 
-    @property
-    def log(self) -> Path:
-        return self._process.log
-
-    @property
-    def running(self) -> bool:
-        return self._process.running
-
     def url(self, name: str) -> str:
         """The URL of the repository at `root/name`, e.g. url("repo.git")."""
         return f"git://{LOOPBACK}:{self.port}/{name}"
-
-    def start(self) -> None:
-        self._process.start(self.port, READY_TIMEOUT)
-
-    def stop(self) -> None:
-        self._process.stop()
 
 
 # --- smart HTTP ------------------------------------------------------------------------------
@@ -701,7 +708,7 @@ def _public_key(key: Path) -> str:
     return f"{algorithm} {blob}"
 
 
-class Sshd(_Server):
+class Sshd(_ProcessServer):
     """A real OpenSSH server on 127.0.0.1 letting the current user in with one client key.
 
     Everything lives in `directory`: host key, client keys, authorized_keys, sshd_config, the
@@ -729,14 +736,6 @@ class Sshd(_Server):
             os.environ,
             directory / "sshd.log",
         )
-
-    @property
-    def log(self) -> Path:
-        return self._process.log
-
-    @property
-    def running(self) -> bool:
-        return self._process.running
 
     def url(self, bare: Path) -> str:
         """ssh://USER@127.0.0.1:PORT/<absolute path of the bare repository>."""
@@ -766,10 +765,7 @@ class Sshd(_Server):
         if os.geteuid() == 0:
             # Privilege separation needs this when sshd runs as root (absent in containers).
             os.makedirs(_SSHD_PRIVSEP_DIR, mode=0o755, exist_ok=True)
-        self._process.start(self.port, READY_TIMEOUT)
-
-    def stop(self) -> None:
-        self._process.stop()
+        super().start()
 
     def _write_known_hosts(self, name: str, host_key: Path) -> Path:
         path = self.directory / name
