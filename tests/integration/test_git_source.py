@@ -47,6 +47,10 @@ def commit_state(work: GitWork, version: str = "1.0.0", message: str = "") -> st
     return sha
 
 
+def served_id(store: SnapshotStore) -> str | None:
+    return store.current.revision.id if store.current else None
+
+
 def served_version(store: SnapshotStore) -> str:
     assert store.current is not None
     [assignment] = store.current.index.assignments
@@ -148,8 +152,7 @@ async def test_a_broken_commit_is_recorded_and_the_previous_snapshot_kept(
     git_work.push()
     await source.poll()
 
-    assert store.current is not None
-    assert store.current.revision.id == good
+    assert served_id(store) == good
     assert store.failed is not None
     assert store.failed.record.revision.id == broken
     assert [(p.file, p.code) for p in store.failed.problems] == [
@@ -177,8 +180,7 @@ async def test_the_next_good_commit_is_served_after_a_broken_one(
     fixed = commit_state(git_work, "1.1.0")
     await source.poll()
 
-    assert store.current is not None
-    assert store.current.revision.id == fixed
+    assert served_id(store) == fixed
     assert [record.outcome for record in store.history] == [
         Outcome.SERVED,
         Outcome.FAILED,
@@ -205,8 +207,7 @@ async def test_a_force_push_rewind_is_followed(
     await source.poll()
 
     assert served_version(store) == "1.0.0"
-    assert store.current is not None
-    assert store.current.revision.id == first
+    assert served_id(store) == first
 
 
 @pytest.mark.parametrize("annotated", [False, True], ids=["lightweight", "annotated"])
@@ -226,8 +227,7 @@ async def test_a_tag_is_followed(
 
     await source.poll()
 
-    assert store.current is not None
-    assert store.current.revision.id == tagged
+    assert served_id(store) == tagged
     assert served_version(store) == "1.0.0"
 
 
@@ -365,8 +365,7 @@ async def test_http_basic_auth_reads_the_repository(
 
     await make_source(git_http.url(REPO), store, cache_dir, auth=auth).poll()
 
-    assert store.current is not None
-    assert store.current.revision.id == sha
+    assert served_id(store) == sha
 
 
 async def test_a_bearer_token_reads_the_repository(
@@ -381,8 +380,7 @@ async def test_a_bearer_token_reads_the_repository(
     auth = GitAuth(bearer_token=git_http.token)
     await make_source(git_http.url(REPO), store, cache_dir, auth=auth).poll()
 
-    assert store.current is not None
-    assert store.current.revision.id == sha
+    assert served_id(store) == sha
     assert {r.auth_scheme for r in git_http.requests if r.status == 200} == {"bearer"}
 
 
@@ -417,8 +415,7 @@ async def test_ssh_with_a_key_and_known_hosts_reads_the_repository(
 
     await make_source(git_sshd.url(git_work.bare), store, cache_dir, auth=auth).poll()
 
-    assert store.current is not None
-    assert store.current.revision.id == sha
+    assert served_id(store) == sha
 
 
 async def test_an_unknown_ssh_host_key_is_refused(
@@ -471,7 +468,7 @@ async def test_polling_serves_a_pushed_commit(
         await eventually(lambda: store.ready, "the first snapshot")
         pushed = commit_state(git_work, "2.0.0")
         await eventually(
-            lambda: store.current is not None and store.current.revision.id == pushed,
+            lambda: served_id(store) == pushed,
             "the pushed commit to be served",
         )
 
@@ -493,7 +490,7 @@ async def test_refresh_polls_now_and_repeated_calls_coalesce(
         for _ in range(10):
             source.refresh()
         await eventually(
-            lambda: store.current is not None and store.current.revision.id == pushed,
+            lambda: served_id(store) == pushed,
             "the refreshed commit to be served",
         )
         await asyncio.sleep(0.2)  # room for any extra poll the calls might have caused
@@ -514,17 +511,26 @@ async def test_a_remote_down_mid_run_keeps_serving_and_reports_stale(
         await eventually(lambda: store.ready, "the first snapshot")
         git_daemon.stop()
         await eventually(lambda: store.freshness.stale, "the store to report stale")
-        assert store.current is not None
-        assert store.current.revision.id == first
+        assert served_id(store) == first
         assert store.freshness.reason == f"{git_daemon.url(REPO)}: connection refused (refused)"
 
         pushed = commit_state(git_work, "2.0.0")
         git_daemon.start()
         await eventually(
-            lambda: store.current is not None and store.current.revision.id == pushed,
+            lambda: served_id(store) == pushed,
             "the commit pushed while the remote was down",
         )
         assert not store.freshness.stale
+
+
+async def fill_cache_then_stop(
+    work: GitWork, daemon: GitDaemon, cache_dir: Path, make_source: MakeSource
+) -> str:
+    """A commit fetched into `cache_dir` by an earlier run, and the remote down since."""
+    sha = commit_state(work)
+    await make_source(daemon.url(REPO), SnapshotStore(), cache_dir).poll()
+    daemon.stop()
+    return sha
 
 
 async def test_a_strict_start_with_the_remote_down_serves_nothing(
@@ -534,9 +540,7 @@ async def test_a_strict_start_with_the_remote_down_serves_nothing(
     cache_dir: Path,
     make_source: MakeSource,
 ) -> None:
-    commit_state(git_work)
-    await make_source(git_daemon.url(REPO), SnapshotStore(), cache_dir).poll()
-    git_daemon.stop()
+    await fill_cache_then_stop(git_work, git_daemon, cache_dir, make_source)
     source = make_source(git_daemon.url(REPO), store, cache_dir, poll_interval=0.1)
 
     async with running(source):
@@ -551,15 +555,12 @@ async def test_a_lenient_start_with_the_remote_down_serves_the_cache(
     cache_dir: Path,
     make_source: MakeSource,
 ) -> None:
-    cached = commit_state(git_work)
-    await make_source(git_daemon.url(REPO), SnapshotStore(), cache_dir).poll()
-    git_daemon.stop()
+    cached = await fill_cache_then_stop(git_work, git_daemon, cache_dir, make_source)
     source = make_source(
         git_daemon.url(REPO), store, cache_dir, poll_interval=0.1, fetch_policy=FetchPolicy.LENIENT
     )
 
     async with running(source):
         await eventually(lambda: store.ready, "the cached revision to be served")
-        assert store.current is not None
-        assert store.current.revision.id == cached
+        assert served_id(store) == cached
         assert store.freshness.stale
