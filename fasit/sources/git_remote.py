@@ -21,12 +21,12 @@ import ssl
 import threading
 import traceback
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 import urllib3
 import urllib3.exceptions
@@ -43,11 +43,12 @@ from dulwich.refs import Ref
 from dulwich.repo import Repo
 
 from fasit.errors import SourceUnavailable
-from fasit.state import Revision
+from fasit.state import Revision, some
 
 __all__ = ["GitAuth", "GitLocation", "GitRemote", "RemoteCause"]
 
 _log = logging.getLogger("fasit.sources.git")
+T = TypeVar("T")
 _SHA = re.compile(r"[0-9a-f]{40}")
 _PACKS_BEFORE_REPACK = 50
 # Seconds before a silent HTTP or SSH peer counts as down (git:// has no timeout in dulwich).
@@ -189,16 +190,9 @@ class GitRemote:
     def _fetch_missing(self, sha: str) -> None:
         wanted = _oid(sha)
 
-        def wants(refs: Mapping[bytes, bytes], depth: int | None = None) -> list[bytes]:
+        def wants(refs: Mapping[Ref, ObjectID], depth: int | None = None) -> list[ObjectID]:
             if self.location.pinned:  # an unadvertised SHA: take every branch and tag
-                tips = {
-                    sha
-                    for name, sha in refs.items()
-                    if sha
-                    and name.startswith((b"refs/heads/", b"refs/tags/"))
-                    and not name.endswith(b"^{}")  # peeled entries are not refs one can want
-                }
-                return sorted(tips)
+                return sorted(set(_tips(refs).values()))
             return [wanted]
 
         self._call(lambda client, path: client.fetch(path, self._repo, determine_wants=wants))
@@ -219,7 +213,7 @@ class GitRemote:
             )
         return value.id.decode()
 
-    def _call(self, operation: Any) -> Any:
+    def _call(self, operation: Callable[[GitClient, str], T]) -> T:
         """Run one network operation with this remote's client, errors made readable."""
         try:
             client, path = self._connect()
@@ -272,14 +266,14 @@ def _ref_key(ref: str) -> str:
     return re.sub(r"[^A-Za-z0-9._/-]", "_", ref).strip("/") or "HEAD"
 
 
-def _pick_ref(location: GitLocation, refs: Mapping[bytes, bytes | None]) -> str:
+def _pick_ref(location: GitLocation, refs: Mapping[Ref, ObjectID | None]) -> str:
     """The advertised SHA of the location's ref, by git's own lookup rules, never a guess."""
     ref = location.ref
     if ref == "HEAD" or ref.startswith("refs/"):
         candidates = [ref]
     else:
         candidates = [f"refs/heads/{ref}", f"refs/tags/{ref}"]
-    found = [name for name in candidates if refs.get(name.encode())]
+    found = [name for name in candidates if refs.get(Ref(name.encode()))]
     if len(found) > 1:
         raise SourceUnavailable(
             RemoteCause.REF_MISSING,
@@ -291,21 +285,25 @@ def _pick_ref(location: GitLocation, refs: Mapping[bytes, bytes | None]) -> str:
             RemoteCause.REF_MISSING,
             f"{location.url}: no branch or tag named '{ref}' (the remote has {_some_refs(refs)})",
         )
-    sha = refs[found[0].encode()]
+    sha = refs[Ref(found[0].encode())]
     assert sha is not None
     return sha.decode()
 
 
-def _some_refs(refs: Mapping[bytes, bytes | None]) -> str:
+def _some_refs(refs: Mapping[Ref, ObjectID | None]) -> str:
     names = sorted(
-        name.decode().removeprefix("refs/heads/").removeprefix("refs/tags/")
-        for name in refs
-        if name.startswith((b"refs/heads/", b"refs/tags/")) and not name.endswith(b"^{}")
+        name.decode().removeprefix("refs/heads/").removeprefix("refs/tags/") for name in _tips(refs)
     )
-    if not names:
-        return "no branches or tags"
-    shown = ", ".join(names[:8])
-    return shown + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+    return some(names, shown=8) if names else "no branches or tags"
+
+
+def _tips(refs: Mapping[Ref, ObjectID] | Mapping[Ref, ObjectID | None]) -> dict[Ref, ObjectID]:
+    """The advertised branches and tags; peeled `^{}` entries are not refs one can want."""
+    return {
+        name: sha
+        for name, sha in refs.items()
+        if sha and name.startswith((b"refs/heads/", b"refs/tags/")) and not name.endswith(b"^{}")
+    }
 
 
 def _http_config(auth: GitAuth) -> ConfigDict:

@@ -111,8 +111,8 @@ class LocalSource:
 
     def _relevant(self, change: Change, path: str) -> bool:
         """Changes below dot directories and editor swap files never change the state."""
-        relative = PurePath(path).relative_to(self.root) if path != str(self.root) else None
-        if relative is None or not relative.parts:
+        relative = PurePath(path).relative_to(self.root)
+        if not relative.parts:  # the root itself
             return True
         if any(part.startswith(".") for part in relative.parts[:-1]):
             return False

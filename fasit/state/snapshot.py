@@ -84,11 +84,10 @@ def build_snapshot(
     with collector_paused():
         load = load_state(tree, limits, cache)
         index, cross_problems = cross_check(load.state)
-        environments = tuple(index.environments.values())
         if previous is not None and _unchanged_targeting_inputs(previous, index):
             targeting = previous.targeting
         else:
-            targeting = target(environments, index.assignments)
+            targeting = target(index.environments.values(), index.assignments)
         unused = unused_configs(index.configs, targeting)
     problems = sorted(
         [*load.problems, *cross_problems, *targeting.problems, *unused], key=lambda p: p.sort_key
