@@ -73,8 +73,8 @@ def load_state(
     With a `cache`, a file whose content was parsed by an earlier load is not parsed again.
     """
     limits = limits or LoadLimits()
-    cache = ParseCache() if cache is None else cache
-    cache.start()
+    if cache is not None:
+        cache.start()
     problems: list[Problem] = []
     entries: list[TreeEntry] = []
     for entry in tree.entries():
@@ -138,7 +138,8 @@ def load_state(
         collected.documents += parsed.documents
         for located in parsed.located:
             collected.add(located)
-    cache.finish()
+    if cache is not None:
+        cache.finish()
     return LoadResult(
         collected.state(), tuple(problems), files, collected.documents, tuple(entries)
     )
@@ -192,13 +193,17 @@ class ParseCache:
 
 
 def _parse_state_file(
-    tree: Tree, entry: TreeEntry, limits: LoadLimits, cache: ParseCache
+    tree: Tree, entry: TreeEntry, limits: LoadLimits, cache: ParseCache | None
 ) -> _ParsedFile:
-    if entry.blob and (cached := cache.get((entry.path, entry.blob))) is not None:
-        return cached
+    if cache is not None and entry.blob:
+        cached = cache.get((entry.path, entry.blob))
+        if cached is not None:
+            return cached
     data = _read_bytes(tree, entry, limits)
     if isinstance(data, YamlResult):  # could not read: not cached, it may be transient
         return _ParsedFile((), tuple(data.problems), 0)
+    if cache is None:  # a one-off load (validate): hashing the content would buy nothing
+        return _judge_documents(entry.path, _parse_bytes(entry.path, data, limits))
     key = (entry.path, entry.blob or "sha256:" + hashlib.sha256(data).hexdigest())
     if not entry.blob and (cached := cache.get(key)) is not None:
         return cached
