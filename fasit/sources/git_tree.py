@@ -43,7 +43,8 @@ class GitTree:
         self._description = description
         self._listings: ListingCache = {} if listings is None else listings
         self._directory = directory.strip("/")
-        self._files: dict[str, bytes] = {}
+        self._files: dict[str, str] | None = None
+        """Blob id by path, made on the first read."""
         self.commit = commit_sha
         with lock:
             self._root, self.missing = self._find_root(commit_sha)
@@ -56,24 +57,30 @@ class GitTree:
         if self._root is None:
             yield TreeEntry(self._directory or ".", EntryKind.UNREADABLE, detail=self.missing)
             return
-        with self._lock:
-            if len(self._listings) > _LISTINGS_KEPT:
-                self._listings.clear()
-            listing = self._listing(self._root, "")
-        yield from listing
+        yield from self._list()
 
     def read(self, path: str, limit: int) -> bytes:
+        if self._files is None:
+            self._files = {e.path: e.blob for e in self._list() if e.kind is EntryKind.FILE}
         blob_id = self._files.get(path)
         if blob_id is None:
             raise FileNotFoundError(2, "no such file at this commit", path)
         with self._lock:
-            blob = self._store[ObjectID(blob_id)]
+            blob = self._store[ObjectID(blob_id.encode())]
         if not isinstance(blob, Blob):
             raise IsADirectoryError(21, "not a file", path)
         data: bytes = blob.as_raw_string()
         if len(data) > limit:
             raise FileTooLarge(path, len(data))
         return data
+
+    def _list(self) -> tuple[TreeEntry, ...]:
+        if self._root is None:
+            return ()
+        with self._lock:
+            if len(self._listings) > _LISTINGS_KEPT:
+                self._listings.clear()
+            return self._listing(self._root, "")
 
     def _find_root(self, commit_sha: str) -> tuple[bytes | None, str]:
         commit = self._store[ObjectID(commit_sha.encode())]
@@ -96,9 +103,6 @@ class GitTree:
         if listing is None:
             listing = tuple(self._walk(tree_id, prefix))
             self._listings[key] = listing
-        for entry in listing:
-            if entry.kind is EntryKind.FILE:
-                self._files[entry.path] = entry.blob.encode()
         return listing
 
     def _walk(self, tree_id: bytes, prefix: str) -> Iterator[TreeEntry]:
