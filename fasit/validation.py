@@ -1,5 +1,6 @@
 """The one build: the snapshot (tree → documents → cross-checks → targeting), then the checks
-each assigned version's Feature.yaml makes possible (charts, dependencies, kinds, configs).
+each assigned version's Feature.yaml makes possible (charts, dependencies, kinds, configs),
+then the plan of every (environment, feature) pair with what stops any of them.
 
 `fasit validate` runs it; the server builds the same snapshot with `SnapshotBuilder` and meets
 the chart-stage outcomes as statuses of single releases. Every stage's problems are kept, so
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from fasit.charts import InRepoCharts
-from fasit.plan import ChartSet, check_features, resolve_charts
+from fasit.plan import ChartSet, Plan, Planner, check_features, release_problems, resolve_charts
 from fasit.state import (
     LoadLimits,
     Problem,
@@ -32,6 +33,7 @@ class Validation:
 
     snapshot: Snapshot
     charts: ChartSet
+    plan: Plan
     problems: tuple[Problem, ...]
 
 
@@ -47,7 +49,9 @@ def validate_tree(
             snapshot.index, InRepoCharts(tree, snapshot.load.entries, limits)
         )
         feature_problems = check_features(snapshot.index, snapshot.targeting, charts)
+    plan = Planner().plan(snapshot, charts)
     problems = sorted(
-        [*snapshot.problems, *chart_problems, *feature_problems], key=lambda p: p.sort_key
+        [*snapshot.problems, *chart_problems, *feature_problems, *release_problems(plan)],
+        key=lambda p: p.sort_key,
     )
-    return Validation(snapshot, charts, tuple(problems))
+    return Validation(snapshot, charts, plan, tuple(problems))

@@ -1,15 +1,55 @@
-"""Plan: targeting, checks against each assigned version's Feature.yaml, and (later) values.
+"""Plan: desired releases from a snapshot and its charts; values, templates and secrets.
 
-Pure over immutable data: knows nothing of gRPC, deploys or the web.
+Pure over immutable data (a secret provider aside): knows nothing of gRPC, deploys or the web.
 """
 
 from fasit.plan.config_values import ConfigIssue, check_config_value
 from fasit.plan.feature_checks import ChartSet, check_features, resolve_charts
+from fasit.plan.keys import KeyConflict, nest, split_key
+from fasit.plan.planner import Plan, Planner
+from fasit.plan.release import (
+    DesiredRelease,
+    Location,
+    ReleaseStatus,
+    ValueOrigin,
+    ValueSource,
+    release_hash,
+)
+from fasit.plan.release_checks import release_problems
+from fasit.plan.sandbox import RenderLimits
+from fasit.plan.secrets import (
+    MASK,
+    Placeholders,
+    SecretMissing,
+    SecretProvider,
+    SecretsDirectory,
+)
+from fasit.plan.templates import TemplateEngine, TemplateError
 
 __all__ = [
+    "MASK",
     "ChartSet",
     "ConfigIssue",
+    "DesiredRelease",
+    "KeyConflict",
+    "Location",
+    "Placeholders",
+    "Plan",
+    "Planner",
+    "ReleaseStatus",
+    "RenderLimits",
+    "SecretMissing",
+    "SecretProvider",
+    "SecretsDirectory",
+    "TemplateEngine",
+    "TemplateError",
+    "ValueOrigin",
+    "ValueSource",
     "check_config_value",
     "check_features",
+    "nest",
+    "release_hash",
+    "release_problems",
     "resolve_charts",
+    "split_key",
 ]

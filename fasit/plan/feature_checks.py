@@ -41,6 +41,19 @@ class ChartSet:
         outcome = self.outcomes.get((feature, version))
         return None if outcome is None else outcome.chart
 
+    def unavailable_reason(self, feature: str, version: str) -> str:
+        """Why `chart` gives None for this version, in a sentence."""
+        outcome = self.outcomes.get((feature, version))
+        if outcome is None:
+            return f"{feature} {version}: oci:// charts are not fetched by this version of fasit"
+        if outcome.unavailable is not None:
+            return outcome.unavailable.message
+        problems = outcome.problems
+        first = (
+            f": {problems[0].file}:{problems[0].line}: {problems[0].message}" if problems else ""
+        )
+        return f"the chart of {feature} {version} is invalid{first}"
+
     def versions(self, feature: str) -> list[ResolvedChart]:
         """Every resolved chart of `feature`'s assigned versions, by version."""
         return [

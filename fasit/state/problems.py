@@ -110,6 +110,15 @@ class ProblemCode(StrEnum):
     """An inline value for a key that Feature.yaml declares `secret: true`."""
     CONFIG_UNUSED = "config-unused"
     """A Config for an (environment, feature) pair that no assignment reaches (warning)."""
+    # Rendering each (environment, feature): per-release problems
+    RENDER_ERROR = "render-error"
+    """A computed value's template fails for some environments (syntax, missing key, output)."""
+    VALUE_KEY_CONFLICT = "value-key-conflict"
+    """A value key is also the dotted prefix of another (`a` and `a.b`), so they cannot nest."""
+    MISSING_CONFIG = "missing-config"
+    """A required value has no value for some environments (no config, nothing computed)."""
+    MISSING_DEPENDENCY = "missing-dependency"
+    """A feature's dependency is not planned in some environments it goes to."""
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -1,0 +1,69 @@
+"""Dotted value keys: `cluster.name` is helm's `{cluster: {name: …}}`; `\\.` escapes a dot.
+
+A key that is both a leaf and a prefix of another (`a` and `a.b`) cannot nest: helm would get
+either a value or a mapping, never both, so it is an error naming both keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+
+__all__ = ["KeyConflict", "nest", "split_key"]
+
+
+class KeyConflict(ValueError):
+    """Two keys that cannot nest together."""
+
+    def __init__(self, leaf: str, other: str) -> None:
+        super().__init__(
+            f"value key {leaf!r} is both a value and a prefix of {other!r}; helm cannot get both"
+        )
+        self.leaf = leaf
+        self.other = other
+
+
+@lru_cache(maxsize=65_536)
+def split_key(key: str) -> tuple[str, ...]:
+    """The path of a dotted key: `a.b\\.c` → ("a", "b.c")."""
+    if "\\" not in key:
+        return tuple(key.split("."))
+    parts: list[str] = []
+    current: list[str] = []
+    characters = iter(key)
+    for character in characters:
+        if character == "\\":
+            following = next(characters, "")
+            current.append("." if following == "." else character + following)
+        elif character == ".":
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(character)
+    parts.append("".join(current))
+    return tuple(parts)
+
+
+def nest(values: Mapping[str, object]) -> dict[str, object]:
+    """Flat dotted keys → nested mappings; raises `KeyConflict` for a leaf that is a prefix."""
+    leaves: dict[tuple[str, ...], str] = {}
+    prefixes: dict[tuple[str, ...], str] = {}  # path of each mapping → the first key under it
+    for key in sorted(values):  # sorted: the same conflict is named the same way every time
+        path = split_key(key)
+        for depth in range(1, len(path)):
+            prefix = path[:depth]
+            if prefix in leaves:
+                raise KeyConflict(leaves[prefix], key)
+            prefixes.setdefault(prefix, key)
+        if path in prefixes:
+            raise KeyConflict(key, prefixes[path])
+        leaves[path] = key
+    nested: dict[str, object] = {}
+    for path, key in leaves.items():
+        node = nested
+        for part in path[:-1]:
+            child = node.setdefault(part, {})
+            assert isinstance(child, dict)  # only mappings are made on the way down
+            node = child
+        node[path[-1]] = values[key]
+    return nested

@@ -1,0 +1,316 @@
+"""The planner: a snapshot and its charts in, one DesiredRelease per targeted pair out.
+
+Pure over immutable inputs (the secret provider aside). For each (environment, feature) an
+assignment reaches, in the order of DESIGN.md §4: `disabled`, `chart-unavailable` (nothing
+else can be known without the chart), `kind-mismatch`, `missing-dependency`, `render-error`,
+`missing-config`, else `planned`.
+
+Incremental: a pair is rendered again only when one of its inputs is a different object than
+last time (the snapshot builder's parse cache keeps unchanged documents identical), its chart
+digest changed, or the secrets changed. Dependencies are settled afterwards over the whole
+plan, which is cheap: they read statuses, not values.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from fasit.charts import ResolvedChart
+from fasit.model import Assignment, Config, Environment, Feature
+from fasit.plan.feature_checks import ChartSet
+from fasit.plan.release import DesiredRelease, ReleaseStatus
+from fasit.plan.sandbox import RenderLimits
+from fasit.plan.secrets import Placeholders, SecretProvider
+from fasit.plan.templates import TemplateEngine
+from fasit.plan.values import (
+    EnvironmentScope,
+    RenderFailure,
+    ValueLayout,
+    render_values,
+    tenant_scopes,
+    value_layout,
+)
+from fasit.state import Located, ProblemCode, Revision, Snapshot, collector_paused
+
+__all__ = ["Plan", "Planner"]
+
+_RENDERED = frozenset(
+    {ReleaseStatus.PLANNED, ReleaseStatus.RENDER_ERROR, ReleaseStatus.MISSING_CONFIG}
+)
+_NEVER_DEPLOYED = frozenset(
+    {ReleaseStatus.DISABLED, ReleaseStatus.KIND_MISMATCH, ReleaseStatus.MISSING_DEPENDENCY}
+)
+_TEMPLATE_SCOPE = frozenset({"envs", "management"})
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Every desired release of one revision, by (environment id, feature)."""
+
+    revision: Revision
+    releases: Mapping[tuple[str, str], DesiredRelease]
+    rendered: int
+    """How many pairs were rendered for this plan (the rest were carried over)."""
+
+    def ordered(self) -> list[DesiredRelease]:
+        """Releases by environment, then feature."""
+        return [self.releases[key] for key in sorted(self.releases)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    key: tuple[object, ...]
+    release: DesiredRelease
+    scope: EnvironmentScope | None  # kept alive: its id is part of the key
+
+
+class Planner:
+    """Plans revisions; remembers the last plan to recompute only what changed."""
+
+    def __init__(
+        self,
+        secrets: SecretProvider | None = None,
+        limits: RenderLimits | None = None,
+        plans_kept: int = 4,
+    ) -> None:
+        self.secrets: SecretProvider = secrets or Placeholders()
+        self._engine = TemplateEngine(limits)
+        self._layouts: dict[tuple[str, str, str], ValueLayout] = {}
+        self._entries: dict[tuple[str, str], _Entry] = {}
+        self._tenants: dict[str, tuple[tuple[Environment, ...], dict[str, EnvironmentScope]]] = {}
+        self._plans: OrderedDict[tuple[str, str], Plan] = OrderedDict()
+        self._plans_kept = plans_kept
+        self._secrets_version = ""
+
+    def plan(self, snapshot: Snapshot, charts: ChartSet) -> Plan:
+        """The plan of `snapshot` (the same object for a revision planned lately)."""
+        secrets_version = self.secrets.version()
+        cache_key = (snapshot.revision.id, secrets_version)
+        cached = self._plans.get(cache_key)
+        if cached is not None:
+            self._plans.move_to_end(cache_key)
+            return cached
+        with collector_paused():
+            plan = self._plan(snapshot, charts, secrets_version)
+        self._plans[cache_key] = plan
+        if len(self._plans) > self._plans_kept:
+            self._plans.popitem(last=False)
+        return plan
+
+    def _plan(self, snapshot: Snapshot, charts: ChartSet, secrets_version: str) -> Plan:
+        if secrets_version != self._secrets_version:
+            self._tenants.clear()
+            self._secrets_version = secrets_version
+        index = snapshot.index
+        scopes = self._scopes(list(index.environments.values()))
+        entries: dict[tuple[str, str], _Entry] = {}
+        rendered = 0
+        for pair, assignment in snapshot.targeting.winners.items():
+            environment_id, feature_name = pair
+            environment = index.environments[environment_id]
+            feature = index.features[feature_name]
+            config = index.configs.get(pair)
+            chart = charts.chart(feature_name, assignment.model.version)
+            kind = environment.model.environment_kind.value
+            layout = None if chart is None else self._layout(chart, kind)
+            scope = scopes[environment_id]
+            uses_scope = layout is not None and bool(layout.names & _TEMPLATE_SCOPE)
+            key = (
+                id(environment),
+                id(assignment),
+                id(feature),
+                id(config),
+                None if chart is None else chart.digest,
+                id(scope) if uses_scope else id(environment),
+            )
+            previous = self._entries.get(pair)
+            if previous is not None and previous.key == key:
+                entries[pair] = previous
+                continue
+            rendered += 1
+            release = self._decide(
+                environment, feature, assignment, config, chart, layout, charts, scope
+            )
+            entries[pair] = _Entry(key, release, scope)
+        self._entries = entries
+        releases = _settle_dependencies({pair: entry.release for pair, entry in entries.items()})
+        return Plan(snapshot.revision, releases, rendered)
+
+    def _scopes(self, environments: list[Located[Environment]]) -> dict[str, EnvironmentScope]:
+        """Scopes by environment id; a tenant whose environments are unchanged keeps its own."""
+        by_tenant: dict[str, list[Environment]] = {}
+        for environment in environments:
+            by_tenant.setdefault(environment.model.tenant, []).append(environment.model)
+        scopes: dict[str, EnvironmentScope] = {}
+        tenants = {}
+        for tenant, members in by_tenant.items():
+            previous = self._tenants.get(tenant)
+            if previous is not None and _same(previous[0], members):
+                tenants[tenant] = previous
+            else:
+                tenants[tenant] = (tuple(members), tenant_scopes(members, self.secrets))
+            scopes.update(tenants[tenant][1])
+        self._tenants = tenants
+        return scopes
+
+    def _layout(self, chart: ResolvedChart, kind: str) -> ValueLayout:
+        key = (chart.location, chart.digest, kind)
+        layout = self._layouts.get(key)
+        if layout is None:
+            layout = self._layouts[key] = value_layout(self._engine, chart, kind)
+        return layout
+
+    def _decide(
+        self,
+        environment: Located[Environment],
+        feature: Located[Feature],
+        assignment: Located[Assignment],
+        config: Located[Config] | None,
+        chart: ResolvedChart | None,
+        layout: ValueLayout | None,
+        charts: ChartSet,
+        scope: EnvironmentScope,
+    ) -> DesiredRelease:
+        def release(
+            status: ReleaseStatus, message: str, code: ProblemCode | None = None
+        ) -> DesiredRelease:
+            return DesiredRelease(
+                environment, feature, assignment, status, message, chart, config, code=code
+            )
+
+        if not environment.model.reconcile:
+            return release(
+                ReleaseStatus.DISABLED,
+                f"{environment.model.id} has reconcile: false ({environment.where('reconcile')})",
+            )
+        if not assignment.model.enabled:
+            return release(
+                ReleaseStatus.DISABLED,
+                f"the winning assignment disables it ({assignment.where('enabled')})",
+            )
+        if chart is None or layout is None:
+            return release(
+                ReleaseStatus.CHART_UNAVAILABLE,
+                charts.unavailable_reason(feature.model.name, assignment.model.version),
+            )
+        kinds = chart.feature_yaml.environment_kinds
+        if environment.model.environment_kind not in kinds:
+            return release(
+                ReleaseStatus.KIND_MISMATCH,
+                f"{feature.model.name} {chart.version} runs on {', '.join(kinds)}"
+                f" (its Feature.yaml), not on {environment.model.environment_kind.value}",
+                ProblemCode.KIND_MISMATCH,
+            )
+        outcome = render_values(
+            self._engine, layout, chart, environment, feature, config, scope, self.secrets
+        )
+        if isinstance(outcome, RenderFailure):
+            status = (
+                ReleaseStatus.MISSING_CONFIG
+                if outcome.missing_config
+                else ReleaseStatus.RENDER_ERROR
+            )
+            return replace(release(status, outcome.message, outcome.code), problem=outcome.location)
+        message = (
+            f"config for keys this environment kind ignores: {', '.join(outcome.ignored)}"
+            if outcome.ignored
+            else ""
+        )
+        return DesiredRelease(
+            environment,
+            feature,
+            assignment,
+            ReleaseStatus.PLANNED,
+            message,
+            chart,
+            config,
+            flat=outcome.flat,
+            values=outcome.values,
+            secret_keys=outcome.secret_keys,
+        )
+
+
+def _settle_dependencies(
+    releases: dict[tuple[str, str], DesiredRelease],
+) -> dict[tuple[str, str], DesiredRelease]:
+    """Each release whose dependencies are not planned in its environment: missing-dependency.
+
+    Walks dependencies depth-first per environment, so a chain (a → b → c, c disabled) marks
+    both a and b; a cycle marks every release on it.
+    """
+    settled: dict[tuple[str, str], DesiredRelease] = {}
+    visiting: set[tuple[str, str]] = set()
+
+    def settle(pair: tuple[str, str], path: tuple[str, ...]) -> DesiredRelease | None:
+        if pair in settled:
+            return settled[pair]
+        release = releases.get(pair)
+        if release is None:
+            return None
+        if pair in visiting:  # a cycle: reported at the Feature.yaml, deploys nothing here
+            return replace(
+                release,
+                status=ReleaseStatus.MISSING_DEPENDENCY,
+                message=f"dependency cycle: {' → '.join((*path, pair[1]))}",
+                code=ProblemCode.DEPENDENCY_CYCLE,
+            )
+        if release.status not in _RENDERED or not release.chart:
+            settled[pair] = release
+            return release
+        rules = release.chart.feature_yaml.dependencies
+        if not rules:
+            settled[pair] = release
+            return release
+        visiting.add(pair)
+        environment_id = pair[0]
+        depends_on: list[str] = []
+        unmet: list[str] = []
+        for rule in rules:
+            usable = []
+            for name in rule.features:
+                dependency = settle((environment_id, name), (*path, pair[1]))
+                if dependency is not None and dependency.status not in _NEVER_DEPLOYED:
+                    usable.append(name)
+                elif rule.all_of is not None:
+                    unmet.append(_why_unmet(name, dependency))
+            if rule.any_of is not None and not usable:
+                unmet.append(
+                    "any of "
+                    + ", ".join(
+                        _why_unmet(name, releases.get((environment_id, name)))
+                        for name in rule.features
+                    )
+                )
+            depends_on.extend(usable)
+        visiting.discard(pair)
+        if unmet:
+            release = replace(
+                release,
+                status=ReleaseStatus.MISSING_DEPENDENCY,
+                message=f"needs {'; '.join(unmet)}",
+                code=ProblemCode.MISSING_DEPENDENCY,
+                flat={},
+                values={},
+                secret_keys=frozenset(),
+                _hash=[],
+            )
+        elif tuple(dict.fromkeys(depends_on)) != release.depends_on:
+            release = replace(release, depends_on=tuple(dict.fromkeys(depends_on)), _hash=[])
+        settled[pair] = release
+        return release
+
+    for pair in releases:
+        settle(pair, ())
+    return {pair: settled[pair] for pair in releases}
+
+
+def _why_unmet(name: str, dependency: DesiredRelease | None) -> str:
+    if dependency is None:
+        return f"{name} (no assignment reaches it)"
+    return f"{name} ({dependency.status.value})"
+
+
+def _same(old: tuple[Environment, ...], new: list[Environment]) -> bool:
+    return len(old) == len(new) and all(a is b for a, b in zip(old, new, strict=True))

@@ -1,0 +1,204 @@
+"""The Jinja2 sandbox computed values render in: strict, bounded, and free of I/O.
+
+Jinja's `SandboxedEnvironment` keeps templates away from Python internals; it does not bound
+work. State files are input from many people, so every way a short template can make a lot
+of work or memory is bounded here:
+
+- **steps**: every loop iteration and every call spends one step from a per-render budget
+  (loops are rewritten at compile time to iterate through a counting filter);
+- **output**: rendering stops as soon as the output passes its size limit;
+- **amplifiers**: `*` on strings and lists, `**`, `%` and `format` widths, and the filters
+  that pad (`center`, `indent`, `wordwrap`) are checked against the output limit before
+  they run, so a one-line template cannot allocate a gigabyte on the way to its output.
+
+There is no loader: `include`, `import` and `extends` fail, so a template sees only its
+context.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import StrictUndefined, Template, nodes
+from jinja2.runtime import Context
+from jinja2.sandbox import SandboxedEnvironment
+
+from fasit.state import some
+
+__all__ = ["RenderLimitExceeded", "RenderLimits", "Sandbox"]
+
+
+@dataclass(frozen=True, slots=True)
+class RenderLimits:
+    """Bounds on one template render."""
+
+    max_output_chars: int = 65_536
+    max_steps: int = 100_000
+    """Loop iterations plus calls."""
+
+
+class RenderLimitExceeded(Exception):
+    """A render went past one of its limits."""
+
+
+class _FriendlyUndefined(StrictUndefined):
+    """Strict undefined whose message names the keys that do exist."""
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:
+        container = self._undefined_obj
+        name = self._undefined_name
+        if isinstance(container, Mapping) and isinstance(name, str):
+            keys = some(sorted(str(key) for key in container)) or "none"
+            return f"no key {name!r} here (keys: {keys})"
+        return str(super()._undefined_message)
+
+
+_WIDE_PERCENT = re.compile(r"%[-#0 +]*(?:\*|\d{5,})|%[-#0 +]*\d*\.(?:\*|\d{5,})")
+_WIDE_BRACES = re.compile(r"\{[^{}]*:[^{}]*\d{5,}[^{}]*\}")
+_PADDING_FILTERS = ("center", "indent", "wordwrap", "truncate")
+
+
+class Sandbox(SandboxedEnvironment):
+    """A sandboxed Jinja2 environment whose renders are bounded by `RenderLimits`."""
+
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def __init__(self, limits: RenderLimits, functions: Mapping[str, Callable[..., Any]]) -> None:
+        super().__init__(undefined=_FriendlyUndefined, finalize=_finalize, autoescape=False)
+        self.limits = limits
+        self._steps: ContextVar[list[int]] = ContextVar("fasit_render_steps")
+        del self.globals["lipsum"]  # the rest of Jinja's globals (dict, namespace, …) stay
+        self.globals.update(functions)
+        self.globals["range"] = self._range
+        self.filters.update(functions)
+        self.filters["format"] = self._format_filter
+        for name in _PADDING_FILTERS:
+            self.filters[name] = self._capped(self.filters[name])
+        self.filters["fasit_counted"] = self._counted
+
+    def compile_bounded(self, source: str) -> Template:
+        """Compile `source` with every loop iterating through the step counter."""
+        tree = self.parse(source)
+        for loop in list(tree.find_all(nodes.For)):
+            counted = nodes.Filter(loop.iter, "fasit_counted", [], [], None, None)
+            counted.set_lineno(loop.iter.lineno)
+            loop.iter = counted
+        return self.from_string(tree)
+
+    def render(self, template: Template, context: Context) -> str:
+        """Render `template` in `context` within the limits (raises `RenderLimitExceeded`)."""
+        token = self._steps.set([self.limits.max_steps])
+        try:
+            size = 0
+            chunks = []
+            for chunk in template.root_render_func(context):
+                size += len(chunk)
+                if size > self.limits.max_output_chars:
+                    raise RenderLimitExceeded(
+                        f"output is longer than {self.limits.max_output_chars} characters"
+                    )
+                chunks.append(chunk)
+            return "".join(chunks)
+        finally:
+            self._steps.reset(token)
+
+    # What the sandbox routes through the environment: calls and the intercepted operators.
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        __self._spend()
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def call_binop(self, context: Context, operator_name: str, left: Any, right: Any) -> Any:
+        if operator_name == "*":
+            self._check_repeat(left, right)
+            return left * right
+        if operator_name == "**":
+            if isinstance(left, int) and isinstance(right, int) and abs(left) > 1 and right > 64:
+                raise RenderLimitExceeded(f"{left} ** {right} is too large")
+            return left**right
+        if isinstance(left, str):
+            _check_format(left)
+        return operator.mod(left, right)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        _check_format(value.__self__)
+        return wrapped
+
+    def _spend(self) -> None:
+        budget = self._steps.get(None)
+        if budget is None:
+            return
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise RenderLimitExceeded(
+                f"more than {self.limits.max_steps} loop iterations and calls"
+            )
+
+    def _counted(self, iterable: Iterable[Any]) -> Iterator[Any]:
+        for item in iterable:
+            self._spend()
+            yield item
+
+    def _range(self, *args: int) -> range:
+        numbers = range(*args)
+        if len(numbers) > self.limits.max_steps:
+            raise RenderLimitExceeded(f"range of {len(numbers)} numbers is too long")
+        return numbers
+
+    def _check_repeat(self, left: Any, right: Any) -> None:
+        for sequence, count in ((left, right), (right, left)):
+            if (
+                isinstance(sequence, str | list | tuple)
+                and isinstance(count, int)
+                and len(sequence) * count > self.limits.max_output_chars
+            ):
+                raise RenderLimitExceeded(
+                    f"repeating {len(sequence)} items {count} times is too large"
+                )
+
+    def _capped(self, jinja_filter: Callable[..., Any]) -> Callable[..., Any]:
+        """The filter, refusing numeric arguments (widths) beyond the output limit."""
+        limit = self.limits.max_output_chars
+
+        def capped(value: Any, *args: Any, **kwargs: Any) -> Any:
+            for argument in (*args, *kwargs.values()):
+                if isinstance(argument, int) and argument > limit:
+                    raise RenderLimitExceeded(f"width {argument} is larger than {limit}")
+            return jinja_filter(value, *args, **kwargs)
+
+        return capped
+
+    def _format_filter(self, value: Any, *args: Any, **kwargs: Any) -> str:
+        text = str(value)
+        _check_format(text)
+        return text % (kwargs or args)
+
+
+def _check_format(text: str) -> None:
+    if _WIDE_PERCENT.search(text) or _WIDE_BRACES.search(text):
+        raise RenderLimitExceeded(f"format widths over 9999 (or *) are not allowed: {text!r}")
+
+
+def _finalize(value: Any) -> Any:
+    """What `{{ … }}` prints: YAML-readable text, so the parsed output keeps the value's type."""
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return value

@@ -1,0 +1,143 @@
+"""Computed values: templates compiled once, rendered in the sandbox, output read as YAML.
+
+The rendered text is parsed as YAML, so the template decides the type: `2` is a number,
+`true` a boolean, `"2"` a string. A template without Jinja syntax is a constant, parsed once.
+Most outputs are plain words or numbers, which skip the YAML parser; the rest go through the
+same bounded parser as state files.
+
+One Jinja context serves every value of an (environment, feature) pair: building it is the
+costly part of a render, and the variables are the same for all of them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import Template, TemplateSyntaxError, meta
+from jinja2.runtime import Context, new_context
+
+from fasit.plan.sandbox import RenderLimitExceeded, RenderLimits, Sandbox
+from fasit.plan.template_functions import FUNCTIONS
+from fasit.state import read_yaml
+
+__all__ = ["CONTEXT_NAMES", "CompiledTemplate", "TemplateEngine", "TemplateError"]
+
+CONTEXT_NAMES = frozenset({"kind", "tenant", "env", "envs", "management", "configs"})
+"""What a template sees besides functions (DESIGN.md §3)."""
+
+_JINJA_SYNTAX = ("{{", "{%", "{#")
+# Words YAML reads as something other than a string (YAML 1.1, as PyYAML resolves them).
+_YAML_WORDS = frozenset(
+    form
+    for word in ("yes", "no", "true", "false", "on", "off", "null")
+    for form in (word, word.capitalize(), word.upper())
+)
+_PLAIN_WORD = re.compile(r"[A-Za-z_/][A-Za-z0-9_/-]*(?:\.[A-Za-z0-9_/-]+)*\Z")
+_PLAIN_INT = re.compile(r"(?:0|-?[1-9][0-9]{0,17})\Z")
+_MISSING = object()
+_OUTPUT_CACHE_SIZE = 65_536
+
+
+class TemplateError(Exception):
+    """A template that does not compile or render, or whose output is not YAML."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledTemplate:
+    """A template ready to render; a constant when it has no Jinja syntax."""
+
+    source: str
+    template: Template | None
+    constant: object
+    names: frozenset[str]
+    """The context variables it reads (kind, tenant, env, envs, management, configs)."""
+
+
+class TemplateEngine:
+    """Compiles and renders computed-value templates; caches compiled templates by source."""
+
+    def __init__(self, limits: RenderLimits | None = None) -> None:
+        self._sandbox = Sandbox(limits or RenderLimits(), FUNCTIONS)
+        self._compiled: dict[str, CompiledTemplate | TemplateError] = {}
+        self._outputs: dict[str, object] = {}
+
+    def compile(self, source: str) -> CompiledTemplate:
+        """The compiled template for `source` (raises `TemplateError` for bad syntax)."""
+        found = self._compiled.get(source)
+        if found is None:
+            found = self._compile(source)
+            self._compiled[source] = found
+        if isinstance(found, TemplateError):
+            raise found
+        return found
+
+    def context(self, variables: Mapping[str, Any]) -> Context:
+        """A render context holding `variables` and the template functions."""
+        return new_context(
+            self._sandbox, "value", {}, {**self._sandbox.globals, **variables}, shared=True
+        )
+
+    def render(self, compiled: CompiledTemplate, context: Context) -> object:
+        """The value `compiled` renders to in `context` (raises `TemplateError`)."""
+        if compiled.template is None:
+            return compiled.constant
+        try:
+            text = self._sandbox.render(compiled.template, context)
+        except TemplateError:
+            raise
+        except RenderLimitExceeded as exc:
+            raise TemplateError(f"render limit: {exc}") from None
+        except Exception as exc:
+            raise TemplateError(_describe(exc)) from None
+        return self.read_output(text)
+
+    def read_output(self, text: str) -> object:
+        """The value a rendered text holds, read as YAML."""
+        value = self._outputs.get(text, _MISSING)
+        if value is _MISSING:
+            value = _read_yaml_value(text)
+            if len(self._outputs) < _OUTPUT_CACHE_SIZE:
+                self._outputs[text] = value
+        return value
+
+    def _compile(self, source: str) -> CompiledTemplate | TemplateError:
+        if not any(marker in source for marker in _JINJA_SYNTAX):
+            try:
+                return CompiledTemplate(source, None, _read_yaml_value(source), frozenset())
+            except TemplateError as exc:
+                return exc
+        try:
+            template = self._sandbox.compile_bounded(source)
+            names = meta.find_undeclared_variables(self._sandbox.parse(source))
+        except TemplateSyntaxError as exc:
+            return TemplateError(f"template syntax, line {exc.lineno}: {exc.message}")
+        return CompiledTemplate(source, template, None, frozenset(names & CONTEXT_NAMES))
+
+
+def _read_yaml_value(text: str) -> object:
+    if _PLAIN_WORD.match(text) and text not in _YAML_WORDS:
+        return text
+    if _PLAIN_INT.match(text):
+        return int(text)
+    result = read_yaml(text, "<output>")
+    if result.problems:
+        problem = result.problems[0]
+        where = f"line {problem.line}: " if problem.line else ""
+        raise TemplateError(f"the output is not valid YAML ({where}{problem.message}): {text!r}")
+    if len(result.documents) > 1:
+        raise TemplateError(f"the output holds {len(result.documents)} YAML documents, not one")
+    return result.documents[0].data if result.documents else None
+
+
+def _describe(exc: Exception) -> str:
+    message = getattr(exc, "message", None) or str(exc)
+    if type(exc).__name__ in {"UndefinedError", "TemplateFunctionError", "SecurityError"}:
+        return message
+    return f"{type(exc).__name__}: {message}"

@@ -1,0 +1,371 @@
+"""Values layering for one (environment, feature): computed < Feature config < Config.
+
+1. Keys whose `ignoreKind` lists the environment's kind are left out, config and computed.
+2. Config: the Feature's global `config`, then the environment's Config over it, each value
+   checked against its Feature.yaml declaration; secret references resolved.
+3. Computed templates render for the keys config did not set; they see the merged config
+   (`configs`) and the environment scope (`kind`, `tenant`, `env`, `envs`, `management`).
+4. Dotted keys nest; the `fasit:` block is added; required keys still missing are listed.
+5. Taint: when any secret is in reach, a second render with sentinels in place of secrets
+   finds the computed values that depend on one; they are masked like secrets.
+
+Pure apart from the secret provider. Messages never carry a secret's text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from fasit.charts import ResolvedChart
+from fasit.model import (
+    Config,
+    Environment,
+    EnvironmentKind,
+    Feature,
+    ValueSpec,
+    is_secret_ref,
+)
+from fasit.plan.config_values import check_config_value
+from fasit.plan.keys import KeyConflict, nest
+from fasit.plan.release import Location
+from fasit.plan.secrets import MASK, Probe, Resolved, SecretProvider, resolve_refs
+from fasit.plan.templates import CompiledTemplate, TemplateEngine, TemplateError
+from fasit.state import Located, ProblemCode
+
+__all__ = [
+    "EnvironmentScope",
+    "RenderFailure",
+    "Rendered",
+    "ValueLayout",
+    "environment_scopes",
+    "render_values",
+    "tenant_scopes",
+    "value_layout",
+]
+
+METADATA_KEY = "fasit"
+_PROBE = Probe()
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentScope:
+    """What templates see of one environment, with secrets resolved and as probes."""
+
+    variables: dict[str, object]
+    """kind, tenant, env, envs, management; secrets resolved."""
+    probe: dict[str, object] | None
+    """The same with a sentinel for every secret; None when no secret is in reach."""
+    secret_texts: frozenset[str]
+    missing: dict[str, dict[str, str]]
+    """Context variable → secret name → why it could not be resolved."""
+
+
+@dataclass(frozen=True, slots=True)
+class ValueLayout:
+    """One chart version's values on one environment kind, prepared once."""
+
+    declared: Mapping[str, ValueSpec]
+    included: frozenset[str]
+    computed: tuple[tuple[str, CompiledTemplate | TemplateError], ...]
+    required: tuple[str, ...]
+    names: frozenset[str]
+    """The context variables its templates read."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """The values of a release that can be planned."""
+
+    flat: dict[str, object]
+    values: dict[str, object]
+    secret_keys: frozenset[str]
+    ignored: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RenderFailure:
+    """Why the values cannot be had: a render error or missing config."""
+
+    code: ProblemCode
+    """missing-config, or what kind of render error: a template, a config value, a key."""
+    message: str
+    location: Location | None
+    keys: tuple[str, ...] = field(default=())
+
+    @property
+    def missing_config(self) -> bool:
+        return self.code is ProblemCode.MISSING_CONFIG
+
+
+def environment_scopes(
+    environments: Sequence[Environment], provider: SecretProvider
+) -> dict[str, EnvironmentScope]:
+    """The template scope of every environment; a tenant's shared parts are built once."""
+    by_tenant: dict[str, list[Environment]] = {}
+    for environment in environments:
+        by_tenant.setdefault(environment.tenant, []).append(environment)
+    scopes: dict[str, EnvironmentScope] = {}
+    for members in by_tenant.values():
+        scopes.update(tenant_scopes(members, provider))
+    return scopes
+
+
+def tenant_scopes(
+    members: Sequence[Environment], provider: SecretProvider
+) -> dict[str, EnvironmentScope]:
+    """The template scope of each environment of one tenant (`members`: all of them)."""
+    management = next(
+        (member for member in members if member.environment_kind is EnvironmentKind.MANAGEMENT),
+        None,
+    )
+    others = [member for member in members if member is not management]
+    shared = Resolved()
+    envs = [_environment_values(other, provider, shared) for other in others]
+    managed = None if management is None else _environment_values(management, provider, shared)
+    probe_envs: list[dict[str, object]] | None = None
+    probe_managed: dict[str, object] | None = None
+    if shared.names:
+        ignored = Resolved()
+        probe_envs = [_environment_values(other, _PROBE, ignored) for other in others]
+        if management is not None:
+            probe_managed = _environment_values(management, _PROBE, ignored)
+    scopes = {}
+    for member in members:
+        own = Resolved()
+        env = _environment_values(member, provider, own)
+        variables: dict[str, object] = {
+            "kind": member.environment_kind.value,
+            "tenant": {"name": member.tenant},
+            "env": env,
+            "envs": envs,
+            "management": managed,
+        }
+        probe = None
+        if shared.names:
+            probe = {
+                **variables,
+                "env": _environment_values(member, _PROBE, Resolved()),
+                "envs": probe_envs,
+                "management": probe_managed,
+            }
+        missing = {
+            variable: found.missing
+            for variable, found in (("env", own), ("envs", shared), ("management", shared))
+            if found.missing
+        }
+        scopes[member.id] = EnvironmentScope(
+            variables, probe, frozenset(shared.texts | own.texts), missing
+        )
+    return scopes
+
+
+def value_layout(engine: TemplateEngine, chart: ResolvedChart, kind: str) -> ValueLayout:
+    """Which of `chart`'s values apply to environments of `kind`, templates compiled."""
+    declared = chart.feature_yaml.values
+    included = frozenset(key for key, spec in declared.items() if kind not in spec.ignore_kind)
+    computed: list[tuple[str, CompiledTemplate | TemplateError]] = []
+    for key in sorted(included):
+        spec = declared[key]
+        if spec.computed is None:
+            continue
+        try:
+            computed.append((key, engine.compile(spec.computed.template)))
+        except TemplateError as exc:
+            computed.append((key, exc))
+    required = tuple(sorted(key for key in included if declared[key].required))
+    names = frozenset(
+        name
+        for _, template in computed
+        if isinstance(template, CompiledTemplate)
+        for name in template.names
+    )
+    return ValueLayout(declared, included, tuple(computed), required, names)
+
+
+def render_values(
+    engine: TemplateEngine,
+    layout: ValueLayout,
+    chart: ResolvedChart,
+    environment: Located[Environment],
+    feature: Located[Feature],
+    config: Located[Config] | None,
+    scope: EnvironmentScope,
+    provider: SecretProvider,
+) -> Rendered | RenderFailure:
+    """The values of one (environment, feature), or why they cannot be had."""
+    configs: dict[str, object] = {}
+    secret_config: dict[str, object] = {}
+    ignored: list[str] = []
+    for owner, field_name, given in _config_layers(feature, config):
+        for key, value in given.items():
+            issue = check_config_value(key, value, layout.declared.get(key))
+            if issue is not None:
+                where = owner.position(field_name, key)
+                return RenderFailure(
+                    issue.code,
+                    f"config: {issue.message}",
+                    Location(owner.file, where.line, where.column),
+                    (key,),
+                )
+            if key not in layout.included:
+                ignored.append(key)
+                continue
+            configs[key] = value
+            if is_secret_ref(value):
+                secret_config[key] = value
+    resolved = Resolved()
+    if secret_config:
+        for key, reference in secret_config.items():
+            configs[key] = resolve_refs(reference, provider, resolved)
+        if resolved.missing:
+            return RenderFailure(
+                ProblemCode.RENDER_ERROR, "; ".join(resolved.missing.values()), None
+            )
+    secrets = scope.secret_texts | resolved.texts
+
+    computed: dict[str, object] = {}
+    if layout.computed:
+        failure = _render_computed(engine, layout, chart, scope, configs, computed, secrets)
+        if failure is not None:
+            return failure
+    flat = {**computed, **configs}
+    secret_keys = set(secret_config)
+    if scope.probe is not None or secret_config:
+        secret_keys |= _tainted(engine, layout, scope, configs, secret_config, computed)
+    try:
+        values = nest(flat)
+    except KeyConflict as conflict:
+        return RenderFailure(
+            ProblemCode.VALUE_KEY_CONFLICT,
+            str(conflict),
+            _template_or_value(chart, conflict.other),
+            (conflict.leaf, conflict.other),
+        )
+    if METADATA_KEY in values:
+        return RenderFailure(
+            ProblemCode.VALUE_KEY_CONFLICT,
+            f"value key {METADATA_KEY!r} is reserved for the metadata block fasit adds",
+            _template_or_value(chart, next(k for k in flat if k.split(".")[0] == METADATA_KEY)),
+        )
+    model = environment.model
+    values[METADATA_KEY] = {
+        "tenant": {"name": model.tenant},
+        "env": {"name": model.name, "kind": model.environment_kind.value},
+    }
+    missing = [key for key in layout.required if key not in configs and flat.get(key) is None]
+    if missing:
+        return RenderFailure(
+            ProblemCode.MISSING_CONFIG,
+            f"required values without a value: {', '.join(missing)}",
+            None,
+            tuple(missing),
+        )
+    return Rendered(flat, values, frozenset(secret_keys), tuple(ignored))
+
+
+def _config_layers(
+    feature: Located[Feature], config: Located[Config] | None
+) -> list[tuple[Located[Feature] | Located[Config], str, Mapping[str, object]]]:
+    layers: list[tuple[Located[Feature] | Located[Config], str, Mapping[str, object]]] = []
+    if feature.model.config:
+        layers.append((feature, "config", feature.model.config))
+    if config is not None:
+        layers.append((config, "values", config.model.values))
+    return layers
+
+
+def _render_computed(
+    engine: TemplateEngine,
+    layout: ValueLayout,
+    chart: ResolvedChart,
+    scope: EnvironmentScope,
+    configs: dict[str, object],
+    computed: dict[str, object],
+    secrets: frozenset[str],
+) -> RenderFailure | None:
+    context = None
+    errors: list[tuple[str, str]] = []
+    for key, template in layout.computed:
+        if key in configs:
+            continue
+        if isinstance(template, TemplateError):
+            errors.append((key, template.message))
+            continue
+        missing = {
+            name: reason
+            for variable in template.names
+            for name, reason in scope.missing.get(variable, {}).items()
+        }
+        if missing:
+            errors.append((key, "; ".join(missing.values())))
+            continue
+        if context is None:
+            context = engine.context({**scope.variables, "configs": configs})
+        try:
+            computed[key] = engine.render(template, context)
+        except TemplateError as exc:
+            errors.append((key, exc.message))
+    if not errors:
+        return None
+    message = "; ".join(f"{key}: {_scrub(text, secrets)}" for key, text in errors)
+    return RenderFailure(
+        ProblemCode.RENDER_ERROR,
+        message,
+        _template_or_value(chart, errors[0][0]),
+        tuple(key for key, _ in errors),
+    )
+
+
+def _tainted(
+    engine: TemplateEngine,
+    layout: ValueLayout,
+    scope: EnvironmentScope,
+    configs: Mapping[str, object],
+    secret_config: Mapping[str, object],
+    computed: Mapping[str, object],
+) -> set[str]:
+    """Computed keys whose value changes when secrets are replaced by sentinels."""
+    if not computed:
+        return set()
+    ignored = Resolved()
+    probe_configs = {
+        **configs,
+        **{key: resolve_refs(value, _PROBE, ignored) for key, value in secret_config.items()},
+    }
+    context = engine.context({**(scope.probe or scope.variables), "configs": probe_configs})
+    tainted = set()
+    for key, template in layout.computed:
+        if key not in computed or isinstance(template, TemplateError):
+            continue
+        try:
+            probed = engine.render(template, context)
+        except TemplateError:
+            return set(computed)  # cannot tell: mask every computed value
+        if probed != computed[key]:
+            tainted.add(key)
+    return tainted
+
+
+def _template_or_value(chart: ResolvedChart, key: str) -> Location:
+    document = chart.feature_yaml_document
+    path: list[str | int] = ["values", key]
+    if key in chart.feature_yaml.values and chart.feature_yaml.values[key].computed is not None:
+        path += ["computed", "template"]
+    position = document.locate(path)
+    return Location(chart.feature_yaml_file, position.line, position.column)
+
+
+def _environment_values(
+    environment: Environment, provider: SecretProvider, resolved: Resolved
+) -> dict[str, object]:
+    values = resolve_refs(environment.values, provider, resolved)
+    assert isinstance(values, dict)
+    return {**values, "name": environment.name, "kind": environment.environment_kind.value}
+
+
+def _scrub(text: str, secrets: frozenset[str]) -> str:
+    """`text` with every secret's text replaced by the mask, longest first."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text
