@@ -8,7 +8,7 @@ else can be known without the chart), `kind-mismatch`, `missing-dependency`, `re
 Incremental: a pair is rendered again only when one of its inputs is a different object than
 last time (the snapshot builder's parse cache keeps unchanged documents identical), its chart
 digest changed, or the secrets changed. Dependencies are settled afterwards over the whole
-plan, which is cheap: they read statuses, not values.
+plan (`dependencies.py`), which is cheap: they read statuses, not values.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 
 from fasit.charts import ResolvedChart
 from fasit.model import Assignment, Config, Environment, Feature
+from fasit.plan.dependencies import settle_dependencies
 from fasit.plan.feature_checks import ChartSet
 from fasit.plan.release import DesiredRelease, ReleaseStatus
 from fasit.plan.sandbox import RenderLimits
@@ -36,12 +37,6 @@ from fasit.state import Located, ProblemCode, Revision, Snapshot, collector_paus
 
 __all__ = ["Plan", "Planner"]
 
-_RENDERED = frozenset(
-    {ReleaseStatus.PLANNED, ReleaseStatus.RENDER_ERROR, ReleaseStatus.MISSING_CONFIG}
-)
-_NEVER_DEPLOYED = frozenset(
-    {ReleaseStatus.DISABLED, ReleaseStatus.KIND_MISMATCH, ReleaseStatus.MISSING_DEPENDENCY}
-)
 _TEMPLATE_SCOPE = frozenset({"envs", "management"})
 
 
@@ -135,7 +130,9 @@ class Planner:
             )
             entries[pair] = _Entry(key, release, scope)
         self._entries = entries
-        releases = _settle_dependencies({pair: entry.release for pair, entry in entries.items()})
+        releases = settle_dependencies(
+            {pair: entry.release for pair, entry in entries.items()}, set(index.features)
+        )
         return Plan(snapshot.revision, releases, rendered)
 
     def _scopes(self, environments: list[Located[Environment]]) -> dict[str, EnvironmentScope]:
@@ -230,86 +227,6 @@ class Planner:
             values=outcome.values,
             secret_keys=outcome.secret_keys,
         )
-
-
-def _settle_dependencies(
-    releases: dict[tuple[str, str], DesiredRelease],
-) -> dict[tuple[str, str], DesiredRelease]:
-    """Each release whose dependencies are not planned in its environment: missing-dependency.
-
-    Walks dependencies depth-first per environment, so a chain (a → b → c, c disabled) marks
-    both a and b; a cycle marks every release on it.
-    """
-    settled: dict[tuple[str, str], DesiredRelease] = {}
-    visiting: set[tuple[str, str]] = set()
-
-    def settle(pair: tuple[str, str], path: tuple[str, ...]) -> DesiredRelease | None:
-        if pair in settled:
-            return settled[pair]
-        release = releases.get(pair)
-        if release is None:
-            return None
-        if pair in visiting:  # a cycle: reported at the Feature.yaml, deploys nothing here
-            return replace(
-                release,
-                status=ReleaseStatus.MISSING_DEPENDENCY,
-                message=f"dependency cycle: {' → '.join((*path, pair[1]))}",
-                code=ProblemCode.DEPENDENCY_CYCLE,
-            )
-        if release.status not in _RENDERED or not release.chart:
-            settled[pair] = release
-            return release
-        rules = release.chart.feature_yaml.dependencies
-        if not rules:
-            settled[pair] = release
-            return release
-        visiting.add(pair)
-        environment_id = pair[0]
-        depends_on: list[str] = []
-        unmet: list[str] = []
-        for rule in rules:
-            usable = []
-            for name in rule.features:
-                dependency = settle((environment_id, name), (*path, pair[1]))
-                if dependency is not None and dependency.status not in _NEVER_DEPLOYED:
-                    usable.append(name)
-                elif rule.all_of is not None:
-                    unmet.append(_why_unmet(name, dependency))
-            if rule.any_of is not None and not usable:
-                unmet.append(
-                    "any of "
-                    + ", ".join(
-                        _why_unmet(name, releases.get((environment_id, name)))
-                        for name in rule.features
-                    )
-                )
-            depends_on.extend(usable)
-        visiting.discard(pair)
-        if unmet:
-            release = replace(
-                release,
-                status=ReleaseStatus.MISSING_DEPENDENCY,
-                message=f"needs {'; '.join(unmet)}",
-                code=ProblemCode.MISSING_DEPENDENCY,
-                flat={},
-                values={},
-                secret_keys=frozenset(),
-                _hash=[],
-            )
-        elif tuple(dict.fromkeys(depends_on)) != release.depends_on:
-            release = replace(release, depends_on=tuple(dict.fromkeys(depends_on)), _hash=[])
-        settled[pair] = release
-        return release
-
-    for pair in releases:
-        settle(pair, ())
-    return {pair: settled[pair] for pair in releases}
-
-
-def _why_unmet(name: str, dependency: DesiredRelease | None) -> str:
-    if dependency is None:
-        return f"{name} (no assignment reaches it)"
-    return f"{name} ({dependency.status.value})"
 
 
 def _same(old: tuple[Environment, ...], new: list[Environment]) -> bool:

@@ -28,20 +28,19 @@ _REPORTED_HERE = frozenset(
 
 def release_problems(plan: Plan) -> list[Problem]:
     """One problem per (code, place, message), listing the environments it affects."""
-    groups: dict[tuple[ProblemCode, str, int | None, int | None, str], list[str]] = defaultdict(
-        list
-    )
+    groups: dict[tuple[ProblemCode, str, int | None, int | None, str, str, str], list[str]]
+    groups = defaultdict(list)
     for release in plan.releases.values():
         if release.code not in _REPORTED_HERE:
             continue
         file, line, column = _place(release)
-        headline = f"{release.feature_name} {release.version}"
-        groups[(release.code, file, line, column, f"{headline}: {release.message}")].append(
-            release.environment_id
-        )
+        key = (release.code, file, line, column, release.feature_name, release.version)
+        groups[(*key, release.message)].append(release.environment_id)
     return [
-        Problem(file, line, column, code, f"{message} (on {some(sorted(environments))})")
-        for (code, file, line, column, message), environments in groups.items()
+        Problem(
+            file, line, column, code, f"{feature} {version} on {some(sorted(where))}: {message}"
+        )
+        for (code, file, line, column, feature, version, message), where in groups.items()
     ]
 
 

@@ -257,7 +257,8 @@ def render_values(
     if missing:
         return RenderFailure(
             ProblemCode.MISSING_CONFIG,
-            f"required values without a value: {', '.join(missing)}",
+            f"required values without a value: {', '.join(missing)} (set them in the"
+            " environment's Config or the Feature's config)",
             None,
             tuple(missing),
         )

@@ -68,6 +68,19 @@ COMMITTED = [
     pytest.param(
         "config-secret-inline", "configs/aivenator/nav-prod.yaml", 6, 13, id="config-secret-inline"
     ),
+    # Rendering every (environment, feature)
+    pytest.param("render-error", "charts/aivenator/1.0.0/Feature.yaml", 7, 26, id="render-error"),
+    pytest.param(
+        "value-key-conflict",
+        "charts/aivenator/1.0.0/Feature.yaml",
+        6,
+        26,
+        id="value-key-conflict",
+    ),
+    pytest.param("missing-config", "assignments/aivenator/nav.yaml", 4, 10, id="missing-config"),
+    pytest.param(
+        "missing-dependency", "assignments/aivenator/nav.yaml", 4, 10, id="missing-dependency"
+    ),
 ]
 
 # Warnings pass unless --strict; notices always pass.

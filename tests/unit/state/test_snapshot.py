@@ -50,7 +50,7 @@ def test_an_error_blocks_the_revision_but_a_warning_does_not(tmp_path: Path) -> 
     assert not broken.servable
 
 
-def test_validate_reports_the_snapshot_problems_and_adds_only_chart_stage_ones() -> None:
+def test_validate_reports_the_snapshot_problems_and_adds_only_chart_and_render_ones() -> None:
     chart_stage = {
         ProblemCode.CHART_MISSING,
         ProblemCode.CHART_INCOMPLETE,
@@ -64,6 +64,10 @@ def test_validate_reports_the_snapshot_problems_and_adds_only_chart_stage_ones()
         ProblemCode.CONFIG_UNDECLARED,
         ProblemCode.CONFIG_WRONG_TYPE,
         ProblemCode.CONFIG_SECRET_INLINE,
+        ProblemCode.RENDER_ERROR,
+        ProblemCode.VALUE_KEY_CONFLICT,
+        ProblemCode.MISSING_CONFIG,
+        ProblemCode.MISSING_DEPENDENCY,
     }
     for root in [FIXTURES / "broken" / "many-problems", *sorted(BROKEN.iterdir())]:
         tree = DirectoryTree(root)
