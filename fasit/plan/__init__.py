@@ -4,6 +4,8 @@ Pure over immutable data (a secret provider aside): knows nothing of gRPC, deplo
 """
 
 from fasit.plan.config_values import ConfigIssue, check_config_value
+from fasit.plan.diff import Change, ChangeKind, ValueChange, diff_plans, version_key
+from fasit.plan.explain import AssignmentVerdict, Explanation, explain
 from fasit.plan.feature_checks import ChartSet, check_features, resolve_charts
 from fasit.plan.keys import KeyConflict, nest, split_key
 from fasit.plan.planner import Plan, Planner
@@ -28,9 +30,13 @@ from fasit.plan.templates import TemplateEngine, TemplateError
 
 __all__ = [
     "MASK",
+    "AssignmentVerdict",
+    "Change",
+    "ChangeKind",
     "ChartSet",
     "ConfigIssue",
     "DesiredRelease",
+    "Explanation",
     "KeyConflict",
     "Location",
     "Placeholders",
@@ -43,13 +49,17 @@ __all__ = [
     "SecretsDirectory",
     "TemplateEngine",
     "TemplateError",
+    "ValueChange",
     "ValueOrigin",
     "ValueSource",
     "check_config_value",
     "check_features",
+    "diff_plans",
+    "explain",
     "nest",
     "release_hash",
     "release_problems",
     "resolve_charts",
     "split_key",
+    "version_key",
 ]

@@ -48,6 +48,8 @@ class Plan:
     releases: Mapping[tuple[str, str], DesiredRelease]
     rendered: int
     """How many pairs were rendered for this plan (the rest were carried over)."""
+    prune: frozenset[str] = frozenset()
+    """Features whose releases are uninstalled where no assignment reaches them."""
 
     def ordered(self) -> list[DesiredRelease]:
         """Releases by environment, then feature."""
@@ -133,7 +135,8 @@ class Planner:
         releases = settle_dependencies(
             {pair: entry.release for pair, entry in entries.items()}, set(index.features)
         )
-        return Plan(snapshot.revision, releases, rendered)
+        prune = frozenset(name for name, feature in index.features.items() if feature.model.prune)
+        return Plan(snapshot.revision, releases, rendered, prune)
 
     def _scopes(self, environments: list[Located[Environment]]) -> dict[str, EnvironmentScope]:
         """Scopes by environment id; a tenant whose environments are unchanged keeps its own."""

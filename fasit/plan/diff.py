@@ -1,0 +1,169 @@
+"""What a change to the state does: the difference between two plans, per release.
+
+Per (environment, feature): `install` (nothing was planned), `upgrade` / `downgrade` (the
+version moves), `values-changed` (same version, other values), `redeploy` (same version and
+values; chart digest or `redeploy` changed), `uninstall` (no assignment reaches it any more
+and its Feature has `prune: true`) or `orphan` (the same without prune: it keeps running,
+unmanaged), and `status-changed` (a status other than planned on either side).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from fasit.plan.planner import Plan
+from fasit.plan.release import DesiredRelease, ReleaseStatus
+from fasit.plan.secrets import MASK
+
+__all__ = ["Change", "ChangeKind", "ValueChange", "diff_plans", "version_key"]
+
+
+class ChangeKind(StrEnum):
+    INSTALL = "install"
+    UPGRADE = "upgrade"
+    DOWNGRADE = "downgrade"
+    VALUES_CHANGED = "values-changed"
+    REDEPLOY = "redeploy"
+    UNINSTALL = "uninstall"
+    ORPHAN = "orphan"
+    STATUS_CHANGED = "status-changed"
+
+
+@dataclass(frozen=True, slots=True)
+class ValueChange:
+    """One value key that differs, as people may see it (masked where secret)."""
+
+    key: str
+    before: object
+    after: object
+    added: bool = False
+    removed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    environment: str
+    feature: str
+    kind: ChangeKind
+    from_version: str | None
+    to_version: str | None
+    from_status: str | None
+    to_status: str | None
+    values: tuple[ValueChange, ...] = ()
+    message: str = ""
+
+    @property
+    def changed_keys(self) -> list[str]:
+        return [change.key for change in self.values]
+
+
+_ABSENT = object()
+
+
+def diff_plans(base: Plan, head: Plan) -> list[Change]:
+    """Every release that differs between `base` and `head`, by environment then feature."""
+    changes = []
+    for pair in sorted(base.releases.keys() | head.releases.keys()):
+        change = _change(pair, base.releases.get(pair), head.releases.get(pair), head)
+        if change is not None:
+            changes.append(change)
+    return changes
+
+
+def _change(
+    pair: tuple[str, str], old: DesiredRelease | None, new: DesiredRelease | None, head: Plan
+) -> Change | None:
+    environment, feature = pair
+    if new is None:
+        assert old is not None
+        if not old.planned:
+            return Change(
+                environment, feature, ChangeKind.STATUS_CHANGED, old.version, None,
+                old.status.value, None, message="no assignment reaches it any more",
+            )  # fmt: skip
+        kind = ChangeKind.UNINSTALL if feature in head.prune else ChangeKind.ORPHAN
+        message = (
+            "no assignment reaches it; the Feature prunes, so it is uninstalled"
+            if kind is ChangeKind.UNINSTALL
+            else "no assignment reaches it; it keeps running unmanaged (set prune: true to"
+            " uninstall)"
+        )
+        return Change(
+            environment, feature, kind, old.version, None, old.status.value, None,
+            _values(old, None), message,
+        )  # fmt: skip
+    if old is None:
+        kind = ChangeKind.INSTALL if new.planned else ChangeKind.STATUS_CHANGED
+        return Change(
+            environment, feature, kind, None, new.version, None, new.status.value,
+            _values(None, new), new.message,
+        )  # fmt: skip
+    if not (old.planned and new.planned):
+        if old.status is new.status and old.version == new.version:
+            return None
+        return Change(
+            environment, feature, ChangeKind.STATUS_CHANGED, old.version, new.version,
+            old.status.value, new.status.value, message=new.message,
+        )  # fmt: skip
+    values = _values(old, new)
+    if old.version != new.version:
+        upward = version_key(new.version) > version_key(old.version)
+        kind = ChangeKind.UPGRADE if upward else ChangeKind.DOWNGRADE
+    elif values:
+        kind = ChangeKind.VALUES_CHANGED
+    elif old.release_hash != new.release_hash:
+        kind = ChangeKind.REDEPLOY
+    else:
+        return None
+    return Change(
+        environment, feature, kind, old.version, new.version, ReleaseStatus.PLANNED.value,
+        ReleaseStatus.PLANNED.value, values, _redeploy_reason(old, new) if kind is
+        ChangeKind.REDEPLOY else "",
+    )  # fmt: skip
+
+
+def _values(old: DesiredRelease | None, new: DesiredRelease | None) -> tuple[ValueChange, ...]:
+    before = old.flat if old is not None and old.planned else {}
+    after = new.flat if new is not None and new.planned else {}
+    secret = (old.secret_keys if old else frozenset()) | (new.secret_keys if new else frozenset())
+    changes = []
+    for key in sorted(before.keys() | after.keys()):
+        was, now = before.get(key, _ABSENT), after.get(key, _ABSENT)
+        if was == now and type(was) is type(now):
+            continue
+        changes.append(
+            ValueChange(
+                key,
+                None if was is _ABSENT else (MASK if key in secret else was),
+                None if now is _ABSENT else (MASK if key in secret else now),
+                added=was is _ABSENT,
+                removed=now is _ABSENT,
+            )
+        )
+    return tuple(changes)
+
+
+def _redeploy_reason(old: DesiredRelease, new: DesiredRelease) -> str:
+    if old.assignment.model.redeploy != new.assignment.model.redeploy:
+        return "redeploy requested"
+    if old.digest != new.digest:
+        return f"chart changed ({old.digest} → {new.digest})"
+    return "the fasit metadata or chart location changed"
+
+
+_PART = re.compile(r"\d+|[A-Za-z]+")
+
+
+def version_key(version: str) -> tuple[object, ...]:
+    """Order versions the way SemVer does: numbers numerically; a pre-release before its release."""
+    main, _, pre = version.lstrip("v").partition("-")
+    main = main.partition("+")[0]
+
+    def parts(text: str) -> tuple[tuple[int, int | str], ...]:
+        return tuple(
+            (0, int(part)) if part.isdigit() else (1, part) for part in _PART.findall(text)
+        )
+
+    return (parts(main), 0 if pre else 1, parts(pre))

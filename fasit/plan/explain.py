@@ -1,0 +1,117 @@
+"""Why an environment gets what it gets of a feature: every assignment judged, every value traced.
+
+For each assignment of the feature: whether its target matches the environment's labels and,
+if not, which label is missing or different; which assignment won and by which rule (more
+target labels, then higher priority, then file order among assignments that agree).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fasit.model import Assignment, Environment, Feature
+from fasit.plan.planner import Plan
+from fasit.plan.release import DesiredRelease, ValueSource
+from fasit.state import Located, Snapshot
+
+__all__ = ["AssignmentVerdict", "Explanation", "explain"]
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentVerdict:
+    """One assignment of the feature, judged against one environment."""
+
+    assignment: Located[Assignment]
+    matched: bool
+    reason: str
+    won: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    environment: Located[Environment]
+    feature: Located[Feature]
+    verdicts: tuple[AssignmentVerdict, ...]
+    release: DesiredRelease | None
+    sources: tuple[ValueSource, ...]
+
+
+def explain(snapshot: Snapshot, plan: Plan, environment_id: str, feature: str) -> Explanation:
+    """The explanation for one pair; raises KeyError naming what does not exist."""
+    index = snapshot.index
+    if environment_id not in index.environments:
+        raise KeyError(f"no environment {environment_id!r}")
+    if feature not in index.features:
+        raise KeyError(f"no feature {feature!r}")
+    environment = index.environments[environment_id]
+    winner = snapshot.targeting.winners.get((environment_id, feature))
+    candidates = [a for a in index.assignments if a.model.feature == feature]
+    verdicts = tuple(
+        _verdict(assignment, environment.model, winner, candidates) for assignment in candidates
+    )
+    release = plan.releases.get((environment_id, feature))
+    sources = tuple(release.sources()) if release is not None and release.planned else ()
+    return Explanation(environment, index.features[feature], verdicts, release, sources)
+
+
+def _verdict(
+    assignment: Located[Assignment],
+    environment: Environment,
+    winner: Located[Assignment] | None,
+    candidates: list[Located[Assignment]],
+) -> AssignmentVerdict:
+    mismatch = _mismatch(assignment.model.target, environment.labels)
+    if mismatch:
+        return AssignmentVerdict(assignment, False, mismatch, False)
+    if assignment is winner:
+        return AssignmentVerdict(
+            assignment, True, _why_won(assignment, environment, candidates), True
+        )
+    assert winner is not None  # something matched, so something won
+    return AssignmentVerdict(assignment, True, _why_lost(assignment, winner), False)
+
+
+def _mismatch(target: dict[str, str], labels: dict[str, str]) -> str:
+    reasons = []
+    for key, wanted in sorted(target.items()):
+        if key not in labels:
+            reasons.append(f"label {key} is missing (target wants {key}={wanted})")
+        elif labels[key] != wanted:
+            reasons.append(f"label {key} is {labels[key]}, target wants {wanted}")
+    return "; ".join(reasons)
+
+
+def _rank(assignment: Located[Assignment]) -> tuple[int, int]:
+    return (len(assignment.model.target), assignment.model.priority)
+
+
+def _why_won(
+    winner: Located[Assignment], environment: Environment, candidates: list[Located[Assignment]]
+) -> str:
+    rivals = [
+        other
+        for other in candidates
+        if other is not winner and not _mismatch(other.model.target, environment.labels)
+    ]
+    labels = len(winner.model.target)
+    if not rivals:
+        return "the only assignment whose target matches" + (
+            " (an empty target matches every environment)" if labels == 0 else ""
+        )
+    best_rival = max(_rank(other) for other in rivals)
+    if labels > best_rival[0]:
+        return f"most specific: {labels} target labels against at most {best_rival[0]}"
+    if winner.model.priority > best_rival[1]:
+        return f"highest priority ({winner.model.priority}) among the targets with {labels} labels"
+    return "ties with another matching assignment that agrees with it; the first in file order"
+
+
+def _why_lost(loser: Located[Assignment], winner: Located[Assignment]) -> str:
+    ours, theirs = _rank(loser), _rank(winner)
+    if ours[0] < theirs[0]:
+        return f"matches, but {winner.where('target')} is more specific ({theirs[0]} labels > {ours[0]})"
+    if ours[1] < theirs[1]:
+        return (
+            f"matches, but {winner.where('target')} has a higher priority ({theirs[1]} > {ours[1]})"
+        )
+    return f"matches and ties with {winner.where('target')}, which comes first and agrees with it"
