@@ -108,10 +108,9 @@ def _why_won(
 
 def _why_lost(loser: Located[Assignment], winner: Located[Assignment]) -> str:
     ours, theirs = _rank(loser), _rank(winner)
+    there = winner.where("target")
     if ours[0] < theirs[0]:
-        return f"matches, but {winner.where('target')} is more specific ({theirs[0]} labels > {ours[0]})"
+        return f"matches, but {there} is more specific ({theirs[0]} labels > {ours[0]})"
     if ours[1] < theirs[1]:
-        return (
-            f"matches, but {winner.where('target')} has a higher priority ({theirs[1]} > {ours[1]})"
-        )
-    return f"matches and ties with {winner.where('target')}, which comes first and agrees with it"
+        return f"matches, but {there} has a higher priority ({theirs[1]} > {ours[1]})"
+    return f"matches and ties with {there}, which comes first and agrees with it"
