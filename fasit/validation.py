@@ -38,9 +38,15 @@ class Validation:
 
 
 def validate_tree(
-    tree: Tree, limits: LoadLimits | None = None, revision: Revision | None = None
+    tree: Tree,
+    limits: LoadLimits | None = None,
+    revision: Revision | None = None,
+    planner: Planner | None = None,
 ) -> Validation:
-    """Build and check the state held by `tree` (at `revision`, when it is known)."""
+    """Build and check the state held by `tree` (at `revision`, when it is known).
+
+    Releases are planned by `planner` (default: one without secrets, placeholders only).
+    """
     limits = limits or LoadLimits()
     revision = revision or Revision(tree.description, tree.description, datetime.now(UTC))
     snapshot = build_snapshot(tree, revision, limits)
@@ -49,7 +55,7 @@ def validate_tree(
             snapshot.index, InRepoCharts(tree, snapshot.load.entries, limits)
         )
         feature_problems = check_features(snapshot.index, snapshot.targeting, charts)
-    plan = Planner().plan(snapshot, charts)
+    plan = (planner or Planner()).plan(snapshot, charts)
     problems = sorted(
         [*snapshot.problems, *chart_problems, *feature_problems, *release_problems(plan)],
         key=lambda p: p.sort_key,

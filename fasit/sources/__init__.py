@@ -6,7 +6,8 @@ build it off the event loop, and offers the snapshot to the `SnapshotStore`.
 
 from fasit.sources.backoff import Backoff
 from fasit.sources.git import FetchPolicy, GitSource, GitSourceConfig, read_commit
-from fasit.sources.git_remote import GitAuth, GitLocation, GitRemote, RemoteCause
+from fasit.sources.git_local import local_revision
+from fasit.sources.git_remote import GitAuth, GitLocation, GitRemote, RemoteCause, commit_revision
 from fasit.sources.git_tree import GitTree, ListingCache
 from fasit.sources.local import LocalSource
 
@@ -22,5 +23,7 @@ __all__ = [
     "ListingCache",
     "LocalSource",
     "RemoteCause",
+    "commit_revision",
+    "local_revision",
     "read_commit",
 ]

@@ -45,7 +45,7 @@ from dulwich.repo import Repo
 from fasit.errors import SourceUnavailable
 from fasit.state import Revision, some
 
-__all__ = ["GitAuth", "GitLocation", "GitRemote", "RemoteCause"]
+__all__ = ["GitAuth", "GitLocation", "GitRemote", "RemoteCause", "commit_revision"]
 
 _log = logging.getLogger("fasit.sources.git")
 T = TypeVar("T")
@@ -178,14 +178,7 @@ class GitRemote:
         with self._lock:
             commit = self._repo.object_store[_oid(commit_sha)]
         assert isinstance(commit, Commit)
-        zone = timezone(timedelta(seconds=commit.commit_timezone))
-        return Revision(
-            id=commit_sha,
-            source=self.location.description,
-            time=datetime.fromtimestamp(commit.commit_time, zone),
-            author=commit.author.decode("utf-8", "replace"),
-            message=commit.message.decode("utf-8", "replace").strip(),
-        )
+        return commit_revision(commit, self.location.description)
 
     def _fetch_missing(self, sha: str) -> None:
         wanted = _oid(sha)
@@ -412,3 +405,15 @@ def _chain(exc: BaseException) -> list[BaseException]:
 def _reason(error: BaseException) -> str:
     text = " ".join(str(error).split())
     return text or type(error).__name__
+
+
+def commit_revision(commit: Commit, source: str) -> Revision:
+    """The revision a commit is: its id, time, author and message."""
+    zone = timezone(timedelta(seconds=commit.commit_timezone))
+    return Revision(
+        id=commit.id.decode("ascii"),
+        source=source,
+        time=datetime.fromtimestamp(commit.commit_time, zone),
+        author=commit.author.decode("utf-8", "replace"),
+        message=commit.message.decode("utf-8", "replace").strip(),
+    )

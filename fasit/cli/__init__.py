@@ -1,0 +1,56 @@
+"""The `fasit` command line: validate, plan, explain and schema (serve arrives with its issue).
+
+Exit codes: 0 clean, 1 problems (or, for `plan --exit-code`, changes), 2 could not run.
+Results go to stdout, logs to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from fasit import __version__
+from fasit.cli._common import EXIT_COULD_NOT_RUN
+from fasit.cli._explain import add_explain
+from fasit.cli._plan import add_plan
+from fasit.cli._schema import add_schema
+from fasit.cli._validate import add_validate
+from fasit.errors import CouldNotRun
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not args.verbose:  # its own retries are noise: a failure is reported once, by fasit
+        logging.getLogger("urllib3").setLevel(logging.ERROR)
+    command: Callable[[argparse.Namespace], int] = args.command
+    try:
+        return command(args)
+    except CouldNotRun as exc:
+        print(f"fasit: {exc}", file=sys.stderr)
+        return EXIT_COULD_NOT_RUN
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fasit",
+        description="GitOps for Helm-chart features across fleets of Kubernetes environments.",
+    )
+    parser.add_argument("--version", action="version", version=f"fasit {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logs on stderr")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+    add_validate(commands)
+    add_plan(commands)
+    add_explain(commands)
+    add_schema(commands)
+    return parser

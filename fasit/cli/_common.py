@@ -1,0 +1,96 @@
+"""What every command shares: exit codes, how paths are shown, argument types."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from fasit.plan import Planner, SecretsDirectory
+
+__all__ = [
+    "EXIT_CHANGES",
+    "EXIT_CLEAN",
+    "EXIT_COULD_NOT_RUN",
+    "EXIT_PROBLEMS",
+    "add_secrets_option",
+    "cwd_path",
+    "github_path",
+    "planner_for",
+    "positive_int",
+    "repository_path",
+]
+
+EXIT_CLEAN = 0
+EXIT_PROBLEMS = 1
+EXIT_CHANGES = 1
+"""`fasit plan --exit-code`: the plan has changes."""
+EXIT_COULD_NOT_RUN = 2
+
+
+def add_secrets_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--secrets-dir",
+        type=Path,
+        help="resolve {secretRef: NAME} from the file NAME in this directory (output stays"
+        " masked; the release hash uses the real values). Default: placeholders",
+    )
+
+
+def planner_for(args: argparse.Namespace) -> Planner:
+    """A planner with the secrets the command line names, or placeholders."""
+    directory: Path | None = getattr(args, "secrets_dir", None)
+    return Planner(SecretsDirectory(directory) if directory is not None else None)
+
+
+def cwd_path(root: str) -> Callable[[str], str]:
+    """Paths as the user typed the root, so they open from the shell they ran in."""
+
+    def display(file: str) -> str:
+        return os.path.normpath(os.path.join(root, file)) if file else os.path.normpath(root)
+
+    return display
+
+
+def repository_path(directory: str) -> Callable[[str], str]:
+    """Paths from the repository's root, the way a checkout of it would show them."""
+    base = directory.strip("/")
+
+    def display(file: str) -> str:
+        return "/".join(part for part in (base, file) if part) or "."
+
+    return display
+
+
+def github_path(root: Path) -> Callable[[str], str]:
+    """Paths relative to the repository root, where GitHub anchors annotations."""
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    base = Path(workspace).resolve() if workspace else _repository_root(root.resolve())
+    absolute_root = root.resolve()
+
+    def display(file: str) -> str:
+        return (
+            os.path.relpath(absolute_root / file, base)
+            if file
+            else os.path.relpath(absolute_root, base)
+        )
+
+    return display
+
+
+def _repository_root(start: Path) -> Path:
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return directory
+    return Path.cwd().resolve()
+
+
+def positive_int(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number")
+    return number

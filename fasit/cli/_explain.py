@@ -1,0 +1,44 @@
+"""`fasit explain`: why an environment gets this version of a feature, and each value."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from fasit.cli._common import EXIT_CLEAN, add_secrets_option, planner_for
+from fasit.errors import CouldNotRun
+from fasit.explain_report import render_explanation
+from fasit.plan import explain
+from fasit.state import DirectoryTree
+from fasit.validation import validate_tree
+
+__all__ = ["add_explain"]
+
+
+def add_explain(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "explain",
+        help="why an environment gets a feature's version, and where each value comes from",
+        description="Show every assignment of FEATURE, whether it matches ENVIRONMENT and why"
+        " not, which one wins and by which rule; then every value with its (masked) value and"
+        " the file and line it comes from.",
+    )
+    parser.add_argument("environment", metavar="ENVIRONMENT", help="tenant/name")
+    parser.add_argument("feature", metavar="FEATURE")
+    parser.add_argument("path", nargs="?", default=".", help="the state root (default: .)")
+    parser.add_argument("--format", choices=["text", "json"], default="text")
+    add_secrets_option(parser)
+    parser.set_defaults(command=_explain)
+
+
+def _explain(args: argparse.Namespace) -> int:
+    result = validate_tree(DirectoryTree(Path(args.path)), planner=planner_for(args))
+    index = result.snapshot.index
+    try:
+        explanation = explain(result.snapshot, result.plan, args.environment, args.feature)
+    except KeyError as exc:
+        known = index.environments if "environment" in str(exc) else index.features
+        raise CouldNotRun(f"{exc.args[0]} (known: {', '.join(sorted(known)) or 'none'})") from None
+    sys.stdout.write(render_explanation(explanation, args.format == "json"))
+    return EXIT_CLEAN

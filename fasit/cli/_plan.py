@@ -1,0 +1,114 @@
+"""`fasit plan`: the desired state of a revision, or what changes between two."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from fasit.cli._common import (
+    EXIT_CHANGES,
+    EXIT_CLEAN,
+    EXIT_COULD_NOT_RUN,
+    add_secrets_option,
+    planner_for,
+    positive_int,
+)
+from fasit.plan import Planner, diff_plans
+from fasit.plan_report import PlanFormat, PlanReport, render_plan
+from fasit.report import Format, Summary, render
+from fasit.sources import local_revision
+from fasit.state import DirectoryTree, LoadLimits
+from fasit.validation import Validation, validate_tree
+
+__all__ = ["add_plan", "read_side"]
+
+
+def add_plan(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    plan = commands.add_parser(
+        "plan",
+        help="the desired releases, or what a change installs, upgrades and uninstalls",
+        description="Plan every (environment, feature) of a state repository. With --base,"
+        " print what changes per environment between two revisions instead. REV is a git"
+        " revision of the repository holding PATH (read without a checkout; branch, tag,"
+        " SHA, HEAD~1) or a directory. Per-release problems are statuses and the plan"
+        " succeeds; blocking problems are printed and the exit status is 2.",
+    )
+    plan.add_argument("path", nargs="?", default=".", help="the state root (default: .)")
+    plan.add_argument("--base", metavar="REV", help="compare against this revision")
+    plan.add_argument(
+        "--head", metavar="REV", help="plan this revision (default: the files at PATH)"
+    )
+    plan.add_argument(
+        "--format",
+        type=PlanFormat,
+        choices=list(PlanFormat),
+        default=PlanFormat.TEXT,
+        help="text (default), json, or markdown (for $GITHUB_STEP_SUMMARY)",
+    )
+    plan.add_argument(
+        "--exit-code",
+        action="store_true",
+        help="exit 0 when nothing changes, 1 when anything does",
+    )
+    plan.add_argument(
+        "--max-files",
+        type=positive_int,
+        default=LoadLimits().max_files,
+        help="refuse trees with more files than this (default: %(default)s)",
+    )
+    add_secrets_option(plan)
+    plan.set_defaults(command=_plan)
+
+
+def _plan(args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    limits = LoadLimits(max_files=args.max_files)
+    planner = planner_for(args)
+    with read_side(path, args.head, limits, planner) as head:
+        if _blocked("head", head):
+            return EXIT_COULD_NOT_RUN
+        if args.base is None:
+            report = PlanReport(head.plan, None, (), _name(args.head, path), None)
+        else:
+            with read_side(path, args.base, limits, Planner(planner.secrets)) as base:
+                if _blocked("base", base):
+                    return EXIT_COULD_NOT_RUN
+                changes = diff_plans(base.plan, head.plan)
+                report = PlanReport(
+                    head.plan, base.plan, changes, _name(args.head, path), args.base
+                )
+    sys.stdout.write(render_plan(report, args.format))
+    return EXIT_CHANGES if args.exit_code and report.changes else EXIT_CLEAN
+
+
+@contextmanager
+def read_side(
+    path: Path, rev: str | None, limits: LoadLimits, planner: Planner
+) -> Iterator[Validation]:
+    """Build and plan the files at `path`, a directory `rev`, or git revision `rev` of `path`."""
+    if rev is None:
+        yield validate_tree(DirectoryTree(path), limits, planner=planner)
+    elif Path(rev).is_dir():
+        yield validate_tree(DirectoryTree(rev), limits, planner=planner)
+    else:
+        with local_revision(path, rev) as (tree, revision):
+            yield validate_tree(tree, limits, revision, planner)
+
+
+def _blocked(side: str, result: Validation) -> bool:
+    blocking = result.snapshot.blocking
+    if not blocking:
+        return False
+    print(f"fasit: the {side} revision has blocking problems; nothing is planned:", file=sys.stderr)
+    summary = Summary.of(
+        blocking, files=result.snapshot.load.files, documents=result.snapshot.load.documents
+    )
+    sys.stderr.write(render(Format.TEXT, blocking, summary, lambda file: file))
+    return True
+
+
+def _name(rev: str | None, path: Path) -> str:
+    return rev if rev is not None else str(path)
