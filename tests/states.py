@@ -1,0 +1,122 @@
+"""State repositories for planner tests: documents as dicts, in-repo charts, planned for real."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fasit.plan import DesiredRelease, Planner, SecretsDirectory
+from fasit.state import DirectoryTree
+from fasit.validation import Validation, validate_tree
+from tests.helpers import write_tree
+
+
+def _document(kind: str, **fields: Any) -> str:
+    lines = ["apiVersion: fasit/v1", f"kind: {kind}"]
+    lines += [f"{key}: {json.dumps(value)}" for key, value in fields.items() if value is not None]
+    return "\n".join(lines) + "\n"
+
+
+def environment(
+    tenant: str,
+    name: str,
+    kind: str = "tenant",
+    labels: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    reconcile: bool | None = None,
+) -> dict[str, str]:
+    text = _document(
+        "Environment",
+        tenant=tenant,
+        name=name,
+        environmentKind=kind,
+        labels={"tenant": tenant, "env": name, "kind": kind, **(labels or {})},
+        values=values,
+        reconcile=reconcile,
+    )
+    return {f"environments/{tenant}/{name}.yaml": text}
+
+
+def feature(
+    name: str, config: dict[str, Any] | None = None, prune: bool | None = None
+) -> dict[str, str]:
+    text = _document("Feature", name=name, chart=f"charts/{name}", config=config, prune=prune)
+    return {f"features/{name}.yaml": text}
+
+
+def assignment(
+    name: str,
+    version: str,
+    target: dict[str, str],
+    priority: int | None = None,
+    enabled: bool | None = None,
+    redeploy: str | None = None,
+    file: str | None = None,
+) -> dict[str, str]:
+    text = _document(
+        "Assignment",
+        feature=name,
+        version=version,
+        target=target,
+        priority=priority,
+        enabled=enabled,
+        redeploy=redeploy,
+    )
+    labels = "-".join(f"{key}-{value}" for key, value in sorted(target.items())) or "all"
+    return {file or f"assignments/{name}/{version}-{labels}-{priority or 0}.yaml": text}
+
+
+def config(name: str, environment_id: str, values: dict[str, Any]) -> dict[str, str]:
+    text = _document("Config", feature=name, environment=environment_id, values=values)
+    return {f"configs/{name}/{environment_id.replace('/', '-')}.yaml": text}
+
+
+def chart(
+    name: str,
+    version: str,
+    values: dict[str, Any] | None = None,
+    kinds: list[str] | None = None,
+    dependencies: list[dict[str, list[str]]] | None = None,
+) -> dict[str, str]:
+    """A chart directory whose Feature.yaml declares `values` (key → declaration)."""
+    feature_yaml = {
+        "environmentKinds": kinds or ["tenant", "management", "onprem"],
+        "dependencies": dependencies or [],
+        "values": values or {},
+    }
+    directory = f"charts/{name}/{version}"
+    return {
+        f"{directory}/Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: {version}\n",
+        f"{directory}/Feature.yaml": json.dumps(feature_yaml, indent=2) + "\n",
+    }
+
+
+def computed(template: str, **more: Any) -> dict[str, Any]:
+    return {"computed": {"template": template}, **more}
+
+
+def configurable(kind: str = "string", secret: bool = False, **more: Any) -> dict[str, Any]:
+    return {"config": {"type": kind, "secret": secret}, **more}
+
+
+def state(*parts: dict[str, str]) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for part in parts:
+        files.update(part)
+    return files
+
+
+def build(
+    root: Path, files: dict[str, str], secrets: Path | None = None, planner: Planner | None = None
+) -> Validation:
+    """Write `files` to `root` and run the whole build: snapshot, charts, plan."""
+    write_tree(root, files)
+    planner = planner or Planner(SecretsDirectory(secrets) if secrets else None)
+    result = validate_tree(DirectoryTree(root), planner=planner)
+    assert result.snapshot.servable, result.snapshot.blocking
+    return result
+
+
+def release(result: Validation, environment_id: str, name: str) -> DesiredRelease:
+    return result.plan.releases[(environment_id, name)]
