@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from fasit.charts import ResolvedChart
-from fasit.model import Assignment, Config, Environment, Feature
+from fasit.model import Assignment, Config, Environment, Feature, is_secret_ref
 from fasit.plan.dependencies import settle_dependencies
 from fasit.plan.feature_checks import ChartSet
 from fasit.plan.release import DesiredRelease, ReleaseStatus
@@ -97,8 +97,12 @@ class Planner:
         return plan
 
     def _plan(self, snapshot: Snapshot, charts: ChartSet, secrets_version: str) -> Plan:
-        if secrets_version != self._secrets_version:
-            self._tenants.clear()
+        if secrets_version != self._secrets_version:  # tenants holding secrets resolve again
+            self._tenants = {
+                tenant: held
+                for tenant, held in self._tenants.items()
+                if not any(scope.probe is not None or scope.missing for scope in held[1].values())
+            }
             self._secrets_version = secrets_version
         index = snapshot.index
         scopes = self._scopes(list(index.environments.values()))
@@ -121,6 +125,7 @@ class Planner:
                 id(config),
                 None if chart is None else chart.digest,
                 id(scope) if uses_scope else id(environment),
+                secrets_version if _reads_secrets(scope, feature, config) else "",
             )
             previous = self._entries.get(pair)
             if previous is not None and previous.key == key:
@@ -230,6 +235,16 @@ class Planner:
             values=outcome.values,
             secret_keys=outcome.secret_keys,
         )
+
+
+def _reads_secrets(
+    scope: EnvironmentScope, feature: Located[Feature], config: Located[Config] | None
+) -> bool:
+    """Whether a pair's inputs hold secret references (so new secrets mean a new render)."""
+    if scope.probe is not None or scope.missing:
+        return True
+    configs = [feature.model.config, config.model.values if config is not None else {}]
+    return any(is_secret_ref(value) for values in configs for value in values.values())
 
 
 def _same(old: tuple[Environment, ...], new: list[Environment]) -> bool:

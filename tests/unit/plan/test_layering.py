@@ -128,7 +128,7 @@ def test_a_key_that_is_a_value_and_a_prefix_is_an_error_naming_both(tmp_path: Pa
     prod = release(build(tmp_path, files), "nav/prod", "x")
 
     assert prod.status is ReleaseStatus.RENDER_ERROR
-    assert "'image'" in prod.message and "'image.tag'" in prod.message
+    assert "'image' is both a value and a prefix of 'image.tag'" in prod.message
 
 
 def test_a_missing_key_in_a_template_is_a_render_error_naming_the_value(tmp_path: Path) -> None:
@@ -180,7 +180,8 @@ def test_a_config_value_of_the_wrong_type_stops_the_release(tmp_path: Path) -> N
 
     assert prod.status is ReleaseStatus.RENDER_ERROR
     assert "declared int" in prod.message
-    assert prod.problem is not None and prod.problem.file == "configs/x/nav-prod.yaml"
+    assert prod.problem is not None
+    assert prod.problem.file == "configs/x/nav-prod.yaml"
 
 
 def test_envs_lists_the_tenants_other_environments_but_not_management(tmp_path: Path) -> None:

@@ -1,0 +1,118 @@
+"""Planning is cached per revision, and a change re-renders only the pairs it touches."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fasit.charts import InRepoCharts
+from fasit.plan import Planner, SecretsDirectory, resolve_charts
+from fasit.state import DirectoryTree, LoadLimits, Revision, SnapshotBuilder
+from fasit.validation import validate_tree
+from tests.helpers import write_tree
+from tests.states import (
+    assignment,
+    chart,
+    computed,
+    config,
+    configurable,
+    environment,
+    feature,
+    state,
+)
+
+FLEET = state(
+    chart("x", "1.0.0", {"name": computed("{{ env.name }}")}),
+    chart("x", "1.1.0", {"name": computed("{{ env.name }}")}),
+    chart("y", "1.0.0", {"peers": computed("{{ envs | length }}"), "level": configurable()}),
+    feature("x"),
+    feature("y"),
+    *(environment("nav", f"e{number}") for number in range(4)),
+    *(environment("acme", f"e{number}") for number in range(4)),
+    assignment("x", "1.0.0", {}, file="assignments/x/all.yaml"),
+    assignment("y", "1.0.0", {}, file="assignments/y/all.yaml"),
+)  # fmt: skip
+
+
+class Session:
+    """One builder and one planner over a directory, as the server keeps them."""
+
+    def __init__(self, root: Path, planner: Planner | None = None) -> None:
+        self.root = root
+        self.builder = SnapshotBuilder()
+        self.planner = planner or Planner()
+        self.revisions = 0
+
+    def plan(self, files: dict[str, str]) -> int:
+        """Write `files`, build the next revision, plan it; how many pairs were rendered."""
+        write_tree(self.root, files)
+        self.revisions += 1
+        tree = DirectoryTree(self.root)
+        revision = Revision(f"r{self.revisions}", "test", datetime.now(UTC))
+        snapshot = self.builder.build(tree, revision)
+        charts, _ = resolve_charts(
+            snapshot.index, InRepoCharts(tree, snapshot.load.entries, LoadLimits())
+        )
+        return self.planner.plan(snapshot, charts).rendered
+
+
+def test_the_first_plan_renders_every_pair(tmp_path: Path) -> None:
+    assert Session(tmp_path).plan(FLEET) == 16
+
+
+def test_an_unchanged_revision_renders_nothing(tmp_path: Path) -> None:
+    session = Session(tmp_path)
+    session.plan(FLEET)
+
+    assert session.plan({}) == 0
+
+
+def test_a_bumped_assignment_renders_only_its_releases(tmp_path: Path) -> None:
+    session = Session(tmp_path)
+    session.plan(FLEET)
+
+    assert (
+        session.plan(assignment("x", "1.1.0", {"tenant": "nav"}, file="assignments/x/nav.yaml"))
+        == 4
+    )
+
+
+def test_a_config_renders_only_its_pair(tmp_path: Path) -> None:
+    session = Session(tmp_path)
+    session.plan(FLEET)
+
+    assert session.plan(config("y", "nav/e1", {"level": "debug"})) == 1
+
+
+def test_an_environment_edit_renders_its_own_pairs_and_its_tenants_envs_readers(
+    tmp_path: Path,
+) -> None:
+    session = Session(tmp_path)
+    session.plan(FLEET)
+
+    # x reads only env: one pair; y reads envs: every y pair of the tenant.
+    assert session.plan(environment("nav", "e2", labels={"team": "a"})) == 1 + 4
+
+
+def test_changed_secrets_render_again_the_pairs_that_can_read_them(tmp_path: Path) -> None:
+    secrets = write_tree(tmp_path / "secrets", {"k": "one"})
+    session = Session(tmp_path / "repo", Planner(SecretsDirectory(secrets)))
+    session.plan({**FLEET, **environment("nav", "e0", values={"key": {"secretRef": "k"}})})
+    (secrets / "k").write_text("two, longer")
+
+    assert session.plan({}) == 8  # every pair of the tenant whose environment holds it
+
+
+def test_validate_and_the_incremental_planner_agree(tmp_path: Path) -> None:
+    session = Session(tmp_path)
+    session.plan(FLEET)
+    session.plan(assignment("x", "1.1.0", {"tenant": "nav"}, file="assignments/x/nav.yaml"))
+    fresh = validate_tree(DirectoryTree(tmp_path)).plan
+    incremental = session.planner.plan(
+        session.builder.build(DirectoryTree(tmp_path), Revision("r2", "test", datetime.now(UTC))),
+        validate_tree(DirectoryTree(tmp_path)).charts,
+    )
+
+    assert {k: r.release_hash for k, r in incremental.releases.items()} == {
+        k: r.release_hash for k, r in fresh.releases.items()
+    }
