@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from fasit.plan import Planner, SecretsDirectory
+from fasit.report import Summary
+from fasit.state import Problem
+from fasit.validation import Validation
 
 __all__ = [
     "EXIT_CHANGES",
@@ -20,6 +23,7 @@ __all__ = [
     "planner_for",
     "positive_int",
     "repository_path",
+    "summarize",
 ]
 
 EXIT_CLEAN = 0
@@ -27,6 +31,20 @@ EXIT_PROBLEMS = 1
 EXIT_CHANGES = 1
 """`fasit plan --exit-code`: the plan has changes."""
 EXIT_COULD_NOT_RUN = 2
+
+
+def summarize(result: Validation, problems: Sequence[Problem]) -> Summary:
+    """The counts under a problem list: files, documents, and each kind."""
+    state = result.snapshot.load.state
+    return Summary.of(
+        problems,
+        files=result.snapshot.load.files,
+        documents=result.snapshot.load.documents,
+        environments=len(state.environments),
+        features=len(state.features),
+        assignments=len(state.assignments),
+        configs=len(state.configs),
+    )
 
 
 def add_secrets_option(parser: argparse.ArgumentParser) -> None:

@@ -15,10 +15,11 @@ from fasit.cli._common import (
     add_secrets_option,
     planner_for,
     positive_int,
+    summarize,
 )
 from fasit.plan import Planner, diff_plans
 from fasit.plan_report import PlanFormat, PlanReport, render_plan
-from fasit.report import Format, Summary, render
+from fasit.report import Format, render
 from fasit.sources import local_revision
 from fasit.state import DirectoryTree, LoadLimits
 from fasit.validation import Validation, validate_tree
@@ -103,10 +104,7 @@ def _blocked(side: str, result: Validation) -> bool:
     if not blocking:
         return False
     print(f"fasit: the {side} revision has blocking problems; nothing is planned:", file=sys.stderr)
-    summary = Summary.of(
-        blocking, files=result.snapshot.load.files, documents=result.snapshot.load.documents
-    )
-    sys.stderr.write(render(Format.TEXT, blocking, summary, lambda file: file))
+    sys.stderr.write(render(Format.TEXT, blocking, summarize(result, blocking), lambda file: file))
     return True
 
 

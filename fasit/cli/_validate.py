@@ -17,9 +17,10 @@ from fasit.cli._common import (
     github_path,
     positive_int,
     repository_path,
+    summarize,
 )
 from fasit.errors import CouldNotRun
-from fasit.report import Format, Summary, render
+from fasit.report import Format, render
 from fasit.sources import GitAuth, GitLocation, GitRemote, read_commit
 from fasit.state import DirectoryTree, LoadLimits, Severity
 from fasit.validation import Validation, validate_tree
@@ -111,16 +112,7 @@ def _validate_git(args: argparse.Namespace, limits: LoadLimits) -> Validation:
 
 
 def _report(args: argparse.Namespace, result: Validation, display: Callable[[str], str]) -> int:
-    state = result.snapshot.load.state
-    summary = Summary.of(
-        result.problems,
-        files=result.snapshot.load.files,
-        documents=result.snapshot.load.documents,
-        environments=len(state.environments),
-        features=len(state.features),
-        assignments=len(state.assignments),
-        configs=len(state.configs),
-    )
+    summary = summarize(result, result.problems)
     sys.stdout.write(render(args.format, result.problems, summary, display))
     failing = {Severity.ERROR, Severity.WARNING} if args.strict else {Severity.ERROR}
     failed = any(problem.severity in failing for problem in result.problems)

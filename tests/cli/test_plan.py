@@ -1,0 +1,157 @@
+"""`fasit plan` and `fasit explain` as a user runs them: formats, exit codes, messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import run_cli, write_tree
+from tests.states import (
+    assignment,
+    chart,
+    computed,
+    configurable,
+    environment,
+    feature,
+    state,
+)
+
+ROOT_FILES = state(
+    chart("x", "1.0.0", {"name": computed("{{ env.name }}"), "level": configurable()}),
+    chart("x", "2.0.0", {"name": computed("{{ env.name }}"), "level": configurable()}),
+    feature("x", config={"level": "info"}),
+    environment("nav", "prod", labels={"team": "a"}),
+    environment("nav", "dev"),
+    assignment("x", "1.0.0", {}, file="assignments/x/all.yaml"),
+    assignment("x", "2.0.0", {"team": "a"}, file="assignments/x/team-a.yaml"),
+)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return write_tree(tmp_path / "repo", ROOT_FILES)
+
+
+def test_plan_prints_every_release_with_its_values(repo: Path) -> None:
+    run = run_cli("plan", repo)
+
+    assert run.exit_code == 0
+    assert "nav/prod\n  x 2.0.0\n" in run.stdout
+    assert '      level = "info"\n      name = "prod"\n' in run.stdout
+    assert run.stdout.rstrip().endswith("2 releases: 2 planned")
+
+
+def test_plan_json_has_the_documented_shape(repo: Path) -> None:
+    run = run_cli("plan", repo, "--format", "json")
+
+    assert run.exit_code == 0
+    assert run.json["base"] is None
+    assert run.json["changes"] == []
+    [_, prod] = run.json["releases"]
+    assert set(prod) == {
+        "environment", "feature", "status", "version", "chart", "digest", "namespace",
+        "values", "release_hash", "assignment", "message",
+    }  # fmt: skip
+    assert (prod["environment"], prod["version"], prod["status"]) == (
+        "nav/prod",
+        "2.0.0",
+        "planned",
+    )
+    assert prod["assignment"] == {"file": "assignments/x/team-a.yaml", "line": 4}
+    assert prod["digest"].startswith("sha256:")
+    assert prod["release_hash"].startswith("sha256:")
+    assert prod["values"]["fasit"]["env"] == {"name": "prod", "kind": "tenant"}
+
+
+def test_plan_against_a_base_directory_lists_changes_per_environment(
+    repo: Path, tmp_path: Path
+) -> None:
+    head = write_tree(
+        tmp_path / "head",
+        {**ROOT_FILES, **assignment("x", "2.0.0", {}, file="assignments/x/all.yaml")},
+    )
+    run = run_cli("plan", head, "--base", str(repo))
+
+    assert run.exit_code == 0
+    assert "nav/dev\n  ~ x 1.0.0 → 2.0.0 (upgrade)\n" in run.stdout
+    assert "1 changes in 1 environment: 1 upgrade" in run.stdout
+
+
+def test_a_revision_with_blocking_problems_prints_them_and_exits_2(tmp_path: Path) -> None:
+    broken = write_tree(tmp_path / "broken", {**ROOT_FILES, "environments/nav/prod.yaml": "a: ["})
+
+    run = run_cli("plan", broken)
+
+    assert run.exit_code == 2
+    assert "blocking problems" in run.stderr
+    assert "environments/nav/prod.yaml:2:1: error yaml-syntax" in run.stderr
+    assert run.stdout == ""
+
+
+def test_per_release_problems_are_statuses_and_the_plan_succeeds(tmp_path: Path) -> None:
+    files = {**ROOT_FILES, **chart("x", "2.0.0", {"name": computed("{{ env.missing }}")})}
+    files.pop("charts/x/2.0.0/Chart.yaml")  # chart incomplete: chart-unavailable for nav/prod
+    run = run_cli("plan", write_tree(tmp_path / "r", files), "--format", "json")
+
+    assert run.exit_code == 0
+    statuses = {r["environment"]: r["status"] for r in run.json["releases"]}
+    assert statuses == {"nav/dev": "planned", "nav/prod": "chart-unavailable"}
+
+
+def test_markdown_stays_readable_for_a_thousand_changes(tmp_path: Path) -> None:
+    base = {
+        **chart("x", "1.0.0"),
+        **chart("x", "2.0.0"),
+        **feature("x"),
+        **assignment("x", "1.0.0", {}, file="assignments/x/all.yaml"),
+    }
+    for number in range(1000):
+        base.update(environment(f"t{number % 10}", f"e{number}", labels={"n": str(number)}))
+    head = {**base, **assignment("x", "2.0.0", {}, file="assignments/x/all.yaml")}
+    for number in range(0, 1000, 7):  # some values change too, so groups differ
+        head.update(environment(f"t{number % 10}", f"e{number}", labels={"n": "changed"}))
+    run = run_cli(
+        "plan",
+        write_tree(tmp_path / "head", head),
+        "--base",
+        str(write_tree(tmp_path / "base", base)),
+        "--format",
+        "markdown",
+    )
+
+    assert run.exit_code == 0
+    assert "### x 1.0.0 → 2.0.0 · upgrade · 1000 environments" in run.stdout
+    assert "| upgrade | 1000 |" in run.stdout
+    assert "<details>" in run.stdout
+    assert len(run.stdout) < 70_000
+
+
+def test_explain_says_why_each_assignment_matched_won_or_lost(repo: Path) -> None:
+    run = run_cli("explain", "nav/prod", "x", repo)
+
+    assert run.exit_code == 0
+    assert "✔ won  assignments/x/team-a.yaml:5: 2.0.0" in run.stdout
+    assert "most specific: 1 target labels against at most 0" in run.stdout
+    assert "matches, but assignments/x/team-a.yaml:5 is more specific" in run.stdout
+    assert 'level = "info"\n      from feature-config at features/x.yaml:5' in run.stdout
+
+
+def test_explain_names_the_missing_label(repo: Path) -> None:
+    run = run_cli("explain", "nav/dev", "x", repo, "--format", "json")
+
+    assert run.exit_code == 0
+    [everywhere, team] = sorted(run.json["assignments"], key=lambda a: a["file"])
+    assert everywhere["won"]
+    assert team["reason"] == "label team is missing (target wants team=a)"
+    assert {value["key"]: value["source"] for value in run.json["values"]} == {
+        "level": "feature-config",
+        "name": "computed",
+    }
+
+
+def test_explain_an_unknown_environment_lists_the_known_ones(repo: Path) -> None:
+    run = run_cli("explain", "nav/staging", "x", repo)
+
+    assert run.exit_code == 2
+    assert "no environment 'nav/staging' (known: nav/dev, nav/prod)" in run.stderr
