@@ -46,9 +46,24 @@ def split_key(key: str) -> tuple[str, ...]:
 
 def nest(values: Mapping[str, object]) -> dict[str, object]:
     """Flat dotted keys → nested mappings; raises `KeyConflict` for a leaf that is a prefix."""
+    nested: dict[str, object] = {}
+    for key, path in _layout(frozenset(values)):
+        node = nested
+        for part in path[:-1]:
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
+            node = child  # type: ignore[assignment]  # only mappings are made on the way down
+        node[path[-1]] = values[key]
+    return nested
+
+
+@lru_cache(maxsize=4_096)
+def _layout(keys: frozenset[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each key with its path, checked once per set of keys (releases share a few sets)."""
     leaves: dict[tuple[str, ...], str] = {}
     prefixes: dict[tuple[str, ...], str] = {}  # path of each mapping → the first key under it
-    for key in sorted(values):  # sorted: the same conflict is named the same way every time
+    for key in sorted(keys):  # sorted: the same conflict is named the same way every time
         path = split_key(key)
         for depth in range(1, len(path)):
             prefix = path[:depth]
@@ -58,12 +73,4 @@ def nest(values: Mapping[str, object]) -> dict[str, object]:
         if path in prefixes:
             raise KeyConflict(key, prefixes[path])
         leaves[path] = key
-    nested: dict[str, object] = {}
-    for path, key in leaves.items():
-        node = nested
-        for part in path[:-1]:
-            child = node.setdefault(part, {})
-            assert isinstance(child, dict)  # only mappings are made on the way down
-            node = child
-        node[path[-1]] = values[key]
-    return nested
+    return tuple((key, path) for path, key in leaves.items())

@@ -21,7 +21,6 @@ import json
 import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +30,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from fasit.state import some
 
-__all__ = ["RenderLimitExceeded", "RenderLimits", "Sandbox"]
+__all__ = ["BoundedTemplate", "RenderLimitExceeded", "RenderLimits", "Sandbox"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +40,17 @@ class RenderLimits:
     max_output_chars: int = 65_536
     max_steps: int = 100_000
     """Loop iterations plus calls."""
+
+
+@dataclass(frozen=True, slots=True)
+class BoundedTemplate:
+    """A compiled template, and whether it can repeat work (loops, calls, macros)."""
+
+    template: Template
+    repeats: bool
+
+
+_MISSING = object()
 
 
 class RenderLimitExceeded(Exception):
@@ -75,7 +85,8 @@ class Sandbox(SandboxedEnvironment):
     def __init__(self, limits: RenderLimits, functions: Mapping[str, Callable[..., Any]]) -> None:
         super().__init__(undefined=_FriendlyUndefined, finalize=_finalize, autoescape=False)
         self.limits = limits
-        self._steps: ContextVar[list[int]] = ContextVar("fasit_render_steps")
+        self._budget = [limits.max_steps]
+        """Steps left in the current render; one planner renders one template at a time."""
         del self.globals["lipsum"]  # the rest of Jinja's globals (dict, namespace, …) stay
         self.globals.update(functions)
         self.globals["range"] = self._range
@@ -85,31 +96,45 @@ class Sandbox(SandboxedEnvironment):
             self.filters[name] = self._capped(self.filters[name])
         self.filters["fasit_counted"] = self._counted
 
-    def compile_bounded(self, source: str) -> Template:
-        """Compile `source` with every loop iterating through the step counter."""
-        tree = self.parse(source)
-        for loop in list(tree.find_all(nodes.For)):
+    def compile_bounded(self, tree: nodes.Template) -> BoundedTemplate:
+        """Compile a parsed template with every loop iterating through the step counter."""
+        loops = list(tree.find_all(nodes.For))
+        for loop in loops:
             counted = nodes.Filter(loop.iter, "fasit_counted", [], [], None, None)
             counted.set_lineno(loop.iter.lineno)
             loop.iter = counted
-        return self.from_string(tree)
+        repeats = bool(loops) or any(True for _ in tree.find_all((nodes.Call, nodes.Macro)))
+        return BoundedTemplate(self.from_string(tree), repeats)
 
-    def render(self, template: Template, context: Context) -> str:
-        """Render `template` in `context` within the limits (raises `RenderLimitExceeded`)."""
-        token = self._steps.set([self.limits.max_steps])
-        try:
-            size = 0
-            chunks = []
-            for chunk in template.root_render_func(context):
-                size += len(chunk)
-                if size > self.limits.max_output_chars:
-                    raise RenderLimitExceeded(
-                        f"output is longer than {self.limits.max_output_chars} characters"
-                    )
-                chunks.append(chunk)
-            return "".join(chunks)
-        finally:
-            self._steps.reset(token)
+    def render(self, template: BoundedTemplate, context: Context) -> str:
+        """Render `template` in `context` within the limits (raises `RenderLimitExceeded`).
+
+        Without loops, calls or macros a template's output is bounded by its inputs (the
+        amplifying operators are checked as they run), so it is measured once at the end.
+        """
+        limit = self.limits.max_output_chars
+        if not template.repeats:
+            text = "".join(template.template.root_render_func(context))
+            if len(text) > limit:
+                raise RenderLimitExceeded(f"output is longer than {limit} characters")
+            return text
+        self._budget[0] = self.limits.max_steps
+        size = 0
+        chunks = []
+        for chunk in template.template.root_render_func(context):
+            size += len(chunk)
+            if size > limit:
+                raise RenderLimitExceeded(f"output is longer than {limit} characters")
+            chunks.append(chunk)
+        return "".join(chunks)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """`mapping.key` reads the key first: state values are data, not Python objects."""
+        if type(obj) is dict:
+            value = obj.get(attribute, _MISSING)
+            if value is not _MISSING:
+                return value
+        return super().getattr(obj, attribute)
 
     # What the sandbox routes through the environment: calls and the intercepted operators.
 
@@ -137,9 +162,7 @@ class Sandbox(SandboxedEnvironment):
         return wrapped
 
     def _spend(self) -> None:
-        budget = self._steps.get(None)
-        if budget is None:
-            return
+        budget = self._budget
         budget[0] -= 1
         if budget[0] < 0:
             raise RenderLimitExceeded(

@@ -16,14 +16,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import Template, TemplateSyntaxError, meta
+from jinja2 import TemplateSyntaxError, meta, nodes
 from jinja2.runtime import Context, new_context
 
-from fasit.plan.sandbox import RenderLimitExceeded, RenderLimits, Sandbox
+from fasit.plan.sandbox import BoundedTemplate, RenderLimitExceeded, RenderLimits, Sandbox
 from fasit.plan.template_functions import FUNCTIONS
 from fasit.state import read_yaml
 
-__all__ = ["CONTEXT_NAMES", "CompiledTemplate", "TemplateEngine", "TemplateError"]
+__all__ = ["CONTEXT_NAMES", "CompiledTemplate", "Read", "TemplateEngine", "TemplateError"]
+
+Read = tuple[str, str | None]
 
 CONTEXT_NAMES = frozenset({"kind", "tenant", "env", "envs", "management", "configs"})
 """What a template sees besides functions (DESIGN.md §3)."""
@@ -54,10 +56,13 @@ class CompiledTemplate:
     """A template ready to render; a constant when it has no Jinja syntax."""
 
     source: str
-    template: Template | None
+    template: BoundedTemplate | None
     constant: object
     names: frozenset[str]
     """The context variables it reads (kind, tenant, env, envs, management, configs)."""
+    reads: frozenset[Read] = frozenset()
+    """What it reads of them: (variable, key) for `env.domain` or `env["domain"]`, and
+    (variable, None) when it uses a variable any other way (all of it, conservatively)."""
 
 
 class TemplateEngine:
@@ -114,11 +119,48 @@ class TemplateEngine:
             except TemplateError as exc:
                 return exc
         try:
-            template = self._sandbox.compile_bounded(source)
-            names = meta.find_undeclared_variables(self._sandbox.parse(source))
+            tree = self._sandbox.parse(source)
+            names = frozenset(meta.find_undeclared_variables(tree)) & CONTEXT_NAMES
+            reads = _reads(tree, names)
+            template = self._sandbox.compile_bounded(tree)
         except TemplateSyntaxError as exc:
             return TemplateError(f"template syntax, line {exc.lineno}: {exc.message}")
-        return CompiledTemplate(source, template, None, frozenset(names & CONTEXT_NAMES))
+        return CompiledTemplate(source, template, None, names, reads)
+
+
+def _reads(tree: nodes.Template, names: frozenset[str]) -> frozenset[Read]:
+    found: set[Read] = set()
+
+    def walk(node: nodes.Node) -> None:
+        if isinstance(node, nodes.Getattr | nodes.Getitem) and _context_name(node.node, names):
+            assert isinstance(node.node, nodes.Name)
+            key = _constant_key(node)
+            found.add((node.node.name, key))
+            if isinstance(node, nodes.Getitem):
+                walk(node.arg)
+            return
+        if _context_name(node, names):
+            assert isinstance(node, nodes.Name)
+            found.add((node.name, None))
+            return
+        for child in node.iter_child_nodes():
+            walk(child)
+
+    walk(tree)
+    return frozenset(found)
+
+
+def _context_name(node: nodes.Node, names: frozenset[str]) -> bool:
+    return isinstance(node, nodes.Name) and node.ctx == "load" and node.name in names
+
+
+def _constant_key(node: nodes.Getattr | nodes.Getitem) -> str | None:
+    if isinstance(node, nodes.Getattr):
+        return node.attr
+    argument = node.arg
+    if isinstance(argument, nodes.Const) and isinstance(argument.value, str):
+        return argument.value
+    return None
 
 
 def _read_yaml_value(text: str) -> object:

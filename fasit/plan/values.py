@@ -30,7 +30,7 @@ from fasit.plan.config_values import check_config_value
 from fasit.plan.keys import KeyConflict, nest
 from fasit.plan.release import Location
 from fasit.plan.secrets import MASK, Probe, Resolved, SecretProvider, resolve_refs
-from fasit.plan.templates import CompiledTemplate, TemplateEngine, TemplateError
+from fasit.plan.templates import CompiledTemplate, Read, TemplateEngine, TemplateError
 from fasit.state import Located, ProblemCode
 
 __all__ = [
@@ -58,6 +58,8 @@ class EnvironmentScope:
     """The same with a sentinel for every secret; None when no secret is in reach."""
     secret_texts: frozenset[str]
     missing: dict[str, dict[str, str]]
+    secret_reads: frozenset[Read] = frozenset()
+    """Where secrets sit: (variable, key), or (variable, None) for the whole of it."""
     """Context variable → secret name → why it could not be resolved."""
 
 
@@ -71,6 +73,20 @@ class ValueLayout:
     required: tuple[str, ...]
     names: frozenset[str]
     """The context variables its templates read."""
+    _suspects: dict[frozenset[Read], tuple[tuple[str, CompiledTemplate], ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def suspects(self, secrets: frozenset[Read]) -> tuple[tuple[str, CompiledTemplate], ...]:
+        """The computed values that may read a secret at `secrets` (remembered per set)."""
+        found = self._suspects.get(secrets)
+        if found is None:
+            found = self._suspects[secrets] = tuple(
+                (key, template)
+                for key, template in self.computed
+                if isinstance(template, CompiledTemplate) and _may_read(template.reads, secrets)
+            )
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,10 +170,33 @@ def tenant_scopes(
             for variable, found in (("env", own), ("envs", shared), ("management", shared))
             if found.missing
         }
+        secret_reads: set[Read] = {
+            ("env", key) for key, value in member.values.items() if _holds_ref(value)
+        }
+        if any(_holds_ref(other.values) for other in others if other is not member):
+            secret_reads.add(("envs", None))
+        if management is not None:
+            secret_reads |= {
+                ("management", key) for key, value in management.values.items() if _holds_ref(value)
+            }
         scopes[member.id] = EnvironmentScope(
-            variables, probe, frozenset(shared.texts | own.texts), missing
+            variables,
+            probe,
+            frozenset(shared.texts | own.texts),
+            missing,
+            frozenset(secret_reads),
         )
     return scopes
+
+
+def _holds_ref(value: object) -> bool:
+    if is_secret_ref(value):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_ref(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_ref(item) for item in value)
+    return False
 
 
 def value_layout(engine: TemplateEngine, chart: ResolvedChart, kind: str) -> ValueLayout:
@@ -231,8 +270,13 @@ def render_values(
             return failure
     flat = {**computed, **configs}
     secret_keys = set(secret_config)
-    if scope.probe is not None or secret_config:
-        secret_keys |= _tainted(engine, layout, scope, configs, secret_config, computed)
+    if computed and (scope.secret_reads or secret_config):
+        reads = scope.secret_reads
+        if secret_config:
+            reads = reads | {("configs", key) for key in secret_config}
+        suspects = [(key, t) for key, t in layout.suspects(reads) if key in computed]
+        if suspects:
+            secret_keys |= _tainted(engine, suspects, scope, configs, secret_config, computed)
     try:
         values = nest(flat)
     except KeyConflict as conflict:
@@ -293,14 +337,15 @@ def _render_computed(
         if isinstance(template, TemplateError):
             errors.append((key, template.message))
             continue
-        missing = {
-            name: reason
-            for variable in template.names
-            for name, reason in scope.missing.get(variable, {}).items()
-        }
-        if missing:
-            errors.append((key, "; ".join(missing.values())))
-            continue
+        if scope.missing:
+            missing = {
+                name: reason
+                for variable in template.names
+                for name, reason in scope.missing.get(variable, {}).items()
+            }
+            if missing:
+                errors.append((key, "; ".join(missing.values())))
+                continue
         if context is None:
             context = engine.context({**scope.variables, "configs": configs})
         try:
@@ -318,17 +363,25 @@ def _render_computed(
     )
 
 
+def _may_read(reads: frozenset[Read], secrets: frozenset[Read]) -> bool:
+    """Whether a template that reads `reads` may see one of the secrets at `secrets`."""
+    for variable, key in reads:
+        if (variable, None) in secrets or (variable, key) in secrets:
+            return True
+        if key is None and any(held == variable for held, _ in secrets):
+            return True
+    return False
+
+
 def _tainted(
     engine: TemplateEngine,
-    layout: ValueLayout,
+    suspects: Sequence[tuple[str, CompiledTemplate]],
     scope: EnvironmentScope,
     configs: Mapping[str, object],
     secret_config: Mapping[str, object],
     computed: Mapping[str, object],
 ) -> set[str]:
-    """Computed keys whose value changes when secrets are replaced by sentinels."""
-    if not computed:
-        return set()
+    """The suspects whose value changes when secrets are replaced by sentinels."""
     ignored = Resolved()
     probe_configs = {
         **configs,
@@ -336,9 +389,7 @@ def _tainted(
     }
     context = engine.context({**(scope.probe or scope.variables), "configs": probe_configs})
     tainted = set()
-    for key, template in layout.computed:
-        if key not in computed or isinstance(template, TemplateError):
-            continue
+    for key, template in suspects:
         try:
             probed = engine.render(template, context)
         except TemplateError:
