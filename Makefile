@@ -20,6 +20,7 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.validate_bench
 	$(BIN)/python -m bench.snapshot_bench
+	$(BIN)/python -m bench.plan_bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

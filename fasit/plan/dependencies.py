@@ -10,7 +10,7 @@ Settling walks depth-first, so a chain (a → b → c, c disabled) marks a and b
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from fasit.model import Dependency
@@ -29,23 +29,40 @@ _REPORTED_ELSEWHERE = (ProblemCode.UNKNOWN_DEPENDENCY, ProblemCode.DEPENDENCY_CY
 
 
 def settle_dependencies(
-    releases: Mapping[Pair, DesiredRelease], features: set[str]
+    releases: Mapping[Pair, DesiredRelease],
+    features: set[str],
+    previous: Mapping[Pair, DesiredRelease] | None = None,
+    affected: set[Pair] | None = None,
 ) -> dict[Pair, DesiredRelease]:
-    """`releases` with dependencies checked; `features`: every feature name defined."""
-    return _Settler(releases, features).all()
+    """`releases` with dependencies checked; `features`: every feature name defined.
+
+    With the `previous` result and the pairs `affected` since (those whose release changed,
+    and their dependents), only those are settled again.
+    """
+    if previous is None or affected is None:
+        return _Settler(releases, features, {}).settle_all(releases)
+    kept = dict(previous)
+    for pair in affected:
+        kept.pop(pair, None)
+    return _Settler(releases, features, kept).settle_all(affected & releases.keys())
 
 
 class _Settler:
-    def __init__(self, releases: Mapping[Pair, DesiredRelease], features: set[str]) -> None:
+    def __init__(
+        self,
+        releases: Mapping[Pair, DesiredRelease],
+        features: set[str],
+        settled: dict[Pair, DesiredRelease],
+    ) -> None:
         self._releases = releases
         self._features = features
-        self._settled: dict[Pair, DesiredRelease] = {}
+        self._settled = settled
         self._path: list[str] = []
 
-    def all(self) -> dict[Pair, DesiredRelease]:
-        for pair in self._releases:
+    def settle_all(self, pairs: Iterable[Pair]) -> dict[Pair, DesiredRelease]:
+        for pair in pairs:
             self._settle(pair)
-        return {pair: self._settled[pair] for pair in self._releases}
+        return self._settled
 
     def _settle(self, pair: Pair) -> DesiredRelease | None:
         if pair in self._settled:

@@ -41,6 +41,13 @@ class ChartSet:
         outcome = self.outcomes.get((feature, version))
         return None if outcome is None else outcome.chart
 
+    def digests(self) -> dict[ChartKey, str | None]:
+        """The digest of each resolved (feature, version); None for one that is not."""
+        return {
+            key: None if outcome.chart is None else outcome.chart.digest
+            for key, outcome in self.outcomes.items()
+        }
+
     def unavailable_reason(self, feature: str, version: str) -> str:
         """Why `chart` gives None for this version, in a sentence."""
         outcome = self.outcomes.get((feature, version))

@@ -13,18 +13,26 @@ plan (`dependencies.py`), which is cheap: they read statuses, not values.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Mapping
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable, Iterator, KeysView, Mapping
 from dataclasses import dataclass, replace
 
 from fasit.charts import ResolvedChart
-from fasit.model import Assignment, Config, Environment, Feature, is_secret_ref
+from fasit.model import (
+    Assignment,
+    Config,
+    Environment,
+    EnvironmentKind,
+    Feature,
+    is_secret_ref,
+)
 from fasit.plan.dependencies import settle_dependencies
 from fasit.plan.feature_checks import ChartSet
 from fasit.plan.release import DesiredRelease, ReleaseStatus
 from fasit.plan.sandbox import RenderLimits
 from fasit.plan.secrets import Placeholders, SecretProvider
 from fasit.plan.templates import TemplateEngine
+from fasit.plan.touched import PlanInputs, touched_pairs
 from fasit.plan.values import (
     EnvironmentScope,
     RenderFailure,
@@ -33,7 +41,14 @@ from fasit.plan.values import (
     tenant_scopes,
     value_layout,
 )
-from fasit.state import Located, ProblemCode, Revision, Snapshot, collector_paused
+from fasit.state import (
+    Located,
+    ProblemCode,
+    Revision,
+    Snapshot,
+    StateIndex,
+    collector_paused,
+)
 
 __all__ = ["Plan", "Planner"]
 
@@ -63,6 +78,25 @@ class _Entry:
     scope: EnvironmentScope | None  # kept alive: its id is part of the key
 
 
+class _Releases(Mapping[tuple[str, str], DesiredRelease]):
+    """The releases of entries, without copying them out."""
+
+    def __init__(self, entries: Mapping[tuple[str, str], _Entry]) -> None:
+        self._entries = entries
+
+    def __getitem__(self, pair: tuple[str, str]) -> DesiredRelease:
+        return self._entries[pair].release
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def keys(self) -> KeysView[tuple[str, str]]:
+        return self._entries.keys()
+
+
 class Planner:
     """Plans revisions; remembers the last plan to recompute only what changed."""
 
@@ -80,6 +114,8 @@ class Planner:
         self._plans: OrderedDict[tuple[str, str], Plan] = OrderedDict()
         self._plans_kept = plans_kept
         self._secrets_version = ""
+        self._inputs: PlanInputs | None = None
+        self._settled: dict[tuple[str, str], DesiredRelease] = {}
 
     def plan(self, snapshot: Snapshot, charts: ChartSet) -> Plan:
         """The plan of `snapshot` (the same object for a revision planned lately)."""
@@ -106,42 +142,71 @@ class Planner:
             self._secrets_version = secrets_version
         index = snapshot.index
         scopes = self._scopes(list(index.environments.values()))
-        entries: dict[tuple[str, str], _Entry] = {}
+        inputs = PlanInputs(index, snapshot.targeting, charts.digests(), secrets_version)
+        touched = None if self._inputs is None else touched_pairs(self._inputs, inputs)
+        winners = snapshot.targeting.winners
+        if touched is None:
+            entries: dict[tuple[str, str], _Entry] = {}
+            visit: Iterable[tuple[str, str]] = winners
+        else:
+            entries = dict(self._entries)
+            for pair in touched - winners.keys():
+                entries.pop(pair, None)
+            visit = touched & winners.keys()
         rendered = 0
-        for pair, assignment in snapshot.targeting.winners.items():
-            environment_id, feature_name = pair
-            environment = index.environments[environment_id]
-            feature = index.features[feature_name]
-            config = index.configs.get(pair)
-            chart = charts.chart(feature_name, assignment.model.version)
-            kind = environment.model.environment_kind.value
-            layout = None if chart is None else self._layout(chart, kind)
-            scope = scopes[environment_id]
-            uses_scope = layout is not None and bool(layout.names & _TEMPLATE_SCOPE)
-            key = (
-                id(environment),
-                id(assignment),
-                id(feature),
-                id(config),
-                None if chart is None else chart.digest,
-                id(scope) if uses_scope else id(environment),
-                secrets_version if _reads_secrets(scope, feature, config) else "",
-            )
+        for pair in visit:
+            key, decide = self._prepare(pair, winners[pair], index, charts, scopes[pair[0]])
             previous = self._entries.get(pair)
             if previous is not None and previous.key == key:
                 entries[pair] = previous
                 continue
             rendered += 1
-            release = self._decide(
-                environment, feature, assignment, config, chart, layout, charts, scope
-            )
-            entries[pair] = _Entry(key, release, scope)
+            entries[pair] = _Entry(key, decide(), scopes[pair[0]])
         self._entries = entries
+        self._inputs = inputs
+        affected = None if touched is None else _with_dependents(touched, entries, charts)
         releases = settle_dependencies(
-            {pair: entry.release for pair, entry in entries.items()}, set(index.features)
+            _Releases(entries),
+            set(index.features),
+            None if touched is None else self._settled,
+            affected,
         )
+        self._settled = releases
         prune = frozenset(name for name, feature in index.features.items() if feature.model.prune)
         return Plan(snapshot.revision, releases, rendered, prune)
+
+    def _prepare(
+        self,
+        pair: tuple[str, str],
+        assignment: Located[Assignment],
+        index: StateIndex,
+        charts: ChartSet,
+        scope: EnvironmentScope,
+    ) -> tuple[tuple[object, ...], Callable[[], DesiredRelease]]:
+        """The identity of a pair's inputs, and how to plan it when they are new."""
+        environment_id, feature_name = pair
+        environment = index.environments[environment_id]
+        feature = index.features[feature_name]
+        config = index.configs.get(pair)
+        chart = charts.chart(feature_name, assignment.model.version)
+        layout = None if chart is None else self._layout(chart, environment.model.environment_kind)
+        uses_scope = layout is not None and bool(layout.names & _TEMPLATE_SCOPE)
+        key = (
+            id(environment),
+            id(assignment),
+            id(feature),
+            id(config),
+            None if chart is None else chart.digest,
+            id(scope) if uses_scope else id(environment),
+            self._secrets_version if _reads_secrets(scope, feature, config) else "",
+        )
+
+        def decide() -> DesiredRelease:
+            return self._decide(
+                environment, feature, assignment, config, chart, layout, charts, scope
+            )
+
+        return key, decide
 
     def _scopes(self, environments: list[Located[Environment]]) -> dict[str, EnvironmentScope]:
         """Scopes by environment id; a tenant whose environments are unchanged keeps its own."""
@@ -160,11 +225,11 @@ class Planner:
         self._tenants = tenants
         return scopes
 
-    def _layout(self, chart: ResolvedChart, kind: str) -> ValueLayout:
-        key = (chart.location, chart.digest, kind)
+    def _layout(self, chart: ResolvedChart, kind: EnvironmentKind) -> ValueLayout:
+        key = (chart.location, chart.digest, kind.value)
         layout = self._layouts.get(key)
         if layout is None:
-            layout = self._layouts[key] = value_layout(self._engine, chart, kind)
+            layout = self._layouts[key] = value_layout(self._engine, chart, kind.value)
         return layout
 
     def _decide(
@@ -235,6 +300,31 @@ class Planner:
             values=outcome.values,
             secret_keys=outcome.secret_keys,
         )
+
+
+def _with_dependents(
+    touched: set[tuple[str, str]], entries: Mapping[tuple[str, str], _Entry], charts: ChartSet
+) -> set[tuple[str, str]]:
+    """`touched` and every pair in the same environment that depends on one, transitively."""
+    dependents: dict[str, set[str]] = defaultdict(set)
+    for outcome in charts.outcomes.values():
+        if outcome.chart is not None:
+            for rule in outcome.chart.feature_yaml.dependencies:
+                for name in rule.features:
+                    dependents[name].add(outcome.chart.feature)
+    affected: set[tuple[str, str]] = set()
+    queue = list(touched)
+    while queue:
+        pair = queue.pop()
+        if pair in affected:
+            continue
+        affected.add(pair)
+        queue.extend(
+            (pair[0], dependent)
+            for dependent in dependents.get(pair[1], ())
+            if (pair[0], dependent) in entries
+        )
+    return affected
 
 
 def _reads_secrets(

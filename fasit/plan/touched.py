@@ -1,0 +1,83 @@
+"""Which (environment, feature) pairs a new revision can have changed, found from documents.
+
+The snapshot builder's parse cache keeps unchanged documents the same objects, so comparing
+two revisions' indexes by identity finds what changed without looking inside: a changed
+environment touches every pair of its tenant (templates may read `envs` and `management`), a
+changed Feature or chart every pair of the feature, a changed Config its own pair, and an
+added or removed assignment every environment it matches (before and after). Everything
+else is planned exactly as last time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+
+from fasit.model import Assignment
+from fasit.state import Located, StateIndex, Targeting
+
+__all__ = ["PlanInputs", "touched_pairs"]
+
+Pair = tuple[str, str]
+K = TypeVar("K", bound=Hashable)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanInputs:
+    """What one plan was made from (kept so the next plan can compare)."""
+
+    index: StateIndex
+    targeting: Targeting
+    digests: Mapping[tuple[str, str], str | None]
+    """The chart digest of every assigned (feature, version); None when unavailable."""
+    secrets_version: str
+
+
+def touched_pairs(old: PlanInputs, new: PlanInputs) -> set[Pair] | None:
+    """The pairs to plan again, or None when everything must be (the secrets changed)."""
+    if old.secrets_version != new.secrets_version:
+        return None
+    tenants = {
+        environment_id.partition("/")[0]
+        for environment_id in _changed(old.index.environments, new.index.environments)
+    }
+    features = _changed(old.index.features, new.index.features)
+    features |= {feature for feature, _ in _changed_values(old.digests, new.digests)}
+    pairs = _changed(old.index.configs, new.index.configs)
+    pairs |= _assignment_pairs(old, new, lambda assignment: assignment.model.feature in features)
+    if tenants:
+        names = old.index.features.keys() | new.index.features.keys()
+        for environment_id in old.index.environments.keys() | new.index.environments.keys():
+            if environment_id.partition("/")[0] in tenants:
+                for name in names:
+                    pair = (environment_id, name)
+                    if pair in old.targeting.winners or pair in new.targeting.winners:
+                        pairs.add(pair)
+    return pairs
+
+
+def _changed(old: Mapping[K, object], new: Mapping[K, object]) -> set[K]:
+    return {key for key in old.keys() | new.keys() if old.get(key) is not new.get(key)}
+
+
+def _changed_values(
+    old: Mapping[tuple[str, str], str | None], new: Mapping[tuple[str, str], str | None]
+) -> set[tuple[str, str]]:
+    return {key for key in old.keys() | new.keys() if old.get(key, "") != new.get(key, "")}
+
+
+def _assignment_pairs(
+    old: PlanInputs, new: PlanInputs, also: Callable[[Located[Assignment]], bool]
+) -> set[Pair]:
+    """Every environment matched by an assignment that was added or removed, or for which
+    `also` holds (every pair of a feature is matched by one of its assignments)."""
+    old_ids = {id(assignment) for assignment in old.index.assignments}
+    new_ids = {id(assignment) for assignment in new.index.assignments}
+    pairs: set[Pair] = set()
+    for inputs, others in ((old, new_ids), (new, old_ids)):
+        for assignment in inputs.index.assignments:
+            if id(assignment) not in others or also(assignment):
+                feature = assignment.model.feature
+                pairs.update((env, feature) for env in inputs.targeting.matched(assignment))
+    return pairs
