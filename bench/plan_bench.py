@@ -98,10 +98,12 @@ def main() -> None:
     print(f"machine: {machine()}, Python {platform.python_version()}")
     print(f"pairs planned: {pairs} ({planned} planned), 10 computed values each, 5 also config")
     print(
-        f"full plan (in process):        {full * 1000:8.0f} ms  ({full / pairs * 1e6:.1f} µs per pair)"
+        f"full plan (in process):        {full * 1000:8.0f} ms"
+        f"  ({full / pairs * 1e6:.1f} µs per pair)"
     )
     print(
-        f"one-assignment re-plan:        {replan_s * 1000:8.1f} ms  ({statistics.median(rendered):.0f} pairs rendered)"
+        f"one-assignment re-plan:        {replan_s * 1000:8.1f} ms"
+        f"  ({statistics.median(rendered):.0f} pairs rendered)"
     )
     print(f"  full / re-plan:              {full / replan_s:8.0f}x")
     print(f"  snapshot rebuild before it:  {statistics.median(rebuilds) * 1000:8.1f} ms")

@@ -24,15 +24,19 @@ def step(name: str) -> dict[str, object]:
 
 def run_validate_step(tmp_path: Path, path: Path, strict: str) -> subprocess.CompletedProcess[str]:
     """The `fasit validate` step's script, with RUNNER_TEMP holding a venv whose fasit is ours."""
+    return run_step("fasit validate", tmp_path, FASIT_PATH=str(path), FASIT_STRICT=strict)
+
+
+def run_step(name: str, tmp_path: Path, **variables: str) -> subprocess.CompletedProcess[str]:
+    """A step's script run by bash, its inputs in `variables`, fasit from this venv."""
     (tmp_path / "fasit-venv" / "bin").mkdir(parents=True)
     (tmp_path / "fasit-venv" / "bin" / "fasit").symlink_to(Path(sys.executable).parent / "fasit")
-    script = step("fasit validate")["run"]
+    script = step(name)["run"]
     environment = {
         **os.environ,
         "RUNNER_TEMP": str(tmp_path),
-        "FASIT_PATH": str(path),
-        "FASIT_STRICT": strict,
         "GITHUB_WORKSPACE": str(ROOT),
+        **variables,
     }
     return subprocess.run(
         ["bash", "-e", "-c", str(script)],
@@ -48,6 +52,7 @@ def test_inputs_are_path_strict_and_python_version() -> None:
     assert {name: spec["default"] for name, spec in ACTION["inputs"].items()} == {
         "path": ".",
         "strict": "false",
+        "plan-base": "",
         "python-version": "3.11",
     }
 
@@ -77,3 +82,7 @@ def test_bad_strict_input_is_refused(tmp_path: Path) -> None:
 
     assert completed.returncode == 2
     assert "input strict must be true or false" in completed.stdout
+
+
+def test_plan_step_runs_only_with_a_plan_base() -> None:
+    assert step("fasit plan")["if"] == "${{ !cancelled() && inputs.plan-base != '' }}"

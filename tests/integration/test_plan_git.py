@@ -6,8 +6,11 @@ revisions are read from the object store without a checkout.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from tests.cli.test_action import run_step
 from tests.helpers import run_cli
 from tests.integration.git_servers import GitWork
 from tests.states import assignment, chart, environment, feature, state
@@ -91,3 +94,31 @@ def test_an_unknown_revision_cannot_run(bumped: tuple[GitWork, str, str]) -> Non
 
     assert run.exit_code == 2
     assert "'no-such-branch' is not a revision of the repository" in run.stderr
+
+
+def test_plan_step_appends_the_markdown_plan_to_the_job_summary(
+    tmp_path: Path, git_work: GitWork
+) -> None:
+    files = state(
+        chart("x", "1.0.0"), chart("x", "2.0.0"), feature("x"), environment("nav", "prod")
+    )
+    for path, text in {**files, **assignment("x", "1.0.0", {}, file="a.yaml")}.items():
+        git_work.write(f"state/{path}", text)
+    git_work.commit("x 1.0.0")
+    git_work.write("state/a.yaml", assignment("x", "2.0.0", {}, file="a")["a"])
+    git_work.commit("x 2.0.0")
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier steps' summary\n")
+
+    completed = run_step(
+        "fasit plan",
+        tmp_path,
+        FASIT_PATH=str(git_work.work / "state"),
+        FASIT_PLAN_BASE="HEAD~1",
+        GITHUB_STEP_SUMMARY=str(summary),
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    text = summary.read_text()
+    assert text.startswith("earlier steps' summary\n## fasit plan: `HEAD~1` →")
+    assert "### x 1.0.0 → 2.0.0 · upgrade · 1 environment" in text
