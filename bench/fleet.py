@@ -58,8 +58,8 @@ def feature_yaml(number: int) -> str:
         "timeout": "5m",
         "values": values,
     }
-    if number % 10 == 1:  # on the next feature, whose target ({}) reaches every environment
-        document["dependencies"] = [{"allOf": [f"feature-{number + 1:03}"]}]
+    if number % 10 == 3:  # on the one before, whose target ({}) reaches every environment
+        document["dependencies"] = [{"allOf": [f"feature-{number - 1:03}"]}]
     return json.dumps(document, indent=2) + "\n"
 
 
