@@ -24,17 +24,26 @@ from bench.fleet import write_fleet
 from bench.validate_bench import FLOOR, machine, median_wall
 from fasit.charts import InRepoCharts
 from fasit.plan import ChartSet, Planner, resolve_charts
-from fasit.state import DirectoryTree, LoadLimits, Revision, Snapshot, SnapshotBuilder
+from fasit.state import (
+    DirectoryTree,
+    LoadLimits,
+    Revision,
+    Snapshot,
+    SnapshotBuilder,
+    collector_paused,
+)
 
 RUNS = 5
 BUMPED = "assignments/feature-000.yaml"
 
 
 def charts_of(snapshot: Snapshot) -> ChartSet:
+    """The chart stage as validate runs it (collector paused: see docs/benchmarks.md)."""
     tree = snapshot.tree
-    charts, _ = resolve_charts(
-        snapshot.index, InRepoCharts(tree, snapshot.load.entries, LoadLimits())
-    )
+    with collector_paused():
+        charts, _ = resolve_charts(
+            snapshot.index, InRepoCharts(tree, snapshot.load.entries, LoadLimits())
+        )
     return charts
 
 
