@@ -30,17 +30,11 @@ from fasit.plan.dependencies import settle_dependencies
 from fasit.plan.feature_checks import ChartSet
 from fasit.plan.release import DesiredRelease, ReleaseStatus
 from fasit.plan.sandbox import RenderLimits
+from fasit.plan.scopes import EnvironmentScope, tenant_scopes
 from fasit.plan.secrets import Placeholders, SecretProvider
 from fasit.plan.templates import TemplateEngine
 from fasit.plan.touched import PlanInputs, touched_pairs
-from fasit.plan.values import (
-    EnvironmentScope,
-    RenderFailure,
-    ValueLayout,
-    render_values,
-    tenant_scopes,
-    value_layout,
-)
+from fasit.plan.values import RenderFailure, ValueLayout, render_values, value_layout
 from fasit.state import (
     Located,
     ProblemCode,

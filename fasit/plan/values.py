@@ -18,49 +18,24 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from fasit.charts import ResolvedChart
-from fasit.model import (
-    Config,
-    Environment,
-    EnvironmentKind,
-    Feature,
-    ValueSpec,
-    is_secret_ref,
-)
+from fasit.model import Config, Environment, Feature, ValueSpec, is_secret_ref
 from fasit.plan.config_values import check_config_value
 from fasit.plan.keys import KeyConflict, nest
 from fasit.plan.release import Location
-from fasit.plan.secrets import MASK, Probe, Resolved, SecretProvider, resolve_refs
+from fasit.plan.scopes import PROBE, EnvironmentScope, may_read
+from fasit.plan.secrets import MASK, Resolved, SecretProvider, resolve_refs
 from fasit.plan.templates import CompiledTemplate, Read, TemplateEngine, TemplateError
 from fasit.state import Located, ProblemCode
 
 __all__ = [
-    "EnvironmentScope",
     "RenderFailure",
     "Rendered",
     "ValueLayout",
-    "environment_scopes",
     "render_values",
-    "tenant_scopes",
     "value_layout",
 ]
 
 METADATA_KEY = "fasit"
-_PROBE = Probe()
-
-
-@dataclass(frozen=True, slots=True)
-class EnvironmentScope:
-    """What templates see of one environment, with secrets resolved and as probes."""
-
-    variables: dict[str, object]
-    """kind, tenant, env, envs, management; secrets resolved."""
-    probe: dict[str, object] | None
-    """The same with a sentinel for every secret; None when no secret is in reach."""
-    secret_texts: frozenset[str]
-    missing: dict[str, dict[str, str]]
-    secret_reads: frozenset[Read] = frozenset()
-    """Where secrets sit: (variable, key), or (variable, None) for the whole of it."""
-    """Context variable → secret name → why it could not be resolved."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +59,7 @@ class ValueLayout:
             found = self._suspects[secrets] = tuple(
                 (key, template)
                 for key, template in self.computed
-                if isinstance(template, CompiledTemplate) and _may_read(template.reads, secrets)
+                if isinstance(template, CompiledTemplate) and may_read(template.reads, secrets)
             )
         return found
 
@@ -112,91 +87,6 @@ class RenderFailure:
     @property
     def missing_config(self) -> bool:
         return self.code is ProblemCode.MISSING_CONFIG
-
-
-def environment_scopes(
-    environments: Sequence[Environment], provider: SecretProvider
-) -> dict[str, EnvironmentScope]:
-    """The template scope of every environment; a tenant's shared parts are built once."""
-    by_tenant: dict[str, list[Environment]] = {}
-    for environment in environments:
-        by_tenant.setdefault(environment.tenant, []).append(environment)
-    scopes: dict[str, EnvironmentScope] = {}
-    for members in by_tenant.values():
-        scopes.update(tenant_scopes(members, provider))
-    return scopes
-
-
-def tenant_scopes(
-    members: Sequence[Environment], provider: SecretProvider
-) -> dict[str, EnvironmentScope]:
-    """The template scope of each environment of one tenant (`members`: all of them)."""
-    management = next(
-        (member for member in members if member.environment_kind is EnvironmentKind.MANAGEMENT),
-        None,
-    )
-    others = [member for member in members if member is not management]
-    shared = Resolved()
-    envs = [_environment_values(other, provider, shared) for other in others]
-    managed = None if management is None else _environment_values(management, provider, shared)
-    probe_envs: list[dict[str, object]] | None = None
-    probe_managed: dict[str, object] | None = None
-    if shared.names:
-        ignored = Resolved()
-        probe_envs = [_environment_values(other, _PROBE, ignored) for other in others]
-        if management is not None:
-            probe_managed = _environment_values(management, _PROBE, ignored)
-    scopes = {}
-    for member in members:
-        own = Resolved()
-        env = _environment_values(member, provider, own)
-        variables: dict[str, object] = {
-            "kind": member.environment_kind.value,
-            "tenant": {"name": member.tenant},
-            "env": env,
-            "envs": envs,
-            "management": managed,
-        }
-        probe = None
-        if shared.names:
-            probe = {
-                **variables,
-                "env": _environment_values(member, _PROBE, Resolved()),
-                "envs": probe_envs,
-                "management": probe_managed,
-            }
-        missing = {
-            variable: found.missing
-            for variable, found in (("env", own), ("envs", shared), ("management", shared))
-            if found.missing
-        }
-        secret_reads: set[Read] = {
-            ("env", key) for key, value in member.values.items() if _holds_ref(value)
-        }
-        if any(_holds_ref(other.values) for other in others if other is not member):
-            secret_reads.add(("envs", None))
-        if management is not None:
-            secret_reads |= {
-                ("management", key) for key, value in management.values.items() if _holds_ref(value)
-            }
-        scopes[member.id] = EnvironmentScope(
-            variables,
-            probe,
-            frozenset(shared.texts | own.texts),
-            missing,
-            frozenset(secret_reads),
-        )
-    return scopes
-
-
-def _holds_ref(value: object) -> bool:
-    if is_secret_ref(value):
-        return True
-    if isinstance(value, dict):
-        return any(_holds_ref(item) for item in value.values())
-    if isinstance(value, list):
-        return any(_holds_ref(item) for item in value)
-    return False
 
 
 def value_layout(engine: TemplateEngine, chart: ResolvedChart, kind: str) -> ValueLayout:
@@ -363,16 +253,6 @@ def _render_computed(
     )
 
 
-def _may_read(reads: frozenset[Read], secrets: frozenset[Read]) -> bool:
-    """Whether a template that reads `reads` may see one of the secrets at `secrets`."""
-    for variable, key in reads:
-        if (variable, None) in secrets or (variable, key) in secrets:
-            return True
-        if key is None and any(held == variable for held, _ in secrets):
-            return True
-    return False
-
-
 def _tainted(
     engine: TemplateEngine,
     suspects: Sequence[tuple[str, CompiledTemplate]],
@@ -385,7 +265,7 @@ def _tainted(
     ignored = Resolved()
     probe_configs = {
         **configs,
-        **{key: resolve_refs(value, _PROBE, ignored) for key, value in secret_config.items()},
+        **{key: resolve_refs(value, PROBE, ignored) for key, value in secret_config.items()},
     }
     context = engine.context({**(scope.probe or scope.variables), "configs": probe_configs})
     tainted = set()
@@ -406,14 +286,6 @@ def _template_or_value(chart: ResolvedChart, key: str) -> Location:
         path += ["computed", "template"]
     position = document.locate(path)
     return Location(chart.feature_yaml_file, position.line, position.column)
-
-
-def _environment_values(
-    environment: Environment, provider: SecretProvider, resolved: Resolved
-) -> dict[str, object]:
-    values = resolve_refs(environment.values, provider, resolved)
-    assert isinstance(values, dict)
-    return {**values, "name": environment.name, "kind": environment.environment_kind.value}
 
 
 def _scrub(text: str, secrets: frozenset[str]) -> str:
