@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, nodes
+from jinja2 import StrictUndefined, Template, Undefined, nodes
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -188,7 +188,7 @@ class Sandbox(SandboxedEnvironment):
                 and len(sequence) * count > self.limits.max_output_chars
             ):
                 raise RenderLimitExceeded(
-                    f"repeating {len(sequence)} items {count} times is too large"
+                    f"repeating something of length {len(sequence)} {count} times is too large"
                 )
 
     def _capped(self, jinja_filter: Callable[..., Any]) -> Callable[..., Any]:
@@ -224,4 +224,6 @@ def _finalize(value: Any) -> Any:
         return "false"
     if isinstance(value, dict | list | tuple):
         return json.dumps(value, ensure_ascii=False, default=str)
+    if callable(value) and not isinstance(value, Undefined):  # its repr holds a memory address: a value that differs every run
+        raise TypeError(f"{getattr(value, '__name__', 'it')} is a function: call it to get a value")
     return value

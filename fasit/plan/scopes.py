@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from fasit.model import Environment, EnvironmentKind, is_secret_ref
+from fasit.model import SECRET_REF, Environment, EnvironmentKind, is_secret_ref
 from fasit.plan.secrets import Probe, Resolved, SecretProvider, resolve_refs
 from fasit.plan.templates import Read
 
@@ -30,10 +30,10 @@ class EnvironmentScope:
     probe: dict[str, object] | None
     """The same with a sentinel for every secret; None when no secret is in reach."""
     secret_texts: frozenset[str]
-    missing: dict[str, dict[str, str]]
+    missing: dict[Read, dict[str, str]]
+    """Where a secret that could not be resolved sits → its name → why."""
     secret_reads: frozenset[Read] = frozenset()
     """Where secrets sit: (variable, key), or (variable, None) for the whole of it."""
-    """Context variable → secret name → why it could not be resolved."""
 
 
 def tenant_scopes(
@@ -45,67 +45,87 @@ def tenant_scopes(
         None,
     )
     others = [member for member in members if member is not management]
-    shared = Resolved()
-    envs = [_environment_values(other, provider, shared) for other in others]
-    managed = None if management is None else _environment_values(management, provider, shared)
+    found: dict[str, Resolved] = {member.id: Resolved() for member in members}
+    resolved = {
+        member.id: _environment_values(member, provider, found[member.id]) for member in members
+    }
+    envs = [resolved[other.id] for other in others]
+    managed = None if management is None else resolved[management.id]
+    shared_reads: set[Read] = set()
+    shared_missing: dict[Read, dict[str, str]] = {}
+    if any(found[other.id].names for other in others):
+        shared_reads.add(("envs", None))
+        missing = {n: r for other in others for n, r in found[other.id].missing.items()}
+        if missing:
+            shared_missing[("envs", None)] = missing
+    if management is not None:
+        shared_reads |= _secret_reads(
+            "management", management, found[management.id], shared_missing
+        )
     probe_envs: list[dict[str, object]] | None = None
     probe_managed: dict[str, object] | None = None
-    if shared.names:
+    if any(result.names for result in found.values()):
         ignored = Resolved()
         probe_envs = [_environment_values(other, PROBE, ignored) for other in others]
         if management is not None:
             probe_managed = _environment_values(management, PROBE, ignored)
     scopes = {}
     for member in members:
-        own = Resolved()
-        env = _environment_values(member, provider, own)
         variables: dict[str, object] = {
             "kind": member.environment_kind.value,
             "tenant": {"name": member.tenant},
-            "env": env,
+            "env": resolved[member.id],
             "envs": envs,
             "management": managed,
         }
         probe = None
-        if shared.names:
+        if probe_envs is not None:
             probe = {
                 **variables,
                 "env": _environment_values(member, PROBE, Resolved()),
                 "envs": probe_envs,
                 "management": probe_managed,
             }
-        missing = {
-            variable: found.missing
-            for variable, found in (("env", own), ("envs", shared), ("management", shared))
-            if found.missing
-        }
-        secret_reads: set[Read] = {
-            ("env", key) for key, value in member.values.items() if _holds_ref(value)
-        }
-        if any(_holds_ref(other.values) for other in others if other is not member):
-            secret_reads.add(("envs", None))
-        if management is not None:
-            secret_reads |= {
-                ("management", key) for key, value in management.values.items() if _holds_ref(value)
-            }
+        missing_here = dict(shared_missing)
+        reads = shared_reads | _secret_reads("env", member, found[member.id], missing_here)
         scopes[member.id] = EnvironmentScope(
             variables,
             probe,
-            frozenset(shared.texts | own.texts),
-            missing,
-            frozenset(secret_reads),
+            frozenset(text for result in found.values() for text in result.texts),
+            missing_here,
+            frozenset(reads),
         )
     return scopes
 
 
-def _holds_ref(value: object) -> bool:
+def _secret_reads(
+    variable: str,
+    environment: Environment,
+    resolved: Resolved,
+    missing: dict[Read, dict[str, str]],
+) -> set[Read]:
+    """Where `environment`'s secrets sit under `variable`; unresolved ones added to `missing`."""
+    reads: set[Read] = set()
+    for key, value in environment.values.items():
+        names = _ref_names(value)
+        if not names:
+            continue
+        reads.add((variable, key))
+        unresolved = {name: resolved.missing[name] for name in names if name in resolved.missing}
+        if unresolved:
+            missing[(variable, key)] = unresolved
+    return reads
+
+
+def _ref_names(value: object) -> set[str]:
     if is_secret_ref(value):
-        return True
+        assert isinstance(value, dict)
+        return {value[SECRET_REF]}
     if isinstance(value, dict):
-        return any(_holds_ref(item) for item in value.values())
+        return {name for item in value.values() for name in _ref_names(item)}
     if isinstance(value, list):
-        return any(_holds_ref(item) for item in value)
-    return False
+        return {name for item in value for name in _ref_names(item)}
+    return set()
 
 
 def may_read(reads: frozenset[Read], secrets: frozenset[Read]) -> bool:

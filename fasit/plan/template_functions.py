@@ -123,14 +123,14 @@ def b64dec(value: str) -> str:
 
 
 def quote(value: Any) -> str:
-    """A double-quoted string (JSON escapes), so YAML reads it as a string; none gives ""."""
+    """A double-quoted string (JSON escapes), so YAML reads it as a string; none gives `""`."""
     if value is None:
-        return ""
+        return '""'
     return json.dumps(value if isinstance(value, str) else _text(value), ensure_ascii=False)
 
 
 def sha256sum(value: str) -> str:
-    """Hex SHA-256 of the UTF-8 bytes of a string."""
+    """Hex SHA-256 of the UTF-8 bytes of a value's text (a string as it is)."""
     return hashlib.sha256(_text(value).encode()).hexdigest()
 
 

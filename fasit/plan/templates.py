@@ -40,6 +40,7 @@ _YAML_WORDS = frozenset(
 _PLAIN_WORD = re.compile(r"[A-Za-z_/][A-Za-z0-9_/-]*(?:\.[A-Za-z0-9_/-]+)*\Z")
 _PLAIN_INT = re.compile(r"(?:0|-?[1-9][0-9]{0,17})\Z")
 _MISSING = object()
+_MAPPING_METHODS = frozenset(name for name in dir(dict) if not name.startswith("_"))
 _OUTPUT_CACHE_SIZE = 65_536
 
 
@@ -155,8 +156,9 @@ def _context_name(node: nodes.Node, names: frozenset[str]) -> bool:
 
 
 def _constant_key(node: nodes.Getattr | nodes.Getitem) -> str | None:
+    """The key read, or None when the whole value may be read (`env.items()`, `env[x]`)."""
     if isinstance(node, nodes.Getattr):
-        return node.attr
+        return None if node.attr in _MAPPING_METHODS else node.attr
     argument = node.arg
     if isinstance(argument, nodes.Const) and isinstance(argument.value, str):
         return argument.value
@@ -180,6 +182,8 @@ def _read_yaml_value(text: str) -> object:
 
 def _describe(exc: Exception) -> str:
     message = getattr(exc, "message", None) or str(exc)
+    if "no loader" in message:
+        return "templates cannot include, import or extend other templates"
     if type(exc).__name__ in {"UndefinedError", "TemplateFunctionError", "SecurityError"}:
         return message
     return f"{type(exc).__name__}: {message}"

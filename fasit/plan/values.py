@@ -230,8 +230,9 @@ def _render_computed(
         if scope.missing:
             missing = {
                 name: reason
-                for variable in template.names
-                for name, reason in scope.missing.get(variable, {}).items()
+                for place, unresolved in scope.missing.items()
+                if may_read(template.reads, frozenset({place}))
+                for name, reason in unresolved.items()
             }
             if missing:
                 errors.append((key, "; ".join(missing.values())))

@@ -127,3 +127,46 @@ def test_the_secrets_directory_version_changes_when_a_secret_changes(tmp_path: P
 
     assert directory.version() != before
     assert Placeholders().version() == Placeholders().version()
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        pytest.param("{{ envs | each_of('agentKey') }}", id="envs holds the environment itself"),
+        pytest.param("{{ env.values() | list }}", id="a mapping method reads every key"),
+        pytest.param("{{ env.items() | list }}", id="items"),
+        pytest.param("{% for k in env %}{{ env[k] }}{% endfor %}", id="a key not known in advance"),
+    ],
+)
+def test_every_way_of_reading_a_secret_is_masked(tmp_path: Path, template: str) -> None:
+    files = state(
+        chart("x", "1.0.0", {"leak": computed(f"'{template}'")}),
+        feature("x"),
+        environment("solo", "only", values={"agentKey": {"secretRef": "k"}}),
+        assignment("x", "1.0.0", {}),
+    )
+    write_tree(tmp_path / "s", {"k": "only-secret-9f2"})
+    only = release(build(tmp_path / "repo", files, tmp_path / "s"), "solo/only", "x")
+
+    assert only.status is ReleaseStatus.PLANNED, only.message
+    assert "only-secret-9f2" in repr(only.flat["leak"])
+    assert only.shown_values()["leak"] == MASK
+
+
+def test_a_missing_secret_fails_only_the_templates_that_may_read_it(tmp_path: Path) -> None:
+    files = state(
+        chart(
+            "x",
+            "1.0.0",
+            {"name": computed("{{ env.name }}"), "key": computed("{{ env.agentKey | quote }}")},
+        ),
+        feature("x"),
+        environment("nav", "prod", values={"agentKey": {"secretRef": "absent"}}),
+        assignment("x", "1.0.0", {}),
+    )
+    write_tree(tmp_path / "s", {"other": "x"})
+    prod = release(build(tmp_path / "repo", files, tmp_path / "s"), "nav/prod", "x")
+
+    assert prod.status is ReleaseStatus.RENDER_ERROR
+    assert prod.message.startswith("key: secret 'absent' is not in")
+    assert "name:" not in prod.message

@@ -100,3 +100,13 @@ def test_a_compiled_template_knows_which_context_names_it_reads() -> None:
     compiled = TemplateEngine().compile("{{ envs | length }} {{ management.domain }} {{ x }}")
 
     assert compiled.names == {"envs", "management"}
+
+
+def test_printing_a_function_is_an_error_not_a_memory_address() -> None:
+    with pytest.raises(TemplateError, match="items is a function: call it"):
+        render("{{ env.items }}")
+
+
+def test_include_names_what_is_not_allowed() -> None:
+    with pytest.raises(TemplateError, match="cannot include, import or extend"):
+        render("{% include 'other' %}")
