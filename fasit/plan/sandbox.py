@@ -224,6 +224,8 @@ def _finalize(value: Any) -> Any:
         return "false"
     if isinstance(value, dict | list | tuple):
         return json.dumps(value, ensure_ascii=False, default=str)
-    if callable(value) and not isinstance(value, Undefined):  # its repr holds a memory address: a value that differs every run
-        raise TypeError(f"{getattr(value, '__name__', 'it')} is a function: call it to get a value")
+    if callable(value) and not isinstance(value, Undefined):
+        # Its repr holds a memory address: a value, and a release hash, that differ every run.
+        name = getattr(value, "__name__", "it")
+        raise TypeError(f"{name} is a function: call it to get a value")
     return value
