@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from fasit.plan.planner import Plan
-from fasit.plan.release import DesiredRelease, ReleaseStatus
+from fasit.plan.release import DesiredRelease
 from fasit.plan.secrets import MASK
 
 __all__ = ["Change", "ChangeKind", "ValueChange", "diff_plans", "version_key"]
@@ -75,53 +75,56 @@ def diff_plans(base: Plan, head: Plan) -> list[Change]:
 def _change(
     pair: tuple[str, str], old: DesiredRelease | None, new: DesiredRelease | None, head: Plan
 ) -> Change | None:
-    environment, feature = pair
     if new is None:
         assert old is not None
         if not old.planned:
-            return Change(
-                environment, feature, ChangeKind.STATUS_CHANGED, old.version, None,
-                old.status.value, None, message="no assignment reaches it any more",
-            )  # fmt: skip
-        kind = ChangeKind.UNINSTALL if feature in head.prune else ChangeKind.ORPHAN
-        message = (
-            "no assignment reaches it; the Feature prunes, so it is uninstalled"
-            if kind is ChangeKind.UNINSTALL
-            else "no assignment reaches it; it keeps running unmanaged (set prune: true to"
-            " uninstall)"
-        )
-        return Change(
-            environment, feature, kind, old.version, None, old.status.value, None,
-            _values(old, None), message,
-        )  # fmt: skip
+            return _between(pair, old, None, ChangeKind.STATUS_CHANGED, (), _UNREACHED)
+        if pair[1] in head.prune:
+            message = f"{_UNREACHED}; the Feature prunes, so it is uninstalled"
+            return _between(pair, old, None, ChangeKind.UNINSTALL, _values(old, None), message)
+        message = f"{_UNREACHED}; it keeps running unmanaged (set prune: true to uninstall)"
+        return _between(pair, old, None, ChangeKind.ORPHAN, _values(old, None), message)
     if old is None:
         kind = ChangeKind.INSTALL if new.planned else ChangeKind.STATUS_CHANGED
-        return Change(
-            environment, feature, kind, None, new.version, None, new.status.value,
-            _values(None, new), new.message,
-        )  # fmt: skip
+        return _between(pair, None, new, kind, _values(None, new), new.message)
     if not (old.planned and new.planned):
         if old.status is new.status and old.version == new.version:
             return None
-        return Change(
-            environment, feature, ChangeKind.STATUS_CHANGED, old.version, new.version,
-            old.status.value, new.status.value, message=new.message,
-        )  # fmt: skip
+        return _between(pair, old, new, ChangeKind.STATUS_CHANGED, (), new.message)
     values = _values(old, new)
     if old.version != new.version:
         upward = version_key(new.version) > version_key(old.version)
         kind = ChangeKind.UPGRADE if upward else ChangeKind.DOWNGRADE
-    elif values:
-        kind = ChangeKind.VALUES_CHANGED
-    elif old.release_hash != new.release_hash:
-        kind = ChangeKind.REDEPLOY
-    else:
-        return None
+        return _between(pair, old, new, kind, values)
+    if values:
+        return _between(pair, old, new, ChangeKind.VALUES_CHANGED, values)
+    if old.release_hash != new.release_hash:
+        return _between(pair, old, new, ChangeKind.REDEPLOY, (), _redeploy_reason(old, new))
+    return None
+
+
+_UNREACHED = "no assignment reaches it any more"
+
+
+def _between(
+    pair: tuple[str, str],
+    old: DesiredRelease | None,
+    new: DesiredRelease | None,
+    kind: ChangeKind,
+    values: tuple[ValueChange, ...] = (),
+    message: str = "",
+) -> Change:
     return Change(
-        environment, feature, kind, old.version, new.version, ReleaseStatus.PLANNED.value,
-        ReleaseStatus.PLANNED.value, values, _redeploy_reason(old, new) if kind is
-        ChangeKind.REDEPLOY else "",
-    )  # fmt: skip
+        pair[0],
+        pair[1],
+        kind,
+        None if old is None else old.version,
+        None if new is None else new.version,
+        None if old is None else old.status.value,
+        None if new is None else new.status.value,
+        values,
+        message,
+    )
 
 
 def _values(old: DesiredRelease | None, new: DesiredRelease | None) -> tuple[ValueChange, ...]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from fasit.model import Assignment, Environment, Feature
 from fasit.plan.planner import Plan
 from fasit.plan.release import DesiredRelease, ValueSource
-from fasit.state import Located, Snapshot
+from fasit.state import Located, Snapshot, rank
 
 __all__ = ["AssignmentVerdict", "Explanation", "explain"]
 
@@ -81,10 +81,6 @@ def _mismatch(target: dict[str, str], labels: dict[str, str]) -> str:
     return "; ".join(reasons)
 
 
-def _rank(assignment: Located[Assignment]) -> tuple[int, int]:
-    return (len(assignment.model.target), assignment.model.priority)
-
-
 def _why_won(
     winner: Located[Assignment], environment: Environment, candidates: list[Located[Assignment]]
 ) -> str:
@@ -98,7 +94,7 @@ def _why_won(
         return "the only assignment whose target matches" + (
             " (an empty target matches every environment)" if labels == 0 else ""
         )
-    best_rival = max(_rank(other) for other in rivals)
+    best_rival = max(rank(other) for other in rivals)
     if labels > best_rival[0]:
         return f"most specific: {labels} target labels against at most {best_rival[0]}"
     if winner.model.priority > best_rival[1]:
@@ -107,7 +103,7 @@ def _why_won(
 
 
 def _why_lost(loser: Located[Assignment], winner: Located[Assignment]) -> str:
-    ours, theirs = _rank(loser), _rank(winner)
+    ours, theirs = rank(loser), rank(winner)
     there = winner.where("target")
     if ours[0] < theirs[0]:
         return f"matches, but {there} is more specific ({theirs[0]} labels > {ours[0]})"

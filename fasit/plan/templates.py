@@ -96,8 +96,6 @@ class TemplateEngine:
             return compiled.constant
         try:
             text = self._sandbox.render(compiled.template, context)
-        except TemplateError:
-            raise
         except RenderLimitExceeded as exc:
             raise TemplateError(f"render limit: {exc}") from None
         except Exception as exc:

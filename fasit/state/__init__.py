@@ -23,7 +23,7 @@ from fasit.state.snapshot import (
     collector_paused,
 )
 from fasit.state.store import FailedRevision, Freshness, Outcome, RevisionRecord, SnapshotStore
-from fasit.state.targeting import LabelIndex, Targeting, target
+from fasit.state.targeting import LabelIndex, Targeting, rank, target
 from fasit.state.tree import DirectoryTree, EntryKind, FileTooLarge, MemoryTree, Tree, TreeEntry
 from fasit.state.yamlfile import YamlDocument, YamlLimits, YamlResult, read_yaml
 
@@ -66,6 +66,7 @@ __all__ = [
     "cross_check",
     "discover",
     "load_state",
+    "rank",
     "read_state_document",
     "read_yaml",
     "read_yaml_file",

@@ -21,7 +21,7 @@ from fasit.model import Assignment, Config, Environment, EnvironmentId, FeatureN
 from fasit.state.documents import Located
 from fasit.state.problems import Problem, ProblemCode, Severity, some
 
-__all__ = ["LabelIndex", "Targeting", "target", "unused_configs"]
+__all__ = ["LabelIndex", "Targeting", "rank", "target", "unused_configs"]
 
 
 class LabelIndex:
@@ -82,8 +82,8 @@ def target(
 
     for feature, candidates in by_feature.items():
         remaining = index.everything
-        ranked = sorted(candidates, key=_rank, reverse=True)
-        for _, group_iter in groupby(ranked, key=_rank):
+        ranked = sorted(candidates, key=rank, reverse=True)
+        for _, group_iter in groupby(ranked, key=rank):
             group = list(group_iter)
             for first, second in combinations(group, 2):
                 overlap = matches[id(first)] & matches[id(second)] & remaining
@@ -101,7 +101,8 @@ def target(
     return Targeting(index, winners, matches, tuple(problems))
 
 
-def _rank(assignment: Located[Assignment]) -> tuple[int, int]:
+def rank(assignment: Located[Assignment]) -> tuple[int, int]:
+    """What decides between matching assignments: target labels, then priority."""
     return (len(assignment.model.target), assignment.model.priority)
 
 
