@@ -62,13 +62,12 @@ def tenant_scopes(
         shared_reads |= _secret_reads(
             "management", management, found[management.id], shared_missing
         )
-    probe_envs: list[dict[str, object]] | None = None
-    probe_managed: dict[str, object] | None = None
+    probes: dict[str, dict[str, object]] = {}
     if any(result.names for result in found.values()):
         ignored = Resolved()
-        probe_envs = [_environment_values(other, PROBE, ignored) for other in others]
-        if management is not None:
-            probe_managed = _environment_values(management, PROBE, ignored)
+        probes = {member.id: _environment_values(member, PROBE, ignored) for member in members}
+    probe_envs = [probes[other.id] for other in others] if probes else []
+    texts = frozenset(text for result in found.values() for text in result.texts)
     scopes = {}
     for member in members:
         variables: dict[str, object] = {
@@ -79,21 +78,17 @@ def tenant_scopes(
             "management": managed,
         }
         probe = None
-        if probe_envs is not None:
+        if probes:
             probe = {
                 **variables,
-                "env": _environment_values(member, PROBE, Resolved()),
+                "env": probes[member.id],
                 "envs": probe_envs,
-                "management": probe_managed,
+                "management": None if management is None else probes[management.id],
             }
         missing_here = dict(shared_missing)
         reads = shared_reads | _secret_reads("env", member, found[member.id], missing_here)
         scopes[member.id] = EnvironmentScope(
-            variables,
-            probe,
-            frozenset(text for result in found.values() for text in result.texts),
-            missing_here,
-            frozenset(reads),
+            variables, probe, texts, missing_here, frozenset(reads)
         )
     return scopes
 
