@@ -17,8 +17,10 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from bench.fleet import write_fleet
 from bench.validate_bench import FLOOR, machine, median_wall
@@ -33,6 +35,8 @@ from fasit.state import (
     collector_paused,
 )
 
+P = ParamSpec("P")
+R = TypeVar("R")
 RUNS = 5
 BUMPED = "assignments/feature-000.yaml"
 
@@ -54,9 +58,10 @@ def bumped(text: str, version: str) -> str:
     return head + f'version: "{version}"' + tail.partition('"')[2] + separator + rest
 
 
-def timed(function, *args):  # type: ignore[no-untyped-def]
+def timed(function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> tuple[float, R]:
+    """Seconds `function` took, and what it returned."""
     start = time.perf_counter()
-    result = function(*args)
+    result = function(*args, **kwargs)
     return time.perf_counter() - start, result
 
 
