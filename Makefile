@@ -6,8 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the tests drive for real (commands they provide, checked before apt-get).
-DEBIAN_COMMANDS := git ssh ssh-keygen sshd
-DEBIAN_PACKAGES := git openssh-client openssh-server
+DEBIAN_COMMANDS := git ssh ssh-keygen sshd docker-registry
+DEBIAN_PACKAGES := git openssh-client openssh-server docker-registry
 
 .PHONY: test demo bench lint typecheck unit system-deps clean
 

@@ -13,31 +13,31 @@ it with the git CLI, in an environment that ignores the machine's git configurat
 from __future__ import annotations
 
 import base64
-import contextlib
 import hmac
 import os
 import pwd
 import shutil
-import signal
-import socket
 import socketserver
 import subprocess
 import threading
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Final, Self
+from typing import IO, Final
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from wsgiref.types import StartResponse, WSGIEnvironment
 
-LOOPBACK: Final = "127.0.0.1"
-READY_TIMEOUT: Final = 10.0
-STOP_TIMEOUT: Final = 5.0
-# Between port probes; a wait on the server process, so an early exit is noticed at once.
-_POLL_INTERVAL: Final = 0.02
+from tests.integration.processes import (
+    LOOPBACK,
+    POLL_INTERVAL,
+    STOP_TIMEOUT,
+    ProcessServer,
+    Server,
+    ServerFailed,
+    ServerProcess,
+    free_port,
+)
 
 # The bare repository the `git_work` fixture makes below the served root.
 REPOSITORY: Final = "repo.git"
@@ -54,188 +54,6 @@ FIRST_COMMIT_DATE: Final = datetime(2024, 1, 1, tzinfo=UTC)
 
 _SSHD_CANDIDATES: Final = ("/usr/sbin/sshd", "/usr/local/sbin/sshd")
 _SSHD_PRIVSEP_DIR: Final = Path("/run/sshd")
-
-
-class ServerFailed(RuntimeError):
-    """A server could not be found, did not start listening in time, or exited early."""
-
-
-# --- ports and processes -------------------------------------------------------------------
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now, picked by the OS (bind to port 0)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((LOOPBACK, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def port_accepts(port: int) -> bool:
-    """Whether something accepts TCP connections on the loopback `port`."""
-    try:
-        with socket.create_connection((LOOPBACK, port), timeout=1.0):
-            return True
-    except OSError:
-        return False
-
-
-def wait_for_port(
-    port: int, process: subprocess.Popen[bytes], log: Path, name: str, timeout: float
-) -> None:
-    """Return once `port` accepts; raise ServerFailed if `process` exits or time runs out."""
-    deadline = time.monotonic() + timeout
-    while not port_accepts(port):
-        if time.monotonic() > deadline:
-            raise ServerFailed(
-                f"{name} is not listening on {LOOPBACK}:{port} after {timeout:g}s;"
-                f" stderr:\n{_read_log(log)}"
-            )
-        try:
-            code = process.wait(timeout=_POLL_INTERVAL)
-        except subprocess.TimeoutExpired:
-            continue
-        raise ServerFailed(
-            f"{name} exited with status {code} before listening on {LOOPBACK}:{port};"
-            f" stderr:\n{_read_log(log)}"
-        )
-
-
-def _read_log(log: Path) -> str:
-    try:
-        return log.read_text(encoding="utf-8", errors="replace").strip() or "(empty)"
-    except FileNotFoundError:
-        return "(no log written)"
-
-
-class ServerProcess:
-    """One long-running server process in its own process group, stderr appended to a log.
-
-    stop() takes down the per-connection children too (git daemon and sshd fork one per
-    client), which is what "the remote went down" has to mean.
-    """
-
-    def __init__(self, name: str, argv: list[str], env: Mapping[str, str], log: Path) -> None:
-        self.name = name
-        self.argv = argv
-        self.env = dict(env)
-        self.log = log
-        self._process: subprocess.Popen[bytes] | None = None
-        self._log_file: IO[bytes] | None = None
-
-    @property
-    def running(self) -> bool:
-        return self._process is not None
-
-    def start(self, port: int, timeout: float) -> None:
-        """Launch the process and return once `port` accepts; ServerFailed otherwise."""
-        if self._process is not None:
-            raise RuntimeError(f"{self.name} is already running")
-        self._log_file = self.log.open("ab")
-        self._process = subprocess.Popen(
-            self.argv,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log_file,
-            stderr=self._log_file,
-            start_new_session=True,
-        )
-        try:
-            wait_for_port(port, self._process, self.log, self.name, timeout)
-        except BaseException:
-            self.stop()
-            raise
-
-    def stop(self) -> None:
-        """Kill the connections being served, then end the server itself; idempotent."""
-        process, self._process = self._process, None
-        if process is not None:
-            # sshd gives each connection a session of its own, out of reach of the group.
-            for pid in _descendants(process.pid):
-                _signal_process(pid, signal.SIGKILL)
-            _signal_group(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                _signal_group(process.pid, signal.SIGKILL)
-                process.wait()
-            # Children that ignored SIGTERM (a connection still being served) go as well.
-            _signal_group(process.pid, signal.SIGKILL)
-        if self._log_file is not None:
-            self._log_file.close()
-            self._log_file = None
-
-
-def _descendants(pid: int) -> list[int]:
-    """Every process below `pid`, read from /proc (Linux), nearest first."""
-    found: list[int] = []
-    parents = [pid]
-    while parents:
-        children = [child for parent in parents for child in _children(parent)]
-        found += children
-        parents = children
-    return found
-
-
-def _children(pid: int) -> list[int]:
-    children: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        with contextlib.suppress(OSError):  # the task may have ended meanwhile
-            children += [int(child) for child in (task / "children").read_text().split()]
-    return children
-
-
-def _signal_process(pid: int, signum: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signum)
-
-
-def _signal_group(group: int, signum: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(group, signum)
-
-
-class _Server:
-    """What every server offers: start(), stop(), and `with` doing both."""
-
-    def start(self) -> None:
-        raise NotImplementedError
-
-    def stop(self) -> None:
-        raise NotImplementedError
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-
-class _ProcessServer(_Server):
-    """A server that is one process listening on `port`: `git daemon`, sshd."""
-
-    port: int
-    _process: ServerProcess
-
-    @property
-    def log(self) -> Path:
-        return self._process.log
-
-    @property
-    def running(self) -> bool:
-        return self._process.running
-
-    def start(self) -> None:
-        self._process.start(self.port, READY_TIMEOUT)
-
-    def stop(self) -> None:
-        self._process.stop()
 
 
 # --- repositories ----------------------------------------------------------------------------
@@ -384,7 +202,7 @@ class GitWork:
 # --- git daemon ----------------------------------------------------------------------------
 
 
-class GitDaemon(_ProcessServer):
+class GitDaemon(ProcessServer):
     """`git daemon` exporting every repository below `root` at git://127.0.0.1:PORT/.
 
     The port is fixed at construction, so stop() then start() brings it back on the same one.
@@ -605,7 +423,7 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-class GitHttpServer(_Server):
+class GitHttpServer(Server):
     """Smart HTTP at http://127.0.0.1:PORT/: the real `git http-backend` behind a WSGI app.
 
     Accepts Basic `username:password` or `Authorization: Bearer token`; anything else gets a
@@ -658,7 +476,7 @@ class GitHttpServer(_Server):
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever,
-            kwargs={"poll_interval": _POLL_INTERVAL},
+            kwargs={"poll_interval": POLL_INTERVAL},
             name=f"git-http-{self.port}",
             daemon=True,
         )
@@ -708,7 +526,7 @@ def _public_key(key: Path) -> str:
     return f"{algorithm} {blob}"
 
 
-class Sshd(_ProcessServer):
+class Sshd(ProcessServer):
     """A real OpenSSH server on 127.0.0.1 letting the current user in with one client key.
 
     Everything lives in `directory`: host key, client keys, authorized_keys, sshd_config, the

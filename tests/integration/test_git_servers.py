@@ -30,18 +30,15 @@ from tests.integration.git_servers import (
     HTTP_PASSWORD,
     HTTP_TOKEN,
     HTTP_USERNAME,
-    LOOPBACK,
     REPOSITORY,
     GitDaemon,
     GitHttpServer,
     GitWork,
-    ServerFailed,
-    ServerProcess,
     Sshd,
-    free_port,
     git_environment,
     run_git,
 )
+from tests.integration.processes import LOOPBACK, ServerFailed, ServerProcess, free_port
 
 MAIN = Ref(b"refs/heads/main")
 
