@@ -26,6 +26,7 @@ from fasit.model.kinds import (
     StateDocument,
     Values,
 )
+from fasit.model.oci import OCI_SCHEME, OciChart, parse_oci_chart
 from fasit.model.schemas import SCHEMA_MODELS, render_schema
 from fasit.model.secrets import SECRET_REF, is_secret_ref
 
@@ -35,6 +36,7 @@ __all__ = [
     "DEFAULT_INCLUDE",
     "INDEX_FILE",
     "KINDS",
+    "OCI_SCHEME",
     "SCHEMA_MODELS",
     "SECRET_REF",
     "Assignment",
@@ -53,11 +55,13 @@ __all__ = [
     "FeatureYaml",
     "IndexFile",
     "LabelKey",
+    "OciChart",
     "StateDocument",
     "StateModel",
     "ValueSpec",
     "Values",
     "is_secret_ref",
+    "parse_oci_chart",
     "render_schema",
 ]
 

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, JsonValue, Strict, field_validator
 
 from fasit.model._base import DnsLabel, StateModel
+from fasit.model.oci import OCI_SCHEME, parse_oci_chart
 
 __all__ = [
     "Assignment",
@@ -113,9 +114,8 @@ class Feature(StateModel):
     @field_validator("chart")
     @classmethod
     def _chart_location(cls, chart: str) -> str:
-        if chart.startswith("oci://"):
-            if len(chart) == len("oci://") or chart.endswith("/"):
-                raise ValueError(f"{chart!r} is not an OCI chart reference (oci://host/path/name)")
+        if chart.startswith(OCI_SCHEME):
+            parse_oci_chart(chart)
             return chart
         if "://" in chart:
             raise ValueError(f"{chart!r}: charts come from oci:// registries or the state repo")
@@ -134,7 +134,7 @@ class Feature(StateModel):
     @property
     def is_oci(self) -> bool:
         """Whether the chart comes from an OCI registry rather than the state repository."""
-        return self.chart.startswith("oci://")
+        return self.chart.startswith(OCI_SCHEME)
 
 
 class Assignment(StateModel):

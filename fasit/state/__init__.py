@@ -12,6 +12,7 @@ from fasit.state.loader import (
     LoadResult,
     ParseCache,
     load_state,
+    parse_yaml_bytes,
     read_yaml_file,
 )
 from fasit.state.problems import Position, Problem, ProblemCode, Severity, some
@@ -66,6 +67,7 @@ __all__ = [
     "cross_check",
     "discover",
     "load_state",
+    "parse_yaml_bytes",
     "rank",
     "read_state_document",
     "read_yaml",

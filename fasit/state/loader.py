@@ -26,6 +26,7 @@ __all__ = [
     "LoadedState",
     "ParseCache",
     "load_state",
+    "parse_yaml_bytes",
     "read_yaml_file",
 ]
 
@@ -203,11 +204,11 @@ def _parse_state_file(
     if isinstance(data, YamlResult):  # could not read: not cached, it may be transient
         return _ParsedFile((), tuple(data.problems), 0)
     if cache is None:  # a one-off load (validate): hashing the content would buy nothing
-        return _judge_documents(entry.path, _parse_bytes(entry.path, data, limits))
+        return _judge_documents(entry.path, parse_yaml_bytes(entry.path, data, limits))
     key = (entry.path, entry.blob or "sha256:" + hashlib.sha256(data).hexdigest())
     if not entry.blob and (cached := cache.get(key)) is not None:
         return cached
-    parsed = _judge_documents(entry.path, _parse_bytes(entry.path, data, limits))
+    parsed = _judge_documents(entry.path, parse_yaml_bytes(entry.path, data, limits))
     cache.put(key, parsed)
     return parsed
 
@@ -239,7 +240,7 @@ def read_yaml_file(tree: Tree, entry: TreeEntry, limits: LoadLimits) -> YamlResu
     data = _read_bytes(tree, entry, limits)
     if isinstance(data, YamlResult):
         return data
-    return _parse_bytes(entry.path, data, limits)
+    return parse_yaml_bytes(entry.path, data, limits)
 
 
 def _read_bytes(tree: Tree, entry: TreeEntry, limits: LoadLimits) -> bytes | YamlResult:
@@ -255,7 +256,8 @@ def _read_bytes(tree: Tree, entry: TreeEntry, limits: LoadLimits) -> bytes | Yam
     return data
 
 
-def _parse_bytes(path: str, data: bytes, limits: LoadLimits) -> YamlResult:
+def parse_yaml_bytes(path: str, data: bytes, limits: LoadLimits) -> YamlResult:
+    """Bytes read from `path` as YAML text within the limits: no NUL, UTF-8, then parsed."""
     if b"\0" in data:
         return _file_problem(
             path, ProblemCode.BINARY_FILE, "binary file (holds a NUL byte), not YAML text"

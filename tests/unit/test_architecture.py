@@ -46,7 +46,7 @@ def test_stage_imports_only_earlier_stages(package: str) -> None:
     directory = ROOT / package.replace(".", "/")
     for path in directory.rglob("*.py"):
         for imported in _fasit_imports(path):
-            if imported.startswith(package):
+            if imported.startswith(package) or imported == "fasit":  # the root: __version__ only
                 continue
             assert any(imported.startswith(allowed) for allowed in ALLOWED[package]), (
                 f"{path.relative_to(ROOT)} imports {imported}"

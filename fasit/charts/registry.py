@@ -1,0 +1,389 @@
+"""The one module that talks to OCI registries, through oras-py, made safe to lean on.
+
+oras-py is synchronous, wraps every request in a retry loop that sleeps for minutes, and sets no
+timeouts. Here every request has a connect and a read timeout and a whole-response deadline,
+oras' retry decorator is bypassed (retries with backoff belong to the caller, `OciCharts`), and
+every failure becomes a `RegistryError` with a kind the caller can act on. Calls block: run them
+in worker threads (`OciCharts` does).
+
+Auth follows the registry's own challenge, read once per host from `GET /v2/`: none, Basic
+(htpasswd registries: credentials sent with every request), or Bearer (oras' token flow, with
+basic credentials or a registry token to obtain it). Every body read is size-capped and checked
+against the sha256 digest it was asked for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Final
+
+import oras.provider
+import requests
+from requests.adapters import HTTPAdapter
+
+from fasit import __version__
+from fasit.charts.credentials import Credential, RegistryCredentials
+from fasit.model import OciChart
+
+__all__ = [
+    "MANIFEST_MEDIA_TYPES",
+    "RegistryClient",
+    "RegistryError",
+    "RegistryFailure",
+    "RegistrySettings",
+]
+
+_log = logging.getLogger(__name__)
+
+MANIFEST_MEDIA_TYPES: Final = (
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+)
+_DIGEST: Final = re.compile(r"sha256:[0-9a-f]{64}")
+_MIB: Final = 1024 * 1024
+_CHUNK: Final = 64 * 1024
+# oras' `do_request` under its retry decorator (five attempts, sleeping up to 83 s each).
+_do_request = oras.provider.Registry.do_request.__wrapped__
+
+
+class RegistryFailure(StrEnum):
+    """What went wrong, as far as deciding what to do next goes."""
+
+    UNREACHABLE = "unreachable"
+    TIMEOUT = "timeout"
+    SERVER_ERROR = "server-error"
+    UNAUTHORIZED = "unauthorized"
+    NOT_FOUND = "not-found"
+    INVALID = "invalid"
+
+    @property
+    def transient(self) -> bool:
+        """Whether trying again later may help without anyone changing anything."""
+        return self in _TRANSIENT
+
+
+_TRANSIENT: Final = frozenset(
+    {RegistryFailure.UNREACHABLE, RegistryFailure.TIMEOUT, RegistryFailure.SERVER_ERROR}
+)
+
+
+class RegistryError(Exception):
+    """A registry request that failed; `str()` says which registry, what and why."""
+
+    def __init__(self, failure: RegistryFailure, message: str) -> None:
+        super().__init__(message)
+        self.failure = failure
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrySettings:
+    """How to reach registries: credentials, which speak plain HTTP, TLS trust and limits."""
+
+    credentials: RegistryCredentials = field(default_factory=RegistryCredentials)
+    # host[:port] of registries reached over plain HTTP; every other one over HTTPS.
+    plain_http: frozenset[str] = frozenset()
+    ca_bundle: Path | None = None
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    # A whole response (a slow trickle of bytes included) must arrive within this.
+    response_deadline: float = 120.0
+    max_manifest_bytes: int = 4 * _MIB
+    max_blob_bytes: int = 64 * _MIB
+
+
+class _TimeoutAdapter(HTTPAdapter):
+    """Gives every request through the session a timeout: requests' default is none at all."""
+
+    def __init__(self, timeout: tuple[float, float]) -> None:
+        super().__init__(max_retries=0)
+        self._timeout = timeout
+
+    def send(self, request: Any, stream: bool = False, timeout: Any = None, **kwargs: Any) -> Any:
+        return super().send(request, stream=stream, timeout=timeout or self._timeout, **kwargs)
+
+
+@dataclass(slots=True)
+class _Repository:
+    """One repository's oras client; its token is scoped to the repository, hence one each."""
+
+    registry: Any
+    basic: str | None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class RegistryClient:
+    """Tag → digest, manifests and blobs from OCI registries; blocking and thread-safe."""
+
+    def __init__(self, settings: RegistrySettings | None = None) -> None:
+        self.settings = settings or RegistrySettings()
+        self._session = requests.Session()
+        adapter = _TimeoutAdapter((self.settings.connect_timeout, self.settings.read_timeout))
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+        self._session.headers["User-Agent"] = f"fasit/{__version__}"
+        self._lock = threading.Lock()
+        self._challenges: dict[str, str] = {}
+        self._repositories: dict[tuple[str, str], _Repository] = {}
+        self.requests_sent = 0
+
+    def close(self) -> None:
+        self._session.close()
+
+    def resolve_tag(self, chart: OciChart, tag: str) -> str:
+        """The digest `tag` points at now (HEAD on the manifest, so nothing is downloaded)."""
+        url = self._url(chart, f"manifests/{tag}")
+        with self._response(chart, "HEAD", url, f"tag {tag}") as response:
+            digest = response.headers.get("Docker-Content-Digest", "")
+        if not digest:
+            # Some registries leave the header off a HEAD; the body's hash is the digest.
+            body = self._read(chart, url, f"tag {tag}", self.settings.max_manifest_bytes)
+            return "sha256:" + hashlib.sha256(body).hexdigest()
+        if not _DIGEST.fullmatch(digest):
+            raise RegistryError(
+                RegistryFailure.INVALID,
+                f"{chart.registry}: the digest of {chart.repository}:{tag} is {digest!r},"
+                " not a sha256 digest",
+            )
+        return digest
+
+    def fetch_manifest(self, chart: OciChart, digest: str) -> bytes:
+        """The manifest with `digest`, verified against it."""
+        url = self._url(chart, f"manifests/{digest}")
+        body = self._read(chart, url, f"manifest {digest}", self.settings.max_manifest_bytes)
+        return _verified(chart, body, digest, "manifest")
+
+    def fetch_blob(self, chart: OciChart, digest: str) -> bytes:
+        """The blob (config or layer) with `digest`, verified against it."""
+        url = self._url(chart, f"blobs/{digest}")
+        body = self._read(chart, url, f"blob {digest}", self.settings.max_blob_bytes)
+        return _verified(chart, body, digest, "layer")
+
+    # --- requests ----------------------------------------------------------------------------
+
+    def _url(self, chart: OciChart, path: str) -> str:
+        scheme = "http" if chart.registry in self.settings.plain_http else "https"
+        return f"{scheme}://{chart.registry}/v2/{chart.repository}/{path}"
+
+    def _read(self, chart: OciChart, url: str, what: str, limit: int) -> bytes:
+        deadline = time.monotonic() + self.settings.response_deadline
+        with self._response(chart, "GET", url, what, stream=True) as response:
+            declared = int(response.headers.get("Content-Length") or 0)
+            if declared > limit:
+                raise _too_large(chart, what, limit)
+            body = bytearray()
+            try:
+                for chunk in response.iter_content(_CHUNK):
+                    body += chunk
+                    if len(body) > limit:
+                        raise _too_large(chart, what, limit)
+                    if time.monotonic() > deadline:
+                        raise RegistryError(
+                            RegistryFailure.TIMEOUT,
+                            f"{chart.registry}: {what} of {chart.repository} did not arrive"
+                            f" within {self.settings.response_deadline:g} s",
+                        )
+            except requests.RequestException as exc:
+                raise _request_failed(chart, what, exc) from None
+            return bytes(body)
+
+    def _response(
+        self, chart: OciChart, method: str, url: str, what: str, *, stream: bool = False
+    ) -> requests.Response:
+        """A 2xx response (the caller closes it), or RegistryError."""
+        repository = self._repository(chart)
+        headers = {"Accept": ", ".join(MANIFEST_MEDIA_TYPES)}
+        if repository.basic is not None:
+            headers["Authorization"] = f"Basic {repository.basic}"
+        with repository.lock:
+            response = self._send(repository, chart, method, url, headers, what, stream)
+            if response.status_code == 401 and getattr(repository.registry.auth, "token", None):
+                # An expired bearer token: oras would resend it; fetch a fresh one instead.
+                response.close()
+                repository.registry.auth.token = None
+                response = self._send(repository, chart, method, url, headers, what, stream)
+        if response.status_code < 300:
+            return response
+        with response:
+            raise _status_failed(chart, what, response)
+
+    def _send(
+        self,
+        repository: _Repository,
+        chart: OciChart,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        what: str,
+        stream: bool,
+    ) -> requests.Response:
+        self.requests_sent += 1
+        try:
+            response: requests.Response = _do_request(
+                repository.registry, url, method, headers=dict(headers), stream=stream
+            )
+        except requests.RequestException as exc:
+            raise _request_failed(chart, what, exc) from None
+        except ValueError as exc:  # oras: no way to answer the registry's auth challenge
+            raise RegistryError(
+                RegistryFailure.UNAUTHORIZED, f"{chart.registry}: {what}: {exc}"
+            ) from None
+        return response
+
+    # --- auth --------------------------------------------------------------------------------
+
+    def _repository(self, chart: OciChart) -> _Repository:
+        key = (chart.registry, chart.repository)
+        with self._lock:
+            found = self._repositories.get(key)
+        if found is not None:
+            return found
+        challenge = self._challenge(chart)
+        credential = self.settings.credentials.for_host(chart.registry)
+        made = self._make_repository(chart, challenge, credential)
+        with self._lock:
+            return self._repositories.setdefault(key, made)
+
+    def _challenge(self, chart: OciChart) -> str:
+        """The auth scheme the registry asks for: '' (none), 'basic' or 'bearer'."""
+        with self._lock:
+            known = self._challenges.get(chart.registry)
+        if known is not None:
+            return known
+        url = self._url(chart, "").split("/v2/", 1)[0] + "/v2/"
+        self.requests_sent += 1
+        try:
+            with self._session.get(url, verify=self._verify) as response:
+                status, header = response.status_code, response.headers.get("WWW-Authenticate", "")
+        except requests.RequestException as exc:
+            raise _request_failed(chart, "the API version check", exc) from None
+        if status == 401:
+            scheme = header.split(" ", 1)[0].lower()
+            if scheme not in ("basic", "bearer"):
+                raise RegistryError(
+                    RegistryFailure.UNAUTHORIZED,
+                    f"{chart.registry} asks for {header or 'an unnamed'} authentication,"
+                    " which fasit does not speak (Basic and Bearer are supported)",
+                )
+        elif status >= 300:
+            raise _status_failed(chart, "the API version check", status)
+        else:
+            scheme = ""
+        with self._lock:
+            self._challenges[chart.registry] = scheme
+        return scheme
+
+    def _make_repository(
+        self, chart: OciChart, challenge: str, credential: Credential | None
+    ) -> _Repository:
+        insecure = chart.registry in self.settings.plain_http
+        registry = oras.provider.Registry(
+            hostname=chart.registry,
+            insecure=insecure,
+            tls_verify=self._verify,
+            auth_backend="token",
+        )
+        registry.session = self._session
+        registry.auth.session = self._session
+        if challenge == "basic":
+            if credential is None or not credential.username:
+                raise RegistryError(
+                    RegistryFailure.UNAUTHORIZED,
+                    f"{chart.registry} asks for a username and password and none is configured"
+                    " for it (docker config.json `auths`)" + self._helper_note(chart),
+                )
+            registry.auth.set_basic_auth(credential.username, credential.password)
+            return _Repository(registry, registry.auth._basic_auth)
+        if credential is not None and credential.token:
+            registry.auth.set_token_auth(credential.token)
+        elif credential is not None:
+            registry.auth.set_basic_auth(credential.username, credential.password)
+        return _Repository(registry, None)
+
+    def _helper_note(self, chart: OciChart) -> str:
+        helper = self.settings.credentials.helper_for(chart.registry)
+        return (
+            f"; config.json leaves it to the credential helper {helper!r}, which fasit does not run"
+            if helper
+            else ""
+        )
+
+    @property
+    def _verify(self) -> bool | str:
+        return str(self.settings.ca_bundle) if self.settings.ca_bundle else True
+
+    def forget_auth(self, registry: str) -> None:
+        """Ask the registry for its challenge again next time (after an auth failure)."""
+        with self._lock:
+            self._challenges.pop(registry, None)
+            for key in [key for key in self._repositories if key[0] == registry]:
+                del self._repositories[key]
+
+
+def _verified(chart: OciChart, body: bytes, digest: str, what: str) -> bytes:
+    actual = "sha256:" + hashlib.sha256(body).hexdigest()
+    if actual != digest:
+        raise RegistryError(
+            RegistryFailure.INVALID,
+            f"{chart.registry}: the {what} of {chart.repository} should have digest {digest}"
+            f" but its content hashes to {actual}; the registry's copy is corrupt or tampered",
+        )
+    return body
+
+
+def _too_large(chart: OciChart, what: str, limit: int) -> RegistryError:
+    return RegistryError(
+        RegistryFailure.INVALID,
+        f"{chart.registry}: {what} of {chart.repository} is larger than {limit} bytes",
+    )
+
+
+def _request_failed(chart: OciChart, what: str, exc: requests.RequestException) -> RegistryError:
+    if isinstance(exc, requests.Timeout):
+        return RegistryError(
+            RegistryFailure.TIMEOUT, f"{chart.registry}: {what}: no answer in time ({exc})"
+        )
+    return RegistryError(
+        RegistryFailure.UNREACHABLE, f"{chart.registry} cannot be reached: {_reason(exc)}"
+    )
+
+
+def _reason(exc: requests.RequestException) -> str:
+    """The innermost cause: requests wraps urllib3's errors in long, repetitive messages."""
+    cause: BaseException = exc
+    while cause.__context__ is not None and not isinstance(cause, OSError):
+        cause = cause.__context__
+    text = str(cause)
+    return text.split("): ", 1)[-1] if "): " in text else text
+
+
+def _status_failed(chart: OciChart, what: str, response: requests.Response | int) -> RegistryError:
+    status = response if isinstance(response, int) else response.status_code
+    detail = "" if isinstance(response, int) else _error_detail(response)
+    where = f"{chart.registry}: {what} of {chart.repository}"
+    if status in (401, 403):
+        return RegistryError(
+            RegistryFailure.UNAUTHORIZED, f"{where}: access denied (HTTP {status}){detail}"
+        )
+    if status == 404:
+        return RegistryError(RegistryFailure.NOT_FOUND, f"{where}: not found (HTTP 404){detail}")
+    if status == 429 or status >= 500:
+        return RegistryError(RegistryFailure.SERVER_ERROR, f"{where}: HTTP {status}{detail}")
+    return RegistryError(RegistryFailure.INVALID, f"{where}: unexpected HTTP {status}{detail}")
+
+
+def _error_detail(response: requests.Response) -> str:
+    """The registry's own error code, when its body is the distribution spec's error JSON."""
+    try:
+        errors = response.json().get("errors", []) if response.content else []
+    except (ValueError, AttributeError, requests.RequestException):
+        return ""
+    codes = [str(error.get("code")) for error in errors if isinstance(error, Mapping)]
+    return f": {', '.join(codes)}" if codes else ""
