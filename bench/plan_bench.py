@@ -46,7 +46,7 @@ def charts_of(snapshot: Snapshot) -> ChartSet:
     tree = snapshot.tree
     with collector_paused():
         charts, _ = resolve_charts(
-            snapshot.index, InRepoCharts(tree, snapshot.load.entries, LoadLimits())
+            snapshot.index, InRepoCharts(tree, snapshot.load.entries, LoadLimits()), None
         )
     return charts
 

@@ -82,7 +82,7 @@ def _stages(root: Path) -> dict[str, float]:
     index, _ = cross_check(load.state)
     timings["cross-checks"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    charts, _ = resolve_charts(index, InRepoCharts(tree, load.entries, limits))
+    charts, _ = resolve_charts(index, InRepoCharts(tree, load.entries, limits), None)
     timings["charts (read, parse, digest)"] = time.perf_counter() - mark
     mark = time.perf_counter()
     targeting = target(index.environments.values(), index.assignments)

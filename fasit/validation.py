@@ -9,11 +9,20 @@ one run reports everything.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from fasit.charts import InRepoCharts
-from fasit.plan import ChartSet, Plan, Planner, check_features, release_problems, resolve_charts
+from fasit.charts import ChartOutcome, InRepoCharts, OciWanted
+from fasit.plan import (
+    ChartSet,
+    Plan,
+    Planner,
+    check_features,
+    oci_charts_wanted,
+    release_problems,
+    resolve_charts,
+)
 from fasit.state import (
     LoadLimits,
     Problem,
@@ -24,7 +33,7 @@ from fasit.state import (
     collector_paused,
 )
 
-__all__ = ["Validation", "validate_tree"]
+__all__ = ["FetchOci", "Validation", "validate_tree"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,22 +46,30 @@ class Validation:
     problems: tuple[Problem, ...]
 
 
+# Resolves the oci:// chart versions a build wants (OciCharts.resolve, run to completion).
+FetchOci = Callable[[list[OciWanted]], Mapping[tuple[str, str], ChartOutcome]]
+
+
 def validate_tree(
     tree: Tree,
     limits: LoadLimits | None = None,
     revision: Revision | None = None,
     planner: Planner | None = None,
+    fetch_oci: FetchOci | None = None,
 ) -> Validation:
     """Build and check the state held by `tree` (at `revision`, when it is known).
 
     Releases are planned by `planner` (default: one without secrets, placeholders only).
+    oci:// charts are fetched by `fetch_oci`; without it they are not checked (offline).
     """
     limits = limits or LoadLimits()
     revision = revision or Revision(tree.description, tree.description, datetime.now(UTC))
     snapshot = build_snapshot(tree, revision, limits)
+    wanted = oci_charts_wanted(snapshot.index)
+    oci = None if fetch_oci is None else fetch_oci(wanted) if wanted else {}
     with collector_paused():
         charts, chart_problems = resolve_charts(
-            snapshot.index, InRepoCharts(tree, snapshot.load.entries, limits)
+            snapshot.index, InRepoCharts(tree, snapshot.load.entries, limits), oci
         )
         feature_problems = check_features(snapshot.index, snapshot.targeting, charts)
     plan = (planner or Planner()).plan(snapshot, charts)

@@ -1,9 +1,37 @@
 """Charts: resolve (chart location, version) into a chart with its digest and Feature.yaml.
 
-In-repo charts now; oci:// charts arrive with the OCI issue. Knows nothing of plans or deploys.
+Two backends: charts in the state repository, and oci:// charts in registries. Knows nothing of
+plans or deploys.
 """
 
+from fasit.charts.credentials import (
+    Credential,
+    CredentialsError,
+    RegistryCredentials,
+    default_docker_config,
+    load_docker_config,
+)
 from fasit.charts.inrepo import InRepoCharts
+from fasit.charts.oci import OciCharts, OciSettings, OciWanted, TagChange
+from fasit.charts.registry import RegistryClient, RegistryError, RegistryFailure, RegistrySettings
 from fasit.charts.resolved import ChartOutcome, ResolvedChart, Unavailable
 
-__all__ = ["ChartOutcome", "InRepoCharts", "ResolvedChart", "Unavailable"]
+__all__ = [
+    "ChartOutcome",
+    "Credential",
+    "CredentialsError",
+    "InRepoCharts",
+    "OciCharts",
+    "OciSettings",
+    "OciWanted",
+    "RegistryClient",
+    "RegistryCredentials",
+    "RegistryError",
+    "RegistryFailure",
+    "RegistrySettings",
+    "ResolvedChart",
+    "TagChange",
+    "Unavailable",
+    "default_docker_config",
+    "load_docker_config",
+]

@@ -27,6 +27,7 @@ from typing import Any, Final
 
 import oras.provider
 import requests
+from requests import PreparedRequest
 from requests.adapters import HTTPAdapter
 
 from fasit import __version__
@@ -62,6 +63,8 @@ class RegistryFailure(StrEnum):
     SERVER_ERROR = "server-error"
     UNAUTHORIZED = "unauthorized"
     NOT_FOUND = "not-found"
+    # Content that does not hash to the digest it was asked by.
+    CORRUPT = "corrupt"
     INVALID = "invalid"
 
     @property
@@ -106,8 +109,16 @@ class _TimeoutAdapter(HTTPAdapter):
         super().__init__(max_retries=0)
         self._timeout = timeout
 
-    def send(self, request: Any, stream: bool = False, timeout: Any = None, **kwargs: Any) -> Any:
-        return super().send(request, stream=stream, timeout=timeout or self._timeout, **kwargs)
+    def send(
+        self,
+        request: PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float, float] | tuple[float, None] | None = None,
+        verify: bool | str = True,
+        cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        return super().send(request, stream, timeout or self._timeout, verify, cert, proxies)
 
 
 @dataclass(slots=True)
@@ -131,6 +142,7 @@ class RegistryClient:
         self._session.headers["User-Agent"] = f"fasit/{__version__}"
         self._lock = threading.Lock()
         self._challenges: dict[str, str] = {}
+        self._challenge_locks: dict[str, threading.Lock] = {}
         self._repositories: dict[tuple[str, str], _Repository] = {}
         self.requests_sent = 0
 
@@ -254,9 +266,14 @@ class RegistryClient:
     def _challenge(self, chart: OciChart) -> str:
         """The auth scheme the registry asks for: '' (none), 'basic' or 'bearer'."""
         with self._lock:
+            lock = self._challenge_locks.setdefault(chart.registry, threading.Lock())
+        with lock:  # one check per registry, however many threads want it at once
             known = self._challenges.get(chart.registry)
-        if known is not None:
+            if known is None:
+                known = self._challenges[chart.registry] = self._ask_challenge(chart)
             return known
+
+    def _ask_challenge(self, chart: OciChart) -> str:
         url = self._url(chart, "").split("/v2/", 1)[0] + "/v2/"
         self.requests_sent += 1
         try:
@@ -272,13 +289,10 @@ class RegistryClient:
                     f"{chart.registry} asks for {header or 'an unnamed'} authentication,"
                     " which fasit does not speak (Basic and Bearer are supported)",
                 )
-        elif status >= 300:
+            return scheme
+        if status >= 300:
             raise _status_failed(chart, "the API version check", status)
-        else:
-            scheme = ""
-        with self._lock:
-            self._challenges[chart.registry] = scheme
-        return scheme
+        return ""
 
     def _make_repository(
         self, chart: OciChart, challenge: str, credential: Credential | None
@@ -288,7 +302,8 @@ class RegistryClient:
             hostname=chart.registry,
             insecure=insecure,
             tls_verify=self._verify,
-            auth_backend="token",
+            # oras' token flow reads a Basic realm as a token URL; Basic gets its own backend.
+            auth_backend="basic" if challenge == "basic" else "token",
         )
         registry.session = self._session
         registry.auth.session = self._session
@@ -331,7 +346,7 @@ def _verified(chart: OciChart, body: bytes, digest: str, what: str) -> bytes:
     actual = "sha256:" + hashlib.sha256(body).hexdigest()
     if actual != digest:
         raise RegistryError(
-            RegistryFailure.INVALID,
+            RegistryFailure.CORRUPT,
             f"{chart.registry}: the {what} of {chart.repository} should have digest {digest}"
             f" but its content hashes to {actual}; the registry's copy is corrupt or tampered",
         )
@@ -356,12 +371,18 @@ def _request_failed(chart: OciChart, what: str, exc: requests.RequestException) 
 
 
 def _reason(exc: requests.RequestException) -> str:
-    """The innermost cause: requests wraps urllib3's errors in long, repetitive messages."""
+    """The innermost cause: requests and urllib3 wrap it in long, repetitive messages."""
     cause: BaseException = exc
-    while cause.__context__ is not None and not isinstance(cause, OSError):
-        cause = cause.__context__
-    text = str(cause)
-    return text.split("): ", 1)[-1] if "): " in text else text
+    for _ in range(10):
+        # requests keeps urllib3's error in args, urllib3 its cause in `reason`.
+        candidates = [getattr(cause, "reason", None), cause.__cause__, *cause.args[:1]]
+        inner = next((c for c in candidates if isinstance(c, BaseException)), None)
+        if inner is None:
+            break
+        cause = inner
+    if isinstance(cause, OSError) and cause.strerror:
+        return cause.strerror
+    return str(cause) or type(cause).__name__
 
 
 def _status_failed(chart: OciChart, what: str, response: requests.Response | int) -> RegistryError:

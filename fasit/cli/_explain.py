@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from fasit.cli._charts import add_chart_options, oci_fetcher
 from fasit.cli._common import EXIT_CLEAN, add_secrets_option, planner_for
 from fasit.errors import CouldNotRun
 from fasit.explain_report import render_explanation
@@ -29,11 +30,13 @@ def add_explain(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     parser.add_argument("path", nargs="?", default=".", help="the state root (default: .)")
     parser.add_argument("--format", choices=["text", "json"], default="text")
     add_secrets_option(parser)
+    add_chart_options(parser)
     parser.set_defaults(command=_explain)
 
 
 def _explain(args: argparse.Namespace) -> int:
-    result = validate_tree(DirectoryTree(Path(args.path)), planner=planner_for(args))
+    with oci_fetcher(args) as fetch:
+        result = validate_tree(DirectoryTree(Path(args.path)), None, None, planner_for(args), fetch)
     index = result.snapshot.index
     try:
         explanation = explain(result.snapshot, result.plan, args.environment, args.feature)

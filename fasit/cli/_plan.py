@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from fasit.cli._charts import add_chart_options, oci_fetcher
 from fasit.cli._common import (
     EXIT_CHANGES,
     EXIT_CLEAN,
@@ -22,7 +23,7 @@ from fasit.plan_report import PlanFormat, PlanReport, render_plan
 from fasit.report import Format, render
 from fasit.sources import local_revision
 from fasit.state import DirectoryTree, LoadLimits
-from fasit.validation import Validation, validate_tree
+from fasit.validation import FetchOci, Validation, validate_tree
 
 __all__ = ["add_plan", "read_side"]
 
@@ -61,6 +62,7 @@ def add_plan(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="refuse trees with more files than this (default: %(default)s)",
     )
     add_secrets_option(plan)
+    add_chart_options(plan)
     plan.set_defaults(command=_plan)
 
 
@@ -68,13 +70,14 @@ def _plan(args: argparse.Namespace) -> int:
     path = Path(args.path)
     limits = LoadLimits(max_files=args.max_files)
     planner = planner_for(args)
-    with read_side(path, args.head, limits, planner) as head:
+    with oci_fetcher(args) as fetch, read_side(path, args.head, limits, planner, fetch) as head:
         if _blocked("head", head):
             return EXIT_COULD_NOT_RUN
         if args.base is None:
             report = PlanReport(head.plan, None, (), _name(args.head, path), None)
         else:
-            with read_side(path, args.base, limits, Planner(planner.secrets)) as base:
+            base_planner = Planner(planner.secrets)
+            with read_side(path, args.base, limits, base_planner, fetch) as base:
                 if _blocked("base", base):
                     return EXIT_COULD_NOT_RUN
                 changes = diff_plans(base.plan, head.plan)
@@ -87,16 +90,16 @@ def _plan(args: argparse.Namespace) -> int:
 
 @contextmanager
 def read_side(
-    path: Path, rev: str | None, limits: LoadLimits, planner: Planner
+    path: Path, rev: str | None, limits: LoadLimits, planner: Planner, fetch_oci: FetchOci | None
 ) -> Iterator[Validation]:
     """Build and plan the files at `path`, a directory `rev`, or git revision `rev` of `path`."""
     if rev is None:
-        yield validate_tree(DirectoryTree(path), limits, planner=planner)
+        yield validate_tree(DirectoryTree(path), limits, None, planner, fetch_oci)
     elif Path(rev).is_dir():
-        yield validate_tree(DirectoryTree(rev), limits, planner=planner)
+        yield validate_tree(DirectoryTree(rev), limits, None, planner, fetch_oci)
     else:
         with local_revision(path, rev) as (tree, revision):
-            yield validate_tree(tree, limits, revision, planner)
+            yield validate_tree(tree, limits, revision, planner, fetch_oci)
 
 
 def _blocked(side: str, result: Validation) -> bool:

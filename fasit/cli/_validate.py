@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from fasit.cli._charts import add_chart_options, oci_fetcher
 from fasit.cli._common import (
     EXIT_CLEAN,
     EXIT_PROBLEMS,
@@ -23,7 +24,7 @@ from fasit.errors import CouldNotRun
 from fasit.report import Format, render
 from fasit.sources import GitAuth, GitLocation, GitRemote, read_commit
 from fasit.state import DirectoryTree, LoadLimits, Severity
-from fasit.validation import Validation, validate_tree
+from fasit.validation import FetchOci, Validation, validate_tree
 
 __all__ = ["add_validate"]
 
@@ -68,26 +69,32 @@ def add_validate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     remote.add_argument(
         "--insecure-skip-tls-verify", action="store_true", help="accept any certificate (https)"
     )
+    add_chart_options(validate)
     validate.set_defaults(command=_validate)
 
 
 def _validate(args: argparse.Namespace) -> int:
     limits = LoadLimits(max_files=args.max_files)
-    if args.git:
-        if args.path is not None:
-            raise CouldNotRun("give either a PATH or --git URL, not both")
-        result = _validate_git(args, limits)
-        display = repository_path(args.directory)
-    else:
-        tree = DirectoryTree(args.path or ".")
-        result = validate_tree(tree, limits)
-        display = (
-            github_path(tree.root) if args.format is Format.GITHUB else cwd_path(args.path or ".")
-        )
+    if args.git and args.path is not None:
+        raise CouldNotRun("give either a PATH or --git URL, not both")
+    with oci_fetcher(args) as fetch:
+        if args.git:
+            result = _validate_git(args, limits, fetch)
+            display = repository_path(args.directory)
+        else:
+            tree = DirectoryTree(args.path or ".")
+            result = validate_tree(tree, limits, None, None, fetch)
+            display = (
+                github_path(tree.root)
+                if args.format is Format.GITHUB
+                else cwd_path(args.path or ".")
+            )
     return _report(args, result, display)
 
 
-def _validate_git(args: argparse.Namespace, limits: LoadLimits) -> Validation:
+def _validate_git(
+    args: argparse.Namespace, limits: LoadLimits, fetch_oci: FetchOci | None
+) -> Validation:
     location = GitLocation(args.git, args.ref, args.directory)
     auth = GitAuth(
         username=os.environ.get("FASIT_GIT_USERNAME", ""),
@@ -106,7 +113,7 @@ def _validate_git(args: argparse.Namespace, limits: LoadLimits) -> Validation:
             if tree.missing:
                 raise CouldNotRun(f"{args.git}: {tree.missing}")
             logger.info("validating %s at %s", location.description, commit)
-            return validate_tree(tree, limits, revision)
+            return validate_tree(tree, limits, revision, None, fetch_oci)
         finally:
             remote.close()
 

@@ -6,7 +6,12 @@ Pure over immutable data (a secret provider aside): knows nothing of gRPC, deplo
 from fasit.plan.config_values import ConfigIssue, check_config_value
 from fasit.plan.diff import Change, ChangeKind, ValueChange, diff_plans, version_key
 from fasit.plan.explain import AssignmentVerdict, Explanation, explain
-from fasit.plan.feature_checks import ChartSet, check_features, resolve_charts
+from fasit.plan.feature_checks import (
+    ChartSet,
+    check_features,
+    oci_charts_wanted,
+    resolve_charts,
+)
 from fasit.plan.keys import KeyConflict, nest, split_key
 from fasit.plan.planner import Plan, Planner
 from fasit.plan.release import (
@@ -57,6 +62,7 @@ __all__ = [
     "diff_plans",
     "explain",
     "nest",
+    "oci_charts_wanted",
     "release_hash",
     "release_problems",
     "resolve_charts",

@@ -7,11 +7,13 @@ Feature's global `config`, against every assigned version.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
-from fasit.charts import ChartOutcome, InRepoCharts, ResolvedChart
+from fasit.charts import ChartOutcome, InRepoCharts, OciWanted, ResolvedChart
 from fasit.model import Assignment, Config, Feature
 from fasit.plan.config_values import check_config_value
 from fasit.state import (
@@ -25,34 +27,43 @@ from fasit.state import (
     some,
 )
 
-__all__ = ["ChartSet", "check_features", "resolve_charts"]
+__all__ = ["ChartSet", "check_features", "oci_charts_wanted", "resolve_charts"]
 
 ChartKey = tuple[str, str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ChartSet:
-    """The outcome of every assigned (feature, version); oci:// charts are not fetched yet."""
+    """The outcome of every assigned (feature, version); oci:// ones are absent when offline."""
 
     outcomes: dict[ChartKey, ChartOutcome]
+
+    @cached_property
+    def identities(self) -> dict[ChartKey, str]:
+        """What each (feature, version)'s chart is: its digest, or why there is none."""
+        return {
+            key: outcome.chart.digest
+            if outcome.chart is not None
+            else "unavailable: " + self.unavailable_reason(*key)
+            for key, outcome in self.outcomes.items()
+        }
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """One string that changes whenever any chart's identity does."""
+        listing = "\n".join(f"{f}\0{v}\0{i}" for (f, v), i in sorted(self.identities.items()))
+        return hashlib.sha256(listing.encode()).hexdigest()
 
     def chart(self, feature: str, version: str) -> ResolvedChart | None:
         """The resolved chart, or None when unavailable, invalid or not fetched."""
         outcome = self.outcomes.get((feature, version))
         return None if outcome is None else outcome.chart
 
-    def digests(self) -> dict[ChartKey, str | None]:
-        """The digest of each resolved (feature, version); None for one that is not."""
-        return {
-            key: None if outcome.chart is None else outcome.chart.digest
-            for key, outcome in self.outcomes.items()
-        }
-
     def unavailable_reason(self, feature: str, version: str) -> str:
         """Why `chart` gives None for this version, in a sentence."""
         outcome = self.outcomes.get((feature, version))
         if outcome is None:
-            return f"{feature} {version}: oci:// charts are not fetched by this version of fasit"
+            return f"{feature} {version}: its oci:// chart was not fetched (offline)"
         if outcome.unavailable is not None:
             return outcome.unavailable.message
         problems = outcome.problems
@@ -70,30 +81,43 @@ class ChartSet:
         ]
 
 
-def resolve_charts(index: StateIndex, charts: InRepoCharts) -> tuple[ChartSet, list[Problem]]:
-    """Resolve every assigned version; place what is wrong where it can be fixed."""
+def oci_charts_wanted(index: StateIndex) -> list[OciWanted]:
+    """Every assigned version of an oci:// feature, once each."""
+    wanted: dict[ChartKey, OciWanted] = {}
+    for assignment in index.assignments:
+        feature = index.features[assignment.model.feature].model
+        if feature.is_oci:
+            key = (feature.name, assignment.model.version)
+            wanted.setdefault(key, OciWanted(feature.name, feature.chart, key[1]))
+    return list(wanted.values())
+
+
+def resolve_charts(
+    index: StateIndex,
+    in_repo: InRepoCharts,
+    oci: Mapping[ChartKey, ChartOutcome] | None,
+) -> tuple[ChartSet, list[Problem]]:
+    """Every assigned version's outcome; what is wrong placed where it can be fixed.
+
+    `oci` holds the outcomes of `oci_charts_wanted(index)`, or is None offline: then each
+    oci:// feature gets a notice that its versions were not checked.
+    """
     outcomes: dict[ChartKey, ChartOutcome] = {}
     problems: list[Problem] = []
     unchecked: set[str] = set()
     for assignment in index.assignments:
         feature = index.features[assignment.model.feature]
         key = (feature.model.name, assignment.model.version)
-        if feature.model.is_oci:
-            if feature.model.name not in unchecked:
-                unchecked.add(feature.model.name)
-                problems.append(
-                    Problem.at(
-                        feature.file,
-                        feature.position("chart"),
-                        ProblemCode.CHART_NOT_CHECKED,
-                        f"{feature.model.chart} is not fetched yet, so the Feature.yaml of its"
-                        " assigned versions was not checked",
-                        Severity.NOTICE,
-                    )
-                )
-            continue
         first_time = key not in outcomes
-        outcome = charts.resolve(feature.model.chart, *key)
+        if not feature.model.is_oci:
+            outcome = in_repo.resolve(feature.model.chart, *key)
+        elif oci is not None and key in oci:
+            outcome = oci[key]
+        else:
+            if key[0] not in unchecked:
+                unchecked.add(key[0])
+                problems.append(_not_checked(feature))
+            continue
         outcomes[key] = outcome
         if outcome.unavailable is not None:
             problems.append(
@@ -107,6 +131,17 @@ def resolve_charts(index: StateIndex, charts: InRepoCharts) -> tuple[ChartSet, l
         elif first_time:
             problems.extend(outcome.problems)
     return ChartSet(outcomes), problems
+
+
+def _not_checked(feature: Located[Feature]) -> Problem:
+    return Problem.at(
+        feature.file,
+        feature.position("chart"),
+        ProblemCode.CHART_NOT_CHECKED,
+        f"{feature.model.chart} is not fetched offline, so the Feature.yaml of its assigned"
+        " versions was not checked",
+        Severity.NOTICE,
+    )
 
 
 def check_features(index: StateIndex, targeting: Targeting, charts: ChartSet) -> list[Problem]:

@@ -105,7 +105,7 @@ class Planner:
         self._layouts: dict[tuple[str, str, str], ValueLayout] = {}
         self._entries: dict[tuple[str, str], _Entry] = {}
         self._tenants: dict[str, tuple[tuple[Environment, ...], dict[str, EnvironmentScope]]] = {}
-        self._plans: OrderedDict[tuple[str, str], Plan] = OrderedDict()
+        self._plans: OrderedDict[tuple[str, str, str], Plan] = OrderedDict()
         self._plans_kept = plans_kept
         self._secrets_version = ""
         self._inputs: PlanInputs | None = None
@@ -114,7 +114,8 @@ class Planner:
     def plan(self, snapshot: Snapshot, charts: ChartSet) -> Plan:
         """The plan of `snapshot` (the same object for a revision planned lately)."""
         secrets_version = self.secrets.version()
-        cache_key = (snapshot.revision.id, secrets_version)
+        # The same revision meets new charts when a tag moves or a registry comes back.
+        cache_key = (snapshot.revision.id, secrets_version, charts.fingerprint)
         cached = self._plans.get(cache_key)
         if cached is not None:
             self._plans.move_to_end(cache_key)
@@ -136,7 +137,7 @@ class Planner:
             self._secrets_version = secrets_version
         index = snapshot.index
         scopes = self._scopes(list(index.environments.values()))
-        inputs = PlanInputs(index, snapshot.targeting, charts.digests(), secrets_version)
+        inputs = PlanInputs(index, snapshot.targeting, charts.identities, secrets_version)
         touched = None if self._inputs is None else touched_pairs(self._inputs, inputs)
         winners = snapshot.targeting.winners
         if touched is None:

@@ -29,8 +29,8 @@ class PlanInputs:
 
     index: StateIndex
     targeting: Targeting
-    digests: Mapping[tuple[str, str], str | None]
-    """The chart digest of every assigned (feature, version); None when unavailable."""
+    charts: Mapping[tuple[str, str], str]
+    """What each assigned (feature, version)'s chart is: its digest, or why it is unavailable."""
     secrets_version: str
 
 
@@ -43,7 +43,7 @@ def touched_pairs(old: PlanInputs, new: PlanInputs) -> set[Pair] | None:
         for environment_id in _changed(old.index.environments, new.index.environments)
     }
     features = _changed(old.index.features, new.index.features)
-    features |= {feature for feature, _ in _changed_values(old.digests, new.digests)}
+    features |= {feature for feature, _ in _changed_values(old.charts, new.charts)}
     pairs = _changed(old.index.configs, new.index.configs)
     pairs |= _assignment_pairs(old, new, lambda assignment: assignment.model.feature in features)
     if tenants:

@@ -7,10 +7,18 @@ in test_validate_limits.py; together they cover every ProblemCode.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from fasit.state import ProblemCode
-from tests.helpers import BROKEN, run_cli
+from tests.helpers import BROKEN, Run, run_cli
+
+
+def validate(*args: str | Path) -> Run:
+    """`fasit validate --offline`: the fixtures' oci:// registry is not a real host."""
+    return run_cli("validate", "--offline", *args)
+
 
 COMMITTED = [
     pytest.param("yaml-syntax", "environments/nav/prod.yaml", 8, 7, id="yaml-syntax"),
@@ -119,7 +127,7 @@ GENERATED = {
 def test_broken_fixture_reports_its_code_where_it_is_and_fails(
     code: str, file: str, line: int, column: int
 ) -> None:
-    run = run_cli("validate", BROKEN / code, "--format", "json")
+    run = validate(BROKEN / code, "--format", "json")
 
     assert run.exit_code == 1
     assert run.problems() == [(file, line, column, code)]
@@ -129,7 +137,7 @@ def test_broken_fixture_reports_its_code_where_it_is_and_fails(
 def test_warnings_and_notices_are_reported_and_pass(
     code: str, file: str, line: int | None, column: int | None, severity: str
 ) -> None:
-    run = run_cli("validate", BROKEN / code, "--format", "json")
+    run = validate(BROKEN / code, "--format", "json")
 
     assert run.exit_code == 0
     assert run.problems() == [(file, line, column, code)]
@@ -144,11 +152,11 @@ def test_warnings_and_notices_are_reported_and_pass(
     ],
 )
 def test_strict_fails_on_warnings_not_notices(code: str, exit_code: int) -> None:
-    assert run_cli("validate", BROKEN / code, "--strict").exit_code == exit_code
+    assert validate(BROKEN / code, "--strict").exit_code == exit_code
 
 
 def test_duplicate_is_reported_at_both_definitions() -> None:
-    run = run_cli("validate", BROKEN / "duplicate", "--format", "json")
+    run = validate(BROKEN / "duplicate", "--format", "json")
 
     assert run.exit_code == 1
     assert [(p["file"], p["line"], p["column"], p["message"]) for p in run.json["problems"]] == [
@@ -169,7 +177,7 @@ def test_duplicate_is_reported_at_both_definitions() -> None:
 
 
 def test_ambiguity_names_both_files_and_the_environments_affected() -> None:
-    run = run_cli("validate", BROKEN / "ambiguous-assignment", "--format", "json")
+    run = validate(BROKEN / "ambiguous-assignment", "--format", "json")
 
     assert run.exit_code == 1
     assert [(p["file"], p["line"], p["column"], p["code"]) for p in run.json["problems"]] == [
@@ -184,7 +192,7 @@ def test_ambiguity_names_both_files_and_the_environments_affected() -> None:
 
 
 def test_invalid_feature_yaml_reports_each_field_in_the_chart() -> None:
-    run = run_cli("validate", BROKEN / "feature-yaml-invalid", "--format", "json")
+    run = validate(BROKEN / "feature-yaml-invalid", "--format", "json")
 
     assert run.exit_code == 1
     assert [(p["file"], p["line"], p["code"], p["message"]) for p in run.json["problems"]] == [
@@ -204,7 +212,7 @@ def test_invalid_feature_yaml_reports_each_field_in_the_chart() -> None:
 
 
 def test_secret_values_never_appear_in_messages() -> None:
-    run = run_cli("validate", BROKEN / "config-secret-inline")
+    run = validate(BROKEN / "config-secret-inline")
 
     assert "s3cr3t-t0ken" not in run.stdout + run.stderr
 
@@ -220,7 +228,7 @@ def test_every_problem_code_is_proven_by_a_fixture() -> None:
 
 
 def test_valid_fixture_is_clean() -> None:
-    run = run_cli("validate", BROKEN / "valid")
+    run = validate(BROKEN / "valid")
 
     assert run.exit_code == 0
     assert run.stdout.endswith(

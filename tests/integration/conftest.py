@@ -21,6 +21,7 @@ from tests.integration.git_servers import (
     Sshd,
     git_environment,
 )
+from tests.integration.oci_registry import OciRegistry
 
 
 @pytest.fixture
@@ -66,3 +67,24 @@ def git_sshd(tmp_path: Path) -> Iterator[Sshd]:
     """A running sshd letting the current user in with `git_sshd.client_key`."""
     with Sshd(tmp_path / "sshd") as sshd:
         yield sshd
+
+
+@pytest.fixture(scope="session")
+def oci_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OciRegistry]:
+    """A registry without auth, shared by the session: tests push to repositories of their own."""
+    with OciRegistry(tmp_path_factory.mktemp("registry")) as registry:
+        yield registry
+
+
+@pytest.fixture(scope="session")
+def basic_auth_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OciRegistry]:
+    """A registry that wants `REGISTRY_USERNAME`/`REGISTRY_PASSWORD` (htpasswd, bcrypt)."""
+    with OciRegistry(tmp_path_factory.mktemp("registry-auth"), basic_auth=True) as registry:
+        yield registry
+
+
+@pytest.fixture
+def own_registry(tmp_path: Path) -> Iterator[OciRegistry]:
+    """A registry of this test's own, which it may stop and start again."""
+    with OciRegistry(tmp_path / "registry") as registry:
+        yield registry

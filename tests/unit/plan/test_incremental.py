@@ -51,7 +51,7 @@ class Session:
         revision = Revision(f"r{self.revisions}", "test", datetime.now(UTC))
         snapshot = self.builder.build(tree, revision)
         charts, _ = resolve_charts(
-            snapshot.index, InRepoCharts(tree, snapshot.load.entries, LoadLimits())
+            snapshot.index, InRepoCharts(tree, snapshot.load.entries, LoadLimits()), None
         )
         return self.planner.plan(snapshot, charts).rendered
 

@@ -1,0 +1,53 @@
+"""Registry blobs (manifests, chart layers) kept on disk by digest, verified on every read.
+
+Content-addressed, so an entry never goes stale: a file whose content no longer hashes to its
+name (a torn write from another tool, a disk error) is dropped and fetched again. Writes go to a
+temporary file first and are renamed into place, so readers never see half a blob.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+__all__ = ["BlobCache"]
+
+
+class BlobCache:
+    """`directory/sha256/<hex>` per blob."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def get(self, digest: str) -> bytes | None:
+        path = self._path(digest)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        if "sha256:" + hashlib.sha256(data).hexdigest() != digest:
+            with contextlib.suppress(OSError):
+                path.unlink()
+            return None
+        return data
+
+    def put(self, digest: str, data: bytes) -> None:
+        """Keep `data` (already verified against `digest`); a cache that cannot write is skipped."""
+        path = self._path(digest)
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
+            try:
+                with os.fdopen(handle, "wb") as file:
+                    file.write(data)
+                os.replace(temporary, path)
+            except OSError:
+                os.unlink(temporary)
+                raise
+
+    def _path(self, digest: str) -> Path:
+        algorithm, _, hexdigest = digest.partition(":")
+        return self.directory / algorithm / hexdigest

@@ -1,0 +1,128 @@
+"""The options of every command that resolves charts, and the OCI fetcher they configure."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from fasit.charts import (
+    CredentialsError,
+    OciCharts,
+    OciSettings,
+    RegistryClient,
+    RegistrySettings,
+    default_docker_config,
+    load_docker_config,
+)
+from fasit.errors import CouldNotRun
+from fasit.validation import FetchOci
+
+__all__ = ["PLAIN_HTTP_ENV", "add_chart_options", "oci_fetcher"]
+
+PLAIN_HTTP_ENV = "FASIT_PLAIN_HTTP_REGISTRIES"
+_REGISTRY_CONFIG_ENV = "FASIT_REGISTRY_CONFIG"
+_CHART_CACHE_ENV = "FASIT_CHART_CACHE"
+
+
+def add_chart_options(parser: argparse.ArgumentParser) -> None:
+    charts = parser.add_argument_group(
+        "oci:// charts",
+        "Each assigned version of an oci:// feature is fetched (tag → digest → manifest →"
+        " chart layer) to check its Feature.yaml. Registry logins come from a docker-style"
+        " config.json, as `helm registry login` writes it.",
+    )
+    charts.add_argument(
+        "--offline",
+        action="store_true",
+        help="fetch no oci:// chart; their Feature.yaml is not checked (a notice says so)",
+    )
+    charts.add_argument(
+        "--plain-http-registry",
+        metavar="HOST[:PORT]",
+        action="append",
+        default=[],
+        help="reach this registry over plain HTTP (repeatable; also "
+        f"{PLAIN_HTTP_ENV}, comma-separated). Every other registry is HTTPS",
+    )
+    charts.add_argument(
+        "--registry-config",
+        metavar="FILE",
+        type=Path,
+        help=f"registry logins (default: ${_REGISTRY_CONFIG_ENV}, else the docker config.json"
+        " if there is one)",
+    )
+    charts.add_argument(
+        "--registry-ca-bundle", metavar="FILE", type=Path, help="PEM file of CAs to trust"
+    )
+    charts.add_argument(
+        "--registry-timeout",
+        metavar="SECONDS",
+        type=_seconds,
+        default=RegistrySettings().read_timeout,
+        help="give up on a registry answer after this long (default: %(default)s)",
+    )
+    charts.add_argument(
+        "--chart-cache",
+        metavar="DIR",
+        type=Path,
+        help=f"keep fetched charts here by digest (default: ${_CHART_CACHE_ENV}, else"
+        " ~/.cache/fasit/charts)",
+    )
+
+
+@contextmanager
+def oci_fetcher(args: argparse.Namespace) -> Iterator[FetchOci | None]:
+    """What fetches oci:// charts as the options say; None with --offline."""
+    if args.offline:
+        yield None
+        return
+    oci = OciCharts(
+        RegistryClient(_registry_settings(args)),
+        OciSettings(cache_dir=_chart_cache(args)),
+    )
+    try:
+        yield lambda wanted: asyncio.run(oci.resolve(wanted))
+    finally:
+        oci.close()
+
+
+def _registry_settings(args: argparse.Namespace) -> RegistrySettings:
+    plain_http = [*args.plain_http_registry, *os.environ.get(PLAIN_HTTP_ENV, "").split(",")]
+    explicit = args.registry_config or os.environ.get(_REGISTRY_CONFIG_ENV)
+    try:
+        credentials = (
+            load_docker_config(Path(explicit))
+            if explicit
+            else load_docker_config(default_docker_config(), missing_ok=True)
+        )
+    except CredentialsError as exc:
+        raise CouldNotRun(str(exc)) from None
+    return RegistrySettings(
+        credentials=credentials,
+        plain_http=frozenset(host.strip() for host in plain_http if host.strip()),
+        ca_bundle=args.registry_ca_bundle,
+        read_timeout=args.registry_timeout,
+    )
+
+
+def _chart_cache(args: argparse.Namespace) -> Path:
+    if args.chart_cache is not None:
+        return Path(args.chart_cache)
+    if os.environ.get(_CHART_CACHE_ENV):
+        return Path(os.environ[_CHART_CACHE_ENV])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "fasit" / "charts"
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r}: give between 0 and 3600 seconds")
+    return value

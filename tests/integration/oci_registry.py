@@ -1,0 +1,230 @@
+"""A real OCI registry on 127.0.0.1 (Debian's `docker-registry`, CNCF distribution 2.8) and a
+pusher of real Helm-format charts, for the OCI chart tests.
+
+The pusher speaks the distribution API with requests (monolithic blob upload, manifest PUT), so
+tests can also push what Helm never would: a wrong media type, a chart without Feature.yaml.
+Helm's format: an OCI image manifest whose config is Chart.yaml as JSON
+(`application/vnd.cncf.helm.config.v1+json`) and whose one layer is the packaged chart
+(`application/vnd.cncf.helm.chart.content.v1.tar+gzip`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import socket
+import tarfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+import bcrypt
+import requests
+import yaml
+
+from tests.integration.processes import (
+    LOOPBACK,
+    READY_TIMEOUT,
+    ProcessServer,
+    ServerFailed,
+    ServerProcess,
+    free_port,
+)
+
+REGISTRY_USERNAME: Final = "ci"
+REGISTRY_PASSWORD: Final = "registry-s3cret"
+HELM_CONFIG: Final = "application/vnd.cncf.helm.config.v1+json"
+HELM_LAYER: Final = "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
+OCI_MANIFEST: Final = "application/vnd.oci.image.manifest.v1+json"
+
+
+FEATURE_YAML: Final = "environmentKinds: [tenant]\nvalues:\n  replicas:\n    config: {type: int}\n"
+
+
+@dataclass
+class Chart:
+    """A Helm chart's files; `archive()` packages them as `helm package` would lay them out."""
+
+    name: str
+    version: str
+    files: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def helm(cls, name: str, version: str, feature: str | None = FEATURE_YAML) -> Chart:
+        """Chart.yaml, values.yaml, a template and `feature` as Feature.yaml (None: none)."""
+        files = {
+            "Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: {version}\ntype: application\n",
+            "values.yaml": "replicas: 1\n",
+            "templates/configmap.yaml": (
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n"
+                "data:\n  replicas: {{ .Values.replicas | quote }}\n"
+            ),
+        }
+        if feature is not None:
+            files["Feature.yaml"] = feature
+        return cls(name, version, files)
+
+    def archive(self) -> bytes:
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=6) as archive:
+            for path, text in sorted(self.files.items()):
+                data = text.encode()
+                info = tarfile.TarInfo(f"{self.name}/{path}")
+                info.size, info.mode, info.mtime = len(data), 0o644, 0
+                archive.addfile(info, io.BytesIO(data))
+        return buffer.getvalue()
+
+    def config(self) -> bytes:
+        return json.dumps(yaml.safe_load(self.files.get("Chart.yaml", "{}"))).encode()
+
+
+def digest_of(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+class OciRegistry(ProcessServer):
+    """`docker-registry serve` on a free loopback port; with `htpasswd`, basic auth required.
+
+    Its JSON log holds one line per request, with the user agent: `requests_from("fasit")`
+    counts what fasit asked, which is how a test proves a warm cache asks nothing.
+    """
+
+    def __init__(self, root: Path, *, basic_auth: bool = False) -> None:
+        binary = shutil.which("docker-registry")
+        if binary is None:
+            raise ServerFailed("docker-registry is not installed (make test installs it)")
+        self.root = root
+        self.basic_auth = basic_auth
+        self.port = free_port()
+        root.mkdir(parents=True, exist_ok=True)
+        config: dict[str, object] = {
+            "version": 0.1,
+            "log": {"level": "info", "formatter": "json", "accesslog": {"disabled": True}},
+            "storage": {"filesystem": {"rootdirectory": str(root / "data")}},
+            "http": {"addr": f"{LOOPBACK}:{self.port}", "secret": "fasit-test"},
+        }
+        if basic_auth:
+            hashed = bcrypt.hashpw(REGISTRY_PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
+            (root / "htpasswd").write_text(f"{REGISTRY_USERNAME}:{hashed}\n")
+            config["auth"] = {"htpasswd": {"realm": "fasit-test", "path": str(root / "htpasswd")}}
+        (root / "config.yml").write_text(yaml.safe_dump(config))
+        self._process = ServerProcess(
+            "docker-registry",
+            [binary, "serve", str(root / "config.yml")],
+            {"PATH": "/usr/bin:/bin"},
+            root / "registry.log",
+        )
+
+    def start(self) -> None:
+        self._process.start(self.port, READY_TIMEOUT)
+
+    @property
+    def host(self) -> str:
+        return f"{LOOPBACK}:{self.port}"
+
+    def url(self, repository: str) -> str:
+        return f"oci://{self.host}/{repository}"
+
+    def requests_from(self, user_agent_prefix: str) -> list[str]:
+        """'METHOD URI' of each request whose user agent starts with the prefix."""
+        found = []
+        for line in self.log.read_text(errors="replace").splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if str(entry.get("http.request.useragent", "")).startswith(user_agent_prefix):
+                found.append(f"{entry['http.request.method']} {entry['http.request.uri']}")
+        return found
+
+    def blob_path(self, digest: str) -> Path:
+        hexdigest = digest.removeprefix("sha256:")
+        return (
+            self.root / "data/docker/registry/v2/blobs/sha256" / hexdigest[:2] / hexdigest / "data"
+        )
+
+    # --- pushing -----------------------------------------------------------------------------
+
+    def _session(self) -> requests.Session:
+        session = requests.Session()
+        if self.basic_auth:
+            session.auth = (REGISTRY_USERNAME, REGISTRY_PASSWORD)
+        return session
+
+    def push_blob(self, repository: str, data: bytes) -> str:
+        digest = digest_of(data)
+        base = f"http://{self.host}/v2/{repository}/blobs/uploads/"
+        with self._session() as session:
+            started = session.post(base, timeout=10)
+            started.raise_for_status()
+            location = started.headers["Location"]
+            separator = "&" if "?" in location else "?"
+            put = session.put(
+                f"{location}{separator}digest={digest}",
+                data=data,
+                headers={"Content-Type": "application/octet-stream"},
+                timeout=10,
+            )
+            put.raise_for_status()
+        return digest
+
+    def push_manifest(self, repository: str, tag: str, manifest: dict[str, object]) -> str:
+        body = json.dumps(manifest).encode()
+        with self._session() as session:
+            response = session.put(
+                f"http://{self.host}/v2/{repository}/manifests/{tag}",
+                data=body,
+                headers={"Content-Type": str(manifest.get("mediaType", OCI_MANIFEST))},
+                timeout=10,
+            )
+            response.raise_for_status()
+        return digest_of(body)
+
+    def push_chart(
+        self,
+        repository: str,
+        chart: Chart,
+        *,
+        tag: str | None = None,
+        config_type: str = HELM_CONFIG,
+        layer_type: str = HELM_LAYER,
+    ) -> Pushed:
+        """Push `chart` as Helm does; returns the manifest's digest and the layer's."""
+        config = chart.config()
+        layer = chart.archive()
+        manifest = {
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": config_type, "digest": digest_of(config), "size": len(config)},
+            "layers": [{"mediaType": layer_type, "digest": digest_of(layer), "size": len(layer)}],
+            "annotations": {"org.opencontainers.image.title": chart.name},
+        }
+        self.push_blob(repository, config)
+        self.push_blob(repository, layer)
+        digest = self.push_manifest(repository, tag or chart.version.replace("+", "_"), manifest)
+        return Pushed(digest, digest_of(layer))
+
+
+@dataclass(frozen=True)
+class Pushed:
+    manifest: str
+    layer: str
+
+
+class StalledServer:
+    """Accepts TCP connections on loopback and never answers: a registry that hangs."""
+
+    def __init__(self) -> None:
+        self._socket = socket.socket()
+        self._socket.bind((LOOPBACK, 0))
+        self._socket.listen(64)
+        self.port: int = self._socket.getsockname()[1]
+        self.host = f"{LOOPBACK}:{self.port}"
+
+    def __enter__(self) -> StalledServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._socket.close()
