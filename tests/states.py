@@ -39,9 +39,14 @@ def environment(
 
 
 def feature(
-    name: str, config: dict[str, Any] | None = None, prune: bool | None = None
+    name: str,
+    config: dict[str, Any] | None = None,
+    prune: bool | None = None,
+    chart: str | None = None,
 ) -> dict[str, str]:
-    text = _document("Feature", name=name, chart=f"charts/{name}", config=config, prune=prune)
+    """A Feature whose chart is `chart` (default: the in-repo charts/<name>)."""
+    chart = chart or f"charts/{name}"
+    text = _document("Feature", name=name, chart=chart, config=config, prune=prune)
     return {f"features/{name}.yaml": text}
 
 

@@ -68,7 +68,7 @@ def cwd_path(root: str) -> Callable[[str], str]:
     def display(file: str) -> str:
         return os.path.normpath(os.path.join(root, file)) if file else os.path.normpath(root)
 
-    return display
+    return _outside_the_tree_as_is(display)
 
 
 def repository_path(directory: str) -> Callable[[str], str]:
@@ -78,7 +78,7 @@ def repository_path(directory: str) -> Callable[[str], str]:
     def display(file: str) -> str:
         return "/".join(part for part in (base, file) if part) or "."
 
-    return display
+    return _outside_the_tree_as_is(display)
 
 
 def github_path(root: Path) -> Callable[[str], str]:
@@ -94,7 +94,16 @@ def github_path(root: Path) -> Callable[[str], str]:
             else os.path.relpath(absolute_root, base)
         )
 
-    return display
+    return _outside_the_tree_as_is(display)
+
+
+def _outside_the_tree_as_is(display: Callable[[str], str]) -> Callable[[str], str]:
+    """Files of oci:// charts (`oci://host/name:1.0.0/name/Feature.yaml`) are no paths."""
+
+    def shown(file: str) -> str:
+        return file if "://" in file else display(file)
+
+    return shown
 
 
 def _repository_root(start: Path) -> Path:

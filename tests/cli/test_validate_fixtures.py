@@ -13,6 +13,7 @@ import pytest
 
 from fasit.state import ProblemCode
 from tests.helpers import BROKEN, Run, run_cli
+from tests.integration.test_oci_charts import PROVEN_CODES as REGISTRY_CODES
 
 
 def validate(*args: str | Path) -> Run:
@@ -222,6 +223,7 @@ def test_every_problem_code_is_proven_by_a_fixture() -> None:
         {param.values[0] for param in [*COMMITTED, *NOT_FAILING]}
         | GENERATED
         | {"duplicate", "ambiguous-assignment", "feature-yaml-invalid"}
+        | {code.value for code in REGISTRY_CODES}
     )
 
     assert proven == set(ProblemCode)

@@ -1,0 +1,100 @@
+"""`fasit validate` and `fasit plan` on a state whose features come from a real OCI registry."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from fasit.plan import ReleaseStatus
+from tests.helpers import run_cli, write_tree
+from tests.integration.oci_registry import Chart, OciRegistry
+from tests.states import assignment, environment, feature, state
+
+
+def oci_state(root: Path, registry: OciRegistry, *names: str, version: str = "1.0.0") -> Path:
+    parts = [environment("nav", "prod"), environment("nav", "dev")]
+    for name in names:
+        parts += [
+            feature(name, chart=registry.url(f"cli/{name}")),
+            assignment(name, version, {"tenant": "nav"}),
+        ]
+    return write_tree(root, state(*parts))
+
+
+def test_validate_checks_the_feature_yaml_of_oci_charts(
+    oci_registry: OciRegistry, tmp_path: Path
+) -> None:
+    chart = Chart.helm("vbad", "1.0.0", feature="environmentKinds: [tenant]\nbogus: 1\n")
+    oci_registry.push_chart("cli/vbad", chart)
+    root = oci_state(tmp_path / "state", oci_registry, "vbad")
+
+    run = run_cli("validate", root, "--plain-http-registry", oci_registry.host)
+
+    assert run.exit_code == 1
+    where = f"{oci_registry.url('cli/vbad')}:1.0.0/vbad/Feature.yaml:2:1"
+    assert f"{where}: error feature-yaml-invalid: unknown field 'bogus'" in run.stdout
+
+
+def test_validate_offline_fetches_nothing_and_leaves_a_notice(
+    oci_registry: OciRegistry, tmp_path: Path
+) -> None:
+    root = oci_state(tmp_path / "state", oci_registry, "voffline")
+
+    run = run_cli("validate", root, "--offline")
+
+    assert run.exit_code == 0
+    assert "notice chart-not-checked" in run.stdout
+    assert not [r for r in oci_registry.requests_from("fasit/") if "voffline" in r]
+
+
+def test_plain_http_registries_come_from_the_environment_too(
+    oci_registry: OciRegistry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    oci_registry.push_chart("cli/venv", Chart.helm("venv", "1.0.0"))
+    root = oci_state(tmp_path / "state", oci_registry, "venv")
+    monkeypatch.setenv("FASIT_PLAIN_HTTP_REGISTRIES", f"elsewhere:5000,{oci_registry.host}")
+    run = run_cli("validate", root)
+
+    assert run.exit_code == 0, run.stdout
+
+
+def test_plan_json_carries_each_releases_digest(oci_registry: OciRegistry, tmp_path: Path) -> None:
+    pushed = oci_registry.push_chart("cli/vplan", Chart.helm("vplan", "1.0.0"))
+    root = oci_state(tmp_path / "state", oci_registry, "vplan")
+
+    run = run_cli("plan", root, "--format", "json", "--plain-http-registry", oci_registry.host)
+
+    assert run.exit_code == 0, run.stderr
+    releases = json.loads(run.stdout)["releases"]
+    assert {(r["environment"], r["digest"]) for r in releases} == {
+        ("nav/prod", pushed.manifest),
+        ("nav/dev", pushed.manifest),
+    }
+
+
+def test_an_unreachable_registry_fails_only_the_releases_of_its_charts(
+    oci_registry: OciRegistry, tmp_path: Path
+) -> None:
+    oci_registry.push_chart("cli/vhealthy", Chart.helm("vhealthy", "1.0.0"))
+    parts = [
+        environment("nav", "prod"),
+        feature("vhealthy", chart=oci_registry.url("cli/vhealthy")),
+        assignment("vhealthy", "1.0.0", {"tenant": "nav"}),
+        feature("vgone", chart="oci://127.0.0.1:1/cli/vgone"),
+        assignment("vgone", "1.0.0", {"tenant": "nav"}),
+    ]
+    root = write_tree(tmp_path / "state", state(*parts))
+
+    run = run_cli(
+        "plan", root, "--format", "json",
+        "--plain-http-registry", oci_registry.host, "--plain-http-registry", "127.0.0.1:1",
+    )  # fmt: skip
+
+    statuses = {
+        r["feature"]: (r["status"], r["message"]) for r in json.loads(run.stdout)["releases"]
+    }
+    assert statuses["vhealthy"][0] == ReleaseStatus.PLANNED
+    assert statuses["vgone"][0] == ReleaseStatus.CHART_UNAVAILABLE
+    assert "127.0.0.1:1 cannot be reached: Connection refused" in statuses["vgone"][1]
