@@ -13,6 +13,7 @@ from fasit.charts.credentials import (
 )
 from fasit.charts.inrepo import InRepoCharts
 from fasit.charts.oci import OciCharts, OciSettings, OciWanted, TagChange
+from fasit.charts.package import PackagedChart, package_chart
 from fasit.charts.registry import RegistryClient, RegistryError, RegistryFailure, RegistrySettings
 from fasit.charts.resolved import ChartOutcome, ResolvedChart, Unavailable
 
@@ -24,6 +25,7 @@ __all__ = [
     "OciCharts",
     "OciSettings",
     "OciWanted",
+    "PackagedChart",
     "RegistryClient",
     "RegistryCredentials",
     "RegistryError",
@@ -34,4 +36,5 @@ __all__ = [
     "Unavailable",
     "default_docker_config",
     "load_docker_config",
+    "package_chart",
 ]

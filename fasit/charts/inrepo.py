@@ -12,7 +12,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from fasit.charts.chart_files import CHART_YAML, FEATURE_YAML, parse_chart_files
-from fasit.charts.resolved import ChartOutcome, Unavailable
+from fasit.charts.package import PackagedChart, package_chart
+from fasit.charts.resolved import ChartOutcome, ResolvedChart, Unavailable
 from fasit.state import (
     EntryKind,
     FileTooLarge,
@@ -48,6 +49,17 @@ class InRepoCharts:
         if key not in self._cache:
             self._cache[key] = self._resolve(chart, feature, version)
         return self._cache[key]
+
+    def package(self, chart: ResolvedChart) -> PackagedChart:
+        """The resolved in-repo `chart` as the archive agents install (docs/charts.md)."""
+        directory = chart.location
+        files = {
+            entry.path.removeprefix(directory + "/"): self._tree.read(
+                entry.path, self._limits.max_file_bytes
+            )
+            for entry in self._files[directory]
+        }
+        return package_chart(chart.chart_yaml.name, files)
 
     def _resolve(self, chart: str, feature: str, version: str) -> ChartOutcome:
         directory = f"{chart}/{version}"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 from pathlib import Path
 
 from fasit.charts import ChartOutcome, InRepoCharts, ResolvedChart
+from fasit.charts.archive import read_archive
 from fasit.state import DirectoryTree, LoadLimits, ProblemCode
 from tests.helpers import write_tree
 
@@ -72,3 +75,31 @@ def test_resolving_twice_reads_once(tmp_path: Path) -> None:
     assert charts.resolve("charts/demo", "demo", "1.0.0") is charts.resolve(
         "charts/demo", "demo", "1.0.0"
     )
+
+
+def packaged(root: Path) -> bytes:
+    tree = DirectoryTree(root)
+    charts = InRepoCharts(tree, tree.entries(), LoadLimits())
+    chart = charts.resolve("charts/demo", "demo", "1.0.0").chart
+    assert chart is not None
+    package = charts.package(chart)
+    assert package.digest == "sha256:" + hashlib.sha256(package.archive).hexdigest()
+    return package.archive
+
+
+def test_a_packaged_chart_lays_its_files_out_under_the_chart_name(tmp_path: Path) -> None:
+    archive = packaged(chart_tree(tmp_path))
+
+    members = read_archive(archive, {"demo/Chart.yaml", "demo/templates/cm.yaml"})
+
+    assert members == {
+        "demo/Chart.yaml": CHART.encode(),
+        "demo/templates/cm.yaml": b"kind: ConfigMap\n",
+    }
+
+
+def test_packaging_the_same_files_twice_gives_the_same_bytes(tmp_path: Path) -> None:
+    first = packaged(chart_tree(tmp_path / "a"))
+    os.utime(tmp_path / "a/charts/demo/1.0.0/Chart.yaml", (0, 12345))
+
+    assert packaged(chart_tree(tmp_path / "b")) == first == packaged(tmp_path / "a")
