@@ -170,6 +170,19 @@ class OciCharts:
                 changes.append(TagChange(f"{chart.url}:{tag}", before, after))
         return changes
 
+    async def keep_fresh(
+        self, on_change: Callable[[list[TagChange]], None], interval: float | None = None
+    ) -> None:
+        """Refresh expired tags every `interval` (default: the tag lifetime) until cancelled.
+
+        `on_change` hears of moved tags, so the server can plan again without a new revision.
+        """
+        while True:
+            await asyncio.sleep(interval or self.settings.tag_ttl)
+            changes = await self.refresh()
+            if changes:
+                on_change(changes)
+
     async def _outcome(self, wanted: OciWanted) -> ChartOutcome:
         try:
             chart = parse_oci_chart(wanted.chart)

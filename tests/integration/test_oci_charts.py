@@ -6,6 +6,7 @@ Each test pushes real Helm-format charts to a repository of its own and resolves
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from fasit.charts import (
     RegistryClient,
     RegistryCredentials,
     RegistrySettings,
+    TagChange,
 )
 from fasit.sources.backoff import Backoff
 from fasit.state import ProblemCode
@@ -32,6 +34,7 @@ from tests.integration.oci_registry import (
     OciRegistry,
     StalledServer,
 )
+from tests.integration.waiting import eventually
 
 # Codes a fixture cannot show (they need a registry); these tests prove them.
 PROVEN_CODES = {
@@ -353,3 +356,25 @@ async def test_a_new_process_with_the_disk_cache_only_looks_up_tags(
     heads = [line for line in new if line.startswith("HEAD /v2/fleet/")]
     assert len(heads) == 20  # one tag lookup per chart: manifests and layers come from disk
     assert [line for line in new if line not in heads] == ["GET /v2/"]  # the auth challenge
+
+
+async def test_tags_kept_fresh_in_the_background_report_a_move(
+    oci_registry: OciRegistry,
+) -> None:
+    first = oci_registry.push_chart("charts/watched", Chart.helm("watched", "1.0.0"))
+    oci = OciCharts(
+        RegistryClient(RegistrySettings(plain_http=frozenset({oci_registry.host}))),
+        OciSettings(tag_ttl=0.05),
+    )
+    await resolve_one(oci, oci_registry, "watched", "1.0.0")
+    heard: list[TagChange] = []
+    refresher = asyncio.create_task(oci.keep_fresh(heard.extend))
+    moved = Chart.helm("watched", "1.0.0")
+    moved.files["values.yaml"] = "replicas: 3\n"
+    second = oci_registry.push_chart("charts/watched", moved)
+
+    await eventually(lambda: bool(heard), "the background refresh to notice the move")
+    refresher.cancel()
+    oci.close()
+
+    assert [(c.before, c.after) for c in heard] == [(first.manifest, second.manifest)]

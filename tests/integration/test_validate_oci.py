@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import pytest
 
-from fasit.plan import ReleaseStatus
+from fasit.charts import (
+    ChartOutcome,
+    OciCharts,
+    OciSettings,
+    OciWanted,
+    RegistryClient,
+    RegistrySettings,
+)
+from fasit.plan import Planner, ReleaseStatus
+from fasit.state import DirectoryTree
+from fasit.validation import validate_tree
 from tests.helpers import run_cli, write_tree
 from tests.integration.oci_registry import Chart, OciRegistry
 from tests.states import assignment, environment, feature, state
@@ -98,3 +109,28 @@ def test_an_unreachable_registry_fails_only_the_releases_of_its_charts(
     assert statuses["vhealthy"][0] == ReleaseStatus.PLANNED
     assert statuses["vgone"][0] == ReleaseStatus.CHART_UNAVAILABLE
     assert "127.0.0.1:1 cannot be reached: Connection refused" in statuses["vgone"][1]
+
+
+def test_a_moved_tag_changes_the_release_hash(oci_registry: OciRegistry, tmp_path: Path) -> None:
+    oci_registry.push_chart("cli/vmoved", Chart.helm("vmoved", "1.0.0"))
+    root = oci_state(tmp_path / "state", oci_registry, "vmoved")
+    clock = [0.0]
+    settings = RegistrySettings(plain_http=frozenset({oci_registry.host}))
+    oci = OciCharts(RegistryClient(settings), OciSettings(tag_ttl=60), clock=lambda: clock[0])
+
+    def fetch(wanted: list[OciWanted]) -> dict[tuple[str, str], ChartOutcome]:
+        return asyncio.run(oci.resolve(wanted))
+
+    planner = Planner()
+    before = validate_tree(DirectoryTree(root), planner=planner, fetch_oci=fetch)
+    moved = Chart.helm("vmoved", "1.0.0")
+    moved.files["values.yaml"] = "replicas: 5\n"
+    oci_registry.push_chart("cli/vmoved", moved)
+    clock[0] += 61
+    after = validate_tree(DirectoryTree(root), planner=planner, fetch_oci=fetch)
+    oci.close()
+
+    old = before.plan.releases["nav/prod", "vmoved"]
+    new = after.plan.releases["nav/prod", "vmoved"]
+    assert old.digest != new.digest
+    assert old.release_hash != new.release_hash
