@@ -243,9 +243,11 @@ class RegistryClient:
             )
         except requests.RequestException as exc:
             raise _request_failed(chart, what, exc) from None
-        except ValueError as exc:  # oras: no way to answer the registry's auth challenge
+        except ValueError:  # oras: no token could be had to answer the registry's challenge
             raise RegistryError(
-                RegistryFailure.UNAUTHORIZED, f"{chart.registry}: {what}: {exc}"
+                RegistryFailure.UNAUTHORIZED,
+                f"{chart.registry}: {what} of {chart.repository}: access denied (its token"
+                " service gave no token for the credentials configured, or for none)",
             ) from None
         return response
 

@@ -10,13 +10,16 @@ Helm's format: an OCI image manifest whose config is Chart.yaml as JSON
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
 import shutil
 import socket
 import tarfile
+import threading
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Final
 
@@ -228,3 +231,100 @@ class StalledServer:
 
     def __exit__(self, *exc: object) -> None:
         self._socket.close()
+
+
+class BearerGateway:
+    """A registry that wants bearer tokens, as ghcr.io and Harbor do: a token service plus an
+    auth gateway in front of a real `OciRegistry`.
+
+    `GET /token` with basic auth `REGISTRY_USERNAME`/`REGISTRY_PASSWORD` issues a token;
+    `/v2/...` with a token it issued is passed to the registry behind, anything else gets 401
+    and a `Bearer realm=…,service=…,scope=…` challenge.
+    """
+
+    def __init__(self, backend: OciRegistry) -> None:
+        self.backend = backend
+        self.tokens: set[str] = set()
+        self._server = ThreadingHTTPServer((LOOPBACK, 0), self._handler())
+        self._server.daemon_threads = True
+        self.host = f"{LOOPBACK}:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def issue(self) -> str:
+        token = f"token-{len(self.tokens) + 1}"
+        self.tokens.add(token)
+        return token
+
+    def url(self, repository: str) -> str:
+        return f"oci://{self.host}/{repository}"
+
+    def __enter__(self) -> BearerGateway:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                self._serve("GET")
+
+            def do_HEAD(self) -> None:
+                self._serve("HEAD")
+
+            def _serve(self, method: str) -> None:
+                if self.path.startswith("/token"):
+                    self._token()
+                elif (
+                    self.headers.get("Authorization", "").removeprefix("Bearer ") in gateway.tokens
+                ):
+                    self._proxy(method)
+                else:
+                    self._challenge()
+
+            def _token(self) -> None:
+                expected = base64.b64encode(f"{REGISTRY_USERNAME}:{REGISTRY_PASSWORD}".encode())
+                if self.headers.get("Authorization", "") != f"Basic {expected.decode()}":
+                    self._reply(401, b'{"errors": [{"code": "DENIED"}]}', {})
+                    return
+                body = json.dumps({"token": gateway.issue()}).encode()
+                self._reply(200, body, {"Content-Type": "application/json"})
+
+            def _challenge(self) -> None:
+                name = self.path.removeprefix("/v2/").rsplit("/", 2)[0]
+                challenge = f'Bearer realm="http://{gateway.host}/token",service="gateway"' + (
+                    f',scope="repository:{name}:pull"' if name else ""
+                )
+                body = b'{"errors": [{"code": "UNAUTHORIZED"}]}'
+                self._reply(401, body, {"WWW-Authenticate": challenge})
+
+            def _proxy(self, method: str) -> None:
+                upstream = requests.request(
+                    method,
+                    f"http://{gateway.backend.host}{self.path}",
+                    headers={"Accept": self.headers.get("Accept", "*/*")},
+                    timeout=10,
+                )
+                kept = ("Content-Type", "Docker-Content-Digest")
+                headers = {k: upstream.headers[k] for k in kept if k in upstream.headers}
+                self._reply(upstream.status_code, upstream.content, headers, method == "HEAD")
+
+            def _reply(
+                self, status: int, body: bytes, headers: dict[str, str], head: bool = False
+            ) -> None:
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if not head:
+                    self.wfile.write(body)
+
+        return Handler

@@ -30,6 +30,7 @@ from fasit.state import ProblemCode
 from tests.integration.oci_registry import (
     REGISTRY_PASSWORD,
     REGISTRY_USERNAME,
+    BearerGateway,
     Chart,
     OciRegistry,
     StalledServer,
@@ -378,3 +379,55 @@ async def test_tags_kept_fresh_in_the_background_report_a_move(
     oci.close()
 
     assert [(c.before, c.after) for c in heard] == [(first.manifest, second.manifest)]
+
+
+@pytest.fixture
+def bearer_gateway(oci_registry: OciRegistry) -> Iterator[BearerGateway]:
+    with BearerGateway(oci_registry) as gateway:
+        yield gateway
+
+
+async def test_a_bearer_token_registry_resolves_through_the_token_flow(
+    oci_registry: OciRegistry, bearer_gateway: BearerGateway
+) -> None:
+    pushed = oci_registry.push_chart("charts/tokened", Chart.helm("tokened", "1.0.0"))
+    login = {bearer_gateway.host: Credential(REGISTRY_USERNAME, REGISTRY_PASSWORD)}
+    oci = make_charts(bearer_gateway.host, credentials=RegistryCredentials(login))
+
+    outcome = await resolve_tagged(oci, bearer_gateway.url("charts/tokened"), "tokened")
+
+    oci.close()
+    assert outcome.chart is not None
+    assert outcome.chart.digest == pushed.manifest
+    assert bearer_gateway.tokens  # one was asked for with the basic credentials
+
+
+async def test_a_registry_token_from_the_config_is_sent_as_it_is(
+    oci_registry: OciRegistry, bearer_gateway: BearerGateway
+) -> None:
+    oci_registry.push_chart("charts/pretokened", Chart.helm("pretokened", "1.0.0"))
+    login = {bearer_gateway.host: Credential(token=bearer_gateway.issue())}
+    oci = make_charts(bearer_gateway.host, credentials=RegistryCredentials(login))
+
+    outcome = await resolve_tagged(oci, bearer_gateway.url("charts/pretokened"), "pretokened")
+
+    oci.close()
+    assert outcome.chart is not None
+
+
+async def test_a_token_service_refusing_the_credentials_is_registry_unauthorized(
+    bearer_gateway: BearerGateway,
+) -> None:
+    login = {bearer_gateway.host: Credential(REGISTRY_USERNAME, "wrong")}
+    oci = make_charts(bearer_gateway.host, credentials=RegistryCredentials(login))
+
+    outcome = await resolve_tagged(oci, bearer_gateway.url("charts/tokened"), "tokened")
+
+    oci.close()
+    code, message = unavailable(outcome)
+    assert code is ProblemCode.REGISTRY_UNAUTHORIZED
+    assert "access denied (its token service gave no token" in message
+
+
+async def resolve_tagged(oci: OciCharts, url: str, name: str) -> ChartOutcome:
+    return (await oci.resolve([OciWanted(name, url, "1.0.0")]))[name, "1.0.0"]
