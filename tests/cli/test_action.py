@@ -47,14 +47,37 @@ def run_step(name: str, tmp_path: Path, **variables: str) -> subprocess.Complete
     )
 
 
-def test_inputs_are_path_strict_and_python_version() -> None:
+def test_inputs_are_path_strict_plan_base_offline_and_python_version() -> None:
     assert ACTION["runs"]["using"] == "composite"
     assert {name: spec["default"] for name, spec in ACTION["inputs"].items()} == {
         "path": ".",
         "strict": "false",
         "plan-base": "",
+        "offline": "false",
         "python-version": "3.11",
     }
+
+
+def test_offline_input_leaves_oci_charts_unfetched(tmp_path: Path) -> None:
+    completed = run_step(
+        "fasit validate",
+        tmp_path,
+        FASIT_PATH=str(BROKEN / "chart-not-checked"),
+        FASIT_STRICT="false",
+        FASIT_OFFLINE="true",
+    )
+
+    assert completed.returncode == 0
+    assert "title=chart-not-checked::" in completed.stdout
+
+
+def test_bad_offline_input_is_refused(tmp_path: Path) -> None:
+    completed = run_step(
+        "fasit validate", tmp_path, FASIT_PATH=".", FASIT_STRICT="false", FASIT_OFFLINE="yes"
+    )
+
+    assert completed.returncode == 2
+    assert "input offline must be true or false, not 'yes'" in completed.stdout
 
 
 def test_no_expression_is_spliced_into_a_script() -> None:
