@@ -64,7 +64,7 @@ class OciSettings:
 
     tag_ttl: float = 60.0
     concurrency: int = 8
-    # Tries per request when the failure is transient, `retry` apart.
+    # Tries per request when the failure is transient, `retry` apart (a timeout: one try).
     attempts: int = 3
     retry: Backoff = field(default_factory=lambda: Backoff(initial=0.25, maximum=2.0))
     # How long a registry that kept failing is left alone, growing with each failure.
@@ -287,15 +287,15 @@ class OciCharts:
     async def _call(self, chart: OciChart, function: Callable[..., T], *args: object) -> T:
         """`function(*args)` in a worker thread; transient failures retried, then backed off."""
         registry = self._registries.setdefault(chart.registry, _Registry())
-        if registry.down_until > self._clock():
-            raise RegistryError(
-                RegistryFailure.UNREACHABLE,
-                f"{registry.reason} (not asked again for"
-                f" {registry.down_until - self._clock():.1f} s)",
-            )
         loop = asyncio.get_running_loop()
         attempt = 0
         while True:
+            if registry.down_until > self._clock():  # another call gave up on it meanwhile
+                raise RegistryError(
+                    RegistryFailure.UNREACHABLE,
+                    f"{registry.reason} (not asked again for"
+                    f" {registry.down_until - self._clock():.1f} s)",
+                )
             try:
                 result = await loop.run_in_executor(self._pool, lambda: function(*args))
             except RegistryError as exc:
@@ -304,7 +304,8 @@ class OciCharts:
                 if not exc.failure.transient:
                     raise
                 attempt += 1
-                if attempt < self.settings.attempts:
+                # A timeout already cost the whole wait: the registry's backoff retries it.
+                if attempt < self.settings.attempts and exc.failure is not RegistryFailure.TIMEOUT:
                     await asyncio.sleep(self.settings.retry.delay(attempt - 1))
                     continue
                 registry.failures += 1

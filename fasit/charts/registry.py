@@ -143,6 +143,7 @@ class RegistryClient:
         self._lock = threading.Lock()
         self._challenges: dict[str, str] = {}
         self._challenge_locks: dict[str, threading.Lock] = {}
+        self._challenge_failures: dict[str, tuple[float, RegistryError]] = {}
         self._repositories: dict[tuple[str, str], _Repository] = {}
         self.requests_sent = 0
 
@@ -269,10 +270,19 @@ class RegistryClient:
         """The auth scheme the registry asks for: '' (none), 'basic' or 'bearer'."""
         with self._lock:
             lock = self._challenge_locks.setdefault(chart.registry, threading.Lock())
+        waiting_since = time.monotonic()
         with lock:  # one check per registry, however many threads want it at once
             known = self._challenges.get(chart.registry)
-            if known is None:
+            if known is not None:
+                return known
+            failed = self._challenge_failures.get(chart.registry)
+            if failed is not None and failed[0] >= waiting_since:
+                raise failed[1]  # it failed while this thread waited: do not wait it out again
+            try:
                 known = self._challenges[chart.registry] = self._ask_challenge(chart)
+            except RegistryError as exc:
+                self._challenge_failures[chart.registry] = (time.monotonic(), exc)
+                raise
             return known
 
     def _ask_challenge(self, chart: OciChart) -> str:
