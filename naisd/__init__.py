@@ -7,10 +7,12 @@ simulated cluster). Imports nothing of fasit: only the generated protocol in fas
 
 __version__ = "0.1.0"
 
-from naisd.agent import Agent, AgentConfig  # noqa: E402  (after __version__, which it reads)
-from naisd.fake import FakeExecutor  # noqa: E402
-from naisd.results import ResultStore, StateFileInvalid  # noqa: E402
-from naisd.work import (  # noqa: E402
+# Below __version__: naisd.agent reads it.
+from naisd.agent import Agent, AgentConfig
+from naisd.fake import FakeExecutor
+from naisd.helm import HelmExecutor
+from naisd.results import ResultStore, StateFileInvalid
+from naisd.work import (
     Action,
     Applied,
     Executor,
@@ -30,6 +32,7 @@ __all__ = [
     "Applied",
     "Executor",
     "FakeExecutor",
+    "HelmExecutor",
     "Inventory",
     "LogKind",
     "LogSink",
