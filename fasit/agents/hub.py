@@ -175,6 +175,11 @@ class AgentHub:
         while True:
             yield await self._events.get()
 
+    @property
+    def events_waiting(self) -> int:
+        """Events not yet taken by the consumer (at most HubConfig.events_capacity)."""
+        return self._events.qsize()
+
     def outbox_length(self, environment: str) -> int:
         """Instructions waiting for the environment's live session (0 if none)."""
         session = self._sessions.get(environment)

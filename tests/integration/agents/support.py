@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from types import TracebackType
 from typing import TypeVar
 
+import grpc
+
 from fasit.agents import AgentEvent, AgentHub, Instruction, ResultReported, instruction_id
+from fasit_proto.agent.v1 import (
+    AUTHORIZATION_METADATA,
+    BEARER_PREFIX,
+    PROTOCOL_VERSION,
+    agent_pb2_grpc,
+)
+from fasit_proto.agent.v1 import agent_pb2 as pb
 from naisd import Applied, FakeExecutor, Inventory, LogKind, LogSink, Work
 from tests.integration.waiting import eventually
 
@@ -100,4 +110,58 @@ def make_instruction(
         values=values or {"replicas": 2},
         release_hash=release_hash,
         timeout=timeout,
+    )
+
+
+class RawSession:
+    """A hand-driven stream (no Agent): what a misbehaving or hostile client can do."""
+
+    def __init__(
+        self,
+        address: str,
+        *,
+        token: str | None,
+        first: pb.AgentMessage | None,
+        channel: grpc.aio.Channel | None = None,
+    ) -> None:
+        self._outgoing: asyncio.Queue[pb.AgentMessage | None] = asyncio.Queue()
+        if first is not None:
+            self._outgoing.put_nowait(first)
+        self.channel = channel or grpc.aio.insecure_channel(address)
+        metadata = () if token is None else ((AUTHORIZATION_METADATA, BEARER_PREFIX + token),)
+        self.call = agent_pb2_grpc.AgentServiceStub(self.channel).Connect(
+            self._requests(), metadata=metadata
+        )
+
+    async def _requests(self) -> AsyncIterator[pb.AgentMessage]:
+        while (message := await self._outgoing.get()) is not None:
+            yield message
+
+    def send(self, message: pb.AgentMessage) -> None:
+        self._outgoing.put_nowait(message)
+
+    async def receive(self) -> pb.ControllerMessage:
+        """The next message; raises AioRpcError when the controller ended the stream."""
+        message = await self.call.read()
+        if message is grpc.aio.EOF:
+            raise AssertionError(f"stream ended: {await self.call.code()}")
+        assert isinstance(message, pb.ControllerMessage)
+        return message
+
+    async def ended_with(self) -> tuple[grpc.StatusCode, str]:
+        """Read to the end; the status and details the controller ended the stream with."""
+        with contextlib.suppress(grpc.aio.AioRpcError):
+            while await self.call.read() is not grpc.aio.EOF:
+                pass
+        return await self.call.code(), await self.call.details()
+
+    async def close(self) -> None:
+        await self.channel.close()
+
+
+def hello(environment: str = "nav/prod") -> pb.AgentMessage:
+    return pb.AgentMessage(
+        hello=pb.Hello(
+            environment=environment, agent_version="raw", protocol_version=PROTOCOL_VERSION
+        )
     )
