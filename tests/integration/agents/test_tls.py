@@ -68,10 +68,9 @@ async def _first(hub: AgentHub, channel: grpc.aio.Channel) -> str:
 
 async def test_an_agent_trusting_the_ca_connects_over_tls(token_file: Path, pki: Path) -> None:
     tls = TlsConfig(pki / "server.pem", pki / "server.key")
-    async with _tls_hub(token_file, tls) as hub:
-        async with EventLog(hub) as events:
-            assert await _first(hub, _channel(hub, pki, client_cert=False)) == "welcome"
-            await events.wait_for(AgentConnected, "the TLS session")
+    async with _tls_hub(token_file, tls) as hub, EventLog(hub) as events:
+        assert await _first(hub, _channel(hub, pki, client_cert=False)) == "welcome"
+        await events.wait_for(AgentConnected, "the TLS session")
 
 
 async def test_a_plaintext_agent_cannot_talk_to_a_tls_hub(token_file: Path, pki: Path) -> None:
