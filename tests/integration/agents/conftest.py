@@ -14,6 +14,7 @@ import pytest
 
 from fasit.agents import AgentHub, HubConfig, TokenFile, write_token_file
 from naisd import Agent, AgentConfig, Executor, FakeExecutor, ResultStore
+from tests.integration.agents.helm_fixtures import HelmDouble, make_helm_double
 from tests.integration.agents.support import EventLog
 
 TOKENS = {"nav/prod": "prod-token", "nav/dev": "dev-token"}
@@ -77,3 +78,9 @@ async def start_agent(hub: AgentHub) -> AsyncIterator[AgentFactory]:
     for agent, _ in running:
         agent.stop()
     await asyncio.gather(*(task for _, task in running), return_exceptions=True)
+
+
+@pytest.fixture
+def helm_double(tmp_path: Path) -> HelmDouble:
+    """The helm test double first on PATH (in `helm_double.environ`), with a local chart."""
+    return make_helm_double(tmp_path)
