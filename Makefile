@@ -21,6 +21,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.validate_bench
 	$(BIN)/python -m bench.snapshot_bench
 	$(BIN)/python -m bench.plan_bench
+	$(BIN)/python -m bench.agents_bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
