@@ -6,7 +6,8 @@ import json
 import time
 
 from fasit_proto.agent.v1 import agent_pb2 as pb
-from naisd.work import Action, Inventory, LogKind, Outcome, Release, Work, WorkResult
+from fasit_proto.agent.v1.vocabulary import action_of, wire_log_kind, wire_outcome
+from naisd.work import Action, Inventory, LogKind, Release, Work, WorkResult
 
 __all__ = [
     "heartbeat_message",
@@ -18,17 +19,6 @@ __all__ = [
     "work_of",
 ]
 
-_ACTIONS = {pb.ACTION_INSTALL: Action.INSTALL, pb.ACTION_UNINSTALL: Action.UNINSTALL}
-_OUTCOMES = {
-    Outcome.DEPLOYED: pb.OUTCOME_DEPLOYED,
-    Outcome.FAILED: pb.OUTCOME_FAILED,
-    Outcome.UNINSTALLED: pb.OUTCOME_UNINSTALLED,
-}
-_LOG_KINDS = {
-    LogKind.STDOUT: pb.LOG_KIND_STDOUT,
-    LogKind.STDERR: pb.LOG_KIND_STDERR,
-    LogKind.AGENT: pb.LOG_KIND_AGENT,
-}
 MAX_LINE = 4096
 """Log lines are cut to this many characters: one runaway line must not fill a message."""
 
@@ -41,7 +31,7 @@ def work_of(message: pb.Instruction) -> Work:
     """The instruction as work; ValueError names what is wrong with a malformed one."""
     if not message.id:
         raise ValueError("instruction without an id")
-    action = _ACTIONS.get(message.action)
+    action = action_of(message.action)
     if action is None:
         raise ValueError(f"instruction {message.id}: unknown action {message.action}")
     if not message.release or not message.namespace:
@@ -86,7 +76,7 @@ def release_message(release: Release) -> pb.Release:
 def result_message(result: WorkResult) -> pb.AgentMessage:
     message = pb.Result(
         instruction_id=result.instruction_id,
-        outcome=_OUTCOMES[result.outcome],
+        outcome=wire_outcome(result.outcome),
         error=result.error,
         finished_unix_ms=result.finished_ms,
         interrupted=result.interrupted,
@@ -107,7 +97,7 @@ def inventory_message(inventory: Inventory) -> pb.AgentMessage:
 
 
 def log_message(instruction_id: str, kind: LogKind, text: str) -> pb.AgentMessage:
-    line = pb.LogLine(time_unix_ms=now_ms(), kind=_LOG_KINDS[kind], text=text[:MAX_LINE])
+    line = pb.LogLine(time_unix_ms=now_ms(), kind=wire_log_kind(kind), text=text[:MAX_LINE])
     return pb.AgentMessage(progress=pb.Progress(instruction_id=instruction_id, lines=[line]))
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from enum import StrEnum
 from typing import Protocol
+
+from fasit_proto.agent.v1.vocabulary import Action, LogKind, Outcome
 
 __all__ = [
     "Action",
@@ -24,11 +25,6 @@ __all__ = [
     "Work",
     "WorkResult",
 ]
-
-
-class Action(StrEnum):
-    INSTALL = "install"
-    UNINSTALL = "uninstall"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +71,6 @@ class Release:
         )
 
 
-class Outcome(StrEnum):
-    DEPLOYED = "deployed"
-    FAILED = "failed"
-    UNINSTALLED = "uninstalled"
-
-
 @dataclass(frozen=True, slots=True)
 class Applied:
     """What an executor reports for one piece of work."""
@@ -123,12 +113,6 @@ class Inventory:
 
     releases: tuple[Release, ...]
     error: str = ""
-
-
-class LogKind(StrEnum):
-    STDOUT = "stdout"
-    STDERR = "stderr"
-    AGENT = "agent"
 
 
 LogSink = Callable[[LogKind, str], None]

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from fasit_proto.agent.v1.vocabulary import Action, LogKind, Outcome
+
 __all__ = [
     "Action",
     "AgentConnected",
@@ -30,15 +32,6 @@ __all__ = [
     "ReleaseState",
     "ResultReported",
 ]
-
-
-class Action(StrEnum):
-    """What an instruction does to its release."""
-
-    INSTALL = "install"
-    """`helm upgrade --install`: install or upgrade to the instruction's chart and values."""
-    UNINSTALL = "uninstall"
-    """`helm uninstall`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +68,6 @@ class ReleaseState:
     updated: datetime | None
 
 
-class Outcome(StrEnum):
-    DEPLOYED = "deployed"
-    FAILED = "failed"
-    UNINSTALLED = "uninstalled"
-
-
 @dataclass(frozen=True, slots=True)
 class AgentResult:
     """How an instruction ended; one per instruction id."""
@@ -92,12 +79,6 @@ class AgentResult:
     finished: datetime
     interrupted: bool = False
     """The agent stopped before the instruction finished (outcome FAILED, release unknown)."""
-
-
-class LogKind(StrEnum):
-    STDOUT = "stdout"
-    STDERR = "stderr"
-    AGENT = "agent"
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,16 +6,9 @@ import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from fasit.agents.types import (
-    Action,
-    AgentResult,
-    Instruction,
-    LogKind,
-    LogLine,
-    Outcome,
-    ReleaseState,
-)
+from fasit.agents.types import AgentResult, Instruction, LogLine, ReleaseState
 from fasit_proto.agent.v1 import agent_pb2 as pb
+from fasit_proto.agent.v1.vocabulary import log_kind_of, outcome_of, wire_action
 
 __all__ = [
     "from_unix_ms",
@@ -25,18 +18,6 @@ __all__ = [
     "release_states",
     "result_of",
 ]
-
-_ACTIONS = {Action.INSTALL: pb.ACTION_INSTALL, Action.UNINSTALL: pb.ACTION_UNINSTALL}
-_OUTCOMES = {
-    pb.OUTCOME_DEPLOYED: Outcome.DEPLOYED,
-    pb.OUTCOME_FAILED: Outcome.FAILED,
-    pb.OUTCOME_UNINSTALLED: Outcome.UNINSTALLED,
-}
-_LOG_KINDS = {
-    pb.LOG_KIND_STDOUT: LogKind.STDOUT,
-    pb.LOG_KIND_STDERR: LogKind.STDERR,
-    pb.LOG_KIND_AGENT: LogKind.AGENT,
-}
 
 
 def from_unix_ms(value: int) -> datetime:
@@ -56,7 +37,7 @@ def instruction_message(instruction: Instruction) -> pb.ControllerMessage:
             values_json=values.encode(),
             release_hash=instruction.release_hash,
             timeout_ms=max(1, round(instruction.timeout * 1000)),
-            action=_ACTIONS[instruction.action],
+            action=wire_action(instruction.action),
         )
     )
 
@@ -80,16 +61,14 @@ def release_states(messages: Iterable[pb.Release]) -> tuple[ReleaseState, ...]:
 
 def log_lines(message: pb.Progress) -> tuple[LogLine, ...]:
     return tuple(
-        LogLine(
-            from_unix_ms(line.time_unix_ms), _LOG_KINDS.get(line.kind, LogKind.AGENT), line.text
-        )
+        LogLine(from_unix_ms(line.time_unix_ms), log_kind_of(line.kind), line.text)
         for line in message.lines
     )
 
 
 def result_of(message: pb.Result) -> AgentResult | None:
     """The plain result, or None for an outcome this version does not know."""
-    outcome = _OUTCOMES.get(message.outcome)
+    outcome = outcome_of(message.outcome)
     if outcome is None:
         return None
     return AgentResult(
