@@ -134,7 +134,10 @@ class Agent:
         worker = asyncio.create_task(self._work_loop())
         try:
             while not self._stop.is_set():
-                await self._session()
+                try:
+                    await self._session()
+                except Exception:  # a bug in one session must not end the agent: log, retry
+                    logger.exception("session failed unexpectedly")
                 if self._stop.is_set():
                     break
                 delay = self._backoff.next_delay()
