@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 DEBIAN_COMMANDS := git ssh ssh-keygen sshd docker-registry
 DEBIAN_PACKAGES := git openssh-client openssh-server docker-registry
 
-.PHONY: test demo bench lint typecheck unit system-deps clean
+.PHONY: test demo bench lint typecheck unit proto system-deps clean
 
 test: $(STAMP) lint typecheck unit
 
@@ -22,16 +22,21 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.snapshot_bench
 	$(BIN)/python -m bench.plan_bench
 	$(BIN)/python -m bench.oci_bench
+	$(BIN)/python -m bench.agents_bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict fasit naisd
+	$(BIN)/mypy --strict fasit naisd fasit_proto
 
 unit: $(STAMP)
 	$(BIN)/pytest
+
+# Regenerate the agent protocol's stubs (fasit_proto/) from proto/ with the pinned grpcio-tools.
+proto: $(STAMP)
+	$(BIN)/python scripts/proto_codegen.py
 
 system-deps:
 	@missing=""; for c in $(DEBIAN_COMMANDS); do command -v $$c >/dev/null 2>&1 || missing=1; done; \

@@ -3,7 +3,8 @@
     FasitError
     └── CouldNotRun          the command cannot do its job at all (exit 2): bad input path, flags
         ├── TreeUnavailable  the state root is missing or is not a directory
-        └── SourceUnavailable  a git remote cannot be read: its cause names why (dns, auth, …)
+        ├── SourceUnavailable  a git remote cannot be read: its cause names why (dns, auth, …)
+        └── TokenFileInvalid  the agent token file is unreadable or wrong: every place it is wrong
 
 Problems *in* the state are not exceptions: they are `Problem`s, all of them collected and
 reported together. Caller mistakes raise built-ins (ValueError, TypeError).
@@ -11,7 +12,7 @@ reported together. Caller mistakes raise built-ins (ValueError, TypeError).
 
 from __future__ import annotations
 
-__all__ = ["CouldNotRun", "FasitError", "SourceUnavailable", "TreeUnavailable"]
+__all__ = ["CouldNotRun", "FasitError", "SourceUnavailable", "TokenFileInvalid", "TreeUnavailable"]
 
 
 class FasitError(Exception):
@@ -32,3 +33,12 @@ class SourceUnavailable(CouldNotRun):
     def __init__(self, cause: str, message: str) -> None:
         super().__init__(message)
         self.cause = cause
+
+
+class TokenFileInvalid(CouldNotRun):
+    """The agent token file cannot be used; `problems` are its `file:line:col: what` lines."""
+
+    def __init__(self, path: str, problems: list[str]) -> None:
+        super().__init__(f"agent token file {path} is not valid:\n  " + "\n  ".join(problems))
+        self.path = path
+        self.problems = problems

@@ -1,0 +1,392 @@
+"""AgentHub: the gRPC server agents dial, one live session per environment.
+
+The reconciler (a later stage) asks it who is connected and what they run, sends instructions
+with `send`, and consumes `events()`. Each stream is authenticated by its bearer token, must
+open with a Hello for the token's environment, and then runs two loops: the writer sends the
+session's outbox (and a Ping when idle), the reader turns agent messages into events. The
+hub never decides what to deploy and never blocks on a slow agent: see docs/agent-protocol.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import secrets
+from collections.abc import AsyncIterator, Awaitable
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Self
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from fasit.agents.admission import Context, admit
+from fasit.agents.config import HubConfig
+from fasit.agents.session import IDLE, Ending, EnvironmentRecord, Outbox, Session
+from fasit.agents.tokens import TokenFile
+from fasit.agents.types import (
+    AgentConnected,
+    AgentDisconnected,
+    AgentEvent,
+    AgentStatus,
+    Delivery,
+    HeartbeatReceived,
+    Instruction,
+    InstructionAcked,
+    InventoryReported,
+    ProgressReported,
+    ResultReported,
+)
+from fasit.agents.wire import instruction_message, log_lines, release_states, result_of
+from fasit_proto.agent.v1 import PROTOCOL_VERSION, SERVICE_NAME, agent_pb2_grpc
+from fasit_proto.agent.v1 import agent_pb2 as pb
+
+__all__ = ["AgentHub"]
+
+logger = logging.getLogger(__name__)
+
+
+class AgentHub:
+    """The controller's end of the agent protocol. Use `async with AgentHub(tokens) as hub:`."""
+
+    def __init__(self, tokens: TokenFile, config: HubConfig | None = None) -> None:
+        self._tokens = tokens
+        self._config = config or HubConfig()
+        self._sessions: dict[str, Session] = {}
+        self._records: dict[str, EnvironmentRecord] = {}
+        self._events: asyncio.Queue[AgentEvent] = asyncio.Queue(self._config.events_capacity)
+        self._server: grpc.aio.Server | None = None
+        self._health: health.aio.HealthServicer | None = None
+        self._port = 0
+        # Session ids name the hub instance too, so a restarted controller never reuses one.
+        self._nonce = secrets.token_hex(3)
+        self._counter = itertools.count(1)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Bind and serve (health and reflection included)."""
+        if self._server is not None:
+            raise RuntimeError("AgentHub.start: already started")
+        config = self._config
+        server = grpc.aio.server(options=config.server_options())
+        agent_pb2_grpc.add_AgentServiceServicer_to_server(_Servicer(self), server)
+        self._health = health.aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
+        reflection.enable_server_reflection(
+            (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+        )
+        address = f"{config.host}:{config.port}"
+        try:
+            if config.tls is None:
+                self._port = server.add_insecure_port(address)
+            else:
+                self._port = server.add_secure_port(address, config.tls.credentials())
+        except RuntimeError as exc:
+            raise OSError(f"agent hub cannot listen on {address}: {exc}") from exc
+        await server.start()
+        self._server = server
+        for service in (SERVICE_NAME, ""):
+            await self._health.set(service, health_pb2.HealthCheckResponse.SERVING)
+        self._spawn(self._poll_tokens())
+        logger.info(
+            "agent hub listening",
+            extra={"address": self.address, "tls": config.tls is not None},
+        )
+
+    async def stop(self) -> None:
+        """End every session (UNAVAILABLE: agents reconnect to the next controller) and stop."""
+        if self._server is None:
+            return
+        for session in list(self._sessions.values()):
+            session.end(Ending(grpc.StatusCode.UNAVAILABLE, "the controller is stopping"))
+        if self._health is not None:
+            await self._health.enter_graceful_shutdown()
+        await self._server.stop(self._config.stop_grace)
+        self._server = None
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def address(self) -> str:
+        """host:port, for agents' --controller."""
+        return f"{self._config.host}:{self._port}"
+
+    # -- the reconciler's API ---------------------------------------------------------------
+
+    def connected(self) -> frozenset[str]:
+        """Environments with a live session."""
+        return frozenset(self._sessions)
+
+    def status(self, environment: str) -> AgentStatus | None:
+        """What is known of an environment's agent (also after it left); None if it never came."""
+        record = self._records.get(environment)
+        if record is None:
+            return None
+        session = self._sessions.get(environment)
+        return record.status(len(session.outbox) if session else None)
+
+    def statuses(self) -> dict[str, AgentStatus]:
+        return {env: status for env in self._records if (status := self.status(env))}
+
+    async def send(self, environment: str, instruction: Instruction) -> Delivery:
+        """Queue `instruction` for the environment's live session; never waits for the agent.
+
+        OFFLINE and OUTBOX_FULL keep nothing: the reconciler sends again (same id) on a later
+        pass. QUEUED is not delivered: a session can end before its outbox is written.
+        """
+        session = self._sessions.get(environment)
+        if session is None or session.ending is not None:
+            return Delivery.OFFLINE
+        message = instruction_message(instruction)
+        if message.ByteSize() > self._config.max_message_bytes:
+            return Delivery.TOO_LARGE
+        if not session.outbox.offer(message):
+            return Delivery.OUTBOX_FULL
+        return Delivery.QUEUED
+
+    async def events(self) -> AsyncIterator[AgentEvent]:
+        """Every agent event in arrival order, for one consumer.
+
+        Bounded (HubConfig.events_capacity): while it is full, sessions stop reading their
+        streams, so a slow consumer slows the agents (HTTP/2 flow control) instead of growing
+        the controller's memory. Nothing is dropped.
+        """
+        while True:
+            yield await self._events.get()
+
+    @property
+    def events_waiting(self) -> int:
+        """Events not yet taken by the consumer (at most HubConfig.events_capacity)."""
+        return self._events.qsize()
+
+    def outbox_length(self, environment: str) -> int:
+        """Instructions waiting for the environment's live session (0 if none)."""
+        session = self._sessions.get(environment)
+        return len(session.outbox) if session else 0
+
+    # -- one stream ---------------------------------------------------------------------------
+
+    async def _connect(
+        self, requests: AsyncIterator[pb.AgentMessage], context: Context
+    ) -> AsyncIterator[pb.ControllerMessage]:
+        environment, hello, token_hash = await admit(
+            self._tokens, requests, context, self._config.hello_timeout
+        )
+        session = self._register(environment, hello, context.peer(), token_hash)
+        config = self._config
+        yield pb.ControllerMessage(
+            welcome=pb.Welcome(
+                session_id=session.id,
+                protocol_version=PROTOCOL_VERSION,
+                heartbeat_interval_ms=round(config.heartbeat_interval * 1000),
+            )
+        )
+        reader = asyncio.create_task(self._read(session, requests))
+        try:
+            while (message := await session.outbox.get(config.ping_interval)) is not None:
+                if message is IDLE:
+                    message = pb.ControllerMessage(ping=pb.Ping(sent_unix_ms=_now_ms()))
+                assert isinstance(message, pb.ControllerMessage)
+                yield message
+            ending = session.ending
+            if ending is not None and ending.code != grpc.StatusCode.OK:
+                await context.abort(ending.code, ending.details)
+        finally:
+            reader.cancel()
+            self._unregister(session)
+
+    def _register(self, environment: str, hello: pb.Hello, peer: str, token_hash: str) -> Session:
+        """Make the new session the environment's live one; an older one is replaced."""
+        record = self._records.get(environment)
+        if record is None:
+            record = EnvironmentRecord(environment, self._config.result_memory)
+            self._records[environment] = record
+        now = datetime.now(UTC)
+        session_id = f"{self._nonce}-{next(self._counter)}"
+        record.session_id, record.peer, record.agent_version = session_id, peer, hello.agent_version
+        record.connected_at = record.inventory_at = now
+        record.inventory = release_states(hello.releases)
+        record.inventory_error = hello.inventory_error
+        config = self._config
+        session = Session(
+            session_id,
+            record,
+            peer,
+            token_hash,
+            Outbox(config.outbox_capacity, config.control_capacity),
+        )
+        old = self._sessions.get(environment)
+        self._sessions[environment] = session
+        if old is not None:
+            # The newest stream wins: an agent that restarted must not wait for keepalive to
+            # notice its old, half-open stream (docs/agent-protocol.md, "One session").
+            old.end(
+                Ending(
+                    grpc.StatusCode.ABORTED,
+                    f"replaced by a newer session {session_id} from {peer}",
+                    replaced=True,
+                )
+            )
+            logger.warning(
+                "agent session replaced by a newer one",
+                extra={"environment": environment, "old": old.peer, "new": peer},
+            )
+        logger.info("agent connected", extra={"environment": environment, "session": session_id})
+        self._emit_now(
+            AgentConnected(
+                environment,
+                session_id,
+                now,
+                hello.agent_version,
+                record.inventory,
+                hello.inventory_error,
+                peer,
+            )
+        )
+        return session
+
+    def _unregister(self, session: Session) -> None:
+        if self._sessions.get(session.environment) is session:
+            del self._sessions[session.environment]
+        ending = session.ending
+        reason = ending.details if ending else "the stream broke (the agent went away)"
+        logger.info(
+            "agent disconnected",
+            extra={"environment": session.environment, "session": session.id, "reason": reason},
+        )
+        self._emit_now(
+            AgentDisconnected(
+                session.environment,
+                session.id,
+                datetime.now(UTC),
+                reason,
+                replaced=bool(ending and ending.replaced),
+            )
+        )
+
+    async def _read(self, session: Session, requests: AsyncIterator[pb.AgentMessage]) -> None:
+        """Agent messages → records and events, until the agent half-closes or the stream ends."""
+        try:
+            async for message in requests:
+                if not await self._handle(session, message):
+                    return
+        except (grpc.aio.AioRpcError, grpc.RpcError, asyncio.InvalidStateError) as exc:
+            session.end(Ending(grpc.StatusCode.UNAVAILABLE, f"reading the stream failed: {exc}"))
+            return
+        # The agent half-closed: send what receipts are left, then end the call with OK.
+        session.end(Ending(grpc.StatusCode.OK, "the agent closed its stream"), drain_control=True)
+
+    async def _handle(self, session: Session, message: pb.AgentMessage) -> bool:
+        """Record and pass on one message; False ends the session (a protocol error)."""
+        record, env, sid, now = session.record, session.environment, session.id, datetime.now(UTC)
+        kind = message.WhichOneof("kind")
+        if kind == "ack":
+            await self._events.put(InstructionAcked(env, sid, now, message.ack.instruction_id))
+        elif kind == "progress":
+            lines = log_lines(message.progress)
+            await self._events.put(
+                ProgressReported(env, sid, now, message.progress.instruction_id, lines)
+            )
+        elif kind == "result":
+            result = result_of(message.result)
+            if result is None:
+                logger.warning("result with an unknown outcome ignored", extra={"environment": env})
+                return True
+            if record.first_time(result.instruction_id):
+                await self._events.put(ResultReported(env, sid, now, result))
+            # Receipt only once the result is in the event queue: the agent may then forget it.
+            session.outbox.control(
+                pb.ControllerMessage(
+                    result_received=pb.ResultReceived(instruction_id=result.instruction_id)
+                )
+            )
+        elif kind == "inventory":
+            record.inventory = release_states(message.inventory.releases)
+            record.inventory_at, record.inventory_error = now, message.inventory.inventory_error
+            await self._events.put(
+                InventoryReported(env, sid, now, record.inventory, record.inventory_error)
+            )
+        elif kind == "heartbeat":
+            record.last_heartbeat = now
+            await self._events.put(HeartbeatReceived(env, sid, now))
+        elif kind == "hello":
+            session.end(Ending(grpc.StatusCode.INVALID_ARGUMENT, "Hello is only the first message"))
+            return False
+        # An unknown kind is from a newer agent: ignored, so old controllers keep working.
+        return True
+
+    # -- housekeeping -------------------------------------------------------------------------
+
+    def _emit_now(self, event: AgentEvent) -> None:
+        """Queue an event from code that must not wait (connect and disconnect bookkeeping).
+
+        When the queue is full, a task waits to put it; there is at most one such task per
+        session start or end, so this stays bounded by the number of sessions.
+        """
+        try:
+            self._events.put_nowait(event)
+        except asyncio.QueueFull:
+            self._spawn(self._events.put(event))
+
+    def _spawn(self, awaitable: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(awaitable)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _poll_tokens(self) -> None:
+        """Reload a changed token file and end the sessions whose token is no longer valid."""
+        while True:
+            await asyncio.sleep(self._config.token_poll_interval)
+            self._tokens.refresh()
+            for session in list(self._sessions.values()):
+                if not self._tokens.accepts(session.environment, session.token_hash):
+                    logger.warning(
+                        "agent session ended: its token was revoked",
+                        extra={"environment": session.environment},
+                    )
+                    session.end(
+                        Ending(
+                            grpc.StatusCode.UNAUTHENTICATED, "the token of this session was revoked"
+                        )
+                    )
+
+
+class _Servicer(agent_pb2_grpc.AgentServiceServicer):
+    """The generated service's one method, handed to the hub."""
+
+    def __init__(self, hub: AgentHub) -> None:
+        self._hub = hub
+
+    async def Connect(  # noqa: N802 (the generated name)
+        self,
+        request_iterator: AsyncIterator[pb.AgentMessage],
+        context: Context,
+    ) -> AsyncIterator[pb.ControllerMessage]:
+        # grpc.aio serves a streaming method only if it is itself an async generator function.
+        async for message in self._hub._connect(request_iterator, context):
+            yield message
+
+
+def _now_ms() -> int:
+    return int(datetime.now(UTC).timestamp() * 1000)

@@ -1,0 +1,81 @@
+"""Protobuf messages ↔ the hub's plain data, at the edge of the hub and nowhere else."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from fasit.agents.types import AgentResult, Instruction, LogLine, ReleaseState
+from fasit_proto.agent.v1 import agent_pb2 as pb
+from fasit_proto.agent.v1.vocabulary import log_kind_of, outcome_of, wire_action
+
+__all__ = [
+    "from_unix_ms",
+    "instruction_message",
+    "log_lines",
+    "release_state",
+    "release_states",
+    "result_of",
+]
+
+
+def from_unix_ms(value: int) -> datetime:
+    return datetime.fromtimestamp(value / 1000, UTC)
+
+
+def instruction_message(instruction: Instruction) -> pb.ControllerMessage:
+    """The wire form; values as canonical JSON (sorted keys): equal values, equal bytes."""
+    values = json.dumps(instruction.values, sort_keys=True, separators=(",", ":"))
+    return pb.ControllerMessage(
+        instruction=pb.Instruction(
+            id=instruction.id,
+            release=instruction.release,
+            namespace=instruction.namespace,
+            chart=pb.ChartReference(ref=instruction.chart, digest=instruction.digest),
+            version=instruction.version,
+            values_json=values.encode(),
+            release_hash=instruction.release_hash,
+            timeout_ms=max(1, round(instruction.timeout * 1000)),
+            action=wire_action(instruction.action),
+        )
+    )
+
+
+def release_state(message: pb.Release) -> ReleaseState:
+    return ReleaseState(
+        name=message.name,
+        namespace=message.namespace,
+        chart=message.chart,
+        version=message.version,
+        release_hash=message.release_hash,
+        status=message.status,
+        revision=message.revision,
+        updated=from_unix_ms(message.updated_unix_ms) if message.updated_unix_ms else None,
+    )
+
+
+def release_states(messages: Iterable[pb.Release]) -> tuple[ReleaseState, ...]:
+    return tuple(release_state(m) for m in messages)
+
+
+def log_lines(message: pb.Progress) -> tuple[LogLine, ...]:
+    return tuple(
+        LogLine(from_unix_ms(line.time_unix_ms), log_kind_of(line.kind), line.text)
+        for line in message.lines
+    )
+
+
+def result_of(message: pb.Result) -> AgentResult | None:
+    """The plain result, or None for an outcome this version does not know."""
+    outcome = outcome_of(message.outcome)
+    if outcome is None:
+        return None
+    return AgentResult(
+        instruction_id=message.instruction_id,
+        outcome=outcome,
+        error=message.error,
+        release=release_state(message.release) if message.HasField("release") else None,
+        finished=from_unix_ms(message.finished_unix_ms),
+        interrupted=message.interrupted,
+    )

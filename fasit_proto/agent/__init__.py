@@ -1,0 +1,1 @@
+"""The agent protocol (proto/fasit/agent/), one package per version."""

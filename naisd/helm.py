@@ -1,0 +1,296 @@
+"""The helm executor: the real `helm` CLI, one process per instruction.
+
+Installs run `helm upgrade --install --atomic --cleanup-on-fail --history-max 10 --namespace
+NS --create-namespace --version V -f values.yaml --timeout T --labels fasit.release-hash=…
+RELEASE CHART`, uninstalls `helm uninstall RELEASE --namespace NS --timeout T`. helm's
+stdout and stderr stream as Progress. helm runs in its own process group, killed (SIGTERM,
+then SIGKILL) when the instruction's timeout plus a margin has passed, or when naisd stops.
+
+The release hash is recorded twice on each release: as the label `fasit.release-hash` (the
+digest in base32, since a label value is at most 63 characters; for selecting releases with
+`helm list -l`), and as the value `fasit.releaseHash`, which the inventory reads back with
+`helm get values` (no helm command prints labels). So a restarted agent reports what runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import os
+import re
+import signal
+import tempfile
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from naisd.helm_list import HelmFailed, ListedRelease, error_line, parse_list, release_hash_of
+from naisd.work import Action, Applied, Inventory, LogKind, LogSink, Outcome, Release, Work
+
+__all__ = [
+    "HASH_LABEL",
+    "HelmExecutor",
+    "chart_reference",
+    "hash_label",
+    "helm_duration",
+    "uninstall_args",
+    "upgrade_args",
+    "values_document",
+]
+
+HASH_LABEL = "fasit.release-hash"
+_LINE_LIMIT = 1024 * 1024
+_QUERY_TIMEOUT = 60.0
+
+
+def helm_duration(seconds: float) -> str:
+    """A Go duration for --timeout: 300 → "300s", 1.5 → "1500ms"."""
+    milliseconds = max(1, round(seconds * 1000))
+    return f"{milliseconds // 1000}s" if milliseconds % 1000 == 0 else f"{milliseconds}ms"
+
+
+def hash_label(release_hash: str) -> str | None:
+    """The release hash as a label value (52 base32 characters), or None if not sha256:<hex>."""
+    match = re.fullmatch(r"sha256:([0-9a-f]{64})", release_hash)
+    if match is None:
+        return None
+    return base64.b32encode(bytes.fromhex(match[1])).decode().rstrip("=").lower()
+
+
+def chart_reference(work: Work) -> str:
+    """CHART for helm: an oci:// chart pinned by its digest when it has one."""
+    if work.chart.startswith("oci://") and work.digest:
+        return f"{work.chart}@{work.digest}"
+    return work.chart
+
+
+def values_document(work: Work) -> dict[str, object]:
+    """The instruction's values with `fasit.releaseHash` added (the `fasit` key is fasit's)."""
+    values = dict(work.values)
+    block = values.get("fasit")
+    values["fasit"] = {
+        **(block if isinstance(block, dict) else {}),
+        "releaseHash": work.release_hash,
+    }
+    return values
+
+
+def upgrade_args(work: Work, values_file: Path) -> list[str]:
+    args = [
+        "upgrade",
+        "--install",
+        "--atomic",
+        "--cleanup-on-fail",
+        "--history-max",
+        "10",
+        "--namespace",
+        work.namespace,
+        "--create-namespace",
+        "--version",
+        work.version,
+        "-f",
+        str(values_file),
+        "--timeout",
+        helm_duration(work.timeout),
+    ]
+    label = hash_label(work.release_hash)
+    if label is not None:
+        args += ["--labels", f"{HASH_LABEL}={label}"]
+    return [*args, work.release, chart_reference(work)]
+
+
+def uninstall_args(work: Work) -> list[str]:
+    timeout = helm_duration(work.timeout)
+    return ["uninstall", work.release, "--namespace", work.namespace, "--timeout", timeout]
+
+
+@dataclass(frozen=True, slots=True)
+class _Exit:
+    code: int | None
+    """None: helm was killed at the deadline."""
+    tail: tuple[str, ...]
+
+
+class HelmExecutor:
+    """Runs the helm CLI found as `helm` (a path, or a name looked up on PATH)."""
+
+    name = "helm"
+
+    def __init__(
+        self,
+        helm: str = "helm",
+        *,
+        workdir: Path | None = None,
+        timeout_margin: float = 30.0,
+        kill_grace: float = 3.0,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.helm = helm
+        self.workdir = workdir
+        self.timeout_margin = timeout_margin
+        """helm gets its own --timeout first (its --atomic rollback needs it); past this margin
+        beyond it, the process group is killed."""
+        self.kill_grace = kill_grace
+        self._environ = dict(environ) if environ is not None else None
+        self._hashes: dict[tuple[str, str, int], str] = {}
+
+    def is_healthy(self) -> bool:
+        return True
+
+    async def apply(self, work: Work, log: LogSink) -> Applied:
+        if work.action is Action.UNINSTALL:
+            return await self._uninstall(work, log)
+        handle, name = tempfile.mkstemp(prefix="values-", suffix=".yaml", dir=self.workdir)
+        values_file = Path(name)  # mkstemp: mode 0600, values may hold secrets
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(values_document(work), out)  # JSON is YAML
+            done = await self._stream(upgrade_args(work, values_file), log, work.timeout)
+        finally:
+            values_file.unlink(missing_ok=True)
+        release = await self._release(work, log)
+        if done.code == 0:
+            return Applied(Outcome.DEPLOYED, "", release)
+        return Applied(Outcome.FAILED, self._failure("upgrade", done, work.timeout), release)
+
+    async def _uninstall(self, work: Work, log: LogSink) -> Applied:
+        done = await self._stream(uninstall_args(work), log, work.timeout)
+        if done.code == 0:
+            return Applied(Outcome.UNINSTALLED)
+        if done.code is not None and any("not found" in line for line in done.tail):
+            log(LogKind.AGENT, f"release {work.release} was not installed: nothing to uninstall")
+            return Applied(Outcome.UNINSTALLED)
+        return Applied(
+            Outcome.FAILED,
+            self._failure("uninstall", done, work.timeout),
+            await self._release(work, log),
+        )
+
+    def _failure(self, verb: str, done: _Exit, timeout: float) -> str:
+        if done.code is None:
+            limit = timeout + self.timeout_margin
+            return f"helm {verb} still ran after {limit:g} s (timeout + margin) and was killed"
+        return f"helm {verb} exited {done.code}: {error_line(done.tail)}"
+
+    async def inventory(self) -> Inventory:
+        listed = await self._list(["--all-namespaces"])
+        releases = tuple([await self._with_hash(entry) for entry in listed])
+        live = {(r.namespace, r.name, r.revision) for r in releases}
+        self._hashes = {key: value for key, value in self._hashes.items() if key in live}
+        return Inventory(releases)
+
+    async def _release(self, work: Work, log: LogSink) -> Release | None:
+        """The release as helm now has it; None if it is not there or helm cannot tell."""
+        try:
+            listed = await self._list(
+                ["--namespace", work.namespace, "--filter", f"^{re.escape(work.release)}$"]
+            )
+            found = [entry for entry in listed if entry.name == work.release]
+            return await self._with_hash(found[0]) if found else None
+        except HelmFailed as exc:
+            log(LogKind.AGENT, f"cannot read the release back: {exc}")
+            return None
+
+    async def _list(self, scope: list[str]) -> list[ListedRelease]:
+        code, out, err = await self._query(["list", *scope, "--all", "--output", "json"])
+        if code != 0:
+            raise HelmFailed(f"helm list exited {code}: {error_line(err.splitlines())}")
+        return parse_list(out)
+
+    async def _with_hash(self, entry: ListedRelease) -> Release:
+        key = (entry.namespace, entry.name, entry.revision)
+        if key not in self._hashes:
+            where = ["--namespace", entry.namespace, "--revision", str(entry.revision)]
+            code, out, err = await self._query(
+                ["get", "values", entry.name, *where, "--output", "json"]
+            )
+            if code != 0:
+                raise HelmFailed(f"helm get values exited {code}: {error_line(err.splitlines())}")
+            self._hashes[key] = release_hash_of(out)
+        return entry.release(self._hashes[key])
+
+    # -- processes -------------------------------------------------------------------------------
+
+    async def _stream(self, args: list[str], log: LogSink, timeout: float) -> _Exit:
+        """Run helm, its output to `log`; killed at timeout + margin or when cancelled."""
+        log(LogKind.AGENT, "helm " + " ".join(args))
+        process = await self._start(args)
+        tail: deque[str] = deque(maxlen=20)
+        assert process.stdout is not None
+        assert process.stderr is not None
+        pumps = [
+            asyncio.create_task(_pump(process.stdout, LogKind.STDOUT, log, tail)),
+            asyncio.create_task(_pump(process.stderr, LogKind.STDERR, log, tail)),
+        ]
+        try:
+            code: int | None = await asyncio.wait_for(process.wait(), timeout + self.timeout_margin)
+        except TimeoutError:
+            log(LogKind.AGENT, "helm ran past its timeout and margin: killing it")
+            await self._kill(process)
+            code = None
+        except asyncio.CancelledError:
+            log(LogKind.AGENT, "naisd is stopping: killing helm")
+            await self._kill(process)
+            raise
+        finally:
+            # A grandchild holding the pipes open must not keep us here.
+            _, late = await asyncio.wait(pumps, timeout=1.0)
+            for pump in late:
+                pump.cancel()
+        return _Exit(code, tuple(tail))
+
+    async def _query(self, args: list[str]) -> tuple[int | None, str, str]:
+        """Run a short helm command for its output (list, get values)."""
+        process = await self._start(args)
+        try:
+            out, err = await asyncio.wait_for(process.communicate(), _QUERY_TIMEOUT)
+        except (TimeoutError, asyncio.CancelledError):
+            await self._kill(process)
+            raise
+        return process.returncode, out.decode(errors="replace"), err.decode(errors="replace")
+
+    async def _start(self, args: list[str]) -> asyncio.subprocess.Process:
+        try:
+            return await asyncio.create_subprocess_exec(
+                self.helm,
+                *args,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,  # its own process group, killed as one
+                limit=_LINE_LIMIT,
+                env=self._environ,
+            )
+        except OSError as exc:
+            raise HelmFailed(f"cannot run {self.helm}: {exc.strerror}") from exc
+
+    async def _kill(self, process: asyncio.subprocess.Process) -> None:
+        """SIGTERM to helm's group (helm cancels and rolls back), SIGKILL after kill_grace."""
+        if process.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), self.kill_grace)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            await process.wait()
+
+
+async def _pump(
+    stream: asyncio.StreamReader, kind: LogKind, log: LogSink, tail: deque[str]
+) -> None:
+    while True:
+        try:
+            raw = await stream.readline()
+        except ValueError:  # a line longer than the limit: take what there is
+            raw = await stream.read(_LINE_LIMIT)
+        if not raw:
+            return
+        text = raw.decode(errors="replace").rstrip("\n")
+        tail.append(text)
+        log(kind, text)

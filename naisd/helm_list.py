@@ -1,0 +1,104 @@
+"""Reading helm's output: `helm list -o json`, `helm get values -o json`, error lines.
+
+Pure functions over text, so the shapes helm prints are tested without running helm.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from naisd.work import Release
+
+__all__ = ["HelmFailed", "ListedRelease", "error_line", "parse_list", "release_hash_of"]
+
+# "name-1.2.3" → ("name", "1.2.3"): helm joins chart name and version with a dash, and both may
+# hold dashes; the version is the last dash-separated part that starts like x.y.z.
+_CHART = re.compile(r"^(?P<name>.+)-(?P<version>v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]*)?)$")
+# helm's time format: "2026-11-21 10:20:30.123456789 +0000 UTC"
+_UPDATED = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(?:\.(\d+))? ([+-]\d{4})")
+
+
+class HelmFailed(Exception):
+    """A helm query (list, get values) failed; the inventory reports it as its error."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListedRelease:
+    """One entry of `helm list -o json`."""
+
+    name: str
+    namespace: str
+    chart: str
+    version: str
+    status: str
+    revision: int
+    updated_ms: int
+
+    def release(self, release_hash: str) -> Release:
+        return Release(
+            name=self.name,
+            namespace=self.namespace,
+            chart=self.chart,
+            version=self.version,
+            release_hash=release_hash,
+            status=self.status,
+            revision=self.revision,
+            updated_ms=self.updated_ms,
+        )
+
+
+def parse_list(text: str) -> list[ListedRelease]:
+    """The releases of `helm list --output json`; HelmFailed names what was unexpected."""
+    try:
+        entries = json.loads(text or "[]")
+        if not isinstance(entries, list):
+            raise TypeError("not a JSON list")
+        return [_listed(entry) for entry in entries]
+    except (ValueError, TypeError, KeyError) as exc:
+        raise HelmFailed(f"unexpected output of helm list: {exc!r}: {text[:200]!r}") from exc
+
+
+def _listed(entry: dict[str, object]) -> ListedRelease:
+    chart = str(entry.get("chart", ""))
+    match = _CHART.match(chart)
+    return ListedRelease(
+        name=str(entry["name"]),
+        namespace=str(entry["namespace"]),
+        chart=match["name"] if match else chart,
+        version=match["version"] if match else "",
+        status=str(entry.get("status", "")),
+        revision=int(str(entry["revision"])),
+        updated_ms=_updated_ms(str(entry.get("updated", ""))),
+    )
+
+
+def _updated_ms(text: str) -> int:
+    match = _UPDATED.match(text)
+    if match is None:
+        return 0
+    fraction = (match[2] or "0")[:6].ljust(6, "0")
+    moment = datetime.strptime(f"{match[1]}.{fraction} {match[3]}", "%Y-%m-%d %H:%M:%S.%f %z")
+    return int(moment.timestamp() * 1000)
+
+
+def release_hash_of(values_json: str) -> str:
+    """`fasit.releaseHash` of `helm get values --output json`, or "" (not deployed by fasit)."""
+    try:
+        values = json.loads(values_json or "null")
+    except json.JSONDecodeError as exc:
+        raise HelmFailed(f"unexpected output of helm get values: {exc}") from exc
+    block = values.get("fasit") if isinstance(values, dict) else None
+    found = block.get("releaseHash") if isinstance(block, dict) else None
+    return found if isinstance(found, str) else ""
+
+
+def error_line(lines: Sequence[str]) -> str:
+    """The line that says what went wrong: helm's last `Error: …`, else the last line."""
+    for line in reversed(lines):
+        if line.startswith("Error:"):
+            return line
+    return lines[-1] if lines else "(no output)"

@@ -1,0 +1,98 @@
+"""Reading helm's output, and the pieces of helm's command line, without running helm."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from naisd import Action, Work
+from naisd.helm import chart_reference, hash_label, helm_duration, values_document
+from naisd.helm_list import HelmFailed, error_line, parse_list, release_hash_of
+
+
+def _work(**changes: object) -> Work:
+    fields: dict[str, object] = {
+        "id": "i", "release": "web", "namespace": "apps", "chart": "oci://r.example/charts/web",
+        "digest": "sha256:" + "c" * 64, "version": "1.0.0", "values": {"fasit": {"env": "x"}},
+        "release_hash": "sha256:" + "0" * 64, "timeout": 300.0, "action": Action.INSTALL,
+    }  # fmt: skip
+    fields.update(changes)
+    return Work(**fields)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("chart", "name", "version"),
+    [
+        pytest.param("web-1.2.3", "web", "1.2.3", id="plain"),
+        pytest.param("my-chart-1.2.3-rc.1", "my-chart", "1.2.3-rc.1", id="dashes and prerelease"),
+        pytest.param("kafka-2-0.1.0", "kafka-2", "0.1.0", id="a number in the name"),
+        pytest.param("odd", "odd", "", id="no version"),
+    ],
+)
+def test_helm_list_chart_is_split_into_name_and_version(
+    chart: str, name: str, version: str
+) -> None:
+    entry = {"name": "r", "namespace": "n", "revision": "4", "status": "deployed", "chart": chart}
+
+    [listed] = parse_list(json.dumps([entry]))
+
+    assert (listed.chart, listed.version, listed.revision) == (name, version, 4)
+
+
+def test_helm_list_time_is_read_to_the_millisecond() -> None:
+    entry = {
+        "name": "r", "namespace": "n", "revision": "1", "status": "deployed", "chart": "r-1.0.0",
+        "updated": "2026-11-21 10:00:00.123456789 +0100 CET",
+    }  # fmt: skip
+
+    [listed] = parse_list(json.dumps([entry]))
+
+    assert listed.updated_ms == 1_795_251_600_123
+
+
+def test_unexpected_helm_list_output_is_a_helm_failure() -> None:
+    with pytest.raises(HelmFailed, match="unexpected output of helm list"):
+        parse_list('{"not": "a list"}')
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        pytest.param('{"fasit": {"releaseHash": "sha256:1"}}', "sha256:1", id="fasit's"),
+        pytest.param('{"replicas": 1}', "", id="not fasit's"),
+        pytest.param("null", "", id="no values"),
+    ],
+)
+def test_the_release_hash_is_read_from_the_values(values: str, expected: str) -> None:
+    assert release_hash_of(values) == expected
+
+
+def test_the_error_line_is_helms_last_error() -> None:
+    lines = ["Release web is upgrading", "Error: UPGRADE FAILED: boom", "rolled back"]
+    assert error_line(lines) == "Error: UPGRADE FAILED: boom"
+    assert error_line(["only this"]) == "only this"
+    assert error_line([]) == "(no output)"
+
+
+@pytest.mark.parametrize(("seconds", "text"), [(300, "300s"), (1.5, "1500ms"), (0.0001, "1ms")])
+def test_timeouts_are_go_durations(seconds: float, text: str) -> None:
+    assert helm_duration(seconds) == text
+
+
+def test_the_hash_label_is_a_valid_label_value_that_gives_the_hash_back() -> None:
+    label = hash_label("sha256:" + "ff" * 32)
+
+    assert label is not None
+    assert len(label) == 52
+    assert label.isalnum()
+    assert hash_label("not-a-hash") is None
+
+
+def test_an_oci_chart_is_pinned_by_its_digest_and_a_path_is_not() -> None:
+    assert chart_reference(_work()) == "oci://r.example/charts/web@sha256:" + "c" * 64
+    assert chart_reference(_work(chart="/charts/web")) == "/charts/web"
+
+
+def test_the_values_carry_the_release_hash_beside_fasits_own_keys() -> None:
+    assert values_document(_work()) == {"fasit": {"env": "x", "releaseHash": "sha256:" + "0" * 64}}
