@@ -37,16 +37,18 @@ class BlobCache:
     def put(self, digest: str, data: bytes) -> None:
         """Keep `data` (already verified against `digest`); a cache that cannot write is skipped."""
         path = self._path(digest)
-        with contextlib.suppress(OSError):
+        try:
             path.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
-            try:
-                with os.fdopen(handle, "wb") as file:
-                    file.write(data)
-                os.replace(temporary, path)
-            except OSError:
+        except OSError:
+            return
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
+            os.replace(temporary, path)
+        except OSError:
+            with contextlib.suppress(OSError):
                 os.unlink(temporary)
-                raise
 
     def _path(self, digest: str) -> Path:
         algorithm, _, hexdigest = digest.partition(":")

@@ -14,6 +14,7 @@ against the sha256 digest it was asked for.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 import re
@@ -145,10 +146,16 @@ class RegistryClient:
         self._challenge_locks: dict[str, threading.Lock] = {}
         self._challenge_failures: dict[str, tuple[float, RegistryError]] = {}
         self._repositories: dict[tuple[str, str], _Repository] = {}
-        self.requests_sent = 0
 
     def close(self) -> None:
         self._session.close()
+
+    def forget_auth(self, registry: str) -> None:
+        """Ask the registry for its challenge again next time (after an auth failure)."""
+        with self._lock:
+            self._challenges.pop(registry, None)
+            for key in [key for key in self._repositories if key[0] == registry]:
+                del self._repositories[key]
 
     def resolve_tag(self, chart: OciChart, tag: str) -> str:
         """The digest `tag` points at now (HEAD on the manifest, so nothing is downloaded)."""
@@ -237,7 +244,6 @@ class RegistryClient:
         what: str,
         stream: bool,
     ) -> requests.Response:
-        self.requests_sent += 1
         try:
             response: requests.Response = _do_request(
                 repository.registry, url, method, headers=dict(headers), stream=stream
@@ -287,7 +293,6 @@ class RegistryClient:
 
     def _ask_challenge(self, chart: OciChart) -> str:
         url = self._url(chart, "").split("/v2/", 1)[0] + "/v2/"
-        self.requests_sent += 1
         try:
             with self._session.get(url, verify=self._verify) as response:
                 status, header = response.status_code, response.headers.get("WWW-Authenticate", "")
@@ -327,7 +332,8 @@ class RegistryClient:
                     " for it (docker config.json `auths`)" + self._helper_note(chart),
                 )
             registry.auth.set_basic_auth(credential.username, credential.password)
-            return _Repository(registry, registry.auth._basic_auth)
+            basic = f"{credential.username}:{credential.password}".encode()
+            return _Repository(registry, base64.b64encode(basic).decode())
         if credential is not None and credential.token:
             registry.auth.set_token_auth(credential.token)
         elif credential is not None:
@@ -345,13 +351,6 @@ class RegistryClient:
     @property
     def _verify(self) -> bool | str:
         return str(self.settings.ca_bundle) if self.settings.ca_bundle else True
-
-    def forget_auth(self, registry: str) -> None:
-        """Ask the registry for its challenge again next time (after an auth failure)."""
-        with self._lock:
-            self._challenges.pop(registry, None)
-            for key in [key for key in self._repositories if key[0] == registry]:
-                del self._repositories[key]
 
 
 def _verified(chart: OciChart, body: bytes, digest: str, what: str) -> bytes:

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import json
 import shutil
 import socket
-import tarfile
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,6 +25,7 @@ import bcrypt
 import requests
 import yaml
 
+from fasit.charts import package_chart
 from tests.integration.processes import (
     LOOPBACK,
     READY_TIMEOUT,
@@ -70,14 +69,7 @@ class Chart:
         return cls(name, version, files)
 
     def archive(self) -> bytes:
-        buffer = io.BytesIO()
-        with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=6) as archive:
-            for path, text in sorted(self.files.items()):
-                data = text.encode()
-                info = tarfile.TarInfo(f"{self.name}/{path}")
-                info.size, info.mode, info.mtime = len(data), 0o644, 0
-                archive.addfile(info, io.BytesIO(data))
-        return buffer.getvalue()
+        return package_chart(self.name, {p: t.encode() for p, t in self.files.items()}).archive
 
     def config(self) -> bytes:
         return json.dumps(yaml.safe_load(self.files.get("Chart.yaml", "{}"))).encode()
