@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator, KeysView, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from fasit.charts import ResolvedChart
 from fasit.model import (
@@ -59,6 +59,10 @@ class Plan:
     """How many pairs were rendered for this plan (the rest were carried over)."""
     prune: frozenset[str] = frozenset()
     """Features whose releases are uninstalled where no assignment reaches them."""
+    environments: Mapping[str, Located[Environment]] = field(default_factory=dict)
+    """Every environment of the revision, by id (those no assignment reaches included)."""
+    features: frozenset[str] = frozenset()
+    """Every registered feature: a release of any other name is never fasit's to prune."""
 
     def ordered(self) -> list[DesiredRelease]:
         """Releases by environment, then feature."""
@@ -168,7 +172,14 @@ class Planner:
         )
         self._settled = releases
         prune = frozenset(name for name, feature in index.features.items() if feature.model.prune)
-        return Plan(snapshot.revision, releases, rendered, prune)
+        return Plan(
+            snapshot.revision,
+            releases,
+            rendered,
+            prune,
+            index.environments,
+            frozenset(index.features),
+        )
 
     def _prepare(
         self,

@@ -16,6 +16,7 @@ PACKAGES = [
     "fasit.charts",
     "fasit.plan",
     "fasit.agents",
+    "fasit.reconcile",
     "naisd",
 ]
 # What each stage may import of fasit: only stages before it in the flow of data.
@@ -27,6 +28,15 @@ ALLOWED = {
     "fasit.plan": {"fasit.model", "fasit.errors", "fasit.state", "fasit.sources", "fasit.charts"},
     # The wire carries plain data: the hub knows environments and releases, never plans.
     "fasit.agents": {"fasit.model", "fasit.errors"},
+    # Decides over plans and drives agents; the read side (later) reads it, never the reverse.
+    "fasit.reconcile": {
+        "fasit.model",
+        "fasit.errors",
+        "fasit.state",
+        "fasit.charts",
+        "fasit.plan",
+        "fasit.agents",
+    },
     # The agent ships alone into each environment: nothing of the controller.
     "naisd": set(),
 }

@@ -1,0 +1,84 @@
+"""Reconcile: desired releases against what agents report, decisions, limits, the status ladder.
+
+`Reconciler` runs the loop over an `AgentChannel` (the agent hub) and a `StatusStore`
+(`SqliteStatusStore`); `decide_environment` and `shown_status` are the pure core every surface
+shares. Imports plans and the agents' plain data; nothing here is imported by earlier stages.
+"""
+
+from fasit.reconcile.decisions import (
+    AgentView,
+    Circuit,
+    Decision,
+    EnvironmentView,
+    PruneGuard,
+    Reason,
+    RolloutKey,
+    decide_environment,
+)
+from fasit.reconcile.deploys import Deploy, DeployState, HashHistory, attempt_key
+from fasit.reconcile.fleet import FleetDecider, PassResult, ReconcileConfig
+from fasit.reconcile.instructions import (
+    UNINSTALL_TIMEOUT,
+    ChartLocator,
+    ChartNotPublished,
+    ChartReference,
+    build_instruction,
+    decision_instruction_id,
+)
+from fasit.reconcile.ladder import Status, shown_status
+from fasit.reconcile.limits import Limits, apply_limits, open_circuits
+from fasit.reconcile.reconciler import AgentChannel, PassReport, Reconciler, ReleaseView
+from fasit.reconcile.retry import RetryPolicy
+from fasit.reconcile.runtime import Runtime
+from fasit.reconcile.sqlite_store import SqliteStatusStore, StoreError
+from fasit.reconcile.store import (
+    DecisionRecord,
+    InventoryRecord,
+    LogRecord,
+    Recovered,
+    Retention,
+    StatusStore,
+)
+
+__all__ = [
+    "UNINSTALL_TIMEOUT",
+    "AgentChannel",
+    "AgentView",
+    "ChartLocator",
+    "ChartNotPublished",
+    "ChartReference",
+    "Circuit",
+    "Decision",
+    "DecisionRecord",
+    "Deploy",
+    "DeployState",
+    "EnvironmentView",
+    "FleetDecider",
+    "HashHistory",
+    "InventoryRecord",
+    "Limits",
+    "LogRecord",
+    "PassReport",
+    "PassResult",
+    "PruneGuard",
+    "Reason",
+    "ReconcileConfig",
+    "Reconciler",
+    "Recovered",
+    "ReleaseView",
+    "Retention",
+    "RetryPolicy",
+    "RolloutKey",
+    "Runtime",
+    "SqliteStatusStore",
+    "Status",
+    "StatusStore",
+    "StoreError",
+    "apply_limits",
+    "attempt_key",
+    "build_instruction",
+    "decide_environment",
+    "decision_instruction_id",
+    "open_circuits",
+    "shown_status",
+]

@@ -1,0 +1,403 @@
+"""Decisions: what to do about each release of one environment, and why (DESIGN.md §4).
+
+`decide_environment` is pure: desired releases and what is known of the environment (its
+agent, what runs, what is in flight, earlier attempts, open circuits) in, one `Decision` per
+release out. The rungs are tried in this order and the first that holds wins:
+
+    disabled, kind-mismatch, missing-dependency, chart-unavailable, render-error,
+    missing-config (the planner's verdicts), agent-offline, in-progress,
+    waiting-dependency, backoff, circuit-open, unchanged, deploy
+
+and for a release fasit manages that nothing desires: in-progress, agent-offline, orphan,
+prune-refused or uninstall. Limits that span environments (one deploy at a time per
+environment, the fleet cap) are applied afterwards by `limits.py`, turning some deploys into
+`queued`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from fasit.agents import Action, ReleaseState
+from fasit.plan import DesiredRelease, ReleaseStatus
+from fasit.reconcile.deploys import Deploy, DeployState, HashHistory, attempt_key
+from fasit.reconcile.retry import RetryPolicy
+
+__all__ = [
+    "AgentView",
+    "Circuit",
+    "Decision",
+    "EnvironmentView",
+    "PruneGuard",
+    "Reason",
+    "RolloutKey",
+    "decide_environment",
+]
+
+
+class Reason(StrEnum):
+    """Why a release is (not) acted on; the decision log's vocabulary."""
+
+    DISABLED = "disabled"
+    KIND_MISMATCH = "kind-mismatch"
+    MISSING_DEPENDENCY = "missing-dependency"
+    CHART_UNAVAILABLE = "chart-unavailable"
+    RENDER_ERROR = "render-error"
+    MISSING_CONFIG = "missing-config"
+    AGENT_OFFLINE = "agent-offline"
+    IN_PROGRESS = "in-progress"
+    WAITING_DEPENDENCY = "waiting-dependency"
+    BACKOFF = "backoff"
+    CIRCUIT_OPEN = "circuit-open"
+    UNCHANGED = "unchanged"
+    DEPLOY = "deploy"
+    QUEUED = "queued"
+    """Would deploy, but a limit holds it back this pass (see limits.py)."""
+    ORPHAN = "orphan"
+    PRUNE_REFUSED = "prune-refused"
+    """An orphan `prune: true` would uninstall, but the prune guard tripped."""
+    UNINSTALL = "uninstall"
+
+    @property
+    def sends(self) -> bool:
+        return self in (Reason.DEPLOY, Reason.UNINSTALL)
+
+
+_PLANNER_REASONS = {
+    ReleaseStatus.DISABLED: Reason.DISABLED,
+    ReleaseStatus.KIND_MISMATCH: Reason.KIND_MISMATCH,
+    ReleaseStatus.MISSING_DEPENDENCY: Reason.MISSING_DEPENDENCY,
+    ReleaseStatus.CHART_UNAVAILABLE: Reason.CHART_UNAVAILABLE,
+    ReleaseStatus.RENDER_ERROR: Reason.RENDER_ERROR,
+    ReleaseStatus.MISSING_CONFIG: Reason.MISSING_CONFIG,
+}
+
+RolloutKey = tuple[str, str, str]
+"""(feature, version, chart digest): what one rollout of a feature sends everywhere.
+
+Release hashes differ per environment (values name the environment), so the circuit breaker
+counts failures of a rollout, and only failures of each environment's current hash.
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One release's decision. `attempt` numbers a send (deploy, uninstall) of its hash."""
+
+    environment: str
+    feature: str
+    reason: Reason
+    message: str
+    version: str = ""
+    """The desired version (for an orphan: the running one)."""
+    release_hash: str = ""
+    """The desired hash (for an orphan: the running one)."""
+    attempt: int = 0
+    namespace: str = ""
+    due: datetime | None = None
+    """When time alone may change this decision (a retry becomes due, a deadline passes)."""
+
+    @property
+    def action(self) -> Action:
+        return Action.UNINSTALL if self.reason is Reason.UNINSTALL else Action.INSTALL
+
+    @property
+    def record(self) -> tuple[str, str, str, str]:
+        """What makes a new row in the decision log when it changes."""
+        return (self.reason.value, self.message, self.version, self.release_hash)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentView:
+    """The environment's agent as the reconciler knows it."""
+
+    connected: bool
+    session_id: str = ""
+    releases: Mapping[str, ReleaseState] | None = None
+    """What runs, by release name; None when the agent could not list its releases."""
+    inventory_error: str = ""
+    last_seen: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Circuit:
+    """A rollout that failed in too many environments: not sent to more until it changes."""
+
+    key: RolloutKey
+    failures: tuple[tuple[str, str], ...]
+    """(environment, error) of each environment whose current hash failed."""
+
+    @property
+    def message(self) -> str:
+        feature, version, _ = self.key
+        listed = "; ".join(f"{env}: {error or 'failed'}" for env, error in self.failures)
+        return (
+            f"circuit open: {feature} {version} failed in {len(self.failures)} environments "
+            f"({listed}); not sent to more until a new revision changes it"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PruneGuard:
+    """Refuse to uninstall more than `max_share` of an environment's releases in one revision.
+
+    Up to `always_allowed` uninstalls per environment and revision pass regardless, so a
+    single orphan in a small environment can still be pruned.
+    """
+
+    max_share: float = 0.5
+    always_allowed: int = 1
+
+    def trips(self, uninstalls: int, managed: int) -> bool:
+        if uninstalls <= self.always_allowed:
+            return False
+        return uninstalls > self.max_share * max(managed, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentView:
+    """Everything one environment's decisions depend on."""
+
+    environment: str
+    desired: Mapping[str, DesiredRelease]
+    """By feature; every release a winning assignment plans here, whatever its status."""
+    now: datetime
+    agent: AgentView | None = None
+    in_flight: Mapping[str, Deploy] = field(default_factory=dict)
+    """Unfinished instructions by feature."""
+    history: Mapping[tuple[str, str], HashHistory] = field(default_factory=dict)
+    """Attempts by (feature, attempt key)."""
+    known: bool = True
+    """The environment is in the state repository with `reconcile: true`."""
+    features: frozenset[str] = frozenset()
+    prune: frozenset[str] = frozenset()
+    circuits: Mapping[RolloutKey, Circuit] = field(default_factory=dict)
+    uninstalled_in_revision: int = 0
+    """Uninstalls already sent here for the current revision (the prune guard counts them)."""
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    prune_guard: PruneGuard = field(default_factory=PruneGuard)
+
+
+def decide_environment(view: EnvironmentView) -> list[Decision]:
+    """One decision per desired release (by feature), then one per orphan (by name)."""
+    decisions = [_decide_desired(view, release) for _, release in sorted(view.desired.items())]
+    decisions.extend(_decide_orphans(view))
+    return decisions
+
+
+def _decide_desired(view: EnvironmentView, release: DesiredRelease) -> Decision:
+    env, feature = view.environment, release.feature_name
+    version = release.version
+    planner_reason = _PLANNER_REASONS.get(release.status)
+    if planner_reason is not None:
+        return Decision(env, feature, planner_reason, release.message, version)
+    release_hash = release.release_hash or ""
+
+    def decision(
+        reason: Reason, message: str, attempt: int = 0, due: datetime | None = None
+    ) -> Decision:
+        return Decision(env, feature, reason, message, version, release_hash, attempt, due=due)
+
+    offline = _offline_message(view)
+    if offline is not None:
+        return decision(Reason.AGENT_OFFLINE, offline)
+    flight = view.in_flight.get(feature)
+    if flight is not None and _still_delivered(flight, view):
+        return decision(Reason.IN_PROGRESS, _in_progress_message(flight), due=flight.deadline)
+    running = _running(view, feature)
+    waiting = [dep for dep in release.depends_on if not _deployed_here(view, dep)]
+    if waiting:
+        return decision(Reason.WAITING_DEPENDENCY, f"waiting for {', '.join(waiting)} to deploy")
+    history = view.history.get((feature, release_hash), HashHistory())
+    if flight is not None and flight.release_hash == release_hash:
+        # Queued for a session that ended before the agent acknowledged it: the same id again,
+        # so an agent that did receive it answers with its result instead of running twice.
+        return decision(
+            Reason.DEPLOY,
+            f"resending {flight.instruction_id}: not acknowledged before the stream ended",
+            attempt=flight.attempt,
+        )
+    if history.failures and history.last_failed_at is not None:
+        retry_at = view.retry.next_attempt(history.failures, history.last_failed_at)
+        if retry_at is None:
+            return decision(
+                Reason.BACKOFF,
+                f"failed {history.failures} times, gave up (last: {history.last_error}); "
+                "a new release hash (a change, or a redeploy token) tries again",
+            )
+        if view.now < retry_at:
+            return decision(
+                Reason.BACKOFF,
+                f"failed {history.failures} time{'s' if history.failures > 1 else ''} "
+                f"(last: {history.last_error}); next attempt at {_stamp(retry_at)}",
+                due=retry_at,
+            )
+    else:
+        circuit = view.circuits.get((feature, version, release.digest or ""))
+        if circuit is not None:
+            return decision(Reason.CIRCUIT_OPEN, circuit.message)
+    if running is not None and _runs(running, release_hash):
+        return decision(Reason.UNCHANGED, f"running {running.version} at the desired hash")
+    return decision(
+        Reason.DEPLOY,
+        _deploy_message(running, version, release_hash, history),
+        attempt=history.attempts + 1,
+    )
+
+
+def _decide_orphans(view: EnvironmentView) -> list[Decision]:
+    agent = view.agent
+    if agent is None or agent.releases is None:
+        return []
+    orphans = [
+        state
+        for name, state in sorted(agent.releases.items())
+        if state.release_hash and name not in view.desired
+    ]
+    candidates = [
+        state for state in orphans if view.known and state.name in view.prune and agent.connected
+    ]
+    managed = sum(1 for state in agent.releases.values() if state.release_hash)
+    uninstalls = view.uninstalled_in_revision + sum(
+        1 for state in candidates if state.name not in view.in_flight
+    )
+    guard_trips = view.prune_guard.trips(uninstalls, managed + view.uninstalled_in_revision)
+    return [_decide_orphan(view, state, state in candidates, guard_trips) for state in orphans]
+
+
+def _decide_orphan(
+    view: EnvironmentView, state: ReleaseState, candidate: bool, guard_trips: bool
+) -> Decision:
+    env = view.environment
+
+    def decision(
+        reason: Reason, message: str, attempt: int = 0, due: datetime | None = None
+    ) -> Decision:
+        return Decision(
+            env,
+            state.name,
+            reason,
+            message,
+            state.version,
+            state.release_hash,
+            attempt,
+            state.namespace,
+            due,
+        )
+
+    flight = view.in_flight.get(state.name)
+    if flight is not None and _still_delivered(flight, view):
+        return decision(Reason.IN_PROGRESS, _in_progress_message(flight), due=flight.deadline)
+    if not candidate:
+        return decision(Reason.ORPHAN, _orphan_message(view, state))
+    key = attempt_key(Action.UNINSTALL, state.release_hash)
+    history = view.history.get((state.name, key), HashHistory())
+    if flight is not None and flight.attempt_key == key:
+        return decision(
+            Reason.UNINSTALL,
+            f"resending {flight.instruction_id}: not acknowledged before the stream ended",
+            attempt=flight.attempt,
+        )
+    if guard_trips:
+        return decision(
+            Reason.PRUNE_REFUSED,
+            f"prune guard: this revision would uninstall more than "
+            f"{view.prune_guard.max_share:.0%} of the releases here; uninstall by hand, or "
+            "change the state so fewer releases go at once",
+        )
+    if history.failures and history.last_failed_at is not None:
+        retry_at = view.retry.next_attempt(history.failures, history.last_failed_at)
+        if retry_at is None or view.now < retry_at:
+            return decision(
+                Reason.BACKOFF,
+                f"uninstall failed {history.failures} times (last: {history.last_error})",
+                due=retry_at,
+            )
+    return decision(
+        Reason.UNINSTALL,
+        f"no assignment reaches {env} and {state.name} has prune: true",
+        attempt=history.attempts + 1,
+    )
+
+
+def _orphan_message(view: EnvironmentView, state: ReleaseState) -> str:
+    if not view.known:
+        return (
+            f"{view.environment} is not reconciled (absent from the state repository, or "
+            "reconcile: false): nothing is uninstalled"
+        )
+    if state.name not in view.features:
+        return f"no Feature {state.name} is registered: an unknown feature is never pruned"
+    if state.name not in view.prune:
+        return f"no assignment reaches {view.environment}; {state.name} has prune: false"
+    return f"no assignment reaches {view.environment}; waiting for its agent to uninstall"
+
+
+def _offline_message(view: EnvironmentView) -> str | None:
+    agent = view.agent
+    if agent is None:
+        return f"no agent has connected for {view.environment}"
+    if not agent.connected:
+        seen = "" if agent.last_seen is None else f" (last seen {_stamp(agent.last_seen)})"
+        return f"the agent of {view.environment} is not connected{seen}"
+    if agent.releases is None:
+        return f"the agent of {view.environment} cannot list its releases: {agent.inventory_error}"
+    return None
+
+
+def _still_delivered(flight: Deploy, view: EnvironmentView) -> bool:
+    """In flight for real: acknowledged, or queued for the session that is still live."""
+    if flight.state is not DeployState.SENT:
+        return True
+    agent = view.agent
+    return agent is not None and agent.connected and agent.session_id == flight.session_id
+
+
+def _in_progress_message(flight: Deploy) -> str:
+    verb = "uninstall" if flight.action is Action.UNINSTALL else f"deploy of {flight.version}"
+    return f"{verb} {flight.state.value} ({flight.instruction_id}, attempt {flight.attempt})"
+
+
+def _running(view: EnvironmentView, feature: str) -> ReleaseState | None:
+    agent = view.agent
+    if agent is None or agent.releases is None:
+        return None
+    return agent.releases.get(feature)
+
+
+def _runs(state: ReleaseState, release_hash: str) -> bool:
+    return state.release_hash == release_hash and state.status == "deployed"
+
+
+def _deployed_here(view: EnvironmentView, feature: str) -> bool:
+    """A dependency counts once its desired release runs (its decision would be unchanged)."""
+    wanted = view.desired.get(feature)
+    running = _running(view, feature)
+    if wanted is None or running is None or feature in view.in_flight:
+        return False
+    return _runs(running, wanted.release_hash or "")
+
+
+def _deploy_message(
+    running: ReleaseState | None, version: str, release_hash: str, history: HashHistory
+) -> str:
+    if history.failures:
+        return f"retrying {version} (attempt {history.attempts + 1}) after: {history.last_error}"
+    if running is None:
+        return f"install {version}"
+    if running.status != "deployed":
+        return f"{running.version} is {running.status}: deploy {version}"
+    if not running.release_hash:
+        return f"adopt {running.name} {running.version} (not deployed by fasit): deploy {version}"
+    if running.version != version:
+        return f"upgrade {running.version} → {version}"
+    if running.release_hash != release_hash:
+        return f"{version} runs with another release hash (a change, a redeploy token, or drift)"
+    return f"deploy {version}"
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")

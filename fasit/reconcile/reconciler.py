@@ -1,0 +1,361 @@
+"""The reconciler: level-triggered passes, woken by plans, agents and time (DESIGN.md §4).
+
+`Reconciler.run()` runs two tasks until `stop()`: one consumes the hub's agent events (acks,
+progress, results, inventories, connections) into the run-time state and the status store;
+the other runs passes. A pass happens when something wakes it (a new plan, an agent
+connecting or reporting, a result) or when a time it waits for comes (the interval, a retry,
+a deadline); wake-ups that arrive during a pass coalesce into one more. Each pass: expire
+overdue instructions, decide (fleet.py), record decisions that changed, send what is due.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from fasit.agents import (
+    AgentConnected,
+    AgentDisconnected,
+    AgentEvent,
+    Delivery,
+    HeartbeatReceived,
+    Instruction,
+    InstructionAcked,
+    InventoryReported,
+    ProgressReported,
+    ResultReported,
+)
+from fasit.plan import Plan
+from fasit.reconcile.decisions import Decision, Reason
+from fasit.reconcile.deploys import Deploy
+from fasit.reconcile.fleet import FleetDecider, PassResult, ReconcileConfig
+from fasit.reconcile.instructions import (
+    ChartLocator,
+    ChartNotPublished,
+    build_instruction,
+    deploy_of,
+)
+from fasit.reconcile.ladder import Status, shown_status
+from fasit.reconcile.runtime import Runtime
+from fasit.reconcile.store import (
+    DecisionRecord,
+    InventoryRecord,
+    LogRecord,
+    StatusStore,
+)
+
+__all__ = ["AgentChannel", "PassReport", "Reconciler", "ReleaseView"]
+
+logger = logging.getLogger(__name__)
+
+
+class AgentChannel(Protocol):
+    """What the reconciler needs of the agent hub."""
+
+    async def send(self, environment: str, instruction: Instruction) -> Delivery: ...
+
+    def events(self) -> AsyncIterator[AgentEvent]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PassReport:
+    """What one pass did, for logs, metrics and benchmarks."""
+
+    revision: str
+    started: datetime
+    seconds: float
+    decided: int
+    """Environments decided afresh."""
+    recorded: int
+    """Decisions that changed (new rows in the decision log)."""
+    sent: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseView:
+    """One (environment, feature) as every surface shows it."""
+
+    environment: str
+    feature: str
+    status: Status
+    reason: Reason
+    desired_version: str
+    running_version: str
+    message: str
+    updated_at: datetime
+
+
+class Reconciler:
+    """Use `update_plan` to give it desired state, `run()` to reconcile, `stop()` to end."""
+
+    def __init__(
+        self,
+        agents: AgentChannel,
+        store: StatusStore,
+        locator: ChartLocator | None = None,
+        config: ReconcileConfig | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._agents = agents
+        self._store = store
+        self._locator = locator or ChartLocator()
+        self.config = config or ReconcileConfig()
+        self._clock = clock
+        self.runtime = Runtime()
+        self._fleet = FleetDecider(self.config)
+        self._recorded: dict[tuple[str, str], DecisionRecord] = {}
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._started = asyncio.Event()
+        self._passes = 0
+        self.last_pass: PassReport | None = None
+        self._pass_listeners: list[Callable[[PassReport], None]] = []
+
+    # -- inputs --------------------------------------------------------------------------------
+
+    def update_plan(self, plan: Plan) -> None:
+        """Reconcile towards `plan` from the next pass (which this wakes)."""
+        self._fleet.set_plan(plan)
+        self.wake()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def on_pass(self, listener: Callable[[PassReport], None]) -> None:
+        self._pass_listeners.append(listener)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Take back the store's history, then reconcile until `stop()`."""
+        recovered = await self._store.open()
+        self.runtime.restore(recovered.deploys)
+        self._recorded = dict(recovered.decisions)
+        self._started.set()
+        tasks = [
+            asyncio.create_task(self._consume_events(), name="reconciler-events"),
+            asyncio.create_task(self._pass_loop(), name="reconciler-passes"),
+        ]
+        try:
+            await self._stopping.wait()
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self._store.close()
+
+    async def stop(self) -> None:
+        self._stopping.set()
+
+    async def started(self) -> None:
+        """Wait until the store's history is taken back."""
+        await self._started.wait()
+
+    # -- read side -----------------------------------------------------------------------------
+
+    def releases(self) -> list[ReleaseView]:
+        """Every (environment, feature) desired or running, by environment then feature."""
+        views = []
+        for environment in sorted(self._fleet.current):
+            for decision in self._fleet.current[environment]:
+                views.append(self.release(decision))
+        return views
+
+    def release(self, decision: Decision) -> ReleaseView:
+        pair = (decision.environment, decision.feature)
+        state = self.runtime.environments.get(decision.environment)
+        deploy = None if state is None else state.latest.get(decision.feature)
+        running = None if state is None else state.releases.get(decision.feature)
+        recorded = self._recorded.get(pair)
+        updated = [
+            moment
+            for moment in (
+                None if recorded is None else recorded.at,
+                None if deploy is None else deploy.updated_at,
+            )
+            if moment is not None
+        ]
+        return ReleaseView(
+            decision.environment,
+            decision.feature,
+            shown_status(decision.reason, deploy, decision.release_hash),
+            decision.reason,
+            decision.version,
+            "" if running is None else running.version,
+            decision.message,
+            max(updated, default=self._clock()),
+        )
+
+    # -- passes --------------------------------------------------------------------------------
+
+    async def _pass_loop(self) -> None:
+        due: datetime | None = None
+        while True:
+            timeout = self.config.interval
+            if due is not None:
+                timeout = min(timeout, max(0.0, (due - self._clock()).total_seconds()))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            self._wake.clear()
+            if self._fleet.plan is None:
+                due = None
+                continue  # nothing is desired until the first plan: decide nothing
+            try:
+                due = await self._pass()
+            except Exception:
+                logger.exception("reconcile pass failed; the next one runs at the interval")
+                due = None
+
+    async def _pass(self) -> datetime | None:
+        plan = self._fleet.plan
+        assert plan is not None
+        started = self._clock()
+        clock_start = asyncio.get_running_loop().time()
+        for deploy in self.runtime.expire(started):
+            self._record_deploy(deploy)
+        result = self._fleet.decide(self.runtime, started)
+        recorded = self._record_decisions(result, plan.revision.id, started)
+        sent, retry_soon = await self._send(result, plan)
+        report = PassReport(
+            plan.revision.id,
+            started,
+            asyncio.get_running_loop().time() - clock_start,
+            result.decided,
+            recorded,
+            sent,
+        )
+        self.last_pass = report
+        self._passes += 1
+        for listener in self._pass_listeners:
+            listener(report)
+        due = result.due
+        if retry_soon:
+            soon = self._clock() + timedelta(seconds=self.config.resend_after)
+            due = soon if due is None else min(due, soon)
+        deadline = self.runtime.next_deadline()
+        if deadline is not None:
+            due = deadline if due is None else min(due, deadline)
+        return due
+
+    def _record_decisions(self, result: PassResult, revision: str, at: datetime) -> int:
+        recorded = 0
+        for decisions in result.decisions.values():
+            for decision in decisions:
+                pair = (decision.environment, decision.feature)
+                last = self._recorded.get(pair)
+                if last is not None and last.record == decision.record:
+                    continue
+                record = DecisionRecord.of(decision, revision, at)
+                self._recorded[pair] = record
+                self._store.record_decision(record)
+                recorded += 1
+                logger.info(
+                    "decision %s: %s",
+                    decision.reason.value,
+                    decision.message,
+                    extra={
+                        "environment": decision.environment,
+                        "feature": decision.feature,
+                        "revision": revision,
+                        "reason": decision.reason.value,
+                    },
+                )
+        return recorded
+
+    async def _send(self, result: PassResult, plan: Plan) -> tuple[int, bool]:
+        sent = 0
+        retry_soon = False
+        for decision in result.sends:
+            release = self._fleet.desired(decision.environment).get(decision.feature)
+            state = self.runtime.environment(decision.environment)
+            session = "" if state.agent is None else state.agent.session_id
+            now = self._clock()
+            try:
+                instruction = build_instruction(decision, release, self._locator)
+            except ChartNotPublished as exc:
+                unsent = deploy_of(decision, decision.namespace, 0.0, plan.revision.id, "", now)
+                self._record_deploys(self.runtime.failed_to_send(unsent, str(exc)))
+                continue
+            deadline = instruction.timeout + self.config.timeout_margin
+            deploy = deploy_of(
+                decision, instruction.namespace, deadline, plan.revision.id, session, now
+            )
+            delivery = await self._agents.send(decision.environment, instruction)
+            if delivery is Delivery.QUEUED:
+                self._record_deploys(self.runtime.sent(deploy))
+                sent += 1
+            elif delivery is Delivery.TOO_LARGE:
+                error = "the instruction is larger than the agent protocol's message limit"
+                self._record_deploys(self.runtime.failed_to_send(deploy, error))
+            else:
+                retry_soon = True  # offline or a full outbox: the same id on the next pass
+        return sent, retry_soon
+
+    # -- events --------------------------------------------------------------------------------
+
+    async def _consume_events(self) -> None:
+        async for event in self._agents.events():
+            try:
+                self._on_event(event)
+            except Exception:
+                logger.exception("agent event not taken: %r", event)
+
+    def _on_event(self, event: AgentEvent) -> None:
+        runtime = self.runtime
+        if isinstance(event, ProgressReported):
+            self._store.record_logs(
+                [LogRecord(event.instruction_id, event.environment, line) for line in event.lines]
+            )
+        elif isinstance(event, InstructionAcked):
+            acked = runtime.acked(event)
+            if acked is not None:
+                self._record_deploy(acked)
+        elif isinstance(event, ResultReported):
+            finished = runtime.result(event)
+            if finished is not None:
+                self._record_deploy(finished)
+            self.wake()  # dependents go as soon as their dependency is deployed
+        elif isinstance(event, AgentConnected):
+            runtime.connected(event)
+            self._record_inventory(event)
+            self.wake()
+        elif isinstance(event, InventoryReported):
+            runtime.inventory(event)
+            self._record_inventory(event)
+            self.wake()
+        elif isinstance(event, AgentDisconnected):
+            runtime.disconnected(event)
+            self.wake()
+        elif isinstance(event, HeartbeatReceived):
+            runtime.heartbeat(event)
+
+    def _record_inventory(self, event: AgentConnected | InventoryReported) -> None:
+        self._store.record_inventory(
+            InventoryRecord(event.environment, event.at, event.releases, event.inventory_error)
+        )
+
+    def _record_deploys(self, deploys: list[Deploy]) -> None:
+        for deploy in deploys:
+            self._record_deploy(deploy)
+
+    def _record_deploy(self, deploy: Deploy) -> None:
+        self._store.record_deploy(deploy)
+        logger.info(
+            "deploy %s: %s %s",
+            deploy.state.value,
+            deploy.action.value,
+            deploy.version,
+            extra={
+                "environment": deploy.environment,
+                "feature": deploy.feature,
+                "revision": deploy.revision,
+                "instruction": deploy.instruction_id,
+                "attempt": deploy.attempt,
+                "error": deploy.error,
+            },
+        )

@@ -1,0 +1,479 @@
+"""The status store in one SQLite file: WAL, one writer, batched writes, migrations, retention.
+
+Writes are queued by `record_*` and written by one task, in one transaction per batch, on a
+thread that owns the writing connection; reads use their own connections (WAL lets them run
+beside the writer). The schema version lives in `PRAGMA user_version`; `_MIGRATIONS` take
+any older file forward, and a newer file than this code knows is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from fasit.agents import Action, LogKind, LogLine, ReleaseState
+from fasit.reconcile.decisions import Reason
+from fasit.reconcile.deploys import Deploy, DeployState
+from fasit.reconcile.store import (
+    DecisionRecord,
+    InventoryRecord,
+    LogRecord,
+    Recovered,
+    Retention,
+)
+
+__all__ = ["SqliteStatusStore", "StoreError"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+_Row = tuple[Any, ...]
+
+_MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE decisions (
+        id INTEGER PRIMARY KEY, at TEXT NOT NULL, environment TEXT NOT NULL,
+        feature TEXT NOT NULL, reason TEXT NOT NULL, message TEXT NOT NULL,
+        version TEXT NOT NULL, release_hash TEXT NOT NULL, revision TEXT NOT NULL);
+    CREATE INDEX decisions_by_pair ON decisions (environment, feature, id);
+    CREATE TABLE deploys (
+        id INTEGER PRIMARY KEY, instruction_id TEXT NOT NULL, environment TEXT NOT NULL,
+        feature TEXT NOT NULL, action TEXT NOT NULL, state TEXT NOT NULL,
+        version TEXT NOT NULL, release_hash TEXT NOT NULL, revision TEXT NOT NULL,
+        attempt INTEGER NOT NULL, namespace TEXT NOT NULL, session_id TEXT NOT NULL,
+        error TEXT NOT NULL, timed_out INTEGER NOT NULL, sent_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL, deadline TEXT NOT NULL);
+    CREATE INDEX deploys_by_pair ON deploys (environment, feature, id);
+    CREATE INDEX deploys_by_instruction ON deploys (instruction_id, id);
+    CREATE TABLE logs (
+        id INTEGER PRIMARY KEY, instruction_id TEXT NOT NULL, environment TEXT NOT NULL,
+        at TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL);
+    CREATE INDEX logs_by_instruction ON logs (instruction_id, id);
+    CREATE TABLE inventories (
+        environment TEXT PRIMARY KEY, at TEXT NOT NULL, releases TEXT NOT NULL,
+        error TEXT NOT NULL);
+    """,
+)
+
+_DEPLOY_COLUMNS = (
+    "instruction_id, environment, feature, action, state, version, release_hash, revision, "
+    "attempt, namespace, session_id, error, timed_out, sent_at, updated_at, deadline"
+)
+_DECISION_COLUMNS = "environment, feature, reason, message, version, release_hash, revision, at"
+
+
+@dataclass(frozen=True, slots=True)
+class _Write:
+    sql: str
+    parameters: tuple[object, ...]
+    pair: tuple[str, str] | None = None
+    """The (environment, feature) whose history grew: retention looks at it next time."""
+
+
+class StoreError(Exception):
+    """The status file cannot be used: unreadable, or written by a newer fasit."""
+
+
+class SqliteStatusStore:
+    """`StatusStore` over one SQLite file (":memory:" is not supported: readers need a file)."""
+
+    def __init__(
+        self,
+        path: Path,
+        retention: Retention | None = None,
+        batch_size: int = 2_000,
+        retention_interval: float = 60.0,
+    ) -> None:
+        self.path = path
+        self._retention = retention or Retention()
+        self._batch_size = batch_size
+        self._queue: asyncio.Queue[_Write | asyncio.Future[None] | None] = asyncio.Queue()
+        self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="status-store-writer")
+        self._reader_thread = ThreadPoolExecutor(1, thread_name_prefix="status-store-reader")
+        self._write_connection: sqlite3.Connection | None = None
+        self._read_connection: sqlite3.Connection | None = None
+        self._writer: asyncio.Task[None] | None = None
+        self._retention_interval = retention_interval
+        self._touched: set[tuple[str, str]] = set()
+        self._retained_at = time.monotonic()
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def open(self) -> Recovered:
+        if self._writer is not None:
+            raise RuntimeError("SqliteStatusStore.open: already open")
+        recovered = await self._on_writer(self._open)
+        self._writer = asyncio.create_task(self._write_loop(), name="status-store-writer")
+        return recovered
+
+    async def flush(self) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(done)
+        await done
+
+    async def close(self) -> None:
+        if self._writer is None:
+            return
+        self._queue.put_nowait(None)
+        await self._writer
+        self._writer = None
+        await self._on_writer(self._close_writer)
+        await self._on_reader(self._close_reader)
+        self._writer_thread.shutdown()
+        self._reader_thread.shutdown()
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def record_decision(self, record: DecisionRecord) -> None:
+        self._queue.put_nowait(
+            _Write(
+                f"INSERT INTO decisions ({_DECISION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.environment,
+                    record.feature,
+                    record.reason.value,
+                    record.message,
+                    record.version,
+                    record.release_hash,
+                    record.revision,
+                    record.at.isoformat(),
+                ),
+                (record.environment, record.feature),
+            )
+        )
+
+    def record_deploy(self, deploy: Deploy) -> None:
+        self._queue.put_nowait(
+            _Write(
+                f"INSERT INTO deploys ({_DEPLOY_COLUMNS}) VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                _deploy_row(deploy),
+                (deploy.environment, deploy.feature),
+            )
+        )
+
+    def record_logs(self, records: Sequence[LogRecord]) -> None:
+        for record in records:
+            line = record.line
+            self._queue.put_nowait(
+                _Write(
+                    "INSERT INTO logs (instruction_id, environment, at, kind, text) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (
+                        record.instruction_id,
+                        record.environment,
+                        line.at.isoformat(),
+                        line.kind.value,
+                        line.text,
+                    ),
+                )
+            )
+
+    def record_inventory(self, record: InventoryRecord) -> None:
+        releases = json.dumps([_release_document(state) for state in record.releases])
+        self._queue.put_nowait(
+            _Write(
+                "INSERT OR REPLACE INTO inventories (environment, at, releases, error) "
+                "VALUES (?, ?, ?, ?)",
+                (record.environment, record.at.isoformat(), releases, record.error),
+            )
+        )
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    async def decisions(
+        self, environment: str, feature: str, limit: int = 100
+    ) -> list[DecisionRecord]:
+        rows = await self._read(
+            f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE environment = ? AND feature = ? "
+            "ORDER BY id DESC LIMIT ?",
+            (environment, feature, limit),
+        )
+        return [_decision_of(row) for row in rows]
+
+    async def deploys(self, environment: str, feature: str, limit: int = 100) -> list[Deploy]:
+        rows = await self._read(
+            f"SELECT {_DEPLOY_COLUMNS} FROM deploys WHERE environment = ? AND feature = ? "
+            "ORDER BY id DESC LIMIT ?",
+            (environment, feature, limit),
+        )
+        return [_deploy_of(row) for row in rows]
+
+    async def logs(self, instruction_id: str, limit: int = 5_000) -> list[LogRecord]:
+        rows = await self._read(
+            "SELECT instruction_id, environment, at, kind, text FROM logs "
+            "WHERE instruction_id = ? ORDER BY id LIMIT ?",
+            (instruction_id, limit),
+        )
+        return [_log_of(row) for row in rows]
+
+    async def inventories(self) -> dict[str, InventoryRecord]:
+        rows = await self._read("SELECT environment, at, releases, error FROM inventories", ())
+        return {row[0]: _inventory_of(row) for row in rows}
+
+    # -- the writer ----------------------------------------------------------------------------
+
+    async def _write_loop(self) -> None:
+        stopping = False
+        while not stopping:
+            batch: list[_Write] = []
+            waiters: list[asyncio.Future[None]] = []
+            item = await self._queue.get()
+            while True:
+                if item is None:
+                    stopping = True
+                elif isinstance(item, asyncio.Future):
+                    waiters.append(item)
+                else:
+                    batch.append(item)
+                if stopping or len(batch) >= self._batch_size or self._queue.empty():
+                    break
+                item = self._queue.get_nowait()
+            try:
+                if batch:
+                    await self._on_writer(self._write_batch, batch)
+            except Exception as exc:
+                # The store is history, not desired state: losing a batch must not stop the
+                # reconciler. Say so loudly; the waiters learn it too.
+                logger.exception("status store: a batch of %d writes was lost", len(batch))
+                for waiter in waiters:
+                    if not waiter.done():
+                        waiter.set_exception(StoreError(f"status store write failed: {exc}"))
+                continue
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+
+    def _write_batch(self, batch: list[_Write]) -> None:
+        connection = self._writer_connection()
+        with connection:
+            for write in batch:
+                connection.execute(write.sql, write.parameters)
+                if write.pair is not None:
+                    self._touched.add(write.pair)
+        if time.monotonic() - self._retained_at >= self._retention_interval:
+            self._apply_retention(connection)
+
+    def _apply_retention(self, connection: sqlite3.Connection) -> None:
+        """Trim the history of the pairs that grew since last time to what `Retention` keeps."""
+        keep = self._retention
+        touched, self._touched = self._touched, set()
+        self._retained_at = time.monotonic()
+        with connection:
+            for environment, feature in touched:
+                connection.execute(
+                    "DELETE FROM decisions WHERE environment = ? AND feature = ? AND id < "
+                    "(SELECT id FROM decisions WHERE environment = ? AND feature = ? "
+                    "ORDER BY id DESC LIMIT 1 OFFSET ?)",
+                    (environment, feature, environment, feature, keep.decisions - 1),
+                )
+                dropped = [
+                    row[0]
+                    for row in connection.execute(
+                        "SELECT instruction_id FROM deploys WHERE environment = ? AND feature = ? "
+                        "GROUP BY instruction_id ORDER BY MAX(id) DESC LIMIT -1 OFFSET ?",
+                        (environment, feature, keep.instructions),
+                    )
+                ]
+                for instruction_id in dropped:
+                    for table in ("deploys", "logs"):
+                        connection.execute(
+                            f"DELETE FROM {table} WHERE instruction_id = ?", (instruction_id,)
+                        )
+
+    # -- connections and threads ---------------------------------------------------------------
+
+    def _open(self) -> Recovered:
+        connection = self._writer_connection()
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(_MIGRATIONS):
+            raise StoreError(
+                f"{self.path} has status schema version {version}, newer than this fasit "
+                f"knows ({len(_MIGRATIONS)}): upgrade fasit or point --status-db elsewhere"
+            )
+        for number, script in enumerate(_MIGRATIONS[version:], start=version + 1):
+            connection.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+            logger.info("status store migrated", extra={"path": str(self.path), "version": number})
+        return _recover(connection)
+
+    def _writer_connection(self) -> sqlite3.Connection:
+        if self._write_connection is None:
+            self._write_connection = _connect(self.path)
+        return self._write_connection
+
+    def _close_writer(self) -> None:
+        if self._write_connection is not None:
+            self._write_connection.close()
+            self._write_connection = None
+
+    def _close_reader(self) -> None:
+        if self._read_connection is not None:
+            self._read_connection.close()
+            self._read_connection = None
+
+    async def _read(self, sql: str, parameters: tuple[object, ...]) -> list[_Row]:
+        def query() -> list[_Row]:
+            if self._read_connection is None:
+                self._read_connection = _connect(self.path)
+            return self._read_connection.execute(sql, parameters).fetchall()
+
+        return await self._on_reader(query)
+
+    async def _on_writer(self, call: Callable[..., T], *args: object) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._writer_thread, call, *args)
+
+    async def _on_reader(self, call: Callable[..., T], *args: object) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._reader_thread, call, *args)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    try:
+        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = NORMAL")
+        connection.execute("PRAGMA busy_timeout = 5000")
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open the status store {path}: {exc}") from exc
+    return connection
+
+
+def _recover(connection: sqlite3.Connection) -> Recovered:
+    decisions = {
+        (str(row[0]), str(row[1])): _decision_of(row)
+        for row in connection.execute(
+            f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE id IN "
+            "(SELECT MAX(id) FROM decisions GROUP BY environment, feature)"
+        )
+    }
+    deploys = [
+        _deploy_of(row)
+        for row in connection.execute(
+            f"SELECT {_DEPLOY_COLUMNS} FROM deploys WHERE id IN "
+            "(SELECT MAX(id) FROM deploys GROUP BY instruction_id) ORDER BY id"
+        )
+    ]
+    inventories = {
+        str(row[0]): _inventory_of(row)
+        for row in connection.execute("SELECT environment, at, releases, error FROM inventories")
+    }
+    return Recovered(decisions, deploys, inventories)
+
+
+def _deploy_row(deploy: Deploy) -> tuple[object, ...]:
+    return (
+        deploy.instruction_id,
+        deploy.environment,
+        deploy.feature,
+        deploy.action.value,
+        deploy.state.value,
+        deploy.version,
+        deploy.release_hash,
+        deploy.revision,
+        deploy.attempt,
+        deploy.namespace,
+        deploy.session_id,
+        deploy.error,
+        int(deploy.timed_out),
+        deploy.sent_at.isoformat(),
+        deploy.updated_at.isoformat(),
+        deploy.deadline.isoformat(),
+    )
+
+
+def _deploy_of(row: _Row) -> Deploy:
+    (
+        instruction_id,
+        environment,
+        feature,
+        action,
+        state,
+        version,
+        release_hash,
+        revision,
+        attempt,
+        namespace,
+        session_id,
+        error,
+        timed_out,
+        sent_at,
+        updated_at,
+        deadline,
+    ) = row
+    return Deploy(
+        str(instruction_id),
+        str(environment),
+        str(feature),
+        Action(action),
+        str(version),
+        str(release_hash),
+        str(revision),
+        int(str(attempt)),
+        DeployState(state),
+        datetime.fromisoformat(str(sent_at)),
+        datetime.fromisoformat(str(updated_at)),
+        datetime.fromisoformat(str(deadline)),
+        str(namespace),
+        str(session_id),
+        str(error),
+        bool(timed_out),
+    )
+
+
+def _decision_of(row: _Row) -> DecisionRecord:
+    environment, feature, reason, message, version, release_hash, revision, at = row
+    return DecisionRecord(
+        str(environment),
+        str(feature),
+        Reason(reason),
+        str(message),
+        str(version),
+        str(release_hash),
+        str(revision),
+        datetime.fromisoformat(str(at)),
+    )
+
+
+def _log_of(row: _Row) -> LogRecord:
+    instruction_id, environment, at, kind, text = row
+    line = LogLine(datetime.fromisoformat(str(at)), LogKind(kind), str(text))
+    return LogRecord(str(instruction_id), str(environment), line)
+
+
+def _release_document(state: ReleaseState) -> dict[str, object]:
+    return {
+        "name": state.name,
+        "namespace": state.namespace,
+        "chart": state.chart,
+        "version": state.version,
+        "release_hash": state.release_hash,
+        "status": state.status,
+        "revision": state.revision,
+        "updated": None if state.updated is None else state.updated.isoformat(),
+    }
+
+
+def _inventory_of(row: _Row) -> InventoryRecord:
+    environment, at, releases, error = row
+    states = tuple(
+        ReleaseState(
+            str(document["name"]),
+            str(document["namespace"]),
+            str(document["chart"]),
+            str(document["version"]),
+            str(document["release_hash"]),
+            str(document["status"]),
+            int(document["revision"]),
+            None if document["updated"] is None else datetime.fromisoformat(document["updated"]),
+        )
+        for document in json.loads(str(releases))
+    )
+    return InventoryRecord(str(environment), datetime.fromisoformat(str(at)), states, str(error))
