@@ -6,12 +6,16 @@ release out. The rungs are tried in this order and the first that holds wins:
 
     disabled, kind-mismatch, missing-dependency, chart-unavailable, render-error,
     missing-config (the planner's verdicts), agent-offline, in-progress,
-    waiting-dependency, backoff, circuit-open, unchanged, deploy
+    waiting-dependency, backoff, unchanged, circuit-open, deploy
 
-and for a release fasit manages that nothing desires: in-progress, agent-offline, orphan,
-prune-refused or uninstall. Limits that span environments (one deploy at a time per
-environment, the fleet cap) are applied afterwards by `limits.py`, turning some deploys into
-`queued`.
+Circuit-open comes after unchanged (DESIGN.md lists it before): it stops sending a rollout to
+more environments, and one that already runs it is not "more". Nor does it hold back a retry
+where the rollout already failed; backoff paces those.
+
+For a release fasit manages that nothing desires: in-progress, orphan (also when the agent
+is away: nothing is sent), prune-refused or uninstall. Limits that span environments (one
+instruction at a time per environment, the fleet cap) are applied afterwards by `limits.py`,
+turning some sends into `queued`.
 """
 
 from __future__ import annotations
@@ -235,12 +239,11 @@ def _decide_desired(view: EnvironmentView, release: DesiredRelease) -> Decision:
                 f"(last: {history.last_error}); next attempt at {_stamp(retry_at)}",
                 due=retry_at,
             )
-    else:
-        circuit = view.circuits.get((feature, version, release.digest or ""))
-        if circuit is not None:
-            return decision(Reason.CIRCUIT_OPEN, circuit.message)
     if running is not None and _runs(running, release_hash):
         return decision(Reason.UNCHANGED, f"running {running.version} at the desired hash")
+    circuit = view.circuits.get((feature, version, release.digest or ""))
+    if circuit is not None and not history.failures:
+        return decision(Reason.CIRCUIT_OPEN, circuit.message)
     return decision(
         Reason.DEPLOY,
         _deploy_message(running, version, release_hash, history),
@@ -258,7 +261,9 @@ def _decide_orphans(view: EnvironmentView) -> list[Decision]:
         if state.release_hash and name not in view.desired
     ]
     candidates = [
-        state for state in orphans if view.known and state.name in view.prune and agent.connected
+        state
+        for state in orphans
+        if view.known and agent.connected and state.name in view.features & view.prune
     ]
     managed = sum(1 for state in agent.releases.values() if state.release_hash)
     uninstalls = view.uninstalled_in_revision + sum(
