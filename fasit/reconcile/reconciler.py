@@ -158,6 +158,10 @@ class Reconciler:
 
     # -- read side -----------------------------------------------------------------------------
 
+    def decisions(self, environment: str) -> list[Decision]:
+        """The environment's decisions as of the last pass (limits applied)."""
+        return list(self._fleet.current.get(environment, ()))
+
     def releases(self) -> list[ReleaseView]:
         """Every (environment, feature) desired or running, by environment then feature."""
         views = []
@@ -234,6 +238,8 @@ class Reconciler:
         for listener in self._pass_listeners:
             listener(report)
         due = result.due
+        if sent:
+            self.wake()  # once more, so what was sent shows as in progress
         if retry_soon:
             soon = self._clock() + timedelta(seconds=self.config.resend_after)
             due = soon if due is None else min(due, soon)

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from fasit.reconcile import Limits, ReconcileConfig, RetryPolicy
+from tests.integration.reconcile.support import Fleet
+
+# Passes come from events and plans; the timer is out of the way unless a test wants it.
+QUIET = ReconcileConfig(
+    interval=3600.0,
+    limits=Limits(per_environment=1, fleet=50, circuit_threshold=3),
+    retry=RetryPolicy(base=3600.0, cap=3600.0),
+)
+
+
+@pytest.fixture
+async def fleet(tmp_path: Path) -> AsyncIterator[Fleet]:
+    running = Fleet(tmp_path, reconcile=QUIET)
+    await running.start()
+    try:
+        yield running
+    finally:
+        await running.close()

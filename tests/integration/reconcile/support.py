@@ -1,0 +1,234 @@
+"""A fleet in one event loop: a real AgentHub on loopback, a Reconciler over a SQLite status
+file, in-process naisd agents with fake executors, and a state directory planned for real."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fasit.agents import AgentHub, HubConfig, TokenFile, write_token_file
+from fasit.charts import ResolvedChart
+from fasit.plan import Plan, Planner
+from fasit.reconcile import (
+    ChartLocator,
+    ChartReference,
+    Decision,
+    Deploy,
+    ReconcileConfig,
+    Reconciler,
+    ReleaseView,
+    SqliteStatusStore,
+)
+from fasit.state import DirectoryTree, Revision
+from fasit.validation import validate_tree
+from naisd import (
+    Agent,
+    AgentConfig,
+    Applied,
+    Executor,
+    FakeExecutor,
+    Inventory,
+    LogKind,
+    LogSink,
+    ResultStore,
+    Work,
+)
+from tests import states
+from tests.helpers import write_tree
+from tests.integration.waiting import eventually
+
+FAST_AGENT = AgentConfig(backoff_initial=0.02, backoff_maximum=0.2, flush_timeout=2.0)
+ENVIRONMENTS = ("nav/dev", "nav/prod", *(f"fleet/e{i}" for i in range(10)))
+
+
+def token(environment: str) -> str:
+    return f"token-of-{environment}"
+
+
+def local_chart(chart: ResolvedChart) -> ChartReference:
+    """In-repo charts by their directory: the fake executor reads no chart."""
+    return ChartReference(chart.location, chart.digest)
+
+
+@dataclass
+class Fleet:
+    """Start with `await fleet.start()`; `publish(files)` is a new revision of the state."""
+
+    root: Path
+    port: int = 0
+    reconcile: ReconcileConfig = field(default_factory=ReconcileConfig)
+    hub: AgentHub | None = None
+    reconciler: Reconciler | None = None
+    planner: Planner = field(default_factory=Planner)
+    agents: dict[str, tuple[Agent, asyncio.Task[None]]] = field(default_factory=dict)
+    plan: Plan | None = None
+    _run: asyncio.Task[None] | None = None
+    _revisions: int = 0
+
+    @property
+    def store_path(self) -> Path:
+        return self.root / "status.db"
+
+    async def start(self) -> None:
+        """Start the controller: hub (on `port` once known) and reconciler on the status file."""
+        tokens = self.root / "agent-tokens.yaml"
+        if not tokens.exists():
+            write_token_file(tokens, {env: token(env) for env in ENVIRONMENTS})
+        hub = AgentHub(TokenFile(tokens), HubConfig(port=self.port, hello_timeout=2.0))
+        await hub.start()
+        self.hub, self.port = hub, hub.port
+        store = SqliteStatusStore(self.store_path, retention_interval=0.0)
+        self.reconciler = Reconciler(hub, store, ChartLocator(local_chart), self.reconcile)
+        self._run = asyncio.create_task(self.reconciler.run())
+        await self.reconciler.started()
+        if self.plan is not None:
+            self.reconciler.update_plan(self.plan)
+
+    async def stop(self) -> None:
+        """Stop the controller (agents keep running and reconnect to the next one)."""
+        if self.reconciler is not None and self._run is not None:
+            await self.reconciler.stop()
+            await self._run
+        if self.hub is not None:
+            await self.hub.stop()
+        self.reconciler = self.hub = self._run = None
+
+    async def close(self) -> None:
+        await self.stop()
+        for agent, _ in self.agents.values():
+            agent.stop()
+        await asyncio.gather(*(task for _, task in self.agents.values()), return_exceptions=True)
+
+    def connect(self, environment: str, executor: Executor | None = None) -> Executor:
+        """An in-process agent for `environment`; its executor (default: fake, no delay)."""
+        executor = executor or FakeExecutor(environment, delay=(0, 0))
+        agent = Agent(
+            f"127.0.0.1:{self.port}",
+            environment,
+            lambda: token(environment),
+            executor,
+            store=ResultStore(),
+            config=FAST_AGENT,
+        )
+        self.agents[environment] = (agent, asyncio.create_task(agent.run()))
+        return executor
+
+    def publish(self, *parts: dict[str, str]) -> Plan:
+        """Replace the state directory with `parts`, plan it, and hand the plan over."""
+        state = self.root / "state"
+        shutil.rmtree(state, ignore_errors=True)
+        write_tree(state, states.state(*parts))
+        self._revisions += 1
+        revision = Revision(f"revision-{self._revisions}", str(state), datetime.now(UTC))
+        result = validate_tree(DirectoryTree(state), revision=revision, planner=self.planner)
+        assert result.snapshot.servable, result.snapshot.blocking
+        self.plan = result.plan
+        if self.reconciler is not None:
+            self.reconciler.update_plan(result.plan)
+        return result.plan
+
+    # -- what happened -------------------------------------------------------------------------
+
+    @property
+    def running(self) -> Reconciler:
+        assert self.reconciler is not None, "the controller is stopped"
+        return self.reconciler
+
+    def decision(self, environment: str, feature: str) -> Decision | None:
+        current = self.running._fleet.current.get(environment, [])
+        return next((d for d in current if d.feature == feature), None)
+
+    def status(self, environment: str, feature: str) -> ReleaseView | None:
+        return next(
+            (
+                view
+                for view in self.running.releases()
+                if (view.environment, view.feature) == (environment, feature)
+            ),
+            None,
+        )
+
+    async def until_status(self, environment: str, feature: str, status: str) -> None:
+        def shown() -> bool:
+            view = self.status(environment, feature)
+            return view is not None and view.status == status
+
+        await eventually(
+            shown, f"{environment} {feature} {status}: {self.status(environment, feature)}"
+        )
+
+    async def until_decided(
+        self, environment: str, feature: str, holds: Callable[[Decision], bool]
+    ) -> Decision:
+        def decided() -> bool:
+            decision = self.decision(environment, feature)
+            return decision is not None and holds(decision)
+
+        await eventually(decided, f"a decision on {environment} {feature}")
+        decision = self.decision(environment, feature)
+        assert decision is not None
+        return decision
+
+    async def deploys(self, environment: str, feature: str) -> list[Deploy]:
+        """The deploy log of the pair, oldest first (written to the status file)."""
+        reader = SqliteStatusStore(self.store_path)
+        try:
+            await reader.open()
+            return list(reversed(await reader.deploys(environment, feature)))
+        finally:
+            await reader.close()
+
+
+class Gated:
+    """A fake executor (no delay) whose work waits at `gate`; records what it was given."""
+
+    name = "gated"
+
+    def __init__(self, environment: str) -> None:
+        self.inner = FakeExecutor(environment, delay=(0, 0))
+        self.gate = asyncio.Event()
+        self.started = asyncio.Event()
+        self.works: list[Work] = []
+
+    @property
+    def runs(self) -> list[str]:
+        return [work.id for work in self.works]
+
+    @property
+    def releases(self) -> list[str]:
+        return [work.release for work in self.works]
+
+    async def apply(self, work: Work, log: LogSink) -> Applied:
+        self.works.append(work)
+        log(LogKind.AGENT, f"waiting at the gate: {work.release}")
+        self.started.set()
+        await self.gate.wait()
+        return await self.inner.apply(work, log)
+
+    async def inventory(self) -> Inventory:
+        return await self.inner.inventory()
+
+    def is_healthy(self) -> bool:
+        return True
+
+
+def runs(executor: Executor) -> list[str]:
+    """The instruction ids an executor ran."""
+    assert isinstance(executor, FakeExecutor | Gated)
+    return list(executor.runs)
+
+
+def basic_state(*extra: dict[str, str], version: str = "1.0.0") -> list[dict[str, str]]:
+    """nav/dev and nav/prod with feature `web` at `version` everywhere."""
+    return [
+        states.environment("nav", "dev"),
+        states.environment("nav", "prod"),
+        states.feature("web"),
+        states.chart("web", version),
+        states.assignment("web", version, {}),
+        *extra,
+    ]

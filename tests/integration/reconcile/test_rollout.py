@@ -1,0 +1,129 @@
+"""A reconciler over real hub sessions and fake agents: what is sent, when, and what it shows."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fasit.reconcile import DeployState, Reason
+from naisd import FakeExecutor
+from tests import states
+from tests.integration.reconcile.support import Fleet, Gated, basic_state, runs
+from tests.integration.waiting import eventually
+
+
+async def test_a_desired_release_is_deployed_and_shown_deployed(fleet: Fleet) -> None:
+    executor = fleet.connect("nav/dev")
+    fleet.publish(*basic_state())
+
+    await fleet.until_status("nav/dev", "web", "DEPLOYED")
+
+    assert len(runs(executor)) == 1
+    deploys = await fleet.deploys("nav/dev", "web")
+    assert [d.state for d in deploys] == [
+        DeployState.SENT,
+        DeployState.INSTALLING,
+        DeployState.DEPLOYED,
+    ]
+
+
+async def test_an_environment_without_an_agent_is_offline_and_catches_up_when_one_connects(
+    fleet: Fleet,
+) -> None:
+    fleet.publish(*basic_state())
+    await fleet.until_status("nav/prod", "web", "OFFLINE")
+
+    executor = fleet.connect("nav/prod")
+
+    await fleet.until_status("nav/prod", "web", "DEPLOYED")
+    assert len(runs(executor)) == 1
+
+
+async def test_no_new_deploy_while_one_is_in_flight(fleet: Fleet) -> None:
+    gated = Gated("nav/dev")
+    fleet.connect("nav/dev", gated)
+    fleet.publish(*basic_state())
+    await gated.started.wait()
+
+    fleet.publish(*basic_state(version="2.0.0"))
+    await fleet.until_decided("nav/dev", "web", lambda d: d.version == "2.0.0")
+    decision = fleet.decision("nav/dev", "web")
+
+    assert decision is not None
+    assert decision.reason is Reason.IN_PROGRESS
+    assert decision.message.startswith("deploy of 1.0.0 installing")
+    assert len(gated.runs) == 1
+    gated.gate.set()
+    await eventually(lambda: len(gated.runs) == 2, "2.0.0 sent once 1.0.0 finished")
+    await fleet.until_status("nav/dev", "web", "DEPLOYED")
+
+
+async def test_a_failed_release_with_an_unchanged_hash_is_not_redeployed_before_its_backoff(
+    fleet: Fleet,
+) -> None:
+    executor = fleet.connect("nav/dev", _failing("nav/dev"))
+    fleet.publish(*basic_state())
+    await fleet.until_status("nav/dev", "web", "FAILED")
+
+    for _ in range(5):
+        fleet.running.wake()
+        await asyncio.sleep(0.05)
+
+    assert len(runs(executor)) == 1
+    decision = fleet.decision("nav/dev", "web")
+    assert decision is not None
+    assert decision.reason is Reason.BACKOFF
+
+
+async def test_a_changed_redeploy_token_forces_exactly_one_redeploy(fleet: Fleet) -> None:
+    executor = fleet.connect("nav/dev")
+    fleet.publish(*basic_state())
+    await fleet.until_status("nav/dev", "web", "DEPLOYED")
+
+    fleet.publish(*_with_redeploy("2026-11-21"))
+    await eventually(lambda: len(runs(executor)) == 2, "the redeploy")
+    await fleet.until_status("nav/dev", "web", "DEPLOYED")
+    fleet.running.wake()
+    await asyncio.sleep(0.2)
+
+    assert len(runs(executor)) == 2
+
+
+async def test_a_dependent_is_sent_as_soon_as_its_dependency_reports_deployed(
+    fleet: Fleet,
+) -> None:
+    gated = Gated("nav/dev")
+    fleet.connect("nav/dev", gated)
+    fleet.publish(
+        states.environment("nav", "dev"),
+        states.feature("crds"),
+        states.feature("monitoring"),
+        states.chart("crds", "1.0.0"),
+        states.chart("monitoring", "1.0.0", dependencies=[{"allOf": ["crds"]}]),
+        states.assignment("crds", "1.0.0", {}),
+        states.assignment("monitoring", "1.0.0", {}),
+    )
+    await gated.started.wait()
+    await asyncio.sleep(0.1)
+
+    assert gated.releases == ["crds"]
+    decision = fleet.decision("nav/dev", "monitoring")
+    assert decision is not None
+    assert decision.reason is Reason.WAITING_DEPENDENCY
+
+    gated.gate.set()  # no timer: the interval is an hour, the result itself wakes the pass
+    await fleet.until_status("nav/dev", "monitoring", "DEPLOYED")
+    assert gated.releases == ["crds", "monitoring"]
+
+
+def _failing(environment: str) -> FakeExecutor:
+    return FakeExecutor(environment, failing=True, delay=(0, 0))
+
+
+def _with_redeploy(token: str) -> list[dict[str, str]]:
+    return [
+        states.environment("nav", "dev"),
+        states.environment("nav", "prod"),
+        states.feature("web"),
+        states.chart("web", "1.0.0"),
+        states.assignment("web", "1.0.0", {}, redeploy=token),
+    ]
