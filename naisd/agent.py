@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections import deque
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
@@ -65,6 +65,9 @@ class AgentConfig:
     outgoing_capacity: int = 1024
     """Messages waiting for the stream; more are dropped (results stay unconfirmed and are sent
     again after the next reconnect)."""
+    offline_log_lines: int = 500
+    """Progress lines kept while disconnected, sent after the reconnect (beyond: the oldest go).
+    Below outgoing_capacity, so a reconnect can send them all at once."""
     work_stop_timeout: float = 5.0
     """On stop: how long the running work may take to stop (helm is killed well before)."""
     flush_timeout: float = 3.0
@@ -116,6 +119,8 @@ class Agent:
         self._outgoing: asyncio.Queue[pb.AgentMessage | None] | None = None
         self._deadline: asyncio.Timeout | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._offline_log: deque[pb.AgentMessage] = deque(maxlen=self._config.offline_log_lines)
+        self._offline_dropped: Counter[str] = Counter()
         self.session_id = ""
         """The controller's id of the live session; "" while not connected."""
 
@@ -175,6 +180,7 @@ class Agent:
         # In the same step as the queue goes live: a result completing now is sent exactly
         # once, either from this list or by _complete.
         self._outgoing = outgoing
+        self._send_offline_log()
         for result in self._store.unreported():
             self._send(result_message(result))
         timers: list[asyncio.Task[None]] = []
@@ -331,7 +337,22 @@ class Agent:
         self._send(result_message(result))
 
     def _log(self, instruction_id: str, kind: LogKind, text: str) -> None:
-        self._send(log_message(instruction_id, kind, text))
+        message = log_message(instruction_id, kind, text)
+        if self._outgoing is not None:
+            self._send(message)
+            return
+        # Disconnected: keep the line for the next session, so a deploy's log survives a cut.
+        if len(self._offline_log) == self._offline_log.maxlen:
+            self._offline_dropped[self._offline_log[0].progress.instruction_id] += 1
+        self._offline_log.append(message)
+
+    def _send_offline_log(self) -> None:
+        for instruction_id, count in sorted(self._offline_dropped.items()):
+            note = f"{count} log lines written while disconnected were dropped (the oldest)"
+            self._send(log_message(instruction_id, LogKind.AGENT, note))
+        self._offline_dropped.clear()
+        while self._offline_log:
+            self._send(self._offline_log.popleft())
 
     async def _recover(self) -> None:
         """Work that was running when naisd last died gets a result, judged by the inventory."""

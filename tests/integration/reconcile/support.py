@@ -4,8 +4,9 @@ file, in-process naisd agents with fake executors, and a state directory planned
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,6 +69,7 @@ class Fleet:
     plan: Plan | None = None
     _run: asyncio.Task[None] | None = None
     _revisions: int = 0
+    store: SqliteStatusStore | None = None
 
     @property
     def store_path(self) -> Path:
@@ -81,7 +83,7 @@ class Fleet:
         hub = AgentHub(TokenFile(tokens), HubConfig(port=self.port, hello_timeout=2.0))
         await hub.start()
         self.hub, self.port = hub, hub.port
-        store = SqliteStatusStore(self.store_path, retention_interval=0.0)
+        store = self.store = SqliteStatusStore(self.store_path, retention_interval=0.0)
         self.reconciler = Reconciler(hub, store, ChartLocator(local_chart), self.reconcile)
         self._run = asyncio.create_task(self.reconciler.run())
         await self.reconciler.started()
@@ -174,11 +176,23 @@ class Fleet:
         return decision
 
     async def deploys(self, environment: str, feature: str) -> list[Deploy]:
-        """The deploy log of the pair, oldest first (written to the status file)."""
+        """The deploy log of the pair, oldest first, as written to the status file."""
+        async with self._reader() as reader:
+            return list(reversed(await reader.deploys(environment, feature)))
+
+    async def logs(self, instruction_id: str) -> list[str]:
+        """The agent log lines of an instruction, as written to the status file."""
+        async with self._reader() as reader:
+            return [record.line.text for record in await reader.logs(instruction_id)]
+
+    @contextlib.asynccontextmanager
+    async def _reader(self) -> AsyncIterator[SqliteStatusStore]:
+        if self.store is not None and self.reconciler is not None:
+            await self.store.flush()
         reader = SqliteStatusStore(self.store_path)
         try:
             await reader.open()
-            return list(reversed(await reader.deploys(environment, feature)))
+            yield reader
         finally:
             await reader.close()
 

@@ -1,0 +1,87 @@
+"""Releases fasit manages that nothing desires: shown as orphans, pruned only when asked, and
+never more than the prune guard allows."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fasit.reconcile import Reason
+from naisd import FakeExecutor
+from tests import states
+from tests.integration.reconcile.support import Fleet, runs
+from tests.integration.waiting import eventually
+
+
+def cache_state(prune: bool | None = None, assigned: bool = False) -> list[dict[str, str]]:
+    parts = [
+        states.environment("nav", "dev"),
+        states.feature("web"),
+        states.chart("web", "1.0.0"),
+        states.assignment("web", "1.0.0", {}),
+        states.feature("cache", prune=prune),
+        states.chart("cache", "1.0.0"),
+    ]
+    if assigned:
+        parts.append(states.assignment("cache", "1.0.0", {"env": "prod"}))
+    return parts
+
+
+async def test_an_orphan_is_shown_then_uninstalled_once_its_feature_says_prune(
+    fleet: Fleet,
+) -> None:
+    executor = fleet.connect("nav/dev", FakeExecutor("nav/dev", orphans=("cache",), delay=(0, 0)))
+    fleet.publish(*cache_state())
+    await fleet.until_status("nav/dev", "cache", "ORPHAN")
+    orphan = fleet.decision("nav/dev", "cache")
+    assert orphan is not None
+    assert orphan.message == "no assignment reaches nav/dev; cache has prune: false"
+
+    fleet.publish(*cache_state(prune=True))
+
+    await _gone(fleet, "nav/dev", "cache")
+    deploys = await fleet.deploys("nav/dev", "cache")
+    assert [(d.action.value, d.state.value) for d in deploys] == [
+        ("uninstall", "sent"),
+        ("uninstall", "uninstalling"),
+        ("uninstall", "uninstalled"),
+    ]
+    assert len(runs(executor)) == 2  # web's install and cache's uninstall
+
+
+async def test_a_release_whose_feature_is_unregistered_is_never_pruned(fleet: Fleet) -> None:
+    executor = fleet.connect("nav/dev", FakeExecutor("nav/dev", orphans=("legacy",), delay=(0, 0)))
+    fleet.publish(*cache_state(prune=True))
+
+    await fleet.until_status("nav/dev", "legacy", "ORPHAN")
+    await fleet.until_status("nav/dev", "web", "DEPLOYED")
+    fleet.running.wake()
+    await asyncio.sleep(0.1)
+
+    assert len(runs(executor)) == 1
+    decision = fleet.decision("nav/dev", "legacy")
+    assert decision is not None
+    assert decision.message == (
+        "no Feature legacy is registered: an unknown feature is never pruned"
+    )
+
+
+async def test_the_prune_guard_refuses_to_empty_an_environment(fleet: Fleet) -> None:
+    names = ("alpha", "beta", "gamma")
+    executor = fleet.connect("nav/dev", FakeExecutor("nav/dev", orphans=names, delay=(0, 0)))
+    registered = []
+    for name in names:
+        registered += [states.feature(name, prune=True), states.chart(name, "1.0.0")]
+    fleet.publish(*cache_state(), *registered)
+
+    for name in names:
+        await fleet.until_decided("nav/dev", name, lambda d: d.reason is Reason.PRUNE_REFUSED)
+    await fleet.until_status("nav/dev", "alpha", "ORPHAN")
+    await fleet.until_status("nav/dev", "web", "DEPLOYED")
+
+    assert len(runs(executor)) == 1  # web only: nothing uninstalled
+
+
+async def _gone(fleet: Fleet, environment: str, feature: str) -> None:
+    await eventually(
+        lambda: fleet.status(environment, feature) is None, f"{feature} gone from {environment}"
+    )
