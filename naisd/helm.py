@@ -28,7 +28,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from naisd.helm_list import HelmFailed, ListedRelease, error_line, parse_list, release_hash_of
+from naisd.helm_list import HelmFailed, ListedRelease, helm_error, parse_list, release_hash_of
 from naisd.work import Action, Applied, Inventory, LogKind, LogSink, Outcome, Release, Work
 
 __all__ = [
@@ -190,7 +190,7 @@ class HelmExecutor:
         if done.code is None:
             limit = timeout + self.timeout_margin
             return f"helm {verb} still ran after {limit:g} s (timeout + margin) and was killed"
-        return f"helm {verb} exited {done.code}: {error_line(done.tail)}"
+        return f"helm {verb} exited {done.code}: {helm_error(done.tail)}"
 
     async def inventory(self) -> Inventory:
         listed = await self._list(["--all-namespaces"])
@@ -214,7 +214,7 @@ class HelmExecutor:
     async def _list(self, scope: list[str]) -> list[ListedRelease]:
         code, out, err = await self._query(["list", *scope, "--all", "--output", "json"])
         if code != 0:
-            raise HelmFailed(f"helm list exited {code}: {error_line(err.splitlines())}")
+            raise HelmFailed(f"helm list exited {code}: {helm_error(err.splitlines())}")
         return parse_list(out)
 
     async def _with_hash(self, entry: ListedRelease) -> Release:
@@ -225,7 +225,7 @@ class HelmExecutor:
                 ["get", "values", entry.name, *where, "--output", "json"]
             )
             if code != 0:
-                raise HelmFailed(f"helm get values exited {code}: {error_line(err.splitlines())}")
+                raise HelmFailed(f"helm get values exited {code}: {helm_error(err.splitlines())}")
             self._hashes[key] = release_hash_of(out)
         return entry.release(self._hashes[key])
 

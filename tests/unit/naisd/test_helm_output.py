@@ -15,7 +15,7 @@ from naisd.helm import (
     upgrade_args,
     values_document,
 )
-from naisd.helm_list import HelmFailed, error_line, parse_list, release_hash_of
+from naisd.helm_list import HelmFailed, helm_error, parse_list, release_hash_of
 
 
 def _work(**changes: object) -> Work:
@@ -75,11 +75,22 @@ def test_the_release_hash_is_read_from_the_values(values: str, expected: str) ->
     assert release_hash_of(values) == expected
 
 
-def test_the_error_line_is_helms_last_error() -> None:
+def test_the_helm_error_is_helms_last_error_line() -> None:
     lines = ["Release web is upgrading", "Error: UPGRADE FAILED: boom", "rolled back"]
-    assert error_line(lines) == "Error: UPGRADE FAILED: boom"
-    assert error_line(["only this"]) == "only this"
-    assert error_line([]) == "(no output)"
+    assert helm_error(lines) == "Error: UPGRADE FAILED: boom"
+    assert helm_error(["only this"]) == "only this"
+    assert helm_error([]) == "(no output)"
+
+
+def test_a_template_error_keeps_the_indented_lines_helm_continues_it_with() -> None:
+    lines = [
+        'Release "web" does not exist. Installing it now.',
+        "Error: UPGRADE FAILED: web/templates/bad.yaml:1:10",
+        '  executing "web/templates/bad.yaml" at <.Values.nope.deeper>:',
+        "    nil pointer evaluating interface {}.deeper",
+    ]
+
+    assert helm_error(lines) == "\n".join(lines[1:])
 
 
 @pytest.mark.parametrize(("seconds", "text"), [(300, "300s"), (1.5, "1500ms"), (0.0001, "1ms")])
