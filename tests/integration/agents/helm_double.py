@@ -15,9 +15,9 @@ Errors are helm's: a pull or values failure prints `Error: <message>`; a templat
 leaves the release as it was.
 
 What it does not cover: applying anything to a cluster (the manifest is not parsed as Kubernetes
-objects), hooks, CRDs, waits (`--wait`, `--timeout` only parsed), `--atomic` rollbacks, and
-revision history (only the last revision is kept). The `real_cluster` tests run the real helm
-for those.
+objects), hooks, CRDs, waiting for resources (`--timeout` is only parsed), `--atomic`
+rollbacks, and revision history (only the last revision is kept). The `real_cluster` tests run
+the real helm for those.
 
 Environment:
   FAKE_HELM_CLUSTER  the directory of releases (required)

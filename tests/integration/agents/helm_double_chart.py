@@ -18,11 +18,12 @@ import helm_python
 
 
 class ChartFailed(Exception):
-    """CHART could not be had: helm prints this as `Error: <message>` before any release work."""
+    """CHART or the `-f` file could not be had; helm prints the message bare, `Error: …`."""
 
 
 class TemplateFailed(Exception):
-    """The values or a template failed: helm's message, as helm prints it after `Error: …`."""
+    """Rendering failed (a template, or the values against the chart's schema); helm's own
+    message, which an upgrade prints after `Error: UPGRADE FAILED: `."""
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ class HelmDouble:
 
 
 def make_helm_double(tmp_path: Path, registry: OciRegistry) -> HelmDouble:
+    """The double in `tmp_path` (bin/helm, cluster/, helm-calls.jsonl); web 1.0.0 pushed."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     script = bin_dir / "helm"
