@@ -2,6 +2,7 @@
 
     naisd --controller HOST:PORT --environment tenant/name --token-file F
           [--tls-ca F [--tls-cert F --tls-key F]] [--executor helm|fake] [--state-dir DIR]
+          [--plain-http-registry HOST[:PORT] ...]
 
 Exit codes: 0 after a stop by signal, 2 when it cannot start (every bad flag is named). On
 SIGTERM it exits within 10 s: running helm is stopped and its result reported, not awaited.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import re
 import signal
 import sys
@@ -34,6 +36,7 @@ logger = logging.getLogger("naisd")
 _ENVIRONMENT = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _CONTROLLER = re.compile(r"^(?P<host>\[[0-9a-fA-F:.]+\]|[^:\s]+):(?P<port>\d{1,5})$")
 STATE_FILE = "naisd-state.json"
+PLAIN_HTTP_ENV = "NAISD_PLAIN_HTTP_REGISTRIES"
 
 
 class _Unusable(Exception):
@@ -56,6 +59,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--tls-key", type=Path, metavar="FILE", help="mutual TLS: its key")
     parser.add_argument("--executor", choices=["helm", "fake"], default="helm")
     parser.add_argument("--helm", default="helm", metavar="PATH", help="the helm binary")
+    parser.add_argument(
+        "--plain-http-registry",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT]",
+        help="helm pulls charts from this registry over plain HTTP (repeatable; also "
+        f"{PLAIN_HTTP_ENV}, comma-separated). Every other registry is HTTPS",
+    )
     parser.add_argument(
         "--state-dir",
         type=Path,
@@ -137,7 +148,9 @@ def _agent(args: argparse.Namespace) -> Agent:
 
 def _executor(args: argparse.Namespace) -> Executor:
     if args.executor == "helm":
-        return HelmExecutor(args.helm, workdir=args.state_dir)
+        return HelmExecutor(
+            args.helm, workdir=args.state_dir, plain_http_registries=_plain_http_registries(args)
+        )
     match = re.fullmatch(r"(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)", args.fake_delay)
     if match is None or float(match[1]) > float(match[2]):
         raise _Unusable(f"--fake-delay {args.fake_delay!r}: expected MIN-MAX seconds, MIN <= MAX")
@@ -147,6 +160,20 @@ def _executor(args: argparse.Namespace) -> Executor:
         )
     except ValueError as exc:
         raise _Unusable(str(exc)) from exc
+
+
+def _plain_http_registries(args: argparse.Namespace) -> frozenset[str]:
+    """The flags' registries and the environment's, each HOST[:PORT] as in an oci:// URL."""
+    given = [("--plain-http-registry", entry) for entry in args.plain_http_registry]
+    given += [(PLAIN_HTTP_ENV, entry) for entry in os.environ.get(PLAIN_HTTP_ENV, "").split(",")]
+    registries: set[str] = set()
+    for source, entry in given:
+        registry = entry.strip()
+        if "/" in registry:  # a URL or a repository: it would never match a chart's host
+            raise _Unusable(f"{source} {registry!r}: expected HOST[:PORT]")
+        if registry:
+            registries.add(registry)
+    return frozenset(registries)
 
 
 def _credentials(args: argparse.Namespace) -> grpc.ChannelCredentials | None:

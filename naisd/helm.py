@@ -1,8 +1,9 @@
 """The helm executor: the real `helm` CLI, one process per instruction.
 
 Installs run `helm upgrade --install --atomic --cleanup-on-fail --history-max 10 --namespace
-NS --create-namespace --version V -f values.yaml --timeout T --labels fasit.release-hash=…
-RELEASE CHART`, uninstalls `helm uninstall RELEASE --namespace NS --timeout T`. helm's
+NS --create-namespace --version V [--plain-http] -f values.yaml --timeout T --labels
+fasit.release-hash=… RELEASE CHART` (`--plain-http` for an oci:// chart whose registry naisd
+was told is plain HTTP), uninstalls `helm uninstall RELEASE --namespace NS --timeout T`. helm's
 stdout and stderr stream as Progress. helm runs in its own process group, killed (SIGTERM,
 then SIGKILL) when the instruction's timeout plus a margin has passed, or when naisd stops.
 
@@ -23,11 +24,11 @@ import re
 import signal
 import tempfile
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from naisd.helm_list import HelmFailed, ListedRelease, error_line, parse_list, release_hash_of
+from naisd.helm_list import HelmFailed, ListedRelease, helm_error, parse_list, release_hash_of
 from naisd.work import Action, Applied, Inventory, LogKind, LogSink, Outcome, Release, Work
 
 __all__ = [
@@ -67,6 +68,13 @@ def chart_reference(work: Work) -> str:
     return work.chart
 
 
+def _registry_of(chart: str) -> str | None:
+    """HOST[:PORT] of an oci:// chart ("oci://r.example:5000/charts/web" → "r.example:5000")."""
+    if not chart.startswith("oci://"):
+        return None
+    return chart.removeprefix("oci://").split("/", 1)[0]
+
+
 def values_document(work: Work) -> dict[str, object]:
     """The instruction's values with `fasit.releaseHash` added (the `fasit` key is fasit's)."""
     values = dict(work.values)
@@ -78,7 +86,10 @@ def values_document(work: Work) -> dict[str, object]:
     return values
 
 
-def upgrade_args(work: Work, values_file: Path) -> list[str]:
+def upgrade_args(
+    work: Work, values_file: Path, *, plain_http: Collection[str] = frozenset()
+) -> list[str]:
+    """helm's arguments for an install; `plain_http`: the HOST[:PORT]s reached over HTTP."""
     args = [
         "upgrade",
         "--install",
@@ -91,6 +102,8 @@ def upgrade_args(work: Work, values_file: Path) -> list[str]:
         "--create-namespace",
         "--version",
         work.version,
+        # helm speaks HTTPS to every registry unless told otherwise, per command.
+        *(["--plain-http"] if _registry_of(work.chart) in plain_http else []),
         "-f",
         str(values_file),
         "--timeout",
@@ -127,6 +140,7 @@ class HelmExecutor:
         timeout_margin: float = 30.0,
         kill_grace: float = 3.0,
         environ: Mapping[str, str] | None = None,
+        plain_http_registries: Collection[str] = frozenset(),
     ) -> None:
         self.helm = helm
         self.workdir = workdir
@@ -134,6 +148,8 @@ class HelmExecutor:
         """helm gets its own --timeout first (its --atomic rollback needs it); past this margin
         beyond it, the process group is killed."""
         self.kill_grace = kill_grace
+        self.plain_http_registries = frozenset(plain_http_registries)
+        """HOST[:PORT]s of registries helm reaches over plain HTTP (`--plain-http`)."""
         self._environ = dict(environ) if environ is not None else None
         self._hashes: dict[tuple[str, str, int], str] = {}
 
@@ -148,7 +164,8 @@ class HelmExecutor:
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 json.dump(values_document(work), out)  # JSON is YAML
-            done = await self._stream(upgrade_args(work, values_file), log, work.timeout)
+            args = upgrade_args(work, values_file, plain_http=self.plain_http_registries)
+            done = await self._stream(args, log, work.timeout)
         finally:
             values_file.unlink(missing_ok=True)
         release = await self._release(work, log)
@@ -173,7 +190,7 @@ class HelmExecutor:
         if done.code is None:
             limit = timeout + self.timeout_margin
             return f"helm {verb} still ran after {limit:g} s (timeout + margin) and was killed"
-        return f"helm {verb} exited {done.code}: {error_line(done.tail)}"
+        return f"helm {verb} exited {done.code}: {helm_error(done.tail)}"
 
     async def inventory(self) -> Inventory:
         listed = await self._list(["--all-namespaces"])
@@ -197,7 +214,7 @@ class HelmExecutor:
     async def _list(self, scope: list[str]) -> list[ListedRelease]:
         code, out, err = await self._query(["list", *scope, "--all", "--output", "json"])
         if code != 0:
-            raise HelmFailed(f"helm list exited {code}: {error_line(err.splitlines())}")
+            raise HelmFailed(f"helm list exited {code}: {helm_error(err.splitlines())}")
         return parse_list(out)
 
     async def _with_hash(self, entry: ListedRelease) -> Release:
@@ -208,7 +225,7 @@ class HelmExecutor:
                 ["get", "values", entry.name, *where, "--output", "json"]
             )
             if code != 0:
-                raise HelmFailed(f"helm get values exited {code}: {error_line(err.splitlines())}")
+                raise HelmFailed(f"helm get values exited {code}: {helm_error(err.splitlines())}")
             self._hashes[key] = release_hash_of(out)
         return entry.release(self._hashes[key])
 

@@ -1,10 +1,11 @@
-"""Reading helm's output: `helm list -o json`, `helm get values -o json`, error lines.
+"""Reading helm's output: `helm list -o json`, `helm get values -o json`, error messages.
 
 Pure functions over text, so the shapes helm prints are tested without running helm.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Sequence
@@ -13,7 +14,7 @@ from datetime import datetime
 
 from naisd.work import Release
 
-__all__ = ["HelmFailed", "ListedRelease", "error_line", "parse_list", "release_hash_of"]
+__all__ = ["HelmFailed", "ListedRelease", "helm_error", "parse_list", "release_hash_of"]
 
 # "name-1.2.3" → ("name", "1.2.3"): helm joins chart name and version with a dash, and both may
 # hold dashes; the version is the last dash-separated part that starts like x.y.z.
@@ -96,9 +97,12 @@ def release_hash_of(values_json: str) -> str:
     return found if isinstance(found, str) else ""
 
 
-def error_line(lines: Sequence[str]) -> str:
-    """The line that says what went wrong: helm's last `Error: …`, else the last line."""
-    for line in reversed(lines):
-        if line.startswith("Error:"):
-            return line
+def helm_error(lines: Sequence[str]) -> str:
+    """What went wrong: helm's last `Error: …` line with the indented lines that continue it,
+    else the last line. (Helm 4 spreads a template error over three lines: the place, the
+    expression, the cause.)"""
+    for index in range(len(lines) - 1, -1, -1):
+        if lines[index].startswith("Error:"):
+            continued = itertools.takewhile(lambda line: line[:1].isspace(), lines[index + 1 :])
+            return "\n".join([lines[index], *continued])
     return lines[-1] if lines else "(no output)"

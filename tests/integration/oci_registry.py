@@ -16,6 +16,7 @@ import json
 import shutil
 import socket
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -43,6 +44,11 @@ OCI_MANIFEST: Final = "application/vnd.oci.image.manifest.v1+json"
 
 
 FEATURE_YAML: Final = "environmentKinds: [tenant]\nvalues:\n  replicas:\n    config: {type: int}\n"
+# A ConfigMap named for the release, holding the value `replicas`.
+CONFIGMAP_TEMPLATE: Final = (
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n"
+    "data:\n  replicas: {{ .Values.replicas | quote }}\n"
+)
 
 
 @dataclass
@@ -54,16 +60,22 @@ class Chart:
     files: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def helm(cls, name: str, version: str, feature: str | None = FEATURE_YAML) -> Chart:
-        """Chart.yaml, values.yaml, a template and `feature` as Feature.yaml (None: none)."""
+    def helm(
+        cls,
+        name: str,
+        version: str,
+        feature: str | None = FEATURE_YAML,
+        *,
+        templates: Mapping[str, str] | None = None,
+    ) -> Chart:
+        """Chart.yaml, values.yaml (`replicas: 1`), `feature` as Feature.yaml (None: none) and
+        `templates` by file name under templates/ (default: CONFIGMAP_TEMPLATE)."""
         files = {
             "Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: {version}\ntype: application\n",
             "values.yaml": "replicas: 1\n",
-            "templates/configmap.yaml": (
-                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n"
-                "data:\n  replicas: {{ .Values.replicas | quote }}\n"
-            ),
         }
+        for file_name, text in (templates or {"configmap.yaml": CONFIGMAP_TEMPLATE}).items():
+            files[f"templates/{file_name}"] = text
         if feature is not None:
             files["Feature.yaml"] = feature
         return cls(name, version, files)

@@ -16,6 +16,7 @@ from fasit.agents import AgentHub, HubConfig, TokenFile, write_token_file
 from naisd import Agent, AgentConfig, Executor, FakeExecutor, ResultStore
 from tests.integration.agents.helm_fixtures import HelmDouble, make_helm_double
 from tests.integration.agents.support import EventLog
+from tests.integration.oci_registry import OciRegistry
 
 TOKENS = {"nav/prod": "prod-token", "nav/dev": "dev-token"}
 FAST_AGENT = AgentConfig(backoff_initial=0.02, backoff_maximum=0.1, flush_timeout=2.0)
@@ -81,6 +82,7 @@ async def start_agent(hub: AgentHub) -> AsyncIterator[AgentFactory]:
 
 
 @pytest.fixture
-def helm_double(tmp_path: Path) -> HelmDouble:
-    """The helm test double first on PATH (in `helm_double.environ`), with a local chart."""
-    return make_helm_double(tmp_path)
+def helm_double(tmp_path: Path, oci_registry: OciRegistry) -> HelmDouble:
+    """The helm test double first on PATH (in `helm_double.environ`), and chart web 1.0.0 in
+    the test registry."""
+    return make_helm_double(tmp_path, oci_registry)

@@ -1,14 +1,31 @@
-"""The helm test double on PATH, with its cluster directory and call log, and a local chart."""
+"""The helm test double on PATH, with its cluster directory and call log, and charts pushed to
+the real test registry for it to pull."""
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-DOUBLE = Path(__file__).with_name("helm_double.py")
+from naisd import HelmExecutor
+from tests.integration.agents.helm_double import Release, read_release, release_path
+from tests.integration.oci_registry import Chart, OciRegistry
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@dataclass(frozen=True)
+class ChartRef:
+    """A chart as an instruction names it."""
+
+    chart: str
+    """oci://HOST:PORT/REPOSITORY (no tag), or a local path."""
+    digest: str
+    """The manifest's digest, which pins an oci:// chart; "" for a local one."""
+    version: str
 
 
 @dataclass
@@ -19,8 +36,19 @@ class HelmDouble:
     cluster: Path
     calls_file: Path
     environ: dict[str, str]
-    chart: Path
-    """A local chart directory: web 1.0.0."""
+    registry: OciRegistry
+    """Plain HTTP: helm needs `--plain-http` for it."""
+    web: ChartRef
+    """web 1.0.0 (a ConfigMap named for the release, holding `.Values.replicas`), pushed."""
+
+    def push(self, chart: Chart) -> ChartRef:
+        return push_chart(self.registry, chart)
+
+    def executor(self, **options: float) -> HelmExecutor:
+        """A HelmExecutor running the double, told the registry is plain HTTP."""
+        return HelmExecutor(
+            "helm", environ=self.environ, plain_http_registries={self.registry.host}, **options
+        )
 
     def calls(self) -> list[list[str]]:
         if not self.calls_file.exists():
@@ -32,30 +60,36 @@ class HelmDouble:
         lines = self.calls_file.read_text(encoding="utf-8").splitlines()
         return [json.loads(x)["pid"] for x in lines if json.loads(x)["argv"][0] == command]
 
-    def release(self, namespace: str, name: str) -> dict[str, object] | None:
-        path = self.cluster / namespace / f"{name}.json"
-        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    def release(self, namespace: str, name: str) -> Release | None:
+        return read_release(release_path(self.cluster, namespace, name))
 
 
-def make_helm_double(tmp_path: Path) -> HelmDouble:
+def make_helm_double(tmp_path: Path, registry: OciRegistry) -> HelmDouble:
+    """The double in `tmp_path` (bin/helm, cluster/, helm-calls.jsonl); web 1.0.0 pushed."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     script = bin_dir / "helm"
-    script.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{DOUBLE}" "$@"\n', encoding="utf-8")
-    script.chmod(0o755)
-    chart = tmp_path / "charts" / "web"
-    chart.mkdir(parents=True)
-    (chart / "Chart.yaml").write_text(
-        "apiVersion: v2\nname: web\nversion: 1.0.0\nappVersion: '2.4'\n", encoding="utf-8"
+    # -P and PYTHONPATH: the double's modules come from this checkout, whatever the cwd.
+    script.write_text(
+        f'#!/bin/sh\nexport PYTHONPATH="{ROOT}"\n'
+        f'exec "{sys.executable}" -P -m tests.integration.agents.helm_double "$@"\n',
+        encoding="utf-8",
     )
-    cluster = tmp_path / "cluster"
-    calls = tmp_path / "helm-calls.jsonl"
+    script.chmod(0o755)
     environ = {
         **os.environ,
         "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-        "FAKE_HELM_CLUSTER": str(cluster),
-        "FAKE_HELM_CALLS": str(calls),
-        # The double imports only yaml: keep it from loading this project from a stray path.
-        "PYTHONPATH": "",
+        "FAKE_HELM_CLUSTER": str(tmp_path / "cluster"),
+        "FAKE_HELM_CALLS": str(tmp_path / "helm-calls.jsonl"),
     }
-    return HelmDouble(bin_dir, cluster, calls, environ, chart)
+    web = push_chart(registry, Chart.helm("web", "1.0.0"))
+    return HelmDouble(
+        bin_dir, tmp_path / "cluster", tmp_path / "helm-calls.jsonl", environ, registry, web
+    )
+
+
+def push_chart(registry: OciRegistry, chart: Chart) -> ChartRef:
+    """Push `chart` to a repository of its own (the registry is shared by the session)."""
+    repository = f"helm-double/{secrets.token_hex(6)}/{chart.name}"
+    pushed = registry.push_chart(repository, chart)
+    return ChartRef(registry.url(repository), pushed.manifest, chart.version)

@@ -97,6 +97,7 @@ def make_instruction(
     attempt: int = 1,
     values: dict[str, object] | None = None,
     chart: str = "oci://registry.example/charts/web",
+    digest: str = "",
     version: str = "1.0.0",
     timeout: float = 30.0,
 ) -> Instruction:
@@ -110,6 +111,7 @@ def make_instruction(
         values=values or {"replicas": 2},
         release_hash=release_hash,
         timeout=timeout,
+        digest=digest,
     )
 
 

@@ -1,30 +1,32 @@
-"""The helm executor against the helm test double first on PATH (see helm_double.py for what
-the double does not cover)."""
+"""The helm executor against the helm test double first on PATH, which pulls charts from the
+real test registry and renders them with the real Helm engine (see helm_double.py for what the
+double does not cover)."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import json
 from pathlib import Path
 
 import pytest
 
 from naisd import Action, HelmExecutor, LogKind, Outcome, Work
 from naisd.helm import HASH_LABEL
-from tests.integration.agents.helm_fixtures import HelmDouble
+from tests.integration.agents.helm_double import release_path, write_release
+from tests.integration.agents.helm_fixtures import ChartRef, HelmDouble
+from tests.integration.oci_registry import CONFIGMAP_TEMPLATE, Chart
 
 HASH = "sha256:" + "ab" * 32
 
 
-def _work(chart: Path, **changes: object) -> Work:
+def _work(chart: ChartRef, **changes: object) -> Work:
     fields: dict[str, object] = {
         "id": "i-1",
         "release": "web",
         "namespace": "apps",
-        "chart": str(chart),
-        "digest": "",
-        "version": "1.0.0",
+        "chart": chart.chart,
+        "digest": chart.digest,
+        "version": chart.version,
         "values": {"replicas": 2},
         "release_hash": HASH,
         "timeout": 30.0,
@@ -42,23 +44,21 @@ class Lines:
         self.lines.append((kind, text))
 
 
-def _executor(double: HelmDouble, **options: float) -> HelmExecutor:
-    return HelmExecutor("helm", environ=double.environ, **options)
-
-
 async def test_an_install_runs_helm_upgrade_with_exactly_the_designed_arguments(
     helm_double: HelmDouble,
 ) -> None:
-    await _executor(helm_double).apply(_work(helm_double.chart), Lines())
+    web = helm_double.web
+
+    await helm_double.executor().apply(_work(web), Lines())
 
     upgrade = helm_double.calls()[0]
     values_file = upgrade[upgrade.index("-f") + 1]
     label = base64.b32encode(bytes.fromhex("ab" * 32)).decode().rstrip("=").lower()
     assert upgrade == [
         "upgrade", "--install", "--atomic", "--cleanup-on-fail", "--history-max", "10",
-        "--namespace", "apps", "--create-namespace", "--version", "1.0.0",
+        "--namespace", "apps", "--create-namespace", "--version", "1.0.0", "--plain-http",
         "-f", values_file, "--timeout", "30s",
-        "--labels", f"{HASH_LABEL}={label}", "web", str(helm_double.chart),
+        "--labels", f"{HASH_LABEL}={label}", "web", f"{web.chart}@{web.digest}",
     ]  # fmt: skip
     assert len(label) <= 63
     assert not Path(values_file).exists()
@@ -69,7 +69,7 @@ async def test_an_install_reports_the_release_with_its_hash_and_streams_helm_out
 ) -> None:
     lines = Lines()
 
-    applied = await _executor(helm_double).apply(_work(helm_double.chart), lines)
+    applied = await helm_double.executor().apply(_work(helm_double.web), lines)
 
     assert applied.outcome is Outcome.DEPLOYED
     assert applied.release is not None
@@ -86,10 +86,11 @@ async def test_an_install_reports_the_release_with_its_hash_and_streams_helm_out
     assert stored["values"] == {"replicas": 2, "fasit": {"releaseHash": HASH}}
 
 
-async def test_a_failing_upgrade_reports_helms_error_line(helm_double: HelmDouble) -> None:
+async def test_a_failing_upgrade_reports_helms_error(helm_double: HelmDouble) -> None:
+    await helm_double.executor().apply(_work(helm_double.web), Lines())
     helm_double.environ["FAKE_HELM_FAIL"] = "timed out waiting for the condition"
 
-    applied = await _executor(helm_double).apply(_work(helm_double.chart), Lines())
+    applied = await helm_double.executor().apply(_work(helm_double.web), Lines())
 
     assert applied.outcome is Outcome.FAILED
     assert applied.error == (
@@ -103,9 +104,9 @@ async def test_helm_still_running_past_timeout_and_margin_is_killed(
     helm_double: HelmDouble, tmp_path: Path
 ) -> None:
     helm_double.environ["FAKE_HELM_HANG"] = str(tmp_path / "never")
-    executor = _executor(helm_double, timeout_margin=0.0, kill_grace=2.0)
+    executor = helm_double.executor(timeout_margin=0.0, kill_grace=2.0)
 
-    applied = await executor.apply(_work(helm_double.chart, timeout=0.3), Lines())
+    applied = await executor.apply(_work(helm_double.web, timeout=0.3), Lines())
 
     assert applied.outcome is Outcome.FAILED
     assert applied.error == ("helm upgrade still ran after 0.3 s (timeout + margin) and was killed")
@@ -116,9 +117,9 @@ async def test_helm_that_ignores_sigterm_is_killed_after_the_grace(
     helm_double: HelmDouble, tmp_path: Path
 ) -> None:
     helm_double.environ |= {"FAKE_HELM_HANG": str(tmp_path / "never"), "FAKE_HELM_IGNORE_TERM": "1"}
-    executor = _executor(helm_double, timeout_margin=0.0, kill_grace=0.2)
+    executor = helm_double.executor(timeout_margin=0.0, kill_grace=0.2)
 
-    applied = await executor.apply(_work(helm_double.chart, timeout=0.3), Lines())
+    applied = await executor.apply(_work(helm_double.web, timeout=0.3), Lines())
 
     assert applied.outcome is Outcome.FAILED
     assert _gone(helm_double.pids("upgrade")[0])
@@ -129,7 +130,7 @@ async def test_a_cancelled_apply_stops_helm_before_it_returns(
 ) -> None:
     helm_double.environ["FAKE_HELM_HANG"] = str(tmp_path / "never")
     lines = Lines()
-    task = asyncio.create_task(_executor(helm_double).apply(_work(helm_double.chart), lines))
+    task = asyncio.create_task(helm_double.executor().apply(_work(helm_double.web), lines))
     while (LogKind.STDOUT, "waiting for resources to be ready") not in lines.lines:
         await asyncio.sleep(0.02)
 
@@ -144,11 +145,11 @@ async def test_a_cancelled_apply_stops_helm_before_it_returns(
 async def test_an_uninstall_runs_helm_uninstall_and_a_missing_release_counts_as_gone(
     helm_double: HelmDouble,
 ) -> None:
-    executor = _executor(helm_double)
-    await executor.apply(_work(helm_double.chart), Lines())
+    executor = helm_double.executor()
+    await executor.apply(_work(helm_double.web), Lines())
 
-    first = await executor.apply(_work(helm_double.chart, action=Action.UNINSTALL), Lines())
-    again = await executor.apply(_work(helm_double.chart, action=Action.UNINSTALL), Lines())
+    first = await executor.apply(_work(helm_double.web, action=Action.UNINSTALL), Lines())
+    again = await executor.apply(_work(helm_double.web, action=Action.UNINSTALL), Lines())
 
     assert helm_double.calls()[-1] == [
         "uninstall",
@@ -165,9 +166,9 @@ async def test_an_uninstall_runs_helm_uninstall_and_a_missing_release_counts_as_
 async def test_the_inventory_reads_each_release_hash_back_from_helm(
     helm_double: HelmDouble,
 ) -> None:
-    executor = _executor(helm_double)
-    await executor.apply(_work(helm_double.chart), Lines())
-    await executor.apply(_work(helm_double.chart, namespace="other", release_hash=""), Lines())
+    executor = helm_double.executor()
+    await executor.apply(_work(helm_double.web), Lines())
+    await executor.apply(_work(helm_double.web, namespace="other", release_hash=""), Lines())
 
     inventory = await HelmExecutor("helm", environ=helm_double.environ).inventory()  # no cache
 
@@ -180,20 +181,16 @@ async def test_the_inventory_reads_each_release_hash_back_from_helm(
 
 
 async def test_a_release_deployed_by_hand_reports_no_hash(helm_double: HelmDouble) -> None:
-    path = helm_double.cluster / "kube-system" / "manual.json"
-    path.parent.mkdir(parents=True)
-    path.write_text(
-        json.dumps(
-            {
-                "name": "manual", "namespace": "kube-system", "revision": 3, "chart": "manual",
-                "version": "0.1.0", "app_version": "", "values": {}, "labels": {},
-                "status": "deployed", "updated": "2026-11-21 10:00:00.5 +0000 UTC",
-            }
-        ),
-        encoding="utf-8",
+    write_release(
+        release_path(helm_double.cluster, "kube-system", "manual"),
+        {
+            "name": "manual", "namespace": "kube-system", "revision": 3, "chart": "manual",
+            "version": "0.1.0", "app_version": "", "values": {}, "manifest": "", "labels": {},
+            "status": "deployed", "updated": "2026-11-21 10:00:00.5 +0000 UTC",
+        },
     )  # fmt: skip
 
-    inventory = await _executor(helm_double).inventory()
+    inventory = await helm_double.executor().inventory()
 
     assert [(r.name, r.revision, r.release_hash) for r in inventory.releases] == [("manual", 3, "")]
     assert inventory.releases[0].updated_ms == 1_795_255_200_500
@@ -205,3 +202,115 @@ def _gone(pid: int) -> bool:
     except FileNotFoundError:
         return True
     return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+
+
+async def test_the_release_in_the_cluster_holds_the_manifest_rendered_with_the_instruction_values(
+    helm_double: HelmDouble,
+) -> None:
+    await helm_double.executor().apply(_work(helm_double.web, values={"replicas": 3}), Lines())
+
+    stored = helm_double.release("apps", "web")
+    assert stored is not None
+    assert stored["manifest"] == (
+        "---\n# Source: web/templates/configmap.yaml\n"
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  replicas: "3"\n'
+    )
+
+
+async def test_each_upgrade_renders_again_as_the_next_revision(helm_double: HelmDouble) -> None:
+    executor = helm_double.executor()
+    await executor.apply(_work(helm_double.web, values={"replicas": 3}), Lines())
+
+    applied = await executor.apply(_work(helm_double.web, values={"replicas": 5}), Lines())
+
+    assert applied.release is not None
+    assert (applied.release.status, applied.release.revision) == ("deployed", 2)
+    stored = helm_double.release("apps", "web")
+    assert stored is not None
+    assert stored["revision"] == 2
+    assert stored["values"] == {"replicas": 5, "fasit": {"releaseHash": HASH}}
+    assert 'replicas: "5"' in str(stored["manifest"])
+
+
+async def test_a_template_error_fails_with_helms_message_and_leaves_the_release_running(
+    helm_double: HelmDouble,
+) -> None:
+    templates = {"configmap.yaml": CONFIGMAP_TEMPLATE, "image.yaml": "{{ .Values.image.tag }}\n"}
+    broken = helm_double.push(Chart.helm("web", "1.0.1", templates=templates))
+    await helm_double.executor().apply(_work(helm_double.web), Lines())
+
+    applied = await helm_double.executor().apply(_work(broken), Lines())
+
+    assert applied.outcome is Outcome.FAILED
+    assert applied.error == (
+        "helm upgrade exited 1: Error: UPGRADE FAILED: web/templates/image.yaml:1:10\n"
+        '  executing "web/templates/image.yaml" at <.Values.image.tag>:\n'
+        "    nil pointer evaluating interface {}.tag"
+    )
+    assert applied.release is not None
+    running = applied.release
+    assert (running.version, running.status, running.revision) == ("1.0.0", "deployed", 1)
+
+
+async def test_a_digest_the_registry_does_not_have_fails_with_the_pull_error(
+    helm_double: HelmDouble,
+) -> None:
+    missing = ChartRef(helm_double.web.chart, "sha256:" + "0" * 64, "1.0.0")
+
+    applied = await helm_double.executor().apply(_work(missing), Lines())
+
+    assert applied.outcome is Outcome.FAILED
+    assert applied.error == (
+        'helm upgrade exited 1: Error: failed to perform "FetchReference" on source:'
+        f" {missing.chart.removeprefix('oci://')}@{missing.digest}: not found"
+    )
+    assert applied.release is None
+
+
+async def test_helm_pulls_over_https_from_a_registry_naisd_was_not_told_is_plain_http(
+    helm_double: HelmDouble,
+) -> None:
+    web = helm_double.web
+    executor = HelmExecutor("helm", environ=helm_double.environ)  # no plain-HTTP registries
+
+    applied = await executor.apply(_work(web), Lines())
+
+    assert "--plain-http" not in helm_double.calls()[0]
+    assert applied.outcome is Outcome.FAILED
+    repository = web.chart.removeprefix(f"oci://{helm_double.registry.host}/")
+    assert applied.error == (
+        'helm upgrade exited 1: Error: failed to perform "FetchReference" on source: Get'
+        f' "https://{helm_double.registry.host}/v2/{repository}/manifests/{web.digest}":'
+        " http: server gave HTTP response to HTTPS client"
+    )
+
+
+async def test_a_pulled_chart_of_another_version_than_the_instructions_fails(
+    helm_double: HelmDouble,
+) -> None:
+    web = helm_double.web
+
+    applied = await helm_double.executor().apply(_work(web, version="1.0.1"), Lines())
+
+    assert applied.outcome is Outcome.FAILED
+    assert applied.error == (
+        f"helm upgrade exited 1: Error: chart {web.chart}@{web.digest} is version 1.0.0, not 1.0.1"
+    )
+    assert applied.release is None
+
+
+async def test_a_local_chart_archive_is_installed_as_a_pulled_one_is(
+    helm_double: HelmDouble, tmp_path: Path
+) -> None:
+    archive = tmp_path / "web-1.0.0.tgz"
+    archive.write_bytes(Chart.helm("web", "1.0.0").archive())
+
+    local = ChartRef(str(archive), "", "1.0.0")
+
+    applied = await helm_double.executor().apply(_work(local), Lines())
+
+    assert applied.outcome is Outcome.DEPLOYED
+    assert helm_double.calls()[0][-1] == str(archive)
+    stored = helm_double.release("apps", "web")
+    assert stored is not None
+    assert 'replicas: "2"' in str(stored["manifest"])

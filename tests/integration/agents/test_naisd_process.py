@@ -7,7 +7,14 @@ import signal
 import sys
 from pathlib import Path
 
-from fasit.agents import AgentConnected, AgentHub, Outcome, ProgressReported, ResultReported
+from fasit.agents import (
+    AgentConnected,
+    AgentHub,
+    Instruction,
+    Outcome,
+    ProgressReported,
+    ResultReported,
+)
 from tests.integration.agents.conftest import TOKENS
 from tests.integration.agents.helm_fixtures import HelmDouble
 from tests.integration.agents.support import EventLog, make_instruction
@@ -24,16 +31,21 @@ async def _naisd(
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "naisd",
         "--controller", hub.address, "--environment", "nav/prod", "--token-file", str(token),
-        "--executor", "helm", *extra,
+        "--executor", "helm", "--plain-http-registry", double.registry.host, *extra,
         env=double.environ,
         stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
 
 
+def _install(double: HelmDouble, release: str = "web") -> Instruction:
+    """An install of web 1.0.0 from the test registry, pinned by its digest."""
+    return make_instruction(release, chart=double.web.chart, digest=double.web.digest)
+
+
 async def _mid_deploy(hub: AgentHub, events: EventLog, double: HelmDouble) -> str:
     """Send an install and return its id once helm is waiting (it hangs at FAKE_HELM_HANG)."""
     await events.wait_for(AgentConnected, "naisd's hello")
-    instruction = make_instruction(chart=str(double.chart))
+    instruction = _install(double)
     await hub.send("nav/prod", instruction)
     await events.wait_for(
         ProgressReported,
@@ -86,8 +98,8 @@ async def test_after_sigkill_mid_deploy_the_restarted_naisd_reports_once_and_hel
         result = await events.wait_for(
             ResultReported, "the recovered result", lambda e: e.result.instruction_id == identifier
         )
-        await hub.send("nav/prod", make_instruction(chart=str(helm_double.chart)))  # resent
-        barrier = make_instruction("barrier", chart=str(helm_double.chart))
+        await hub.send("nav/prod", _install(helm_double))  # resent
+        barrier = _install(helm_double, "barrier")
         await hub.send("nav/prod", barrier)
         await events.wait_for(
             ResultReported, "the barrier", lambda e: e.result.instruction_id == barrier.id

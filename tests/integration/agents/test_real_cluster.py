@@ -1,6 +1,7 @@
 """The helm executor against a real cluster: opt in with FASIT_REAL_KUBECONFIG (and helm on
-PATH). It covers what the helm test double cannot: rendering, applying, waiting, the release
-hash read back from a real release. Skipped where neither exists (as in CI)."""
+PATH). It covers what the helm test double cannot: applying, waiting, the real helm CLI's own
+argument handling, the release hash read back from a real release. Skipped where neither
+exists (as in CI)."""
 
 from __future__ import annotations
 

@@ -87,3 +87,34 @@ def test_a_bad_fake_variable_is_refused(
 
     assert main([*_base(token), "--executor", "fake"]) == 2
     assert "FASIT_FAKE_FAILING: 'oops' is not tenant/env" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("flags", "environment", "message"),
+    [
+        pytest.param(
+            ["--plain-http-registry", "oci://r:5000"],
+            "",
+            "--plain-http-registry 'oci://r:5000': expected HOST[:PORT]",
+            id="flag",
+        ),
+        pytest.param(
+            [],
+            "r:5000, r:5000/charts",
+            "NAISD_PLAIN_HTTP_REGISTRIES 'r:5000/charts': expected HOST[:PORT]",
+            id="environment",
+        ),
+    ],
+)
+def test_a_plain_http_registry_that_is_not_host_and_port_is_refused(
+    token: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    flags: list[str],
+    environment: str,
+    message: str,
+) -> None:
+    monkeypatch.setenv("NAISD_PLAIN_HTTP_REGISTRIES", environment)
+
+    assert main([*_base(token), *flags]) == 2
+    assert message in capsys.readouterr().err

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from naisd import Action, Work
-from naisd.helm import chart_reference, hash_label, helm_duration, values_document
-from naisd.helm_list import HelmFailed, error_line, parse_list, release_hash_of
+from naisd.helm import (
+    chart_reference,
+    hash_label,
+    helm_duration,
+    upgrade_args,
+    values_document,
+)
+from naisd.helm_list import HelmFailed, helm_error, parse_list, release_hash_of
 
 
 def _work(**changes: object) -> Work:
     fields: dict[str, object] = {
-        "id": "i", "release": "web", "namespace": "apps", "chart": "oci://r.example/charts/web",
+        "id": "i", "release": "web", "namespace": "apps", "chart": "oci://r.example:5000/charts/web",
         "digest": "sha256:" + "c" * 64, "version": "1.0.0", "values": {"fasit": {"env": "x"}},
         "release_hash": "sha256:" + "0" * 64, "timeout": 300.0, "action": Action.INSTALL,
     }  # fmt: skip
@@ -68,11 +75,22 @@ def test_the_release_hash_is_read_from_the_values(values: str, expected: str) ->
     assert release_hash_of(values) == expected
 
 
-def test_the_error_line_is_helms_last_error() -> None:
+def test_the_helm_error_is_helms_last_error_line() -> None:
     lines = ["Release web is upgrading", "Error: UPGRADE FAILED: boom", "rolled back"]
-    assert error_line(lines) == "Error: UPGRADE FAILED: boom"
-    assert error_line(["only this"]) == "only this"
-    assert error_line([]) == "(no output)"
+    assert helm_error(lines) == "Error: UPGRADE FAILED: boom"
+    assert helm_error(["only this"]) == "only this"
+    assert helm_error([]) == "(no output)"
+
+
+def test_a_template_error_keeps_the_indented_lines_helm_continues_it_with() -> None:
+    lines = [
+        'Release "web" does not exist. Installing it now.',
+        "Error: UPGRADE FAILED: web/templates/bad.yaml:1:10",
+        '  executing "web/templates/bad.yaml" at <.Values.nope.deeper>:',
+        "    nil pointer evaluating interface {}.deeper",
+    ]
+
+    assert helm_error(lines) == "\n".join(lines[1:])
 
 
 @pytest.mark.parametrize(("seconds", "text"), [(300, "300s"), (1.5, "1500ms"), (0.0001, "1ms")])
@@ -90,9 +108,31 @@ def test_the_hash_label_is_a_valid_label_value_that_gives_the_hash_back() -> Non
 
 
 def test_an_oci_chart_is_pinned_by_its_digest_and_a_path_is_not() -> None:
-    assert chart_reference(_work()) == "oci://r.example/charts/web@sha256:" + "c" * 64
+    assert chart_reference(_work()) == "oci://r.example:5000/charts/web@sha256:" + "c" * 64
     assert chart_reference(_work(chart="/charts/web")) == "/charts/web"
 
 
 def test_the_values_carry_the_release_hash_beside_fasits_own_keys() -> None:
     assert values_document(_work()) == {"fasit": {"env": "x", "releaseHash": "sha256:" + "0" * 64}}
+
+
+def test_an_install_from_a_registry_not_configured_as_plain_http_has_no_plain_http_flag() -> None:
+    args = upgrade_args(_work(), Path("values.yaml"), plain_http={"other.example:5000"})
+
+    assert "--plain-http" not in args
+    assert args[-1] == "oci://r.example:5000/charts/web@sha256:" + "c" * 64
+
+
+def test_an_install_from_a_plain_http_registry_tells_helm_so_beside_the_version() -> None:
+    args = upgrade_args(_work(), Path("values.yaml"), plain_http={"r.example:5000"})
+
+    between_version_and_values = args[args.index("--version") : args.index("-f")]
+    assert between_version_and_values == ["--version", "1.0.0", "--plain-http"]
+
+
+def test_a_local_chart_never_gets_the_plain_http_flag() -> None:
+    local = _work(chart="r.example:5000/charts/web.tgz", digest="")
+
+    args = upgrade_args(local, Path("values.yaml"), plain_http={"r.example:5000"})
+
+    assert "--plain-http" not in args
