@@ -9,20 +9,27 @@ any older file forward, and a newer file than this code knows is refused.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from fasit.agents import Action, LogKind, LogLine, ReleaseState
-from fasit.reconcile.decisions import Reason
-from fasit.reconcile.deploys import Deploy, DeployState
+from fasit.reconcile._sqlite_rows import (
+    DECISION_COLUMNS,
+    DEPLOY_COLUMNS,
+    Row,
+    decision_of,
+    deploy_of_row,
+    deploy_row,
+    inventory_of,
+    log_of,
+    releases_json,
+)
+from fasit.reconcile.deploys import Deploy
 from fasit.reconcile.store import (
     DecisionRecord,
     InventoryRecord,
@@ -36,7 +43,6 @@ __all__ = ["SqliteStatusStore", "StoreError"]
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-_Row = tuple[Any, ...]
 
 _MIGRATIONS: tuple[str, ...] = (
     """
@@ -63,12 +69,6 @@ _MIGRATIONS: tuple[str, ...] = (
         error TEXT NOT NULL);
     """,
 )
-
-_DEPLOY_COLUMNS = (
-    "instruction_id, environment, feature, action, state, version, release_hash, revision, "
-    "attempt, namespace, session_id, error, timed_out, sent_at, updated_at, deadline"
-)
-_DECISION_COLUMNS = "environment, feature, reason, message, version, release_hash, revision, at"
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +136,7 @@ class SqliteStatusStore:
     def record_decision(self, record: DecisionRecord) -> None:
         self._queue.put_nowait(
             _Write(
-                f"INSERT INTO decisions ({_DECISION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO decisions ({DECISION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.environment,
                     record.feature,
@@ -154,9 +154,9 @@ class SqliteStatusStore:
     def record_deploy(self, deploy: Deploy) -> None:
         self._queue.put_nowait(
             _Write(
-                f"INSERT INTO deploys ({_DEPLOY_COLUMNS}) VALUES "
+                f"INSERT INTO deploys ({DEPLOY_COLUMNS}) VALUES "
                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                _deploy_row(deploy),
+                deploy_row(deploy),
                 (deploy.environment, deploy.feature),
             )
         )
@@ -179,7 +179,7 @@ class SqliteStatusStore:
             )
 
     def record_inventory(self, record: InventoryRecord) -> None:
-        releases = json.dumps([_release_document(state) for state in record.releases])
+        releases = releases_json(record.releases)
         self._queue.put_nowait(
             _Write(
                 "INSERT OR REPLACE INTO inventories (environment, at, releases, error) "
@@ -194,19 +194,19 @@ class SqliteStatusStore:
         self, environment: str, feature: str, limit: int = 100
     ) -> list[DecisionRecord]:
         rows = await self._read(
-            f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE environment = ? AND feature = ? "
+            f"SELECT {DECISION_COLUMNS} FROM decisions WHERE environment = ? AND feature = ? "
             "ORDER BY id DESC LIMIT ?",
             (environment, feature, limit),
         )
-        return [_decision_of(row) for row in rows]
+        return [decision_of(row) for row in rows]
 
     async def deploys(self, environment: str, feature: str, limit: int = 100) -> list[Deploy]:
         rows = await self._read(
-            f"SELECT {_DEPLOY_COLUMNS} FROM deploys WHERE environment = ? AND feature = ? "
+            f"SELECT {DEPLOY_COLUMNS} FROM deploys WHERE environment = ? AND feature = ? "
             "ORDER BY id DESC LIMIT ?",
             (environment, feature, limit),
         )
-        return [_deploy_of(row) for row in rows]
+        return [deploy_of_row(row) for row in rows]
 
     async def logs(self, instruction_id: str, limit: int = 5_000) -> list[LogRecord]:
         rows = await self._read(
@@ -214,11 +214,11 @@ class SqliteStatusStore:
             "WHERE instruction_id = ? ORDER BY id LIMIT ?",
             (instruction_id, limit),
         )
-        return [_log_of(row) for row in rows]
+        return [log_of(row) for row in rows]
 
     async def inventories(self) -> dict[str, InventoryRecord]:
         rows = await self._read("SELECT environment, at, releases, error FROM inventories", ())
-        return {row[0]: _inventory_of(row) for row in rows}
+        return {row[0]: inventory_of(row) for row in rows}
 
     # -- the writer ----------------------------------------------------------------------------
 
@@ -320,8 +320,8 @@ class SqliteStatusStore:
             self._read_connection.close()
             self._read_connection = None
 
-    async def _read(self, sql: str, parameters: tuple[object, ...]) -> list[_Row]:
-        def query() -> list[_Row]:
+    async def _read(self, sql: str, parameters: tuple[object, ...]) -> list[Row]:
+        def query() -> list[Row]:
             if self._read_connection is None:
                 self._read_connection = _connect(self.path)
             return self._read_connection.execute(sql, parameters).fetchall()
@@ -348,132 +348,21 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 def _recover(connection: sqlite3.Connection) -> Recovered:
     decisions = {
-        (str(row[0]), str(row[1])): _decision_of(row)
+        (str(row[0]), str(row[1])): decision_of(row)
         for row in connection.execute(
-            f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE id IN "
+            f"SELECT {DECISION_COLUMNS} FROM decisions WHERE id IN "
             "(SELECT MAX(id) FROM decisions GROUP BY environment, feature)"
         )
     }
     deploys = [
-        _deploy_of(row)
+        deploy_of_row(row)
         for row in connection.execute(
-            f"SELECT {_DEPLOY_COLUMNS} FROM deploys WHERE id IN "
+            f"SELECT {DEPLOY_COLUMNS} FROM deploys WHERE id IN "
             "(SELECT MAX(id) FROM deploys GROUP BY instruction_id) ORDER BY id"
         )
     ]
     inventories = {
-        str(row[0]): _inventory_of(row)
+        str(row[0]): inventory_of(row)
         for row in connection.execute("SELECT environment, at, releases, error FROM inventories")
     }
     return Recovered(decisions, deploys, inventories)
-
-
-def _deploy_row(deploy: Deploy) -> tuple[object, ...]:
-    return (
-        deploy.instruction_id,
-        deploy.environment,
-        deploy.feature,
-        deploy.action.value,
-        deploy.state.value,
-        deploy.version,
-        deploy.release_hash,
-        deploy.revision,
-        deploy.attempt,
-        deploy.namespace,
-        deploy.session_id,
-        deploy.error,
-        int(deploy.timed_out),
-        deploy.sent_at.isoformat(),
-        deploy.updated_at.isoformat(),
-        deploy.deadline.isoformat(),
-    )
-
-
-def _deploy_of(row: _Row) -> Deploy:
-    (
-        instruction_id,
-        environment,
-        feature,
-        action,
-        state,
-        version,
-        release_hash,
-        revision,
-        attempt,
-        namespace,
-        session_id,
-        error,
-        timed_out,
-        sent_at,
-        updated_at,
-        deadline,
-    ) = row
-    return Deploy(
-        str(instruction_id),
-        str(environment),
-        str(feature),
-        Action(action),
-        str(version),
-        str(release_hash),
-        str(revision),
-        int(str(attempt)),
-        DeployState(state),
-        datetime.fromisoformat(str(sent_at)),
-        datetime.fromisoformat(str(updated_at)),
-        datetime.fromisoformat(str(deadline)),
-        str(namespace),
-        str(session_id),
-        str(error),
-        bool(timed_out),
-    )
-
-
-def _decision_of(row: _Row) -> DecisionRecord:
-    environment, feature, reason, message, version, release_hash, revision, at = row
-    return DecisionRecord(
-        str(environment),
-        str(feature),
-        Reason(reason),
-        str(message),
-        str(version),
-        str(release_hash),
-        str(revision),
-        datetime.fromisoformat(str(at)),
-    )
-
-
-def _log_of(row: _Row) -> LogRecord:
-    instruction_id, environment, at, kind, text = row
-    line = LogLine(datetime.fromisoformat(str(at)), LogKind(kind), str(text))
-    return LogRecord(str(instruction_id), str(environment), line)
-
-
-def _release_document(state: ReleaseState) -> dict[str, object]:
-    return {
-        "name": state.name,
-        "namespace": state.namespace,
-        "chart": state.chart,
-        "version": state.version,
-        "release_hash": state.release_hash,
-        "status": state.status,
-        "revision": state.revision,
-        "updated": None if state.updated is None else state.updated.isoformat(),
-    }
-
-
-def _inventory_of(row: _Row) -> InventoryRecord:
-    environment, at, releases, error = row
-    states = tuple(
-        ReleaseState(
-            str(document["name"]),
-            str(document["namespace"]),
-            str(document["chart"]),
-            str(document["version"]),
-            str(document["release_hash"]),
-            str(document["status"]),
-            int(document["revision"]),
-            None if document["updated"] is None else datetime.fromisoformat(document["updated"]),
-        )
-        for document in json.loads(str(releases))
-    )
-    return InventoryRecord(str(environment), datetime.fromisoformat(str(at)), states, str(error))
