@@ -362,8 +362,10 @@ def _still_delivered(flight: Deploy, view: EnvironmentView) -> bool:
 
 
 def _in_progress_message(flight: Deploy) -> str:
+    # Not the state (sent, installing): the deploy log and the ladder show it, and an ack
+    # must not make a new decision row.
     verb = "uninstall" if flight.action is Action.UNINSTALL else f"deploy of {flight.version}"
-    return f"{verb} {flight.state.value} ({flight.instruction_id}, attempt {flight.attempt})"
+    return f"{verb} in flight ({flight.instruction_id}, attempt {flight.attempt})"
 
 
 def _running(view: EnvironmentView, feature: str) -> ReleaseState | None:

@@ -119,6 +119,14 @@ class Fleet:
         self.agents[environment] = (agent, asyncio.create_task(agent.run()))
         return executor
 
+    async def until_connected(self, *environments: str) -> None:
+        """Wait until each environment's agent has a live session (so send order is known)."""
+        assert self.hub is not None
+        hub = self.hub
+        await eventually(
+            lambda: set(environments) <= hub.connected(), f"agents of {', '.join(environments)}"
+        )
+
     def publish(self, *parts: dict[str, str]) -> Plan:
         """Replace the state directory with `parts`, plan it, and hand the plan over."""
         state = self.root / "state"

@@ -68,6 +68,7 @@ async def test_the_circuit_breaker_stops_a_failing_rollout_after_k_environments(
             fleet.connect(f"fleet/e{i}", FakeExecutor(f"fleet/e{i}", failing=True, delay=(0, 0)))
             for i in range(5)
         ]
+        await fleet.until_connected(*(f"fleet/e{i}" for i in range(5)))
         fleet.publish(*_web_everywhere(5))
 
         await fleet.until_decided("fleet/e4", "web", lambda d: d.reason is Reason.CIRCUIT_OPEN)
@@ -95,6 +96,7 @@ async def test_a_new_revision_that_changes_the_rollout_closes_the_circuit(
         for executor in failing:
             fleet.connect(executor.environment, executor)
         healthy = fleet.connect("fleet/e2")
+        await fleet.until_connected("fleet/e0", "fleet/e1", "fleet/e2")
         fleet.publish(*_web_everywhere(3))
         await fleet.until_decided("fleet/e2", "web", lambda d: d.reason is Reason.CIRCUIT_OPEN)
 

@@ -50,7 +50,7 @@ async def test_no_new_deploy_while_one_is_in_flight(fleet: Fleet) -> None:
 
     assert decision is not None
     assert decision.reason is Reason.IN_PROGRESS
-    assert decision.message.startswith("deploy of 1.0.0 installing")
+    assert decision.message.startswith("deploy of 1.0.0 in flight")
     assert len(gated.runs) == 1
     gated.gate.set()
     await eventually(lambda: len(gated.runs) == 2, "2.0.0 sent once 1.0.0 finished")

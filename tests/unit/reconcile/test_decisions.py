@@ -113,7 +113,7 @@ def test_no_new_deploy_while_one_is_in_flight_even_of_another_version(
     decision = decided(releases, "api", agent=agent(), in_flight={"api": older})
 
     assert decision.reason is Reason.IN_PROGRESS
-    assert decision.message == "deploy of 2.0.0 installing (id-api-1, attempt 1)"
+    assert decision.message == "deploy of 2.0.0 in flight (id-api-1, attempt 1)"
     assert decision.due == older.deadline
 
 
