@@ -111,7 +111,13 @@ class SqliteStatusStore:
     async def open(self) -> Recovered:
         if self._writer is not None:
             raise RuntimeError("SqliteStatusStore.open: already open")
-        recovered = await self._on_writer(self._open)
+        try:
+            recovered = await self._on_writer(self._open)
+        except BaseException:
+            await self._on_writer(self._close_writer)
+            self._writer_thread.shutdown()
+            self._reader_thread.shutdown()
+            raise
         self._writer = asyncio.create_task(self._write_loop(), name="status-store-writer")
         return recovered
 

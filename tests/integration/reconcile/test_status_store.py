@@ -1,0 +1,177 @@
+"""The SQLite status store: what is written comes back after a restart, history is trimmed,
+and a file it cannot use is refused with its path."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from fasit.agents import Action, LogKind, LogLine, ReleaseState
+from fasit.reconcile import (
+    DecisionRecord,
+    Deploy,
+    DeployState,
+    InventoryRecord,
+    LogRecord,
+    Reason,
+    Retention,
+    SqliteStatusStore,
+    StoreError,
+)
+
+AT = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+def decision(message: str, feature: str = "web", reason: Reason = Reason.DEPLOY) -> DecisionRecord:
+    return DecisionRecord("nav/dev", feature, reason, message, "1.0.0", "sha256:h", "rev-1", AT)
+
+
+def deploy(instruction_id: str, state: DeployState, feature: str = "web") -> Deploy:
+    return Deploy(
+        instruction_id,
+        "nav/dev",
+        feature,
+        Action.INSTALL,
+        "1.0.0",
+        "sha256:h",
+        "rev-1",
+        1,
+        state,
+        AT,
+        AT + timedelta(seconds=1),
+        AT + timedelta(seconds=360),
+        "web",
+        "session-1",
+    )
+
+
+def line(text: str) -> LogLine:
+    return LogLine(AT, LogKind.STDOUT, text)
+
+
+async def test_decisions_deploys_and_inventories_come_back_after_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "status.db"
+    store = SqliteStatusStore(path)
+    await store.open()
+    store.record_decision(decision("install 1.0.0"))
+    store.record_decision(decision("deploy in flight", reason=Reason.IN_PROGRESS))
+    store.record_deploy(deploy("a", DeployState.SENT))
+    store.record_deploy(deploy("a", DeployState.INSTALLING))
+    release = ReleaseState("web", "web", "web", "1.0.0", "sha256:h", "deployed", 2, AT)
+    store.record_inventory(InventoryRecord("nav/dev", AT, (release,)))
+    await store.close()
+
+    again = SqliteStatusStore(path)
+    recovered = await again.open()
+    await again.close()
+
+    assert recovered.decisions[("nav/dev", "web")].reason is Reason.IN_PROGRESS
+    assert recovered.deploys == [deploy("a", DeployState.INSTALLING)]
+    assert recovered.inventories["nav/dev"].releases == (release,)
+
+
+async def test_recovery_gives_the_latest_row_of_each_instruction_oldest_first(
+    tmp_path: Path,
+) -> None:
+    store = SqliteStatusStore(tmp_path / "status.db")
+    await store.open()
+    for row in (
+        deploy("first", DeployState.SENT),
+        deploy("second", DeployState.SENT, feature="db"),
+        deploy("first", DeployState.DEPLOYED),
+    ):
+        store.record_deploy(row)
+    await store.close()
+
+    again = SqliteStatusStore(tmp_path / "status.db")
+    recovered = await again.open()
+    await again.close()
+
+    assert [(d.instruction_id, d.state) for d in recovered.deploys] == [
+        ("second", DeployState.SENT),
+        ("first", DeployState.DEPLOYED),
+    ]
+
+
+async def test_reads_see_what_was_recorded_once_flushed(tmp_path: Path) -> None:
+    store = SqliteStatusStore(tmp_path / "status.db")
+    await store.open()
+    try:
+        store.record_deploy(deploy("a", DeployState.SENT))
+        store.record_deploy(deploy("a", DeployState.DEPLOYED))
+        store.record_logs([LogRecord("a", "nav/dev", line(f"line {i}")) for i in range(3)])
+        await store.flush()
+
+        deploys = await store.deploys("nav/dev", "web")
+        logs = await store.logs("a")
+    finally:
+        await store.close()
+
+    assert [d.state for d in deploys] == [DeployState.DEPLOYED, DeployState.SENT]
+    assert [record.line.text for record in logs] == ["line 0", "line 1", "line 2"]
+
+
+async def test_retention_keeps_the_newest_decisions_and_instructions_of_each_pair(
+    tmp_path: Path,
+) -> None:
+    retention = Retention(decisions=3, instructions=2)
+    store = SqliteStatusStore(tmp_path / "status.db", retention, retention_interval=0.0)
+    await store.open()
+    try:
+        for i in range(6):
+            store.record_decision(decision(f"decision {i}"))
+            store.record_deploy(deploy(f"id-{i}", DeployState.SENT))
+            store.record_logs([LogRecord(f"id-{i}", "nav/dev", line(f"log of {i}"))])
+            await store.flush()
+        store.record_decision(decision("other feature", feature="db"))
+        await store.flush()
+
+        decisions = await store.decisions("nav/dev", "web")
+        deploys = await store.deploys("nav/dev", "web")
+        old_logs = await store.logs("id-0")
+        kept_logs = await store.logs("id-5")
+        other = await store.decisions("nav/dev", "db")
+    finally:
+        await store.close()
+
+    assert [d.message for d in decisions] == ["decision 5", "decision 4", "decision 3"]
+    assert [d.instruction_id for d in deploys] == ["id-5", "id-4"]
+    assert old_logs == []
+    assert [record.line.text for record in kept_logs] == ["log of 5"]
+    assert [d.message for d in other] == ["other feature"]
+
+
+async def test_a_status_file_from_a_newer_fasit_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "status.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA user_version = 99")
+    connection.close()
+
+    store = SqliteStatusStore(path)
+    with pytest.raises(StoreError, match=r"status.db has status schema version 99, newer than"):
+        await store.open()
+
+
+async def test_a_file_that_is_not_a_database_is_refused_with_its_path(tmp_path: Path) -> None:
+    path = tmp_path / "status.db"
+    path.write_text("this is no SQLite file, it is long enough to have a header " * 10)
+
+    store = SqliteStatusStore(path)
+    with pytest.raises(StoreError, match=r"cannot open the status store .*status.db"):
+        await store.open()
+
+
+async def test_a_new_file_is_migrated_to_the_current_schema(tmp_path: Path) -> None:
+    path = tmp_path / "status.db"
+    store = SqliteStatusStore(path)
+    await store.open()
+    await store.close()
+
+    with sqlite3.connect(path) as connection:
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
+    connection.close()
+    assert (version, mode) == (1, "wal")
