@@ -23,6 +23,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.plan_bench
 	$(BIN)/python -m bench.oci_bench
 	$(BIN)/python -m bench.agents_bench
+	$(BIN)/python -m bench.reconcile_bench
 	$(BIN)/python -m bench.helm_double_bench
 
 lint: $(STAMP)

@@ -63,8 +63,17 @@ def feature_yaml(number: int) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
-def write_fleet(root: Path, *, tenants: int = TENANTS, features: int = FEATURES) -> dict[str, int]:
-    """Write the fleet below `root`; returns counts of what was written."""
+def write_fleet(
+    root: Path,
+    *,
+    tenants: int = TENANTS,
+    features: int = FEATURES,
+    targets: tuple[dict[str, str], ...] = TARGETS,
+) -> dict[str, int]:
+    """Write the fleet below `root`; returns counts of what was written.
+
+    Feature n targets `targets[n % len(targets)]`; `({},)` reaches every environment.
+    """
     files = 0
 
     def write(relative: str, text: str) -> None:
@@ -98,7 +107,7 @@ def write_fleet(root: Path, *, tenants: int = TENANTS, features: int = FEATURES)
             f"apiVersion: fasit/v1\nkind: Feature\nname: {name}\nchart: charts/{name}\n"
             "config:\n  group0.value0: global\n",
         )
-        target = TARGETS[feature % len(TARGETS)]
+        target = targets[feature % len(targets)]
         assignments = [
             f'apiVersion: fasit/v1\nkind: Assignment\nfeature: {name}\nversion: "1.0.0"\n'
             f"target: {json.dumps(target)}\n"

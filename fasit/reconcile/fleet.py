@@ -44,7 +44,8 @@ class ReconcileConfig:
 @dataclass(frozen=True, slots=True)
 class PassResult:
     decisions: dict[str, list[Decision]]
-    """The environments decided afresh or limited this pass, with their final decisions."""
+    """Decisions that may have changed this pass, by environment: all of those decided afresh,
+    the sends of the others (limits may hold them back)."""
     sends: list[Decision]
     """Deploys and uninstalls to send now, within the limits."""
     due: datetime | None
@@ -60,7 +61,8 @@ class _Memo:
     circuits: Mapping[RolloutKey, Circuit]
     due: datetime | None
     decisions: list[Decision]
-    sends: bool
+    sends: tuple[int, ...]
+    """Where the deploys and uninstalls are among `decisions`."""
 
 
 _NOTHING: Mapping[str, DesiredRelease] = {}
@@ -112,12 +114,24 @@ class FleetDecider:
         for environment in self.current.keys() - environments:
             del self.current[environment]
             self._memo.pop(environment, None)
-        with_sends = {
-            environment: memo.decisions for environment, memo in self._memo.items() if memo.sends
+        # Only the sends go through the limits: a few per environment, not all its decisions.
+        wanted = {
+            environment: [memo.decisions[i] for i in memo.sends]
+            for environment, memo in self._memo.items()
+            if memo.sends
         }
-        limited = apply_limits(with_sends, runtime.in_flight_counts(), self._config.limits)
-        changed = {**fresh, **limited}
-        self.current.update(changed)
+        limited = apply_limits(wanted, runtime.in_flight_counts(), self._config.limits)
+        changed = dict(fresh)
+        for environment, held in limited.items():
+            memo = self._memo[environment]
+            current = list(memo.decisions)
+            for index, decision in zip(memo.sends, held, strict=True):
+                current[index] = decision
+            self.current[environment] = current
+            changed.setdefault(environment, held)
+        for environment, decisions in fresh.items():
+            if environment not in limited:
+                self.current[environment] = decisions
         sends = [d for decisions in limited.values() for d in decisions if d.reason.sends]
         return PassResult(changed, sends, due, len(fresh))
 
@@ -160,7 +174,7 @@ class FleetDecider:
         )
         decisions = decide_environment(view)
         dues = [decision.due for decision in decisions if decision.due is not None]
-        sends = any(decision.reason.sends for decision in decisions)
+        sends = tuple(i for i, decision in enumerate(decisions) if decision.reason.sends)
         memo = _Memo(desired, version, circuits, min(dues, default=None), decisions, sends)
         self._memo[environment] = memo
         return memo
