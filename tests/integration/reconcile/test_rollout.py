@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
+from pathlib import Path
 
-from fasit.reconcile import DeployState, Reason
+from fasit.reconcile import DeployState, Reason, RetryPolicy
 from naisd import FakeExecutor
 from tests import states
+from tests.integration.reconcile.conftest import QUIET
 from tests.integration.reconcile.support import Fleet, Gated, basic_state, runs
 from tests.integration.waiting import eventually
 
@@ -127,3 +130,22 @@ def _with_redeploy(token: str) -> list[dict[str, str]]:
         states.chart("web", "1.0.0"),
         states.assignment("web", "1.0.0", {}, redeploy=token),
     ]
+
+
+async def test_a_failing_release_is_retried_with_new_attempts_until_max_attempts(
+    tmp_path: Path,
+) -> None:
+    retry = RetryPolicy(base=0.05, factor=2.0, cap=0.2, max_attempts=3)
+    fleet = Fleet(tmp_path, reconcile=replace(QUIET, retry=retry))
+    await fleet.start()
+    try:
+        executor = fleet.connect("nav/dev", _failing("nav/dev"))
+        fleet.publish(*basic_state())
+
+        await fleet.until_decided("nav/dev", "web", lambda d: "gave up" in d.message)
+
+        assert len(set(runs(executor))) == 3  # three attempts, three ids
+        deploys = await fleet.deploys("nav/dev", "web")
+        assert [d.attempt for d in deploys if d.state is DeployState.FAILED] == [1, 2, 3]
+    finally:
+        await fleet.close()
