@@ -66,7 +66,7 @@ class EventLog:
 
 
 class GatedExecutor:
-    """A FakeExecutor (no delay) whose work waits at `gate`; counts how often it ran."""
+    """A FakeExecutor (no delay) whose work waits at `gate`; records the work it was given."""
 
     name = "gated"
 
@@ -74,10 +74,19 @@ class GatedExecutor:
         self.inner = FakeExecutor(environment, delay=(0, 0))
         self.gate = asyncio.Event()
         self.started = asyncio.Event()
-        self.runs: list[str] = []
+        self.works: list[Work] = []
+
+    @property
+    def runs(self) -> list[str]:
+        """The instruction ids it ran, in order."""
+        return [work.id for work in self.works]
+
+    @property
+    def releases(self) -> list[str]:
+        return [work.release for work in self.works]
 
     async def apply(self, work: Work, log: LogSink) -> Applied:
-        self.runs.append(work.id)
+        self.works.append(work)
         log(LogKind.AGENT, f"waiting at the gate: {work.release}")
         self.started.set()
         await self.gate.wait()

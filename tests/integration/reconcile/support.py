@@ -29,17 +29,13 @@ from fasit.validation import validate_tree
 from naisd import (
     Agent,
     AgentConfig,
-    Applied,
     Executor,
     FakeExecutor,
-    Inventory,
-    LogKind,
-    LogSink,
     ResultStore,
-    Work,
 )
 from tests import states
 from tests.helpers import write_tree
+from tests.integration.agents.support import GatedExecutor as Gated
 from tests.integration.waiting import eventually
 
 FAST_AGENT = AgentConfig(backoff_initial=0.02, backoff_maximum=0.2, flush_timeout=2.0)
@@ -203,39 +199,6 @@ class Fleet:
             yield reader
         finally:
             await reader.close()
-
-
-class Gated:
-    """A fake executor (no delay) whose work waits at `gate`; records what it was given."""
-
-    name = "gated"
-
-    def __init__(self, environment: str) -> None:
-        self.inner = FakeExecutor(environment, delay=(0, 0))
-        self.gate = asyncio.Event()
-        self.started = asyncio.Event()
-        self.works: list[Work] = []
-
-    @property
-    def runs(self) -> list[str]:
-        return [work.id for work in self.works]
-
-    @property
-    def releases(self) -> list[str]:
-        return [work.release for work in self.works]
-
-    async def apply(self, work: Work, log: LogSink) -> Applied:
-        self.works.append(work)
-        log(LogKind.AGENT, f"waiting at the gate: {work.release}")
-        self.started.set()
-        await self.gate.wait()
-        return await self.inner.apply(work, log)
-
-    async def inventory(self) -> Inventory:
-        return await self.inner.inventory()
-
-    def is_healthy(self) -> bool:
-        return True
 
 
 def runs(executor: Executor) -> list[str]:
