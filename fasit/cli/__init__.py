@@ -1,4 +1,4 @@
-"""The `fasit` command line: validate, plan, explain and schema (serve arrives with its issue).
+"""The `fasit` command line: validate, plan, explain, schema and serve.
 
 Exit codes: 0 clean, 1 problems (or, for `plan --exit-code`, changes), 2 could not run.
 Results go to stdout, logs to stderr.
@@ -16,6 +16,7 @@ from fasit.cli._common import EXIT_COULD_NOT_RUN
 from fasit.cli._explain import add_explain
 from fasit.cli._plan import add_plan
 from fasit.cli._schema import add_schema
+from fasit.cli._serve import add_serve
 from fasit.cli._validate import add_validate
 from fasit.errors import CouldNotRun
 
@@ -53,4 +54,5 @@ def _parser() -> argparse.ArgumentParser:
     add_plan(commands)
     add_explain(commands)
     add_schema(commands)
+    add_serve(commands)
     return parser

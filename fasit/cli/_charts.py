@@ -77,17 +77,24 @@ def add_chart_options(parser: argparse.ArgumentParser) -> None:
 @contextmanager
 def oci_fetcher(args: argparse.Namespace) -> Iterator[FetchOci | None]:
     """What fetches oci:// charts as the options say; None with --offline."""
-    if args.offline:
+    oci = oci_charts(args)
+    if oci is None:
         yield None
         return
-    oci = OciCharts(
-        RegistryClient(_registry_settings(args)),
-        OciSettings(cache_dir=_chart_cache(args)),
-    )
     try:
         yield lambda wanted: asyncio.run(oci.resolve(wanted))
     finally:
         oci.close()
+
+
+def oci_charts(args: argparse.Namespace) -> OciCharts | None:
+    """The oci:// chart resolver the options describe; None with --offline."""
+    if args.offline:
+        return None
+    return OciCharts(
+        RegistryClient(_registry_settings(args)),
+        OciSettings(cache_dir=_chart_cache(args)),
+    )
 
 
 def _registry_settings(args: argparse.Namespace) -> RegistrySettings:

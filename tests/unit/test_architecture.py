@@ -17,6 +17,8 @@ PACKAGES = [
     "fasit.plan",
     "fasit.agents",
     "fasit.reconcile",
+    "fasit.web",
+    "fasit.serve",
     "naisd",
 ]
 # What each stage may import of fasit: only stages before it in the flow of data.
@@ -36,6 +38,28 @@ ALLOWED = {
         "fasit.charts",
         "fasit.plan",
         "fasit.agents",
+    },
+    # The read side: reads the stages, never writes desired state.
+    "fasit.web": {
+        "fasit.model",
+        "fasit.errors",
+        "fasit.state",
+        "fasit.charts",
+        "fasit.plan",
+        "fasit.agents",
+        "fasit.reconcile",
+    },
+    # The wiring of `fasit serve`: every stage, nothing imports it (but the CLI).
+    "fasit.serve": {
+        "fasit.model",
+        "fasit.errors",
+        "fasit.state",
+        "fasit.sources",
+        "fasit.charts",
+        "fasit.plan",
+        "fasit.agents",
+        "fasit.reconcile",
+        "fasit.web",
     },
     # The agent ships alone into each environment: nothing of the controller.
     "naisd": set(),

@@ -1,0 +1,154 @@
+"""`fasit serve`: the controller, the agent hub and the read-only web app in one process.
+
+With no arguments it serves example-state-repo/ with in-process fake agents and the demo
+secrets of example-secrets/ (`make demo`). Every flag can also be set as FASIT_<FLAG> (a
+repeatable flag's variable takes a comma-separated list); see docs/configuration.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+from pathlib import Path
+
+from fasit.cli._charts import add_chart_options, oci_charts
+from fasit.errors import CouldNotRun
+from fasit.serve import Controller, ServeConfig
+from fasit.sources import GitAuth, GitLocation, GitSourceConfig
+
+__all__ = ["add_serve"]
+
+logger = logging.getLogger("fasit.serve")
+
+_CHECKOUT = Path(__file__).resolve().parents[2]
+DEMO_STATE = _CHECKOUT / "example-state-repo"
+DEMO_SECRETS = _CHECKOUT / "example-secrets"
+STOP_WITHIN = 10.0
+
+
+def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="run the controller: source, planner, reconciler, agent hub, web UI and API",
+        description="Run the controller. With no source it serves example-state-repo/ with"
+        " fake agents (a demo). Every flag is also FASIT_<FLAG> in the environment.",
+    )
+    source = serve.add_argument_group("the state (one of)")
+    source.add_argument("--state-dir", type=Path, default=_env("STATE_DIR", Path))
+    source.add_argument("--git", metavar="URL", default=_env("GIT"))
+    source.add_argument("--ref", default=_env("REF") or "HEAD")
+    source.add_argument("--directory", default=_env("DIRECTORY") or "", metavar="PATH")
+    source.add_argument("--poll-interval", type=float, default=_env("POLL_INTERVAL", float) or 5.0)
+    source.add_argument("--git-cache", type=Path, default=_env("GIT_CACHE", Path))
+    auth = serve.add_argument_group("git authentication")
+    auth.add_argument("--git-username", default=_env("GIT_USERNAME") or "")
+    auth.add_argument("--git-password-file", type=Path, default=_env("GIT_PASSWORD_FILE", Path))
+    auth.add_argument("--git-token-file", type=Path, default=_env("GIT_TOKEN_FILE", Path))
+    auth.add_argument("--git-ssh-key", type=Path, default=_env("GIT_SSH_KEY", Path))
+    auth.add_argument("--git-known-hosts", type=Path, default=_env("GIT_KNOWN_HOSTS", Path))
+    auth.add_argument("--git-ca-bundle", type=Path, default=_env("GIT_CA_BUNDLE", Path))
+    listen = serve.add_argument_group("listening")
+    listen.add_argument("--http-addr", default=_env("HTTP_ADDR") or "127.0.0.1:8080")
+    listen.add_argument("--grpc-addr", default=_env("GRPC_ADDR") or "127.0.0.1:9090")
+    run = serve.add_argument_group("running")
+    run.add_argument("--agent-tokens", type=Path, default=_env("AGENT_TOKENS", Path))
+    run.add_argument("--secrets-dir", type=Path, default=_env("SECRETS_DIR", Path))
+    run.add_argument("--status-db", type=Path, default=_env("STATUS_DB", Path))
+    run.add_argument(
+        "--fake-agents",
+        action="store_true",
+        default=os.environ.get("FASIT_FAKE_AGENTS", "") in ("1", "true"),
+        help="run an in-process fake agent for every environment",
+    )
+    add_chart_options(serve)
+    serve.set_defaults(command=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    config = _config(args)
+    controller = Controller(config, oci_charts(args))
+    asyncio.run(_run(controller))
+    return 0
+
+
+async def _run(controller: Controller) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    running = asyncio.create_task(controller.run(stop))
+    await asyncio.wait([running, asyncio.create_task(stop.wait())], return_when="FIRST_COMPLETED")
+    if not running.done():
+        try:
+            await asyncio.wait_for(running, STOP_WITHIN)
+        except TimeoutError:
+            logger.error("did not stop within %.0f s; exiting anyway", STOP_WITHIN)
+            return
+    running.result()
+
+
+def _config(args: argparse.Namespace) -> ServeConfig:
+    demo = args.state_dir is None and args.git is None
+    state_dir = DEMO_STATE if demo else args.state_dir
+    http_host, http_port = _address(args.http_addr, "--http-addr")
+    grpc_host, grpc_port = _address(args.grpc_addr, "--grpc-addr")
+    status_db = args.status_db or Path(".fasit") / "status.db"
+    status_db.parent.mkdir(parents=True, exist_ok=True)
+    git = None
+    if args.git is not None:
+        git = GitSourceConfig(
+            GitLocation(args.git, args.ref, args.directory),
+            args.git_cache or status_db.with_name("git-cache"),
+            _git_auth(args),
+            poll_interval=args.poll_interval,
+        )
+    try:
+        return ServeConfig(
+            status_db=status_db,
+            state_dir=state_dir,
+            git=git,
+            http_host=http_host,
+            http_port=http_port,
+            grpc_host=grpc_host,
+            grpc_port=grpc_port,
+            agent_tokens=args.agent_tokens,
+            secrets_dir=args.secrets_dir or (DEMO_SECRETS if demo else None),
+            fake_agents=args.fake_agents or demo,
+        )
+    except ValueError as exc:
+        raise CouldNotRun(str(exc)) from None
+
+
+def _git_auth(args: argparse.Namespace) -> GitAuth:
+    return GitAuth(
+        username=args.git_username,
+        password=_read_secret(args.git_password_file, "--git-password-file"),
+        bearer_token=_read_secret(args.git_token_file, "--git-token-file"),
+        ssh_key_file=args.git_ssh_key,
+        known_hosts_file=args.git_known_hosts,
+        ca_bundle=args.git_ca_bundle,
+    )
+
+
+def _read_secret(path: Path | None, flag: str) -> str:
+    if path is None:
+        return ""
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise CouldNotRun(f"{flag} {path}: {exc.strerror}") from None
+
+
+def _address(text: str, flag: str) -> tuple[str, int]:
+    host, separator, port = text.rpartition(":")
+    if not separator or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise CouldNotRun(f"{flag} {text!r}: expected HOST:PORT")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def _env(name: str, kind: type = str) -> object:
+    value = os.environ.get(f"FASIT_{name}")
+    return None if value in (None, "") else kind(value)

@@ -1,0 +1,10 @@
+"""Serve: the whole loop in one process (`fasit serve`): wiring, not logic.
+
+Imports every stage; no stage imports it.
+"""
+
+from fasit.serve.controller import Controller, ServeConfig
+from fasit.serve.desired import DesiredState
+from fasit.serve.fake_fleet import FakeFleet
+
+__all__ = ["Controller", "DesiredState", "FakeFleet", "ServeConfig"]

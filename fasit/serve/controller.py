@@ -1,0 +1,181 @@
+"""`fasit serve` in one asyncio process: source → snapshot store → charts and planner →
+reconciler → agent hub, the web app beside them, and (on request) fake agents.
+
+`Controller.run(stop)` starts everything, runs until `stop` is set, and then stops in reverse
+order within a bounded time: the web server, the fake agents, the source and planner, the
+reconciler (which writes what its store has queued), and last the hub.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import uvicorn
+
+from fasit.agents import AgentHub, HubConfig, TokenFile
+from fasit.charts import OciCharts, ResolvedChart
+from fasit.plan import Plan, Planner, SecretsDirectory
+from fasit.reconcile import (
+    ChartLocator,
+    ChartReference,
+    ReconcileConfig,
+    Reconciler,
+    SqliteStatusStore,
+)
+from fasit.serve.desired import DesiredState
+from fasit.serve.fake_fleet import FakeFleet
+from fasit.sources import GitSource, GitSourceConfig, LocalSource
+from fasit.state import SnapshotBuilder, SnapshotStore
+from fasit.web import ReadSide, create_app
+
+__all__ = ["Controller", "ServeConfig"]
+
+logger = logging.getLogger(__name__)
+
+Publisher = Callable[[ResolvedChart], ChartReference]
+
+
+@dataclass(frozen=True, slots=True)
+class ServeConfig:
+    """Where the state comes from and where the controller listens; see docs/configuration.md."""
+
+    status_db: Path
+    state_dir: Path | None = None
+    git: GitSourceConfig | None = None
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    grpc_host: str = "127.0.0.1"
+    grpc_port: int = 9090
+    agent_tokens: Path | None = None
+    """The token file (required unless fake agents bring their own)."""
+    secrets_dir: Path | None = None
+    fake_agents: bool = False
+    reconcile: ReconcileConfig = field(default_factory=ReconcileConfig)
+
+    def __post_init__(self) -> None:
+        if (self.state_dir is None) == (self.git is None):
+            raise ValueError("serve needs exactly one source: a state directory or a git URL")
+        if self.agent_tokens is None and not self.fake_agents:
+            raise ValueError("serve needs --agent-tokens (or --fake-agents)")
+        if self.agent_tokens is not None and self.fake_agents:
+            raise ValueError("--fake-agents brings its own tokens: leave out --agent-tokens")
+
+
+class Controller:
+    """Everything `fasit serve` runs; `ready` is set once it listens."""
+
+    def __init__(
+        self,
+        config: ServeConfig,
+        oci: OciCharts | None = None,
+        publisher: Publisher | None = None,
+    ) -> None:
+        self.config = config
+        self._oci = oci
+        self._publisher = publisher
+        self.snapshots = SnapshotStore()
+        self.hub: AgentHub | None = None
+        self.reconciler: Reconciler | None = None
+        self.fake_fleet: FakeFleet | None = None
+        self.web: uvicorn.Server | None = None
+        self.ready = asyncio.Event()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        config = self.config
+        if config.agent_tokens is not None:
+            tokens = TokenFile(config.agent_tokens)
+        else:  # fake agents: their tokens, written as the state names environments
+            fake_tokens = config.status_db.with_name("fake-agent-tokens.yaml")
+            self.fake_fleet = FakeFleet("", fake_tokens)
+            self.fake_fleet.write_tokens(())
+            tokens = TokenFile(fake_tokens)
+        hub = self.hub = AgentHub(tokens, HubConfig(host=config.grpc_host, port=config.grpc_port))
+        await hub.start()
+        if self.fake_fleet is not None:
+            self.fake_fleet.target = hub.address
+        try:
+            await self._run(hub, stop)
+        finally:
+            await hub.stop()
+
+    async def _run(self, hub: AgentHub, stop: asyncio.Event) -> None:
+        config = self.config
+        store = SqliteStatusStore(config.status_db)
+        reconciler = self.reconciler = Reconciler(
+            hub, store, ChartLocator(self._publisher), config.reconcile
+        )
+        await reconciler.open()
+        planner = Planner(SecretsDirectory(config.secrets_dir) if config.secrets_dir else None)
+        desired = DesiredState(self.snapshots, planner, self._planned, self._oci)
+        read = ReadSide(self.snapshots, reconciler.releases, lambda: len(hub.connected()))
+        web = self.web = uvicorn.Server(
+            uvicorn.Config(
+                create_app(read),
+                host=config.http_host,
+                port=config.http_port,
+                log_config=None,
+                access_log=False,
+                lifespan="off",
+            )
+        )
+        builder = SnapshotBuilder()
+        source: LocalSource | GitSource = (
+            LocalSource(config.state_dir, builder, self.snapshots)
+            if config.state_dir is not None
+            else GitSource(_required(config.git), builder, self.snapshots)
+        )
+        tasks = [
+            asyncio.create_task(reconciler.run(), name="reconciler"),
+            asyncio.create_task(desired.run(), name="desired-state"),
+            asyncio.create_task(source.run(), name="source"),
+            asyncio.create_task(web.serve(), name="web"),
+        ]
+        await self._listening(web, tasks[-1])
+        self.ready.set()
+        logger.info(
+            "fasit serve: http://%s:%d, agents on %s",
+            config.http_host,
+            config.http_port,
+            hub.address,
+        )
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait([stopped, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        failed = [task for task in tasks if task.done() and task.exception() is not None]
+        web.should_exit = True
+        if self.fake_fleet is not None:
+            await self.fake_fleet.stop()
+        for task in tasks[1:3]:
+            task.cancel()
+        await reconciler.stop()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if failed:
+            raise RuntimeError(f"{failed[0].get_name()} failed") from failed[0].exception()
+
+    def _planned(self, plan: Plan) -> None:
+        fleet = self.fake_fleet
+        if fleet is not None:
+            fleet.write_tokens(plan.environments)
+            fleet.ensure(plan.environments)
+        assert self.reconciler is not None
+        self.reconciler.update_plan(plan)
+
+    async def _listening(self, web: uvicorn.Server, serving: asyncio.Task[None]) -> None:
+        """Return once the web server listens; raise if it gave up (a port in use)."""
+        while not web.started:
+            if serving.done():
+                raise OSError(
+                    f"the web server cannot listen on {self.config.http_host}:"
+                    f"{self.config.http_port}"
+                )
+            await asyncio.sleep(0.01)
+
+
+def _required(git: GitSourceConfig | None) -> GitSourceConfig:
+    if git is None:
+        raise ValueError("no git source configured")
+    return git

@@ -1,0 +1,90 @@
+"""Desired state for the reconciler: each served snapshot through the chart stage and planner.
+
+The snapshot store hands over every snapshot it swaps in (the newest only, if several came
+while one was being planned); charts are resolved (in-repo from the snapshot's tree, oci://
+from registries) and the planner plans, both off the event loop. A moved OCI tag plans the
+current snapshot again: same revision, new chart digest, new plan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from fasit.charts import InRepoCharts, OciCharts, TagChange
+from fasit.plan import ChartSet, Plan, Planner, oci_charts_wanted, resolve_charts
+from fasit.state import LoadLimits, Snapshot, SnapshotStore, collector_paused
+
+__all__ = ["DesiredState"]
+
+logger = logging.getLogger(__name__)
+
+
+class DesiredState:
+    """Plans every snapshot the store serves and hands each plan to `on_plan`."""
+
+    def __init__(
+        self,
+        store: SnapshotStore,
+        planner: Planner,
+        on_plan: Callable[[Plan], None],
+        oci: OciCharts | None = None,
+        limits: LoadLimits | None = None,
+    ) -> None:
+        self._store = store
+        self._planner = planner
+        self._on_plan = on_plan
+        self._oci = oci
+        self._limits = limits or LoadLimits()
+        self._lock = asyncio.Lock()
+        self.plan: Plan | None = None
+        self.in_repo: InRepoCharts | None = None
+        """The in-repo charts of the planned snapshot (what packages them for agents)."""
+        self._replans: set[asyncio.Task[None]] = set()
+
+    async def run(self) -> None:
+        """Plan each snapshot the store serves (and, with OCI charts, follow moving tags)."""
+        async with asyncio.TaskGroup() as tasks:
+            if self._oci is not None:
+                tasks.create_task(self._oci.keep_fresh(self._tags_moved))
+            async for snapshot in self._store.updates():
+                await self.replan(snapshot)
+
+    async def replan(self, snapshot: Snapshot | None = None) -> None:
+        """Plan `snapshot` (default: the one served now) and hand the plan over."""
+        snapshot = snapshot or self._store.current
+        if snapshot is None:
+            return
+        async with self._lock:
+            charts, in_repo = await self._charts(snapshot)
+            plan = await asyncio.to_thread(self._planner.plan, snapshot, charts)
+            self.plan, self.in_repo = plan, in_repo
+        logger.info(
+            "planned revision %s: %d releases (%d rendered)",
+            snapshot.revision.short_id,
+            len(plan.releases),
+            plan.rendered,
+            extra={"revision": snapshot.revision.id},
+        )
+        self._on_plan(plan)
+
+    async def _charts(self, snapshot: Snapshot) -> tuple[ChartSet, InRepoCharts]:
+        wanted = oci_charts_wanted(snapshot.index)
+        oci = None
+        if wanted and self._oci is not None:
+            oci = await self._oci.resolve(wanted)
+        in_repo = InRepoCharts(snapshot.tree, snapshot.load.entries, self._limits)
+
+        def resolve() -> ChartSet:
+            with collector_paused():
+                charts, _ = resolve_charts(snapshot.index, in_repo, oci if wanted else {})
+            return charts
+
+        return await asyncio.to_thread(resolve), in_repo
+
+    def _tags_moved(self, changes: list[TagChange]) -> None:
+        logger.warning("%d chart tag(s) moved: planning the served revision again", len(changes))
+        task = asyncio.get_running_loop().create_task(self.replan())
+        self._replans.add(task)
+        task.add_done_callback(self._replans.discard)

@@ -1,0 +1,63 @@
+"""The web app of `fasit serve`: health, readiness and the JSON status API; read-only.
+
+Every route is GET (HEAD follows). Any other method gets 405 with a short explanation:
+desired state changes by commit to the state repository, never through this server.
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from fasit.web.api import ReadSide, releases, status
+
+__all__ = ["ReadOnly", "create_app"]
+
+_READS = frozenset({"GET", "HEAD"})
+
+
+def create_app(read: ReadSide) -> ASGIApp:
+    """The app over `read`; nothing in it writes desired state."""
+
+    async def healthz(request: Request) -> Response:
+        return PlainTextResponse("ok\n")
+
+    async def readyz(request: Request) -> Response:
+        if read.store.ready:
+            return PlainTextResponse("ready\n")
+        return PlainTextResponse("not ready: no revision served yet\n", status_code=503)
+
+    async def api_status(request: Request) -> Response:
+        return status(read)
+
+    async def api_releases(request: Request) -> Response:
+        return releases(read, request)
+
+    routes = [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/api/v1/status", api_status),
+        Route("/api/v1/releases", api_releases),
+    ]
+    return ReadOnly(Starlette(routes=routes))
+
+
+class ReadOnly:
+    """Answers every method but GET and HEAD with 405, before any route sees it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] not in _READS:
+            response = PlainTextResponse(
+                "405: this server is read-only; change the state repository instead\n",
+                status_code=405,
+                headers={"Allow": "GET, HEAD"},
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
