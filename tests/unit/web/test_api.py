@@ -1,0 +1,170 @@
+"""The JSON status API and the read-only guard, over a real snapshot store and release views."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from fasit.reconcile import Reason, ReleaseView, Status
+from fasit.state import DirectoryTree, Revision, SnapshotBuilder, SnapshotStore
+from fasit.web import ReadSide, create_app
+from tests import states
+from tests.helpers import write_tree
+
+AT = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+def view(environment: str, feature: str, status: Status = Status.DEPLOYED) -> ReleaseView:
+    return ReleaseView(
+        environment, feature, status, Reason.UNCHANGED, "1.0.0", "1.0.0", "running", AT
+    )
+
+
+VIEWS = [
+    view("nav/dev", "api"),
+    view("nav/dev", "web", Status.FAILED),
+    view("nav/prod", "api"),
+    view("nav/prod", "web", Status.PENDING),
+]
+
+
+def client(store: SnapshotStore, views: list[ReleaseView] = VIEWS) -> TestClient:
+    return TestClient(create_app(ReadSide(store, lambda: views, lambda: 2)))
+
+
+def offer(store: SnapshotStore, root: Path, files: dict[str, str], revision: str) -> None:
+    write_tree(root, files)
+    snapshot = SnapshotBuilder().build(
+        DirectoryTree(root), Revision(revision, str(root), AT, "Ann <ann@example.com>", "bump")
+    )
+    store.offer(snapshot)
+
+
+GOOD = states.state(states.environment("nav", "dev"))
+
+
+def test_status_before_any_revision_says_nothing_is_served() -> None:
+    body = client(SnapshotStore()).get("/api/v1/status").json()
+
+    assert body == {
+        "served": None,
+        "latest": None,
+        "stale_since": None,
+        "stale_reason": None,
+        "agents_connected": 2,
+    }
+
+
+def test_status_shows_the_served_revision(tmp_path: Path) -> None:
+    store = SnapshotStore()
+    offer(store, tmp_path / "a", GOOD, "c0ffee")
+
+    body = client(store).get("/api/v1/status").json()
+
+    assert body["served"] == {
+        "revision": "c0ffee",
+        "time": "2026-11-21T12:00:00Z",
+        "author": "Ann <ann@example.com>",
+        "message": "bump",
+    }
+    assert body["latest"] == {"revision": "c0ffee", "outcome": "served", "problems": []}
+
+
+def test_a_broken_newer_revision_shows_its_problems_and_how_stale_the_served_one_is(
+    tmp_path: Path,
+) -> None:
+    store = SnapshotStore()
+    offer(store, tmp_path / "a", GOOD, "good")
+    offer(store, tmp_path / "b", {"environments/nav/dev.yaml": "kind: [unclosed\n"}, "bad")
+
+    body = client(store).get("/api/v1/status").json()
+
+    assert body["served"]["revision"] == "good"
+    assert body["latest"]["revision"] == "bad"
+    assert body["latest"]["outcome"] == "failed"
+    problem = body["latest"]["problems"][0]
+    assert (problem["file"], problem["line"]) == ("environments/nav/dev.yaml", 2)
+    assert body["stale_since"] is not None
+    assert "serving the last good revision" in body["stale_reason"]
+
+
+def test_releases_lists_every_pair_with_its_status() -> None:
+    body = client(SnapshotStore()).get("/api/v1/releases").json()
+
+    assert body["total"] == 4
+    assert body["next"] is None
+    assert body["items"][1] == {
+        "environment": "nav/dev",
+        "feature": "web",
+        "status": "FAILED",
+        "reason": "unchanged",
+        "desired_version": "1.0.0",
+        "running_version": "1.0.0",
+        "message": "running",
+        "updated_at": "2026-11-21T12:00:00Z",
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "pairs"),
+    [
+        ("environment=nav/prod", [("nav/prod", "api"), ("nav/prod", "web")]),
+        ("feature=web", [("nav/dev", "web"), ("nav/prod", "web")]),
+        ("status=FAILED", [("nav/dev", "web")]),
+        ("environment=nav/dev&feature=api", [("nav/dev", "api")]),
+    ],
+)
+def test_releases_filter_by_environment_feature_and_status(
+    query: str, pairs: list[tuple[str, str]]
+) -> None:
+    body = client(SnapshotStore()).get(f"/api/v1/releases?{query}").json()
+
+    assert [(item["environment"], item["feature"]) for item in body["items"]] == pairs
+    assert body["total"] == len(pairs)
+
+
+def test_releases_paginate_with_a_cursor() -> None:
+    api = client(SnapshotStore())
+
+    first = api.get("/api/v1/releases?limit=3").json()
+    second = api.get(f"/api/v1/releases?limit=3&cursor={first['next']}").json()
+
+    assert [item["feature"] for item in first["items"]] == ["api", "web", "api"]
+    assert [(item["environment"], item["feature"]) for item in second["items"]] == [
+        ("nav/prod", "web")
+    ]
+    assert second["next"] is None
+
+
+@pytest.mark.parametrize(
+    "query", ["status=HAPPY", "limit=0", "limit=many", "cursor=%%%", "cursor=bm9wZQ=="]
+)
+def test_a_bad_query_is_a_400_that_says_why(query: str) -> None:
+    response = client(SnapshotStore()).get(f"/api/v1/releases?{query}")
+
+    assert response.status_code == 400
+    assert response.json()["error"]
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("path", ["/api/v1/status", "/api/v1/releases", "/anything"])
+def test_every_write_is_refused_with_405(method: str, path: str) -> None:
+    response = client(SnapshotStore()).request(method, path)
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD"
+    assert "read-only" in response.text
+
+
+def test_readyz_is_503_until_a_revision_is_served_and_healthz_always_ok(tmp_path: Path) -> None:
+    store = SnapshotStore()
+    api = client(store)
+    assert api.get("/readyz").status_code == 503
+    assert api.get("/healthz").text == "ok\n"
+
+    offer(store, tmp_path / "a", GOOD, "c0ffee")
+
+    assert api.get("/readyz").status_code == 200
