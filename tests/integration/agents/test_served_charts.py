@@ -11,18 +11,19 @@ from pathlib import Path
 
 import pytest
 
+from fasit.charts import ServedChart
 from naisd import Action, DownloadSettings, HelmExecutor, LogKind, Outcome, Work
-from tests.integration.agents.conftest import TOKENS
 from tests.integration.agents.helm_fixtures import HelmDouble
-from tests.integration.web_server import ChartServer, chart_server
+from tests.integration.conftest import TOKENS
+from tests.integration.web_server import ChartServer
 
 OTHER = "sha256:" + "0" * 64
 
 
 @pytest.fixture
-def charts(tmp_path: Path, token_file: Path) -> Iterator[ChartServer]:
-    with chart_server(tmp_path / "state", token_file) as server:
-        yield server
+def web(served_charts: ChartServer) -> ServedChart:
+    """web 1.0.0, an in-repo chart fasit packaged and serves."""
+    return served_charts.web
 
 
 @pytest.fixture
@@ -64,13 +65,11 @@ def upgrades(double: HelmDouble) -> list[list[str]]:
 
 
 async def test_a_served_chart_is_installed_from_the_downloaded_archive(
-    helm_double: HelmDouble, charts: ChartServer, workdir: Path
+    helm_double: HelmDouble, served_charts: ChartServer, web: ServedChart, workdir: Path
 ) -> None:
     lines = Lines()
 
-    applied = await executor(helm_double, workdir).apply(
-        install(charts.web.url, charts.web.digest), lines
-    )
+    applied = await executor(helm_double, workdir).apply(install(web.url, web.digest), lines)
 
     assert applied.outcome is Outcome.DEPLOYED, applied.error
     [upgrade] = upgrades(helm_double)
@@ -80,47 +79,44 @@ async def test_a_served_chart_is_installed_from_the_downloaded_archive(
     stored = helm_double.release("apps", "web")
     assert stored is not None
     assert 'replicas: "4"' in str(stored["manifest"])
-    assert (LogKind.AGENT, f"downloading chart {charts.web.url}") in lines
-    size = len(charts.web_archive)
-    assert (LogKind.AGENT, f"chart {charts.web.digest} downloaded ({size} bytes) and checked") in (
-        lines
-    )
+    assert (LogKind.AGENT, f"downloading chart {web.url}") in lines
+    size = len(served_charts.web_archive)
+    assert (LogKind.AGENT, f"chart {web.digest} downloaded ({size} bytes) and checked") in lines
     assert list(workdir.iterdir()) == []  # the archive and the values file are gone
 
 
 async def test_an_archive_of_another_digest_fails_and_helm_never_runs(
-    helm_double: HelmDouble, charts: ChartServer, workdir: Path
+    helm_double: HelmDouble, web: ServedChart, workdir: Path
 ) -> None:
-    applied = await executor(helm_double, workdir).apply(install(charts.web.url, OTHER), Lines())
+    applied = await executor(helm_double, workdir).apply(install(web.url, OTHER), Lines())
 
     assert applied.outcome is Outcome.FAILED
     assert applied.error == (
-        f"chart {charts.web.url} has digest {charts.web.digest}, not the instruction's {OTHER}:"
-        " not installed"
+        f"chart {web.url} has digest {web.digest}, not the instruction's {OTHER}: not installed"
     )
     assert upgrades(helm_double) == []
     assert list(workdir.iterdir()) == []
 
 
 async def test_a_refused_token_fails_naming_the_status(
-    helm_double: HelmDouble, charts: ChartServer, workdir: Path
+    helm_double: HelmDouble, web: ServedChart, workdir: Path
 ) -> None:
     applied = await executor(helm_double, workdir, token="stale").apply(
-        install(charts.web.url, charts.web.digest), Lines()
+        install(web.url, web.digest), Lines()
     )
 
     assert applied.outcome is Outcome.FAILED
     assert applied.error == (
-        f"cannot download chart {charts.web.url}: HTTP 401 Unauthorized:"
+        f"cannot download chart {web.url}: HTTP 401 Unauthorized:"
         " a valid agent token is required (Authorization: Bearer <token>)"
     )
     assert upgrades(helm_double) == []
 
 
 async def test_an_archive_the_controller_no_longer_holds_fails_as_not_found(
-    helm_double: HelmDouble, charts: ChartServer, workdir: Path
+    helm_double: HelmDouble, served_charts: ChartServer, workdir: Path
 ) -> None:
-    url = f"{charts.url}/charts/{OTHER}.tgz"
+    url = f"{served_charts.url}/charts/{OTHER}.tgz"
 
     applied = await executor(helm_double, workdir).apply(install(url, OTHER), Lines())
 
@@ -131,24 +127,23 @@ async def test_an_archive_the_controller_no_longer_holds_fails_as_not_found(
 
 
 async def test_an_archive_past_the_size_cap_is_refused(
-    helm_double: HelmDouble, charts: ChartServer, workdir: Path
+    helm_double: HelmDouble, web: ServedChart, workdir: Path
 ) -> None:
     small = executor(helm_double, workdir, downloads=DownloadSettings(max_bytes=100))
 
-    applied = await small.apply(install(charts.web.url, charts.web.digest), Lines())
+    applied = await small.apply(install(web.url, web.digest), Lines())
 
-    assert applied.error == f"cannot download chart {charts.web.url}: larger than 100 bytes"
+    assert applied.error == f"cannot download chart {web.url}: larger than 100 bytes"
     assert upgrades(helm_double) == []
 
 
 async def test_a_chart_url_without_a_digest_is_never_installed(
-    helm_double: HelmDouble, charts: ChartServer, workdir: Path
+    helm_double: HelmDouble, web: ServedChart, workdir: Path
 ) -> None:
-    applied = await executor(helm_double, workdir).apply(install(charts.web.url, ""), Lines())
+    applied = await executor(helm_double, workdir).apply(install(web.url, ""), Lines())
 
     assert applied.error == (
-        f"chart {charts.web.url} comes with no sha256 digest to check it against (''):"
-        " not installed"
+        f"chart {web.url} comes with no sha256 digest to check it against (''): not installed"
     )
     assert upgrades(helm_double) == []
 

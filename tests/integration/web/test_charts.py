@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from fasit.agents import write_token_file
-from tests.integration.web.conftest import TOKENS
+from tests.integration.conftest import TOKENS
 from tests.integration.web_server import ChartServer
 
 UNKNOWN = "sha256:" + "0" * 64
@@ -21,20 +21,20 @@ def get(url: str, token: str | None = TOKENS["nav/prod"]) -> requests.Response:
 
 
 def test_an_agent_downloads_the_archive_at_the_url_its_instruction_names(
-    charts: ChartServer,
+    served_charts: ChartServer,
 ) -> None:
-    response = get(charts.web.url)
+    response = get(served_charts.web.url)
 
     assert response.status_code == 200
-    assert response.content == charts.web_archive
-    assert "sha256:" + hashlib.sha256(response.content).hexdigest() == charts.web.digest
+    assert response.content == served_charts.web_archive
+    assert "sha256:" + hashlib.sha256(response.content).hexdigest() == served_charts.web.digest
     assert response.headers["Content-Type"] == "application/gzip"
-    assert response.headers["ETag"] == f'"{charts.web.digest}"'
+    assert response.headers["ETag"] == f'"{served_charts.web.digest}"'
     assert response.headers["Cache-Control"] == "private, max-age=31536000, immutable"
 
 
-def test_the_token_of_any_environment_may_download_any_archive(charts: ChartServer) -> None:
-    response = get(charts.web.url, TOKENS["nav/dev"])
+def test_the_token_of_any_environment_may_download_any_archive(served_charts: ChartServer) -> None:
+    response = get(served_charts.web.url, TOKENS["nav/dev"])
 
     assert response.status_code == 200
 
@@ -43,9 +43,9 @@ def test_the_token_of_any_environment_may_download_any_archive(charts: ChartServ
     "token", [pytest.param(None, id="no token"), pytest.param("guessed", id="unknown token")]
 )
 def test_a_request_without_a_valid_agent_token_is_refused(
-    charts: ChartServer, token: str | None
+    served_charts: ChartServer, token: str | None
 ) -> None:
-    response = get(charts.web.url, token)
+    response = get(served_charts.web.url, token)
 
     assert response.status_code == 401
     assert response.text == "a valid agent token is required (Authorization: Bearer <token>)\n"
@@ -53,17 +53,17 @@ def test_a_request_without_a_valid_agent_token_is_refused(
 
 
 def test_a_token_taken_out_of_the_token_file_is_refused_from_then_on(
-    charts: ChartServer, token_file: Path
+    served_charts: ChartServer, token_file: Path
 ) -> None:
     write_token_file(token_file, {"nav/dev": TOKENS["nav/dev"]})
 
-    response = get(charts.web.url, TOKENS["nav/prod"])
+    response = get(served_charts.web.url, TOKENS["nav/prod"])
 
     assert response.status_code == 401
 
 
-def test_an_archive_not_held_is_not_found(charts: ChartServer) -> None:
-    response = get(f"{charts.url}/charts/{UNKNOWN}.tgz")
+def test_an_archive_not_held_is_not_found(served_charts: ChartServer) -> None:
+    response = get(f"{served_charts.url}/charts/{UNKNOWN}.tgz")
 
     assert response.status_code == 404
     assert response.text == f"no chart archive {UNKNOWN} here\n"
@@ -78,15 +78,15 @@ def test_an_archive_not_held_is_not_found(charts: ChartServer) -> None:
     ],
 )
 def test_a_name_that_is_not_a_digest_archive_is_a_bad_request(
-    charts: ChartServer, name: str
+    served_charts: ChartServer, name: str
 ) -> None:
-    response = get(f"{charts.url}/charts/{name}")
+    response = get(f"{served_charts.url}/charts/{name}")
 
     assert response.status_code == 400
     assert response.text == f"{name!r} is not sha256:<64 lowercase hex>.tgz\n"
 
 
-def test_an_unauthenticated_request_learns_nothing_of_the_name(charts: ChartServer) -> None:
-    response = get(f"{charts.url}/charts/web-1.0.0.tgz", token=None)
+def test_an_unauthenticated_request_learns_nothing_of_the_name(served_charts: ChartServer) -> None:
+    response = get(f"{served_charts.url}/charts/web-1.0.0.tgz", token=None)
 
     assert response.status_code == 401
