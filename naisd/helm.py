@@ -5,9 +5,9 @@ NS --create-namespace --version V [--plain-http] -f values.yaml --timeout T --la
 fasit.release-hash=… RELEASE CHART` (`--plain-http` for an oci:// chart whose registry naisd
 was told is plain HTTP; CHART a downloaded archive's path for a chart fasit serves over
 http(s), checked against its digest first), uninstalls `helm uninstall RELEASE --namespace NS
---timeout T`. helm's
-stdout and stderr stream as Progress. helm runs in its own process group, killed (SIGTERM,
-then SIGKILL) when the instruction's timeout plus a margin has passed, or when naisd stops.
+--timeout T`. helm's stdout and stderr stream as Progress. helm runs in its own process group,
+killed (SIGTERM, then SIGKILL) when the instruction's timeout plus a margin has passed, or when
+naisd stops.
 
 The release hash is recorded twice on each release: as the label `fasit.release-hash` (the
 digest in base32, since a label value is at most 63 characters; for selecting releases with

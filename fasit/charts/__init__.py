@@ -18,14 +18,15 @@ from fasit.charts.package import PackagedChart, package_chart
 from fasit.charts.registry import RegistryClient, RegistryError, RegistryFailure, RegistrySettings
 from fasit.charts.resolved import ChartOutcome, ResolvedChart, Unavailable
 from fasit.charts.served import (
+    ARCHIVES_PATH,
     DEFAULT_ARCHIVE_BUDGET,
     ChartArchives,
     ServedChart,
     archive_digest,
-    archive_path,
 )
 
 __all__ = [
+    "ARCHIVES_PATH",
     "DEFAULT_ARCHIVE_BUDGET",
     "ChartArchives",
     "ChartOutcome",
@@ -46,7 +47,6 @@ __all__ = [
     "TagChange",
     "Unavailable",
     "archive_digest",
-    "archive_path",
     "default_docker_config",
     "load_docker_config",
     "package_chart",

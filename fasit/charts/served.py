@@ -20,25 +20,21 @@ from fasit.charts.package import PackagedChart
 from fasit.charts.resolved import ResolvedChart
 
 __all__ = [
+    "ARCHIVES_PATH",
     "DEFAULT_ARCHIVE_BUDGET",
     "ChartArchives",
     "ServedChart",
     "archive_digest",
-    "archive_path",
 ]
 
 logger = logging.getLogger(__name__)
 
+ARCHIVES_PATH = "/charts"
+"""Where on fasit's HTTP address archives are served, each at `/charts/sha256:<hex>.tgz`."""
 DEFAULT_ARCHIVE_BUDGET = 256 * 1024 * 1024
 """Bytes of archives kept in memory by default."""
 
-
 _ARCHIVE_NAME = re.compile(r"(sha256:[0-9a-f]{64})\.tgz")
-
-
-def archive_path(digest: str) -> str:
-    """The path an archive is served at: "sha256:ab…" → "/charts/sha256:ab….tgz"."""
-    return f"/charts/{digest}.tgz"
 
 
 def archive_digest(name: str) -> str | None:
@@ -96,7 +92,8 @@ class ChartArchives:
                     "bytes": len(packaged.archive),
                 },
             )
-        return ServedChart(self.base_url + archive_path(packaged.digest), packaged.digest)
+        url = f"{self.base_url}{ARCHIVES_PATH}/{packaged.digest}.tgz"
+        return ServedChart(url, packaged.digest)
 
     def archive(self, digest: str) -> bytes | None:
         """The archive whose sha256 is `digest` (`sha256:<hex>`), or None if not held."""

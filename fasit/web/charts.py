@@ -14,7 +14,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from fasit.agents import TokenFile
-from fasit.charts import ChartArchives, archive_digest
+from fasit.charts import ARCHIVES_PATH, ChartArchives, archive_digest
 
 __all__ = ["chart_route"]
 
@@ -46,7 +46,7 @@ def chart_route(archives: ChartArchives, tokens: TokenFile) -> Route:
         headers = {"ETag": f'"{digest}"', "Cache-Control": _IMMUTABLE}
         return Response(archive, media_type="application/gzip", headers=headers)
 
-    return Route("/charts/{name}", serve_archive, methods=["GET"], name="chart-archive")
+    return Route(f"{ARCHIVES_PATH}/{{name}}", serve_archive, methods=["GET"], name="chart-archive")
 
 
 def _is_agent(request: Request, tokens: TokenFile) -> bool:
