@@ -9,6 +9,7 @@ __version__ = "0.1.0"
 
 # Below __version__: naisd.agent reads it.
 from naisd.agent import Agent, AgentConfig
+from naisd.chart_download import ChartDownloadFailed, DownloadSettings
 from naisd.fake import FakeExecutor
 from naisd.helm import HelmExecutor
 from naisd.results import ResultStore, StateFileInvalid
@@ -30,6 +31,8 @@ __all__ = [
     "Agent",
     "AgentConfig",
     "Applied",
+    "ChartDownloadFailed",
+    "DownloadSettings",
     "Executor",
     "FakeExecutor",
     "HelmExecutor",

@@ -139,17 +139,21 @@ def _agent(args: argparse.Namespace) -> Agent:
         args.controller,
         args.environment,
         token,
-        _executor(args),
+        _executor(args, token),
         credentials=_credentials(args),
         store=store,
         config=AgentConfig(inventory_interval=args.inventory_interval),
     )
 
 
-def _executor(args: argparse.Namespace) -> Executor:
+def _executor(args: argparse.Namespace, token: Callable[[], str]) -> Executor:
     if args.executor == "helm":
+        # The token also fetches in-repo charts fasit serves over HTTP (docs/charts.md).
         return HelmExecutor(
-            args.helm, workdir=args.state_dir, plain_http_registries=_plain_http_registries(args)
+            args.helm,
+            workdir=args.state_dir,
+            plain_http_registries=_plain_http_registries(args),
+            chart_token=token,
         )
     match = re.fullmatch(r"(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)", args.fake_delay)
     if match is None or float(match[1]) > float(match[2]):

@@ -3,9 +3,11 @@
 Installs run `helm upgrade --install --atomic --cleanup-on-fail --history-max 10 --namespace
 NS --create-namespace --version V [--plain-http] -f values.yaml --timeout T --labels
 fasit.release-hash=… RELEASE CHART` (`--plain-http` for an oci:// chart whose registry naisd
-was told is plain HTTP), uninstalls `helm uninstall RELEASE --namespace NS --timeout T`. helm's
-stdout and stderr stream as Progress. helm runs in its own process group, killed (SIGTERM,
-then SIGKILL) when the instruction's timeout plus a margin has passed, or when naisd stops.
+was told is plain HTTP; CHART a downloaded archive's path for a chart fasit serves over
+http(s), checked against its digest first), uninstalls `helm uninstall RELEASE --namespace NS
+--timeout T`. helm's stdout and stderr stream as Progress. helm runs in its own process group,
+killed (SIGTERM, then SIGKILL) when the instruction's timeout plus a margin has passed, or when
+naisd stops.
 
 The release hash is recorded twice on each release: as the label `fasit.release-hash` (the
 digest in base32, since a label value is at most 63 characters; for selecting releases with
@@ -24,10 +26,16 @@ import re
 import signal
 import tempfile
 from collections import deque
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from naisd.chart_download import (
+    ChartDownloadFailed,
+    DownloadSettings,
+    download_chart,
+    is_downloaded_chart,
+)
 from naisd.helm_list import HelmFailed, ListedRelease, helm_error, parse_list, release_hash_of
 from naisd.work import Action, Applied, Inventory, LogKind, LogSink, Outcome, Release, Work
 
@@ -87,9 +95,18 @@ def values_document(work: Work) -> dict[str, object]:
 
 
 def upgrade_args(
-    work: Work, values_file: Path, *, plain_http: Collection[str] = frozenset()
+    work: Work,
+    values_file: Path,
+    *,
+    plain_http: Collection[str] = frozenset(),
+    chart_file: Path | None = None,
 ) -> list[str]:
-    """helm's arguments for an install; `plain_http`: the HOST[:PORT]s reached over HTTP."""
+    """helm's arguments for an install; `plain_http`: the HOST[:PORT]s reached over HTTP;
+    `chart_file`: the archive downloaded for the work's chart, installed instead of it.
+
+    `--version` goes with a downloaded archive too: helm loads a local archive as it is (it
+    checks no version against it), and the archive is already pinned by its digest.
+    """
     args = [
         "upgrade",
         "--install",
@@ -112,7 +129,8 @@ def upgrade_args(
     label = hash_label(work.release_hash)
     if label is not None:
         args += ["--labels", f"{HASH_LABEL}={label}"]
-    return [*args, work.release, chart_reference(work)]
+    chart = chart_reference(work) if chart_file is None else str(chart_file)
+    return [*args, work.release, chart]
 
 
 def uninstall_args(work: Work) -> list[str]:
@@ -141,6 +159,8 @@ class HelmExecutor:
         kill_grace: float = 3.0,
         environ: Mapping[str, str] | None = None,
         plain_http_registries: Collection[str] = frozenset(),
+        chart_token: Callable[[], str] | None = None,
+        downloads: DownloadSettings | None = None,
     ) -> None:
         self.helm = helm
         self.workdir = workdir
@@ -150,6 +170,9 @@ class HelmExecutor:
         self.kill_grace = kill_grace
         self.plain_http_registries = frozenset(plain_http_registries)
         """HOST[:PORT]s of registries helm reaches over plain HTTP (`--plain-http`)."""
+        self.chart_token = chart_token
+        """The agent's token (read at each download), sent to fetch charts fasit serves."""
+        self.downloads = downloads or DownloadSettings()
         self._environ = dict(environ) if environ is not None else None
         self._hashes: dict[tuple[str, str, int], str] = {}
 
@@ -159,19 +182,47 @@ class HelmExecutor:
     async def apply(self, work: Work, log: LogSink) -> Applied:
         if work.action is Action.UNINSTALL:
             return await self._uninstall(work, log)
-        handle, name = tempfile.mkstemp(prefix="values-", suffix=".yaml", dir=self.workdir)
-        values_file = Path(name)  # mkstemp: mode 0600, values may hold secrets
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(values_document(work), out)  # JSON is YAML
-            args = upgrade_args(work, values_file, plain_http=self.plain_http_registries)
+        with contextlib.ExitStack() as files:
+            chart_file = None
+            if is_downloaded_chart(work.chart):
+                try:
+                    archive = await self._download(work, log)
+                except ChartDownloadFailed as exc:
+                    log(LogKind.AGENT, str(exc))
+                    return Applied(Outcome.FAILED, str(exc), await self._release(work, log))
+                chart_file = self._temporary_file(files, "chart-", ".tgz", archive)
+            # JSON is YAML; the file is 0600, values may hold secrets.
+            values = json.dumps(values_document(work)).encode()
+            values_file = self._temporary_file(files, "values-", ".yaml", values)
+            args = upgrade_args(
+                work, values_file, plain_http=self.plain_http_registries, chart_file=chart_file
+            )
             done = await self._stream(args, log, work.timeout)
-        finally:
-            values_file.unlink(missing_ok=True)
         release = await self._release(work, log)
         if done.code == 0:
             return Applied(Outcome.DEPLOYED, "", release)
         return Applied(Outcome.FAILED, self._failure("upgrade", done, work.timeout), release)
+
+    async def _download(self, work: Work, log: LogSink) -> bytes:
+        log(LogKind.AGENT, f"downloading chart {work.chart}")
+        try:
+            token = None if self.chart_token is None else self.chart_token()
+        except (OSError, ValueError) as exc:
+            raise ChartDownloadFailed(f"cannot download chart {work.chart}: {exc}") from exc
+        archive = await download_chart(work.chart, work.digest, token, self.downloads)
+        log(LogKind.AGENT, f"chart {work.digest} downloaded ({len(archive)} bytes) and checked")
+        return archive
+
+    def _temporary_file(
+        self, files: contextlib.ExitStack, prefix: str, suffix: str, content: bytes
+    ) -> Path:
+        """A new file (mode 0600) in the workdir holding `content`, deleted when `files` closes."""
+        handle, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=self.workdir)
+        path = Path(name)
+        files.callback(path.unlink, missing_ok=True)
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+        return path
 
     async def _uninstall(self, work: Work, log: LogSink) -> Applied:
         done = await self._stream(uninstall_args(work), log, work.timeout)

@@ -1,7 +1,8 @@
 """Charts: resolve (chart location, version) into a chart with its digest and Feature.yaml.
 
-Two backends: charts in the state repository, and oci:// charts in registries. Knows nothing of
-plans or deploys.
+Two backends: charts in the state repository, and oci:// charts in registries. In-repo charts
+are packaged and held for agents to download (`ChartArchives`). Knows nothing of plans or
+deploys.
 """
 
 from fasit.charts.credentials import (
@@ -16,8 +17,18 @@ from fasit.charts.oci import OciCharts, OciSettings, OciWanted, TagChange
 from fasit.charts.package import PackagedChart, package_chart
 from fasit.charts.registry import RegistryClient, RegistryError, RegistryFailure, RegistrySettings
 from fasit.charts.resolved import ChartOutcome, ResolvedChart, Unavailable
+from fasit.charts.served import (
+    ARCHIVES_PATH,
+    DEFAULT_ARCHIVE_BUDGET,
+    ChartArchives,
+    ServedChart,
+    archive_digest,
+)
 
 __all__ = [
+    "ARCHIVES_PATH",
+    "DEFAULT_ARCHIVE_BUDGET",
+    "ChartArchives",
     "ChartOutcome",
     "Credential",
     "CredentialsError",
@@ -32,8 +43,10 @@ __all__ = [
     "RegistryFailure",
     "RegistrySettings",
     "ResolvedChart",
+    "ServedChart",
     "TagChange",
     "Unavailable",
+    "archive_digest",
     "default_docker_config",
     "load_docker_config",
     "package_chart",

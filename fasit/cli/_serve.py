@@ -53,6 +53,12 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     listen = serve.add_argument_group("listening")
     listen.add_argument("--http-addr", default=_env("HTTP_ADDR") or "127.0.0.1:8080")
     listen.add_argument("--grpc-addr", default=_env("GRPC_ADDR") or "127.0.0.1:9090")
+    listen.add_argument(
+        "--charts-url",
+        default=_env("CHARTS_URL") or "",
+        metavar="URL",
+        help="where agents reach this server for in-repo charts (default: http://HTTP-ADDR)",
+    )
     run = serve.add_argument_group("running")
     run.add_argument("--agent-tokens", type=Path, default=_env("AGENT_TOKENS", Path))
     run.add_argument("--secrets-dir", type=Path, default=_env("SECRETS_DIR", Path))
@@ -117,6 +123,7 @@ def _config(args: argparse.Namespace) -> ServeConfig:
             agent_tokens=args.agent_tokens,
             secrets_dir=args.secrets_dir or (DEMO_SECRETS if demo else None),
             fake_agents=args.fake_agents or demo,
+            charts_url=args.charts_url,
         )
     except ValueError as exc:
         raise CouldNotRun(str(exc)) from None

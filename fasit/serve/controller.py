@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import uvicorn
 
 from fasit.agents import AgentHub, HubConfig, TokenFile
-from fasit.charts import OciCharts, ResolvedChart
+from fasit.charts import ChartArchives, OciCharts, ResolvedChart
 from fasit.plan import Plan, Planner, SecretsDirectory
 from fasit.reconcile import (
     ChartLocator,
+    ChartNotPublished,
     ChartReference,
     ReconcileConfig,
     Reconciler,
@@ -30,13 +30,11 @@ from fasit.serve.desired import DesiredState
 from fasit.serve.fake_fleet import FakeFleet
 from fasit.sources import GitSource, GitSourceConfig, LocalSource
 from fasit.state import SnapshotBuilder, SnapshotStore
-from fasit.web import ReadSide, create_app
+from fasit.web import ReadSide, chart_route, create_app
 
 __all__ = ["Controller", "ServeConfig"]
 
 logger = logging.getLogger(__name__)
-
-Publisher = Callable[[ResolvedChart], ChartReference]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +52,8 @@ class ServeConfig:
     """The token file (required unless fake agents bring their own)."""
     secrets_dir: Path | None = None
     fake_agents: bool = False
+    charts_url: str = ""
+    """Where agents reach this server for in-repo charts (default: http://HTTP-ADDR)."""
     reconcile: ReconcileConfig = field(default_factory=ReconcileConfig)
 
     def __post_init__(self) -> None:
@@ -68,15 +68,13 @@ class ServeConfig:
 class Controller:
     """Everything `fasit serve` runs; `ready` is set once it listens."""
 
-    def __init__(
-        self,
-        config: ServeConfig,
-        oci: OciCharts | None = None,
-        publisher: Publisher | None = None,
-    ) -> None:
+    def __init__(self, config: ServeConfig, oci: OciCharts | None = None) -> None:
         self.config = config
         self._oci = oci
-        self._publisher = publisher
+        self.archives = ChartArchives(
+            config.charts_url or f"http://{config.http_host}:{config.http_port}"
+        )
+        self._desired: DesiredState | None = None
         self.snapshots = SnapshotStore()
         self.hub: AgentHub | None = None
         self.reconciler: Reconciler | None = None
@@ -98,23 +96,23 @@ class Controller:
         if self.fake_fleet is not None:
             self.fake_fleet.target = hub.address
         try:
-            await self._run(hub, stop)
+            await self._run(hub, tokens, stop)
         finally:
             await hub.stop()
 
-    async def _run(self, hub: AgentHub, stop: asyncio.Event) -> None:
+    async def _run(self, hub: AgentHub, tokens: TokenFile, stop: asyncio.Event) -> None:
         config = self.config
         store = SqliteStatusStore(config.status_db)
         reconciler = self.reconciler = Reconciler(
-            hub, store, ChartLocator(self._publisher), config.reconcile
+            hub, store, ChartLocator(self._publish), config.reconcile
         )
         await reconciler.open()
         planner = Planner(SecretsDirectory(config.secrets_dir) if config.secrets_dir else None)
-        desired = DesiredState(self.snapshots, planner, self._planned, self._oci)
+        desired = self._desired = DesiredState(self.snapshots, planner, self._planned, self._oci)
         read = ReadSide(self.snapshots, reconciler.releases, lambda: len(hub.connected()))
         web = self.web = uvicorn.Server(
             uvicorn.Config(
-                create_app(read),
+                create_app(read, [chart_route(self.archives, tokens)]),
                 host=config.http_host,
                 port=config.http_port,
                 log_config=None,
@@ -163,6 +161,14 @@ class Controller:
             fleet.ensure(plan.environments)
         assert self.reconciler is not None
         self.reconciler.update_plan(plan)
+
+    def _publish(self, chart: ResolvedChart) -> ChartReference:
+        """An in-repo chart as agents fetch it: packaged, held, addressed by its digest."""
+        desired = self._desired
+        if desired is None or desired.in_repo is None:
+            raise ChartNotPublished(f"{chart.location}: no planned revision holds it yet")
+        served = self.archives.publish(chart, desired.in_repo.package)
+        return ChartReference(served.url, served.digest)
 
     async def _listening(self, web: uvicorn.Server, serving: asyncio.Task[None]) -> None:
         """Return once the web server listens; raise if it gave up (a port in use)."""

@@ -1,6 +1,18 @@
-"""Web: the read-only surfaces of `fasit serve` (health, the JSON API). Reads, never writes."""
+"""Web: the HTTP side of `fasit serve`. Reads every stage before it, never writes desired state.
+
+The read-only app (health, readiness, the JSON status API) and the route agents fetch in-repo
+chart archives from (`GET /charts/sha256:<hex>.tgz`, docs/charts.md).
+"""
 
 from fasit.web.api import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ReadSide
 from fasit.web.app import ReadOnly, create_app
+from fasit.web.charts import chart_route
 
-__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "ReadOnly", "ReadSide", "create_app"]
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "ReadOnly",
+    "ReadSide",
+    "chart_route",
+    "create_app",
+]

@@ -6,10 +6,12 @@ desired state changes by commit to the state repository, never through this serv
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fasit.web.api import ReadSide, releases, status
@@ -19,8 +21,8 @@ __all__ = ["ReadOnly", "create_app"]
 _READS = frozenset({"GET", "HEAD"})
 
 
-def create_app(read: ReadSide) -> ASGIApp:
-    """The app over `read`; nothing in it writes desired state."""
+def create_app(read: ReadSide, more: Sequence[BaseRoute] = ()) -> ASGIApp:
+    """The app over `read`, with `more` routes (GETs too); nothing in it writes desired state."""
 
     async def healthz(request: Request) -> Response:
         return PlainTextResponse("ok\n")
@@ -41,6 +43,7 @@ def create_app(read: ReadSide) -> ASGIApp:
         Route("/readyz", readyz),
         Route("/api/v1/status", api_status),
         Route("/api/v1/releases", api_releases),
+        *more,
     ]
     return ReadOnly(Starlette(routes=routes))
 

@@ -1,9 +1,11 @@
-"""Fixtures running real git servers on 127.0.0.1 for the integration tests.
+"""Fixtures running real servers on 127.0.0.1 for the integration tests: git servers, chart
+registries, and fasit's chart route with the agent token file it checks.
 
 Each server fixture starts its server before the test and stops it afterwards, also when the
-test fails (the stop is in a context manager's exit). All of them serve the bare repositories
-below `git_root`; `git_work` puts one there, `repo.git`, holding one commit on main.
-Startup is a few tens of milliseconds each (sshd included), so every fixture is per test.
+test fails (the stop is in a context manager's exit). The git servers serve the bare
+repositories below `git_root`; `git_work` puts one there, `repo.git`, holding one commit on
+main. Startup is a few tens of milliseconds each (sshd included), so every fixture is per test
+but the shared registries.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from fasit.agents import write_token_file
 from tests.integration.git_servers import (
     REPOSITORY,
     GitDaemon,
@@ -22,6 +25,10 @@ from tests.integration.git_servers import (
     git_environment,
 )
 from tests.integration.oci_registry import OciRegistry
+from tests.integration.web_server import ChartServer, chart_server
+
+TOKENS = {"nav/prod": "prod-token", "nav/dev": "dev-token"}
+"""The agents' tokens, by environment, that `token_file` holds."""
 
 
 @pytest.fixture
@@ -88,3 +95,18 @@ def own_registry(tmp_path: Path) -> Iterator[OciRegistry]:
     """A registry of this test's own, which it may stop and start again."""
     with OciRegistry(tmp_path / "registry") as registry:
         yield registry
+
+
+@pytest.fixture
+def token_file(tmp_path: Path) -> Path:
+    """The controller's agent token file for TOKENS."""
+    path = tmp_path / "agent-tokens.yaml"
+    write_token_file(path, TOKENS)
+    return path
+
+
+@pytest.fixture
+def served_charts(tmp_path: Path, token_file: Path) -> Iterator[ChartServer]:
+    """fasit's chart route on uvicorn at 127.0.0.1, with web 1.0.0 (in-repo) published."""
+    with chart_server(tmp_path / "state", token_file) as server:
+        yield server

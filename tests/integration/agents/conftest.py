@@ -12,21 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from fasit.agents import AgentHub, HubConfig, TokenFile, write_token_file
+from fasit.agents import AgentHub, HubConfig, TokenFile
 from naisd import Agent, AgentConfig, Executor, FakeExecutor, ResultStore
 from tests.integration.agents.helm_fixtures import HelmDouble, make_helm_double
 from tests.integration.agents.support import EventLog
+from tests.integration.conftest import TOKENS
 from tests.integration.oci_registry import OciRegistry
 
-TOKENS = {"nav/prod": "prod-token", "nav/dev": "dev-token"}
 FAST_AGENT = AgentConfig(backoff_initial=0.02, backoff_maximum=0.1, flush_timeout=2.0)
-
-
-@pytest.fixture
-def token_file(tmp_path: Path) -> Path:
-    path = tmp_path / "agent-tokens.yaml"
-    write_token_file(path, TOKENS)
-    return path
 
 
 @pytest.fixture

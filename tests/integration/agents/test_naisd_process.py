@@ -1,4 +1,5 @@
-"""naisd as a real process: SIGTERM mid-deploy, SIGKILL mid-deploy, against the helm double."""
+"""naisd as a real process against the helm double: SIGTERM and SIGKILL mid-deploy, and an
+in-repo chart fetched from fasit's chart route with the token of its --token-file."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from tests.integration.agents.conftest import TOKENS
 from tests.integration.agents.helm_fixtures import HelmDouble
 from tests.integration.agents.support import EventLog, make_instruction
 from tests.integration.waiting import eventually
+from tests.integration.web_server import ChartServer
 
 STOP_BOUND = 10.0  # seconds: the issue's bound for SIGTERM to exit
 
@@ -113,3 +115,29 @@ async def test_after_sigkill_mid_deploy_the_restarted_naisd_reports_once_and_hel
     assert len(events.results(identifier)) == 1
     upgrades = [call for call in helm_double.calls() if call[0] == "upgrade"]
     assert [call[-2] for call in upgrades] == ["web", "barrier"]
+
+
+async def test_naisd_installs_a_served_chart_it_fetched_with_its_own_token(
+    hub: AgentHub,
+    events: EventLog,
+    helm_double: HelmDouble,
+    tmp_path: Path,
+    served_charts: ChartServer,
+) -> None:
+    web = served_charts.web
+    naisd = await _naisd(hub, helm_double, tmp_path)
+    try:
+        await events.wait_for(AgentConnected, "naisd's hello")
+        instruction = make_instruction(chart=web.url, digest=web.digest)
+        await hub.send("nav/prod", instruction)
+        reported = await events.wait_for(
+            ResultReported, "the result", lambda e: e.result.instruction_id == instruction.id
+        )
+    finally:
+        naisd.terminate()
+        await asyncio.wait_for(naisd.communicate(), STOP_BOUND)
+
+    assert reported.result.outcome is Outcome.DEPLOYED, reported.result.error
+    release = helm_double.release("apps", "web")
+    assert release is not None
+    assert (release["chart"], release["version"], release["status"]) == ("web", "1.0.0", "deployed")
