@@ -13,8 +13,10 @@ DEBIAN_PACKAGES := git openssh-client openssh-server docker-registry
 
 test: $(STAMP) lint typecheck unit
 
+# `fasit serve` with no arguments: example-state-repo/, in-process fake agents, UI and API on
+# http://127.0.0.1:8080. FASIT_FAKE_FAILING / FASIT_FAKE_UNHEALTHY give a FAILED and OFFLINE mix.
 demo: $(STAMP)
-	$(BIN)/fasit validate example-state-repo
+	FASIT_FAKE_FAILING=$${FASIT_FAKE_FAILING-acme/staging} $(BIN)/fasit serve
 
 # Benchmarks print their figures; docs/benchmarks.md records them with machine and date.
 bench: $(STAMP)
