@@ -69,6 +69,13 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         default=os.environ.get("FASIT_FAKE_AGENTS", "") in ("1", "true"),
         help="run an in-process fake agent for every environment",
     )
+    run.add_argument(
+        "--webhook-secret",
+        default=_env("WEBHOOK_SECRET") or "",
+        metavar="SECRET",
+        help="enable POST /api/v1/hooks/git, verified with this secret (X-Hub-Signature-256);"
+        " prefer FASIT_WEBHOOK_SECRET, which other users cannot read in the process list",
+    )
     add_chart_options(serve)
     serve.set_defaults(command=_serve)
 
@@ -124,6 +131,7 @@ def _config(args: argparse.Namespace) -> ServeConfig:
             secrets_dir=args.secrets_dir or (DEMO_SECRETS if demo else None),
             fake_agents=args.fake_agents or demo,
             charts_url=args.charts_url,
+            webhook_secret=args.webhook_secret,
         )
     except ValueError as exc:
         raise CouldNotRun(str(exc)) from None

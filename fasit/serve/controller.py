@@ -30,7 +30,7 @@ from fasit.serve.desired import DesiredState
 from fasit.serve.fake_fleet import FakeFleet
 from fasit.sources import GitSource, GitSourceConfig, LocalSource
 from fasit.state import SnapshotBuilder, SnapshotStore
-from fasit.web import ReadSide, chart_route, create_app
+from fasit.web import ReadSide, chart_route, create_app, webhook_route
 
 __all__ = ["Controller", "ServeConfig"]
 
@@ -52,6 +52,8 @@ class ServeConfig:
     """The token file (required unless fake agents bring their own)."""
     secrets_dir: Path | None = None
     fake_agents: bool = False
+    webhook_secret: str = field(default="", repr=False)
+    """Enables POST /api/v1/hooks/git, signed with it (X-Hub-Signature-256)."""
     charts_url: str = ""
     """Where agents reach this server for in-repo charts (default: http://HTTP-ADDR)."""
     reconcile: ReconcileConfig = field(default_factory=ReconcileConfig)
@@ -109,22 +111,27 @@ class Controller:
         await reconciler.open()
         planner = Planner(SecretsDirectory(config.secrets_dir) if config.secrets_dir else None)
         desired = self._desired = DesiredState(self.snapshots, planner, self._planned, self._oci)
+        builder = SnapshotBuilder()
+        source: LocalSource | GitSource = (
+            LocalSource(config.state_dir, builder, self.snapshots)
+            if config.state_dir is not None
+            else GitSource(_required(config.git), builder, self.snapshots)
+        )
+        hooks = (
+            [webhook_route(config.webhook_secret.encode(), source.refresh)]
+            if config.webhook_secret
+            else []
+        )
         read = ReadSide(self.snapshots, reconciler.releases, lambda: len(hub.connected()))
         web = self.web = uvicorn.Server(
             uvicorn.Config(
-                create_app(read, [chart_route(self.archives, tokens)]),
+                create_app(read, [chart_route(self.archives, tokens)], hooks),
                 host=config.http_host,
                 port=config.http_port,
                 log_config=None,
                 access_log=False,
                 lifespan="off",
             )
-        )
-        builder = SnapshotBuilder()
-        source: LocalSource | GitSource = (
-            LocalSource(config.state_dir, builder, self.snapshots)
-            if config.state_dir is not None
-            else GitSource(_required(config.git), builder, self.snapshots)
         )
         tasks = [
             asyncio.create_task(reconciler.run(), name="reconciler"),

@@ -57,6 +57,7 @@ class LocalSource:
         self._rescan_interval = rescan_interval
         self._fingerprint: str | None = None
         self._lock = asyncio.Lock()
+        self._refreshing: asyncio.Task[None] | None = None
         self.captures = 0
 
     async def run(self) -> None:
@@ -68,6 +69,11 @@ class LocalSource:
             await asyncio.sleep(0)
             await self.rescan()
             tasks.create_task(self._rescan_periodically())
+
+    def refresh(self) -> None:
+        """Capture now rather than at the next change (a webhook); calls meanwhile coalesce."""
+        if self._refreshing is None or self._refreshing.done():
+            self._refreshing = asyncio.get_running_loop().create_task(self.rescan())
 
     async def rescan(self) -> None:
         """Capture the directory; build and offer a snapshot if its content changed."""

@@ -21,8 +21,11 @@ __all__ = ["ReadOnly", "create_app"]
 _READS = frozenset({"GET", "HEAD"})
 
 
-def create_app(read: ReadSide, more: Sequence[BaseRoute] = ()) -> ASGIApp:
-    """The app over `read`, with `more` routes (GETs too); nothing in it writes desired state."""
+def create_app(
+    read: ReadSide, more: Sequence[BaseRoute] = (), hooks: Sequence[Route] = ()
+) -> ASGIApp:
+    """The app over `read`, with `more` GET routes and `hooks` (the only POSTs: a webhook
+    asks for a refresh, it changes no state); nothing in it writes desired state."""
 
     async def healthz(request: Request) -> Response:
         return PlainTextResponse("ok\n")
@@ -44,18 +47,25 @@ def create_app(read: ReadSide, more: Sequence[BaseRoute] = ()) -> ASGIApp:
         Route("/api/v1/status", api_status),
         Route("/api/v1/releases", api_releases),
         *more,
+        *hooks,
     ]
-    return ReadOnly(Starlette(routes=routes))
+    return ReadOnly(Starlette(routes=routes), frozenset(hook.path for hook in hooks))
 
 
 class ReadOnly:
-    """Answers every method but GET and HEAD with 405, before any route sees it."""
+    """Answers every method but GET and HEAD with 405 (webhooks aside), before any route."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, hooks: frozenset[str] = frozenset()) -> None:
         self.app = app
+        self.hooks = hooks
+        """Paths that take POST (webhooks); every other write is refused."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] not in _READS:
+        if (
+            scope["type"] == "http"
+            and scope["method"] not in _READS
+            and not (scope["method"] == "POST" and scope["path"] in self.hooks)
+        ):
             response = PlainTextResponse(
                 "405: this server is read-only; change the state repository instead\n",
                 status_code=405,

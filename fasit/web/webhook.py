@@ -1,0 +1,44 @@
+"""The git webhook: `POST /api/v1/hooks/git`, signed as GitHub signs (X-Hub-Signature-256).
+
+A good signature makes the source look for a new revision now instead of at its next poll;
+nothing else. Repeated hooks coalesce (the source polls once for any number of them), and
+the body is not read for content: what is served still comes only from the repository.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from collections.abc import Callable
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+__all__ = ["MAX_HOOK_BYTES", "WEBHOOK_PATH", "webhook_route"]
+
+logger = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/api/v1/hooks/git"
+MAX_HOOK_BYTES = 1_048_576
+_PREFIX = "sha256="
+
+
+def webhook_route(secret: bytes, refresh: Callable[[], None]) -> Route:
+    """The webhook, verifying each body's HMAC-SHA256 under `secret` before `refresh()`."""
+
+    async def hook(request: Request) -> Response:
+        declared = request.headers.get("content-length", "0")
+        if not declared.isdigit() or int(declared) > MAX_HOOK_BYTES:
+            return PlainTextResponse("payload too large or without a length\n", 413)
+        body = await request.body()
+        signature = request.headers.get("x-hub-signature-256", "")
+        expected = _PREFIX + hmac.new(secret, body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(signature.encode(), expected.encode()):
+            logger.warning("git webhook refused: bad or missing X-Hub-Signature-256")
+            return PlainTextResponse("bad or missing X-Hub-Signature-256\n", 401)
+        refresh()
+        return PlainTextResponse("refreshing\n", 202)
+
+    return Route(WEBHOOK_PATH, hook, methods=["POST"])
