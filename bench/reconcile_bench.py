@@ -111,19 +111,19 @@ async def measure(root: Path) -> None:
     )
     print(
         f"first pass:                    {first_pass.seconds * 1000:8.0f} ms"
-        f"  ({first_pass.decided} environments decided, {first_pass.recorded} decisions recorded)"
+        f"  ({first_pass.decided} environments decided, {first_pass.rows} decisions recorded)"
     )
     idle_ms = statistics.median(r.seconds for r in idle) * 1000
     print(
         f"idle pass (median of {RUNS}):     {idle_ms:8.2f} ms"
         f"  (max {max(r.seconds for r in idle) * 1000:.2f} ms;"
-        f" {max(r.decided for r in idle)} decided, {sum(r.recorded for r in idle)} recorded)"
+        f" {max(r.decided for r in idle)} decided, {sum(r.rows for r in idle)} recorded)"
     )
     print(f"one assignment bumped: rebuild + charts + incremental plan {planned * 1000:.0f} ms")
     print(f"  hand the plan to the reconciler:           {handed * 1000:8.1f} ms")
     print(
         f"  the pass after it:                         {changed.seconds * 1000:8.1f} ms"
-        f"  ({changed.decided} decided, {changed.recorded} recorded, {changed.sent} sent)"
+        f"  ({changed.decided} decided, {changed.rows} recorded, {changed.sent} sent)"
     )
     print(
         f"  idle pass after it (median):               "

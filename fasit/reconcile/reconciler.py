@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -72,11 +73,16 @@ class PassReport:
     seconds: float
     decided: int
     """Environments decided afresh."""
-    recorded: int
-    """Decisions that changed (new rows in the decision log)."""
+    recorded: Mapping[Reason, int]
+    """Decisions that changed (new rows in the decision log), by reason."""
     sent: int
     due: datetime | None
     """When the next pass is due at the latest (a retry, a deadline), besides the interval."""
+
+    @property
+    def rows(self) -> int:
+        """Rows written to the decision log."""
+        return sum(self.recorded.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +123,7 @@ class Reconciler:
         self._started = asyncio.Event()
         self.last_pass: PassReport | None = None
         self._pass_listeners: list[Callable[[PassReport], None]] = []
+        self._deploy_listeners: list[Callable[[Deploy], None]] = []
 
     # -- inputs --------------------------------------------------------------------------------
 
@@ -129,7 +136,12 @@ class Reconciler:
         self._wake.set()
 
     def on_pass(self, listener: Callable[[PassReport], None]) -> None:
+        """Call `listener` with the report of every pass (logs, metrics)."""
         self._pass_listeners.append(listener)
+
+    def on_deploy(self, listener: Callable[[Deploy], None]) -> None:
+        """Call `listener` with every deploy-log row as it is recorded (metrics)."""
+        self._deploy_listeners.append(listener)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -262,8 +274,8 @@ class Reconciler:
             listener(report)
         return report
 
-    def _record_decisions(self, result: PassResult, revision: str, at: datetime) -> int:
-        recorded = 0
+    def _record_decisions(self, result: PassResult, revision: str, at: datetime) -> Counter[Reason]:
+        recorded: Counter[Reason] = Counter()
         for decisions in result.decisions.values():
             for decision in decisions:
                 pair = (decision.environment, decision.feature)
@@ -273,7 +285,7 @@ class Reconciler:
                 record = DecisionRecord.of(decision, revision, at)
                 self._recorded[pair] = record
                 self._store.record_decision(record)
-                recorded += 1
+                recorded[decision.reason] += 1
                 logger.info(
                     "decision %s: %s",
                     decision.reason.value,
@@ -365,6 +377,8 @@ class Reconciler:
 
     def _record_deploy(self, deploy: Deploy) -> None:
         self._store.record_deploy(deploy)
+        for listener in self._deploy_listeners:
+            listener(deploy)
         logger.info(
             "deploy %s: %s %s",
             deploy.state.value,

@@ -30,7 +30,7 @@ from fasit.serve.desired import DesiredState
 from fasit.serve.fake_fleet import FakeFleet
 from fasit.sources import GitSource, GitSourceConfig, LocalSource
 from fasit.state import SnapshotBuilder, SnapshotStore
-from fasit.web import ReadSide, chart_route, create_app, webhook_route
+from fasit.web import FasitMetrics, ReadSide, chart_route, create_app, webhook_route
 
 __all__ = ["Controller", "ServeConfig"]
 
@@ -123,9 +123,13 @@ class Controller:
             else []
         )
         read = ReadSide(self.snapshots, reconciler.releases, lambda: len(hub.connected()))
+        metrics = FasitMetrics(self.snapshots, reconciler.releases, read.agents_connected)
+        self.snapshots.listen(metrics.observe_offer)
+        reconciler.on_pass(metrics.observe_pass)
+        reconciler.on_deploy(metrics.observe_deploy)
         web = self.web = uvicorn.Server(
             uvicorn.Config(
-                create_app(read, [chart_route(self.archives, tokens)], hooks),
+                create_app(read, [chart_route(self.archives, tokens), metrics.route()], hooks),
                 host=config.http_host,
                 port=config.http_port,
                 log_config=None,

@@ -12,6 +12,7 @@ blocks the whole revision, because nothing about it can be trusted.
 from __future__ import annotations
 
 import gc
+import time
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -58,6 +59,8 @@ class Snapshot:
     targeting: Targeting
     problems: tuple[Problem, ...]
     """Every problem found, in reading order (file, line, column)."""
+    build_seconds: float = 0.0
+    """How long `build_snapshot` took (for the snapshot build duration metric)."""
 
     @property
     def blocking(self) -> tuple[Problem, ...]:
@@ -81,6 +84,7 @@ def build_snapshot(
     With a `cache`, unchanged files are not parsed again; with the `previous` snapshot built
     with that cache, targeting is reused when no environment or assignment changed.
     """
+    started = time.perf_counter()
     with collector_paused():
         load = load_state(tree, limits, cache)
         index, cross_problems = cross_check(load.state)
@@ -92,7 +96,8 @@ def build_snapshot(
     problems = sorted(
         [*load.problems, *cross_problems, *targeting.problems, *unused], key=lambda p: p.sort_key
     )
-    return Snapshot(revision, tree, load, index, targeting, tuple(problems))
+    seconds = time.perf_counter() - started
+    return Snapshot(revision, tree, load, index, targeting, tuple(problems), seconds)
 
 
 def _unchanged_targeting_inputs(previous: Snapshot, index: StateIndex) -> bool:

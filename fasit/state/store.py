@@ -82,6 +82,15 @@ class SnapshotStore:
         self._stale_since: datetime | None = None
         self._clock = clock
         self._swapped = asyncio.Event()
+        self._listeners: list[Callable[[Snapshot, RevisionRecord], None]] = []
+        self.source_errors = 0
+        """Times the source reported it cannot read its revisions."""
+        self.failed_revisions = 0
+        """Revisions offered with blocking problems (never served)."""
+
+    def listen(self, listener: Callable[[Snapshot, RevisionRecord], None]) -> None:
+        """Call `listener` with each newly offered snapshot and its record (metrics)."""
+        self._listeners.append(listener)
 
     @property
     def current(self) -> Snapshot | None:
@@ -122,15 +131,20 @@ class SnapshotStore:
         self._newest = snapshot.revision
         if outcome is Outcome.FAILED:
             self._failed = FailedRevision(record, snapshot.problems)
+            self.failed_revisions += 1
         else:
             self._current = snapshot
             self._swapped.set()
             self._swapped = asyncio.Event()
         self._update_staleness(now)
+        for listener in self._listeners:
+            listener(snapshot, record)
         return record
 
     def source_error(self, reason: str) -> None:
         """The source cannot read its revisions (a remote down): keep serving, and say so."""
+        if not self._source_error:
+            self.source_errors += 1
         self._source_error = reason
         self._update_staleness(self._clock())
 

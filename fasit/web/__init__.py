@@ -7,6 +7,7 @@ chart archives from (`GET /charts/sha256:<hex>.tgz`, docs/charts.md).
 from fasit.web.api import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ReadSide
 from fasit.web.app import ReadOnly, create_app
 from fasit.web.charts import chart_route
+from fasit.web.metrics import FasitMetrics
 from fasit.web.webhook import MAX_HOOK_BYTES, WEBHOOK_PATH, webhook_route
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "MAX_HOOK_BYTES",
     "MAX_PAGE_SIZE",
     "WEBHOOK_PATH",
+    "FasitMetrics",
     "ReadOnly",
     "ReadSide",
     "chart_route",

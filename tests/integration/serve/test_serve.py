@@ -107,3 +107,27 @@ def test_with_no_source_it_serves_the_example_repository_with_fake_agents(
         )
     finally:
         running.stop()
+
+
+def test_metrics_show_the_loop_and_each_release(served: tuple[Served, Path]) -> None:
+    running, _ = served
+    running.until(lambda: deployed(running, "nav/prod", "1.0.0"), "first rollout")
+    running.until(lambda: deployed(running, "nav/dev", "1.0.0"), "first rollout")
+
+    status, text = running.get("/metrics")
+
+    assert status == 200
+    lines = set(text.splitlines())
+    for release in ("nav/dev", "nav/prod"):
+        assert (
+            f'fasit_release_info{{environment="{release}",feature="web",'
+            'status="DEPLOYED",version="1.0.0"} 1.0'
+        ) in lines
+    assert "fasit_agents_connected 2.0" in lines
+    assert "fasit_instructions_sent_total 2.0" in lines
+    assert 'fasit_deploy_seconds_count{outcome="deployed"} 2.0' in lines
+    assert "fasit_snapshot_build_seconds_count 1.0" in lines
+    assert 'fasit_sync_errors_total{reason="blocking-problems"} 0.0' in lines
+    assert any(line.startswith("fasit_reconcile_seconds_count ") for line in lines)
+    assert any(line.startswith('fasit_decisions_total{reason="deploy"}') for line in lines)
+    assert any(line.startswith("fasit_revision_info{") for line in lines)

@@ -1,0 +1,132 @@
+"""`/metrics`: Prometheus metrics of `fasit serve`, all named `fasit_…`.
+
+Events (a revision offered, a pass, a deploy-log row) update counters and histograms as they
+happen; what is a state (connected agents, the served revision, each release's status) is
+read at scrape time, so it is never stale and costs nothing between scrapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from fasit.reconcile import Deploy, DeployState, PassReport, ReleaseView
+from fasit.state import Outcome, RevisionRecord, Snapshot, SnapshotStore
+
+__all__ = ["FasitMetrics"]
+
+_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+_FINAL = frozenset({DeployState.DEPLOYED, DeployState.FAILED, DeployState.UNINSTALLED})
+
+
+class FasitMetrics:
+    """The registry of one `fasit serve`; feed it with `observe_*`, mount `route()`."""
+
+    def __init__(
+        self,
+        store: SnapshotStore,
+        releases: Callable[[], list[ReleaseView]],
+        agents_connected: Callable[[], int],
+    ) -> None:
+        self.registry = CollectorRegistry()
+        registry = self.registry
+        self._build = Histogram(
+            "fasit_snapshot_build_seconds",
+            "Time to build a snapshot of a revision (parse, check, index).",
+            registry=registry,
+        )
+        self._reconcile = Histogram(
+            "fasit_reconcile_seconds", "Time of one reconcile pass.", registry=registry
+        )
+        self._decisions = Counter(
+            "fasit_decisions",
+            "Decisions that changed (rows of the decision log), by reason.",
+            ["reason"],
+            registry=registry,
+        )
+        self._sent = Counter(
+            "fasit_instructions_sent", "Instructions queued for agents.", registry=registry
+        )
+        self._deploys = Histogram(
+            "fasit_deploy_seconds",
+            "Time from sending an instruction to its result, by outcome.",
+            ["outcome"],
+            buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800),
+            registry=registry,
+        )
+        registry.register(_State(store, releases, agents_connected))
+
+    def observe_offer(self, snapshot: Snapshot, record: RevisionRecord) -> None:
+        self._build.observe(snapshot.build_seconds)
+
+    def observe_pass(self, report: PassReport) -> None:
+        self._reconcile.observe(report.seconds)
+        self._sent.inc(report.sent)
+        for reason, count in report.recorded.items():
+            self._decisions.labels(reason.value).inc(count)
+
+    def observe_deploy(self, deploy: Deploy) -> None:
+        if deploy.state in _FINAL:
+            seconds = (deploy.updated_at - deploy.sent_at).total_seconds()
+            self._deploys.labels(deploy.state.value).observe(max(seconds, 0.0))
+
+    def route(self) -> Route:
+        async def metrics(request: Request) -> Response:
+            return Response(generate_latest(self.registry), media_type=_CONTENT_TYPE)
+
+        return Route("/metrics", metrics)
+
+
+class _State(Collector):
+    """Gauges read at scrape time."""
+
+    def __init__(
+        self,
+        store: SnapshotStore,
+        releases: Callable[[], list[ReleaseView]],
+        agents_connected: Callable[[], int],
+    ) -> None:
+        self._store = store
+        self._releases = releases
+        self._agents_connected = agents_connected
+
+    def collect(self) -> Iterator[Metric]:
+        agents = GaugeMetricFamily("fasit_agents_connected", "Agents with a live session.")
+        agents.add_metric([], self._agents_connected())
+        yield agents
+        revision = GaugeMetricFamily(
+            "fasit_revision_info", "The revision being served.", labels=["revision", "source"]
+        )
+        synced = GaugeMetricFamily(
+            "fasit_last_successful_sync_timestamp_seconds",
+            "When the served revision was taken in (Unix time).",
+        )
+        current = self._store.current
+        if current is not None:
+            revision.add_metric([current.revision.id, current.revision.source], 1)
+            served = [r for r in self._store.history if r.outcome is Outcome.SERVED]
+            if served:
+                synced.add_metric([], served[0].recorded_at.timestamp())
+        yield revision
+        yield synced
+        errors = CounterMetricFamily(
+            "fasit_sync_errors", "Revisions not served, by reason.", labels=["reason"]
+        )
+        errors.add_metric(["blocking-problems"], self._store.failed_revisions)
+        errors.add_metric(["source-unavailable"], self._store.source_errors)
+        yield errors
+        releases = GaugeMetricFamily(
+            "fasit_release_info",
+            "One per (environment, feature) desired or running, with its status.",
+            labels=["environment", "feature", "version", "status"],
+        )
+        for view in self._releases():
+            version = view.running_version or view.desired_version
+            releases.add_metric([view.environment, view.feature, version, view.status.value], 1)
+        yield releases
