@@ -15,6 +15,7 @@ import signal
 from pathlib import Path
 
 from fasit.cli._charts import add_chart_options, oci_charts
+from fasit.cli._logs import configure_logging
 from fasit.errors import CouldNotRun
 from fasit.serve import Controller, ServeConfig
 from fasit.sources import GitAuth, GitLocation, GitSourceConfig
@@ -76,11 +77,18 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         help="enable POST /api/v1/hooks/git, verified with this secret (X-Hub-Signature-256);"
         " prefer FASIT_WEBHOOK_SECRET, which other users cannot read in the process list",
     )
+    run.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        default=_env("LOG_FORMAT") or "text",
+        help="text for people, json (one object per line) for log pipelines",
+    )
     add_chart_options(serve)
     serve.set_defaults(command=_serve)
 
 
 def _serve(args: argparse.Namespace) -> int:
+    configure_logging(args.log_format, args.verbose)
     config = _config(args)
     controller = Controller(config, oci_charts(args))
     asyncio.run(_run(controller))

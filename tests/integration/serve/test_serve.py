@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -131,3 +132,23 @@ def test_metrics_show_the_loop_and_each_release(served: tuple[Served, Path]) -> 
     assert any(line.startswith("fasit_reconcile_seconds_count ") for line in lines)
     assert any(line.startswith('fasit_decisions_total{reason="deploy"}') for line in lines)
     assert any(line.startswith("fasit_revision_info{") for line in lines)
+
+
+def test_json_logs_carry_environment_feature_and_revision_of_each_decision(
+    tmp_path: Path,
+) -> None:
+    state = tmp_path / "state"
+    write_tree(state, fleet())
+    running = serve(tmp_path, "--state-dir", str(state), "--fake-agents", "--log-format", "json")
+    try:
+        running.until(lambda: deployed(running, "nav/dev", "1.0.0"), "nav/dev deployed")
+    finally:
+        running.stop()
+
+    records = [json.loads(line) for line in running.log.read_text().splitlines()]
+    decisions = [r for r in records if r["logger"] == "fasit.reconcile.reconciler"]
+    deploy = next(r for r in decisions if r.get("reason") == "deploy")
+    assert deploy["environment"] in ("nav/dev", "nav/prod")
+    assert deploy["feature"] == "web"
+    assert deploy["revision"]
+    assert {"time", "level", "message"} <= deploy.keys()
