@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from subprocess import Popen
 from typing import Any
 
 from tests.integration.processes import LOOPBACK, free_port
@@ -60,9 +61,15 @@ class Served:
         return time.monotonic() - started
 
 
-def serve(tmp_path: Path, *args: str, environ: dict[str, str] | None = None) -> Served:
-    http, grpc = free_port(), free_port()
-    log = tmp_path / "serve.log"
+def serve(
+    tmp_path: Path,
+    *args: str,
+    environ: dict[str, str] | None = None,
+    ports: tuple[int, int] | None = None,
+) -> Served:
+    """`fasit serve` on `ports` (http, grpc; default: free ones), ready."""
+    http, grpc = ports or (free_port(), free_port())
+    log = tmp_path / f"serve-{http}-{time.monotonic_ns()}.log"
     command = [
         sys.executable,
         "-m",
@@ -83,3 +90,35 @@ def serve(tmp_path: Path, *args: str, environ: dict[str, str] | None = None) -> 
     served = Served(process, http, grpc, log)
     served.until(lambda: served.get("/readyz")[0] == 200, "readyz")
     return served
+
+
+def naisd(tmp_path: Path, served: Served, environment: str, token: str, *args: str) -> Popen:
+    """A `naisd --executor fake` process for `environment`, its state kept in `tmp_path`."""
+    home = tmp_path / "naisd" / environment.replace("/", "-")
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "token").write_text(token + "\n", encoding="utf-8")
+    command = [
+        sys.executable,
+        "-m",
+        "naisd",
+        "--controller",
+        f"{LOOPBACK}:{served.grpc}",
+        "--environment",
+        environment,
+        "--token-file",
+        str(home / "token"),
+        "--state-dir",
+        str(home),
+        "--executor",
+        "fake",
+        *args,
+    ]
+    with (home / "naisd.log").open("ab") as log:  # the child keeps its own copy of the fd
+        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+
+
+def results_of(tmp_path: Path, environment: str) -> dict[str, Any]:
+    """What naisd's state file says it ran, by instruction id."""
+    home = tmp_path / "naisd" / environment.replace("/", "-")
+    state = json.loads((home / "naisd-state.json").read_text(encoding="utf-8"))
+    return {result["instruction_id"]: result for result in state["results"]}
