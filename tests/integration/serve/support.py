@@ -92,8 +92,16 @@ def serve(
     return served
 
 
-def naisd(tmp_path: Path, served: Served, environment: str, token: str, *args: str) -> Popen:
-    """A `naisd --executor fake` process for `environment`, its state kept in `tmp_path`."""
+def naisd(
+    tmp_path: Path,
+    served: Served,
+    environment: str,
+    token: str,
+    *args: str,
+    environ: dict[str, str] | None = None,
+) -> Popen:
+    """A naisd process for `environment` (`args` choose the executor), its state kept in
+    `tmp_path`."""
     home = tmp_path / "naisd" / environment.replace("/", "-")
     home.mkdir(parents=True, exist_ok=True)
     (home / "token").write_text(token + "\n", encoding="utf-8")
@@ -109,12 +117,10 @@ def naisd(tmp_path: Path, served: Served, environment: str, token: str, *args: s
         str(home / "token"),
         "--state-dir",
         str(home),
-        "--executor",
-        "fake",
         *args,
     ]
     with (home / "naisd.log").open("ab") as log:  # the child keeps its own copy of the fd
-        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environ)
 
 
 def results_of(tmp_path: Path, environment: str) -> dict[str, Any]:

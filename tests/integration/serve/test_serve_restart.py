@@ -40,7 +40,8 @@ def test_killing_serve_mid_rollout_and_starting_it_again_deploys_nothing_twice(
     arguments = ("--state-dir", str(state), "--agent-tokens", str(tokens))
     first = serve(tmp_path, *arguments)
     agents = [
-        naisd(tmp_path, first, env, token(env), "--fake-delay", "2-2") for env in ENVIRONMENTS
+        naisd(tmp_path, first, env, token(env), "--executor", "fake", "--fake-delay", "2-2")
+        for env in ENVIRONMENTS
     ]
     try:
         first.until(
