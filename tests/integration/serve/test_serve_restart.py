@@ -64,3 +64,34 @@ def test_killing_serve_mid_rollout_and_starting_it_again_deploys_nothing_twice(
         ran = results_of(tmp_path, environment)
         assert len(ran) == 1, (environment, ran)
         assert next(iter(ran.values()))["outcome"] == "deployed"
+
+
+def test_an_environment_without_an_agent_is_offline_and_catches_up_when_one_connects(
+    tmp_path: Path,
+) -> None:
+    state = tmp_path / "state"
+    write_tree(
+        state,
+        states.state(
+            states.environment("nav", "dev"),
+            states.feature("web"),
+            states.chart("web", "1.0.0"),
+            states.assignment("web", "1.0.0", {}),
+        ),
+    )
+    tokens = tmp_path / "agent-tokens.yaml"
+    write_token_file(tokens, {"nav/dev": token("nav/dev")})
+    served = serve(tmp_path, "--state-dir", str(state), "--agent-tokens", str(tokens))
+    agent = None
+    try:
+        served.until(lambda: statuses(served) == {"nav/dev": "OFFLINE"}, "nav/dev offline")
+
+        fast_fake = ("--executor", "fake", "--fake-delay", "0-0")
+        agent = naisd(tmp_path, served, "nav/dev", token("nav/dev"), *fast_fake)
+
+        served.until(lambda: statuses(served) == {"nav/dev": "DEPLOYED"}, "nav/dev deployed")
+    finally:
+        if agent is not None:
+            agent.send_signal(signal.SIGTERM)
+            agent.wait(timeout=15)
+        served.stop()
