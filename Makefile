@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.oci_bench
 	$(BIN)/python -m bench.agents_bench
 	$(BIN)/python -m bench.reconcile_bench
+	$(BIN)/python -m bench.e2e_bench
 	$(BIN)/python -m bench.helm_double_bench
 
 lint: $(STAMP)
