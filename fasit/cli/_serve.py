@@ -38,9 +38,17 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         " fake agents (a demo). Every flag is also FASIT_<FLAG> in the environment.",
     )
     source = serve.add_argument_group("the state (one of)")
-    source.add_argument("--state-dir", type=Path, default=_env("STATE_DIR", Path))
-    source.add_argument("--git", metavar="URL", default=_env("GIT"))
-    source.add_argument("--ref", default=_env("REF") or "HEAD")
+    source.add_argument(
+        "--state-dir",
+        type=Path,
+        default=_env("STATE_DIR", Path),
+        metavar="PATH",
+        help="follow this directory (watched)",
+    )
+    source.add_argument(
+        "--git", metavar="URL", default=_env("GIT"), help="follow this git remote (polled)"
+    )
+    source.add_argument("--ref", default=_env("REF") or "HEAD", help="default: %(default)s")
     source.add_argument("--directory", default=_env("DIRECTORY") or "", metavar="PATH")
     source.add_argument("--poll-interval", type=float, default=_env("POLL_INTERVAL", float) or 5.0)
     source.add_argument("--git-cache", type=Path, default=_env("GIT_CACHE", Path))
@@ -61,9 +69,27 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         help="where agents reach this server for in-repo charts (default: http://HTTP-ADDR)",
     )
     run = serve.add_argument_group("running")
-    run.add_argument("--agent-tokens", type=Path, default=_env("AGENT_TOKENS", Path))
-    run.add_argument("--secrets-dir", type=Path, default=_env("SECRETS_DIR", Path))
-    run.add_argument("--status-db", type=Path, default=_env("STATUS_DB", Path))
+    run.add_argument(
+        "--agent-tokens",
+        type=Path,
+        default=_env("AGENT_TOKENS", Path),
+        metavar="FILE",
+        help='agents\' token hashes (tenant/env: "sha256:<hex>"), reloaded on change',
+    )
+    run.add_argument(
+        "--secrets-dir",
+        type=Path,
+        default=_env("SECRETS_DIR", Path),
+        metavar="DIR",
+        help="secrets as files: secretRef NAME is the content of DIR/NAME",
+    )
+    run.add_argument(
+        "--status-db",
+        type=Path,
+        default=_env("STATUS_DB", Path),
+        metavar="PATH",
+        help="the SQLite status file (default: .fasit/status.db)",
+    )
     run.add_argument(
         "--fake-agents",
         action="store_true",
@@ -91,7 +117,10 @@ def _serve(args: argparse.Namespace) -> int:
     configure_logging(args.log_format, args.verbose)
     config = _config(args)
     controller = Controller(config, oci_charts(args))
-    asyncio.run(_run(controller))
+    try:
+        asyncio.run(_run(controller))
+    except OSError as exc:  # a port in use, an unreadable file: said once, exit 2
+        raise CouldNotRun(str(exc)) from None
     return 0
 
 

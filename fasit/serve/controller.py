@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,11 +138,14 @@ class Controller:
                 lifespan="off",
             )
         )
+        # Bound here, not by uvicorn: a port in use is an OSError for the caller to report,
+        # where uvicorn would end the process with SystemExit from inside a task.
+        listening = _bind(config.http_host, config.http_port)
         tasks = [
             asyncio.create_task(reconciler.run(), name="reconciler"),
             asyncio.create_task(desired.run(), name="desired-state"),
             asyncio.create_task(source.run(), name="source"),
-            asyncio.create_task(web.serve(), name="web"),
+            asyncio.create_task(web.serve(sockets=[listening]), name="web"),
         ]
         await self._listening(web, tasks[-1])
         self.ready.set()
@@ -182,14 +186,20 @@ class Controller:
         return ChartReference(served.url, served.digest)
 
     async def _listening(self, web: uvicorn.Server, serving: asyncio.Task[None]) -> None:
-        """Return once the web server listens; raise if it gave up (a port in use)."""
+        """Return once the web server serves; raise if it stopped first."""
         while not web.started:
             if serving.done():
-                raise OSError(
-                    f"the web server cannot listen on {self.config.http_host}:"
-                    f"{self.config.http_port}"
-                )
+                raise OSError(f"the web server stopped while starting: {serving.exception()}")
             await asyncio.sleep(0.01)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    try:
+        listening = socket.create_server((host, port), reuse_port=False)
+    except OSError as exc:
+        raise OSError(f"cannot listen on {host}:{port} (--http-addr): {exc.strerror}") from exc
+    listening.setblocking(False)
+    return listening
 
 
 def _required(git: GitSourceConfig | None) -> GitSourceConfig:

@@ -1,0 +1,63 @@
+"""`fasit serve` refuses what it cannot run with exit 2 and one line saying why."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import run_cli
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_restored() -> Iterator[None]:
+    """serve sets up the root logger for its process; the test process keeps its own."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:], root.level = handlers, level
+
+
+def test_an_http_port_in_use_is_exit_2_naming_the_address(tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+
+        run = run_cli(
+            "serve",
+            "--http-addr",
+            f"127.0.0.1:{port}",
+            "--grpc-addr",
+            "127.0.0.1:0",
+            "--status-db",
+            tmp_path / "status.db",
+        )
+
+    assert run.exit_code == 2
+    assert f"cannot listen on 127.0.0.1:{port} (--http-addr)" in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--http-addr", "nowhere"], "--http-addr 'nowhere': expected HOST:PORT"),
+        (
+            ["--state-dir", ".", "--git", "git://127.0.0.1/x"],
+            "serve needs exactly one source",
+        ),
+        (["--state-dir", "."], "serve needs --agent-tokens (or --fake-agents)"),
+        (
+            ["--state-dir", ".", "--fake-agents", "--agent-tokens", "t.yaml"],
+            "--fake-agents brings its own tokens",
+        ),
+    ],
+)
+def test_a_configuration_that_cannot_run_is_exit_2_saying_why(
+    tmp_path: Path, arguments: list[str], message: str
+) -> None:
+    run = run_cli("serve", "--status-db", tmp_path / "status.db", *arguments)
+
+    assert run.exit_code == 2
+    assert message in run.stderr
