@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import signal
+from collections.abc import Callable
 from pathlib import Path
 
 from fasit.cli._charts import add_chart_options, oci_charts
@@ -38,75 +39,59 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         " fake agents (a demo). Every flag is also FASIT_<FLAG> in the environment.",
     )
     source = serve.add_argument_group("the state (one of)")
-    source.add_argument(
-        "--state-dir",
-        type=Path,
-        default=_env("STATE_DIR", Path),
-        metavar="PATH",
-        help="follow this directory (watched)",
-    )
-    source.add_argument(
-        "--git", metavar="URL", default=_env("GIT"), help="follow this git remote (polled)"
-    )
-    source.add_argument("--ref", default=_env("REF") or "HEAD", help="default: %(default)s")
-    source.add_argument("--directory", default=_env("DIRECTORY") or "", metavar="PATH")
-    source.add_argument("--poll-interval", type=float, default=_env("POLL_INTERVAL", float) or 5.0)
-    source.add_argument("--git-cache", type=Path, default=_env("GIT_CACHE", Path))
+    _flag(source, "--state-dir", "follow this directory (watched)", Path, metavar="PATH")
+    _flag(source, "--git", "follow this git remote (polled)", metavar="URL")
+    _flag(source, "--ref", "branch, tag, full ref or commit (default: HEAD)", default="HEAD")
+    _flag(source, "--directory", "the state root inside the repository", default="")
+    _flag(source, "--poll-interval", "seconds between polls (default: 5)", float, default=5.0)
+    _flag(source, "--git-cache", "the bare cache repository (default: beside --status-db)", Path)
     auth = serve.add_argument_group("git authentication")
-    auth.add_argument("--git-username", default=_env("GIT_USERNAME") or "")
-    auth.add_argument("--git-password-file", type=Path, default=_env("GIT_PASSWORD_FILE", Path))
-    auth.add_argument("--git-token-file", type=Path, default=_env("GIT_TOKEN_FILE", Path))
-    auth.add_argument("--git-ssh-key", type=Path, default=_env("GIT_SSH_KEY", Path))
-    auth.add_argument("--git-known-hosts", type=Path, default=_env("GIT_KNOWN_HOSTS", Path))
-    auth.add_argument("--git-ca-bundle", type=Path, default=_env("GIT_CA_BUNDLE", Path))
+    _flag(auth, "--git-username", "HTTP(S) user name", default="")
+    _flag(auth, "--git-password-file", "HTTP(S) password (or token as password), from a file", Path)
+    _flag(auth, "--git-token-file", "HTTP(S) bearer token, from a file", Path)
+    _flag(auth, "--git-ssh-key", "SSH private key", Path)
+    _flag(auth, "--git-known-hosts", "SSH host keys to trust", Path)
+    _flag(auth, "--git-ca-bundle", "PEM file of CAs for HTTPS", Path)
     listen = serve.add_argument_group("listening")
-    listen.add_argument("--http-addr", default=_env("HTTP_ADDR") or "127.0.0.1:8080")
-    listen.add_argument("--grpc-addr", default=_env("GRPC_ADDR") or "127.0.0.1:9090")
-    listen.add_argument(
+    _flag(
+        listen, "--http-addr", "web UI and API (default: 127.0.0.1:8080)", default="127.0.0.1:8080"
+    )
+    _flag(listen, "--grpc-addr", "agent hub (default: 127.0.0.1:9090)", default="127.0.0.1:9090")
+    _flag(
+        listen,
         "--charts-url",
-        default=_env("CHARTS_URL") or "",
+        "where agents reach this server for in-repo charts (default: http://HTTP-ADDR)",
+        default="",
         metavar="URL",
-        help="where agents reach this server for in-repo charts (default: http://HTTP-ADDR)",
     )
     run = serve.add_argument_group("running")
-    run.add_argument(
+    _flag(
+        run,
         "--agent-tokens",
-        type=Path,
-        default=_env("AGENT_TOKENS", Path),
+        'agents\' token hashes (tenant/env: "sha256:<hex>"), reloaded on change',
+        Path,
         metavar="FILE",
-        help='agents\' token hashes (tenant/env: "sha256:<hex>"), reloaded on change',
     )
-    run.add_argument(
-        "--secrets-dir",
-        type=Path,
-        default=_env("SECRETS_DIR", Path),
-        metavar="DIR",
-        help="secrets as files: secretRef NAME is the content of DIR/NAME",
-    )
-    run.add_argument(
-        "--status-db",
-        type=Path,
-        default=_env("STATUS_DB", Path),
-        metavar="PATH",
-        help="the SQLite status file (default: .fasit/status.db)",
-    )
+    _flag(run, "--secrets-dir", "secrets as files: secretRef NAME is DIR/NAME", Path, metavar="DIR")
+    _flag(run, "--status-db", "the SQLite status file (default: .fasit/status.db)", Path)
     run.add_argument(
         "--fake-agents",
         action="store_true",
         default=os.environ.get("FASIT_FAKE_AGENTS", "") in ("1", "true"),
         help="run an in-process fake agent for every environment",
     )
-    run.add_argument(
+    _flag(
+        run,
         "--webhook-secret",
-        default=_env("WEBHOOK_SECRET") or "",
-        metavar="SECRET",
-        help="enable POST /api/v1/hooks/git, verified with this secret (X-Hub-Signature-256);"
+        "enable POST /api/v1/hooks/git, verified with this secret (X-Hub-Signature-256);"
         " prefer FASIT_WEBHOOK_SECRET, which other users cannot read in the process list",
+        default="",
+        metavar="SECRET",
     )
     run.add_argument(
         "--log-format",
         choices=["text", "json"],
-        default=_env("LOG_FORMAT") or "text",
+        default=os.environ.get("FASIT_LOG_FORMAT") or "text",
         help="text for people, json (one object per line) for log pipelines",
     )
     add_chart_options(serve)
@@ -201,6 +186,22 @@ def _address(text: str, flag: str) -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
-def _env(name: str, kind: type = str) -> object:
-    value = os.environ.get(f"FASIT_{name}")
-    return None if value in (None, "") else kind(value)
+def _flag(
+    group: argparse._ArgumentGroup,
+    flag: str,
+    help: str,
+    kind: Callable[[str], object] = str,
+    *,
+    default: object = None,
+    metavar: str | None = None,
+) -> None:
+    """A flag whose default comes from FASIT_<FLAG> when that is set (then from `default`)."""
+    variable = "FASIT_" + flag.removeprefix("--").replace("-", "_").upper()
+    given = os.environ.get(variable)
+    group.add_argument(
+        flag,
+        type=kind,
+        default=kind(given) if given else default,
+        metavar=metavar or flag.removeprefix("--").replace("-", "_").upper(),
+        help=help,
+    )
