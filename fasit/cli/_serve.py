@@ -18,6 +18,7 @@ from pathlib import Path
 from fasit.cli._charts import add_chart_options, oci_charts
 from fasit.cli._logs import configure_logging
 from fasit.errors import CouldNotRun
+from fasit.reconcile import StoreError
 from fasit.serve import Controller, ServeConfig
 from fasit.sources import GitAuth, GitLocation, GitSourceConfig
 
@@ -104,7 +105,7 @@ def _serve(args: argparse.Namespace) -> int:
     controller = Controller(config, oci_charts(args))
     try:
         asyncio.run(_run(controller))
-    except OSError as exc:  # a port in use, an unreadable file: said once, exit 2
+    except (OSError, StoreError) as exc:  # a port in use, an unusable file: once, exit 2
         raise CouldNotRun(str(exc)) from None
     return 0
 

@@ -61,3 +61,24 @@ def test_a_configuration_that_cannot_run_is_exit_2_saying_why(
 
     assert run.exit_code == 2
     assert message in run.stderr
+
+
+def test_a_status_file_that_is_not_a_database_is_exit_2_naming_it(tmp_path: Path) -> None:
+    status = tmp_path / "status.db"
+    status.write_text("not a database, but long enough to have a header " * 10)
+
+    run = run_cli(
+        "serve",
+        "--fake-agents",
+        "--state-dir",
+        tmp_path,
+        "--http-addr",
+        "127.0.0.1:0",
+        "--grpc-addr",
+        "127.0.0.1:0",
+        "--status-db",
+        status,
+    )
+
+    assert run.exit_code == 2
+    assert f"cannot open the status store {status}" in run.stderr
