@@ -128,7 +128,8 @@ class FleetDecider:
             for index, decision in zip(memo.sends, held, strict=True):
                 current[index] = decision
             self.current[environment] = current
-            changed.setdefault(environment, held)
+            # Decided afresh: record all of it, limits applied; otherwise only the sends moved.
+            changed[environment] = current if environment in fresh else held
         for environment, decisions in fresh.items():
             if environment not in limited:
                 self.current[environment] = decisions

@@ -19,6 +19,7 @@ from fasit.reconcile import (
     ChartReference,
     Decision,
     Deploy,
+    Reason,
     ReconcileConfig,
     Reconciler,
     ReleaseView,
@@ -183,6 +184,13 @@ class Fleet:
         """The deploy log of the pair, oldest first, as written to the status file."""
         async with self._reader() as reader:
             return list(reversed(await reader.deploys(environment, feature)))
+
+    async def decision_log(self, environment: str, feature: str) -> list[Reason]:
+        """The reasons in the pair's decision log, oldest first, as written."""
+        async with self._reader() as reader:
+            return [
+                record.reason for record in reversed(await reader.decisions(environment, feature))
+            ]
 
     async def logs(self, instruction_id: str) -> list[str]:
         """The agent log lines of an instruction, as written to the status file."""

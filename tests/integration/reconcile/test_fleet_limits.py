@@ -128,6 +128,7 @@ async def test_the_fleet_cap_holds(tmp_path: Path) -> None:
         assert held is not None
         assert held.reason is Reason.QUEUED
         assert held.message.endswith("held: fleet cap: 3 instructions in flight")
+        assert Reason.DEPLOY not in await fleet.decision_log(held.environment, "web")
 
         for executor in gated:
             executor.gate.set()
