@@ -260,11 +260,8 @@ def _decide_orphans(view: EnvironmentView) -> list[Decision]:
         for name, state in sorted(agent.releases.items())
         if state.release_hash and name not in view.desired
     ]
-    candidates = [
-        state
-        for state in orphans
-        if view.known and agent.connected and state.name in view.features & view.prune
-    ]
+    prunable = view.features & view.prune if view.known and agent.connected else frozenset()
+    candidates = [state for state in orphans if state.name in prunable]
     managed = sum(1 for state in agent.releases.values() if state.release_hash)
     uninstalls = view.uninstalled_in_revision + sum(
         1 for state in candidates if state.name not in view.in_flight

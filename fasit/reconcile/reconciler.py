@@ -121,7 +121,6 @@ class Reconciler:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._started = asyncio.Event()
-        self.last_pass: PassReport | None = None
         self._pass_listeners: list[Callable[[PassReport], None]] = []
         self._deploy_listeners: list[Callable[[Deploy], None]] = []
 
@@ -187,23 +186,17 @@ class Reconciler:
         views = []
         for environment in sorted(self._fleet.current):
             for decision in self._fleet.current[environment]:
-                views.append(self.release(decision))
+                views.append(self._view(decision))
         return views
 
-    def release(self, decision: Decision) -> ReleaseView:
-        pair = (decision.environment, decision.feature)
+    def _view(self, decision: Decision) -> ReleaseView:
         state = self.runtime.environments.get(decision.environment)
         deploy = None if state is None else state.latest.get(decision.feature)
         running = None if state is None else state.releases.get(decision.feature)
-        recorded = self._recorded.get(pair)
-        updated = [
-            moment
-            for moment in (
-                None if recorded is None else recorded.at,
-                None if deploy is None else deploy.updated_at,
-            )
-            if moment is not None
-        ]
+        recorded = self._recorded.get((decision.environment, decision.feature))
+        updated = [recorded.at] if recorded is not None else []
+        if deploy is not None:
+            updated.append(deploy.updated_at)
         return ReleaseView(
             decision.environment,
             decision.feature,
@@ -269,7 +262,6 @@ class Reconciler:
             sent,
             due,
         )
-        self.last_pass = report
         for listener in self._pass_listeners:
             listener(report)
         return report

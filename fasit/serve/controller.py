@@ -82,7 +82,6 @@ class Controller:
         self.hub: AgentHub | None = None
         self.reconciler: Reconciler | None = None
         self.fake_fleet: FakeFleet | None = None
-        self.web: uvicorn.Server | None = None
         self.ready = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -92,7 +91,7 @@ class Controller:
         else:  # fake agents: their tokens, written as the state names environments
             fake_tokens = config.status_db.with_name("fake-agent-tokens.yaml")
             self.fake_fleet = FakeFleet("", fake_tokens)
-            self.fake_fleet.write_tokens(())
+            self.fake_fleet.ensure(())  # the token file the hub reads, empty until a plan
             tokens = TokenFile(fake_tokens)
         hub = self.hub = AgentHub(tokens, HubConfig(host=config.grpc_host, port=config.grpc_port))
         await hub.start()
@@ -124,11 +123,11 @@ class Controller:
             else []
         )
         read = ReadSide(self.snapshots, reconciler.releases, lambda: len(hub.connected()))
-        metrics = FasitMetrics(self.snapshots, reconciler.releases, read.agents_connected)
+        metrics = FasitMetrics(read)
         self.snapshots.listen(metrics.observe_offer)
         reconciler.on_pass(metrics.observe_pass)
         reconciler.on_deploy(metrics.observe_deploy)
-        web = self.web = uvicorn.Server(
+        web = uvicorn.Server(
             uvicorn.Config(
                 create_app(read, [chart_route(self.archives, tokens), metrics.route()], hooks),
                 host=config.http_host,
@@ -172,7 +171,6 @@ class Controller:
     def _planned(self, plan: Plan) -> None:
         fleet = self.fake_fleet
         if fleet is not None:
-            fleet.write_tokens(plan.environments)
             fleet.ensure(plan.environments)
         assert self.reconciler is not None
         self.reconciler.update_plan(plan)

@@ -38,7 +38,6 @@ class DesiredState:
         self._oci = oci
         self._limits = limits or LoadLimits()
         self._lock = asyncio.Lock()
-        self.plan: Plan | None = None
         self.in_repo: InRepoCharts | None = None
         """The in-repo charts of the planned snapshot (what packages them for agents)."""
         self._replans: set[asyncio.Task[None]] = set()
@@ -59,7 +58,7 @@ class DesiredState:
         async with self._lock:
             charts, in_repo = await self._charts(snapshot)
             plan = await asyncio.to_thread(self._planner.plan, snapshot, charts)
-            self.plan, self.in_repo = plan, in_repo
+            self.in_repo = in_repo
         logger.info(
             "planned revision %s: %d releases (%d rendered)",
             snapshot.revision.short_id,

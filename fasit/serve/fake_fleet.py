@@ -35,24 +35,18 @@ class FakeFleet:
         self._tokens: dict[str, str] = {}
         self._agents: dict[str, tuple[Agent, asyncio.Task[None]]] = {}
 
-    @property
-    def environments(self) -> frozenset[str]:
-        return frozenset(self._agents)
+    def ensure(self, environments: Iterable[str]) -> None:
+        """A token and an agent for each environment that has none yet.
 
-    def write_tokens(self, environments: Iterable[str]) -> bool:
-        """Give each new environment a token; True when the token file changed."""
-        new = [env for env in environments if env not in self._tokens]
+        The token file is written first (and always exists afterwards, empty or not), so the
+        hub knows a token before its agent presents it.
+        """
+        new = sorted(env for env in environments if env not in self._tokens)
         for environment in new:
             self._tokens[environment] = secrets.token_urlsafe(24)
         if new or not self._token_file.exists():
             write_token_file(self._token_file, self._tokens)
-        return bool(new)
-
-    def ensure(self, environments: Iterable[str]) -> None:
-        """An agent for each environment that has none yet (its token must be written)."""
-        for environment in sorted(environments):
-            if environment in self._agents:
-                continue
+        for environment in new:
             token = self._tokens[environment]
             agent = Agent(
                 self.target,
@@ -63,7 +57,8 @@ class FakeFleet:
             )
             task = asyncio.create_task(agent.run(), name=f"fake-agent {environment}")
             self._agents[environment] = (agent, task)
-        logger.info("fake agents running: %d", len(self._agents))
+        if new:
+            logger.info("fake agents running: %d", len(self._agents))
 
     async def stop(self) -> None:
         for agent, _ in self._agents.values():

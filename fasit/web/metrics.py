@@ -7,7 +7,7 @@ read at scrape time, so it is never stale and costs nothing between scrapes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -16,8 +16,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fasit.reconcile import Deploy, DeployState, PassReport, ReleaseView
-from fasit.state import Outcome, RevisionRecord, Snapshot, SnapshotStore
+from fasit.reconcile import Deploy, DeployState, PassReport
+from fasit.state import Outcome, RevisionRecord, Snapshot
+from fasit.web.api import ReadSide
 
 __all__ = ["FasitMetrics"]
 
@@ -28,12 +29,7 @@ _FINAL = frozenset({DeployState.DEPLOYED, DeployState.FAILED, DeployState.UNINST
 class FasitMetrics:
     """The registry of one `fasit serve`; feed it with `observe_*`, mount `route()`."""
 
-    def __init__(
-        self,
-        store: SnapshotStore,
-        releases: Callable[[], list[ReleaseView]],
-        agents_connected: Callable[[], int],
-    ) -> None:
+    def __init__(self, read: ReadSide) -> None:
         self.registry = CollectorRegistry()
         registry = self.registry
         self._build = Histogram(
@@ -60,7 +56,7 @@ class FasitMetrics:
             buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800),
             registry=registry,
         )
-        registry.register(_State(store, releases, agents_connected))
+        registry.register(_State(read))
 
     def observe_offer(self, snapshot: Snapshot, record: RevisionRecord) -> None:
         self._build.observe(snapshot.build_seconds)
@@ -86,19 +82,12 @@ class FasitMetrics:
 class _State(Collector):
     """Gauges read at scrape time."""
 
-    def __init__(
-        self,
-        store: SnapshotStore,
-        releases: Callable[[], list[ReleaseView]],
-        agents_connected: Callable[[], int],
-    ) -> None:
-        self._store = store
-        self._releases = releases
-        self._agents_connected = agents_connected
+    def __init__(self, read: ReadSide) -> None:
+        self._read = read
 
     def collect(self) -> Iterator[Metric]:
         agents = GaugeMetricFamily("fasit_agents_connected", "Agents with a live session.")
-        agents.add_metric([], self._agents_connected())
+        agents.add_metric([], self._read.agents_connected())
         yield agents
         revision = GaugeMetricFamily(
             "fasit_revision_info", "The revision being served.", labels=["revision", "source"]
@@ -107,10 +96,11 @@ class _State(Collector):
             "fasit_last_successful_sync_timestamp_seconds",
             "When the served revision was taken in (Unix time).",
         )
-        current = self._store.current
+        store = self._read.store
+        current = store.current
         if current is not None:
             revision.add_metric([current.revision.id, current.revision.source], 1)
-            served = [r for r in self._store.history if r.outcome is Outcome.SERVED]
+            served = [r for r in store.history if r.outcome is Outcome.SERVED]
             if served:
                 synced.add_metric([], served[0].recorded_at.timestamp())
         yield revision
@@ -118,15 +108,15 @@ class _State(Collector):
         errors = CounterMetricFamily(
             "fasit_sync_errors", "Revisions not served, by reason.", labels=["reason"]
         )
-        errors.add_metric(["blocking-problems"], self._store.failed_revisions)
-        errors.add_metric(["source-unavailable"], self._store.source_errors)
+        errors.add_metric(["blocking-problems"], store.failed_revisions)
+        errors.add_metric(["source-unavailable"], store.source_errors)
         yield errors
         releases = GaugeMetricFamily(
             "fasit_release_info",
             "One per (environment, feature) desired or running, with its status.",
             labels=["environment", "feature", "version", "status"],
         )
-        for view in self._releases():
+        for view in self._read.releases():
             version = view.running_version or view.desired_version
             releases.add_metric([view.environment, view.feature, version, view.status.value], 1)
         yield releases
