@@ -12,6 +12,7 @@ from fasit.plan.feature_checks import (
     oci_charts_wanted,
     resolve_charts,
 )
+from fasit.plan.history import PlanChanges, PlanHistory
 from fasit.plan.keys import KeyConflict, nest, split_key
 from fasit.plan.planner import Plan, Planner
 from fasit.plan.release import (
@@ -46,6 +47,8 @@ __all__ = [
     "Location",
     "Placeholders",
     "Plan",
+    "PlanChanges",
+    "PlanHistory",
     "Planner",
     "ReleaseStatus",
     "RenderLimits",

@@ -66,7 +66,10 @@ def diff_plans(base: Plan, head: Plan) -> list[Change]:
     """Every release that differs between `base` and `head`, by environment then feature."""
     changes = []
     for pair in sorted(base.releases.keys() | head.releases.keys()):
-        change = _change(pair, base.releases.get(pair), head.releases.get(pair), head)
+        old, new = base.releases.get(pair), head.releases.get(pair)
+        if old is new:  # carried over by the incremental planner: nothing can differ
+            continue
+        change = _change(pair, old, new, head)
         if change is not None:
             changes.append(change)
     return changes

@@ -32,7 +32,7 @@ from fasit.agents import (
     ResultReported,
 )
 from fasit.plan import Plan
-from fasit.reconcile.decisions import Decision, Reason
+from fasit.reconcile.decisions import AgentView, Decision, Reason
 from fasit.reconcile.deploys import Deploy
 from fasit.reconcile.fleet import FleetDecider, PassResult, ReconcileConfig
 from fasit.reconcile.instructions import (
@@ -42,7 +42,7 @@ from fasit.reconcile.instructions import (
     deploy_of,
 )
 from fasit.reconcile.ladder import Status, shown_status
-from fasit.reconcile.runtime import Runtime
+from fasit.reconcile.runtime import EnvironmentRuntime, Runtime
 from fasit.reconcile.store import (
     DecisionRecord,
     InventoryRecord,
@@ -97,6 +97,17 @@ class ReleaseView:
     running_version: str
     message: str
     updated_at: datetime
+    deployed_at: datetime | None = None
+    """When the release last finished deploying; None if fasit never saw it deployed."""
+
+
+@dataclass(frozen=True, slots=True)
+class _CachedViews:
+    """One environment's views, valid while its decisions and run-time state are the same."""
+
+    decisions: list[Decision]
+    runtime_version: int
+    views: tuple[ReleaseView, ...]
 
 
 class Reconciler:
@@ -123,6 +134,10 @@ class Reconciler:
         self._started = asyncio.Event()
         self._pass_listeners: list[Callable[[PassReport], None]] = []
         self._deploy_listeners: list[Callable[[Deploy], None]] = []
+        self.generation = 0
+        """Bumped whenever what `releases()` shows may have changed (a pass, an agent event)."""
+        self._views: dict[str, _CachedViews] = {}
+        self._all_views: tuple[int, list[ReleaseView]] = (-1, [])
 
     # -- inputs --------------------------------------------------------------------------------
 
@@ -181,16 +196,49 @@ class Reconciler:
         """The environment's decisions as of the last pass (limits applied)."""
         return list(self._fleet.current.get(environment, ()))
 
+    @property
+    def plan(self) -> Plan | None:
+        """The plan reconciled towards; None before the first."""
+        return self._fleet.plan
+
+    def agent(self, environment: str) -> AgentView | None:
+        """The environment's agent as last seen; None if it never connected."""
+        state = self.runtime.environments.get(environment)
+        return None if state is None else state.agent
+
     def releases(self) -> list[ReleaseView]:
-        """Every (environment, feature) desired or running, by environment then feature."""
+        """Every (environment, feature) desired or running, by environment then feature.
+
+        The same list until `generation` moves (callers must not change it); rebuilt then
+        only for the environments whose decisions or run-time state changed, so a dashboard
+        polled all day costs little between passes.
+        """
+        generation, views = self._all_views
+        if generation == self.generation:
+            return views
+        current = self._fleet.current
+        for gone in self._views.keys() - current.keys():
+            del self._views[gone]
         views = []
-        for environment in sorted(self._fleet.current):
-            for decision in self._fleet.current[environment]:
-                views.append(self._view(decision))
+        for environment in sorted(current):
+            views.extend(self._environment_views(environment, current[environment]))
+        self._all_views = (self.generation, views)
         return views
 
-    def _view(self, decision: Decision) -> ReleaseView:
-        state = self.runtime.environments.get(decision.environment)
+    def _environment_views(
+        self, environment: str, decisions: list[Decision]
+    ) -> tuple[ReleaseView, ...]:
+        state = self.runtime.environments.get(environment)
+        version = -1 if state is None else state.version
+        cached = self._views.get(environment)
+        if cached is None or cached.decisions is not decisions or cached.runtime_version != version:
+            cached = _CachedViews(
+                decisions, version, tuple(self._view(decision, state) for decision in decisions)
+            )
+            self._views[environment] = cached
+        return cached.views
+
+    def _view(self, decision: Decision, state: EnvironmentRuntime | None) -> ReleaseView:
         deploy = None if state is None else state.latest.get(decision.feature)
         running = None if state is None else state.releases.get(decision.feature)
         recorded = self._recorded.get((decision.environment, decision.feature))
@@ -206,6 +254,7 @@ class Reconciler:
             "" if running is None else running.version,
             decision.message,
             max(updated, default=self._clock()),
+            None if state is None else state.deployed_at.get(decision.feature),
         )
 
     # -- passes --------------------------------------------------------------------------------
@@ -239,7 +288,8 @@ class Reconciler:
         # Synchronous, and allocating tens of thousands of small objects on a big heap: the
         # cyclic collector's gen-2 walks measured as half the pass (see docs/benchmarks.md).
         with collector_paused():
-            for deploy in self.runtime.expire(started):
+            expired = self.runtime.expire(started)
+            for deploy in expired:
                 self._record_deploy(deploy)
             result = self._fleet.decide(self.runtime, started)
             recorded = self._record_decisions(result, plan.revision.id, started)
@@ -262,6 +312,8 @@ class Reconciler:
             sent,
             due,
         )
+        if expired or recorded or result.sends or result.decided:
+            self.generation += 1
         for listener in self._pass_listeners:
             listener(report)
         return report
@@ -331,6 +383,8 @@ class Reconciler:
 
     def _on_event(self, event: AgentEvent) -> None:
         runtime = self.runtime
+        if not isinstance(event, ProgressReported | HeartbeatReceived):
+            self.generation += 1
         if isinstance(event, ProgressReported):
             self._store.record_logs(
                 [LogRecord(event.instruction_id, event.environment, line) for line in event.lines]

@@ -48,6 +48,8 @@ class EnvironmentRuntime:
     history: dict[tuple[str, str], HashHistory] = field(default_factory=dict)
     uninstalls: Counter[str] = field(default_factory=Counter)
     """Uninstalls sent, by revision (the prune guard counts one revision's)."""
+    deployed_at: dict[str, datetime] = field(default_factory=dict)
+    """When each feature last finished deploying (what people call "last deployed")."""
     version: int = 0
 
     def agent_view(self) -> AgentView | None:
@@ -101,6 +103,8 @@ class Runtime:
             history = env.history.get(key, HashHistory()).sent(deploy.attempt)
             if deploy.state in (DeployState.DEPLOYED, DeployState.UNINSTALLED):
                 history = history.finished(True, deploy.updated_at, "")
+                if deploy.state is DeployState.DEPLOYED:
+                    env.deployed_at[deploy.feature] = deploy.updated_at
             elif deploy.state is DeployState.FAILED:
                 history = history.finished(False, deploy.updated_at, deploy.error)
             env.history[key] = history
@@ -242,6 +246,8 @@ class Runtime:
         # count twice, a late success clears it.
         if succeeded or not deploy.timed_out:
             env.history[key] = env.history.get(key, HashHistory()).finished(succeeded, at, error)
+        if state is DeployState.DEPLOYED:
+            env.deployed_at[deploy.feature] = at
         current = env.in_flight.get(deploy.feature)
         if current is not None and current.instruction_id == deploy.instruction_id:
             del env.in_flight[deploy.feature]

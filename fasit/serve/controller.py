@@ -31,7 +31,14 @@ from fasit.serve.desired import DesiredState
 from fasit.serve.fake_fleet import FakeFleet
 from fasit.sources import GitSource, GitSourceConfig, LocalSource
 from fasit.state import SnapshotBuilder, SnapshotStore
-from fasit.web import FasitMetrics, ReadSide, chart_route, create_app, webhook_route
+from fasit.web import (
+    FasitMetrics,
+    LiveUpdates,
+    ReadSide,
+    chart_route,
+    create_app,
+    webhook_route,
+)
 
 __all__ = ["Controller", "ServeConfig"]
 
@@ -82,6 +89,7 @@ class Controller:
         self.hub: AgentHub | None = None
         self.reconciler: Reconciler | None = None
         self.fake_fleet: FakeFleet | None = None
+        self.live: LiveUpdates | None = None
         self.ready = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -122,19 +130,33 @@ class Controller:
             if config.webhook_secret
             else []
         )
-        read = ReadSide(self.snapshots, reconciler.releases, lambda: len(hub.connected()))
+        read = ReadSide(
+            self.snapshots,
+            reconciler,
+            lambda: len(hub.connected()),
+            planned=lambda: desired.planned,
+            plan_changes=lambda: desired.history.entries,
+            history=store,
+        )
         metrics = FasitMetrics(read)
+        live = self.live = LiveUpdates(lambda: _shown_state(read))
         self.snapshots.listen(metrics.observe_offer)
+        self.snapshots.listen(lambda snapshot, record: live.notify())
         reconciler.on_pass(metrics.observe_pass)
+        reconciler.on_pass(lambda report: live.notify())
         reconciler.on_deploy(metrics.observe_deploy)
+        app = create_app(
+            read, [chart_route(self.archives, tokens), metrics.route()], hooks, live=live
+        )
         web = uvicorn.Server(
             uvicorn.Config(
-                create_app(read, [chart_route(self.archives, tokens), metrics.route()], hooks),
+                app,
                 host=config.http_host,
                 port=config.http_port,
                 log_config=None,
                 access_log=False,
                 lifespan="off",
+                timeout_graceful_shutdown=5,
             )
         )
         # Bound here, not by uvicorn: a port in use is an OSError for the caller to report,
@@ -144,6 +166,7 @@ class Controller:
             asyncio.create_task(reconciler.run(), name="reconciler"),
             asyncio.create_task(desired.run(), name="desired-state"),
             asyncio.create_task(source.run(), name="source"),
+            asyncio.create_task(live.run(), name="live-updates"),
             asyncio.create_task(web.serve(sockets=[listening]), name="web"),
         ]
         await self._listening(web, tasks[-1])
@@ -158,10 +181,11 @@ class Controller:
         await asyncio.wait([stopped, *tasks], return_when=asyncio.FIRST_COMPLETED)
         stopped.cancel()
         failed = [task for task in tasks if task.done() and task.exception() is not None]
+        live.close()  # open event streams would hold the web server's shutdown
         web.should_exit = True
         if self.fake_fleet is not None:
             await self.fake_fleet.stop()
-        for task in tasks[1:3]:
+        for task in tasks[1:4]:
             task.cancel()
         await reconciler.stop()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -189,6 +213,15 @@ class Controller:
             if serving.done():
                 raise OSError(f"the web server stopped while starting: {serving.exception()}")
             await asyncio.sleep(0.01)
+
+
+def _shown_state(read: ReadSide) -> tuple[int, str, str, str]:
+    """What the dashboard shows moves only when this does (live updates compare it)."""
+    store = read.store
+    served = "" if store.current is None else store.current.revision.id
+    newest = store.freshness.newest
+    newest_id = "" if newest is None else newest.id
+    return (read.fleet.generation, served, newest_id, store.freshness.reason)
 
 
 def _bind(host: str, port: int) -> socket.socket:

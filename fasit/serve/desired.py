@@ -13,7 +13,15 @@ import logging
 from collections.abc import Callable
 
 from fasit.charts import InRepoCharts, OciCharts, TagChange
-from fasit.plan import ChartSet, Plan, Planner, oci_charts_wanted, resolve_charts
+from fasit.plan import (
+    ChartSet,
+    Plan,
+    PlanChanges,
+    PlanHistory,
+    Planner,
+    oci_charts_wanted,
+    resolve_charts,
+)
 from fasit.state import LoadLimits, Snapshot, SnapshotStore, collector_paused
 
 __all__ = ["DesiredState"]
@@ -40,6 +48,10 @@ class DesiredState:
         self._lock = asyncio.Lock()
         self.in_repo: InRepoCharts | None = None
         """The in-repo charts of the planned snapshot (what packages them for agents)."""
+        self.planned: tuple[Snapshot, Plan] | None = None
+        """The latest plan with the snapshot it was planned from (what explanations read)."""
+        self.history = PlanHistory()
+        """What each plan changed against the one before (the dashboard's revisions)."""
         self._replans: set[asyncio.Task[None]] = set()
 
     async def run(self) -> None:
@@ -57,8 +69,10 @@ class DesiredState:
             return
         async with self._lock:
             charts, in_repo = await self._charts(snapshot)
-            plan = await asyncio.to_thread(self._planner.plan, snapshot, charts)
+            plan, changes = await asyncio.to_thread(self._plan, snapshot, charts)
+            self.history.add(plan, changes)
             self.in_repo = in_repo
+            self.planned = (snapshot, plan)
         logger.info(
             "planned revision %s: %d releases (%d rendered)",
             snapshot.revision.short_id,
@@ -67,6 +81,11 @@ class DesiredState:
             extra={"revision": snapshot.revision.id},
         )
         self._on_plan(plan)
+
+    def _plan(self, snapshot: Snapshot, charts: ChartSet) -> tuple[Plan, PlanChanges | None]:
+        plan = self._planner.plan(snapshot, charts)
+        with collector_paused():
+            return plan, self.history.changes(plan)
 
     async def _charts(self, snapshot: Snapshot) -> tuple[ChartSet, InRepoCharts]:
         wanted = oci_charts_wanted(snapshot.index)

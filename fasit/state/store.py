@@ -41,6 +41,8 @@ class RevisionRecord:
     recorded_at: datetime
     errors: int
     warnings: int
+    problems: tuple[Problem, ...] = ()
+    """The first `SnapshotStore.problems_kept` problems, for the revision history."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,9 @@ class Freshness:
 
 class SnapshotStore:
     """Holds the current good snapshot, the latest failure and the recent history."""
+
+    problems_kept = 100
+    """Problems kept per revision in the history (the latest failure keeps all of its)."""
 
     def __init__(
         self, history_size: int = 50, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -126,7 +131,8 @@ class SnapshotStore:
         errors = sum(problem.severity is Severity.ERROR for problem in snapshot.problems)
         warnings = sum(problem.severity is Severity.WARNING for problem in snapshot.problems)
         outcome = Outcome.FAILED if errors else Outcome.SERVED
-        record = RevisionRecord(snapshot.revision, outcome, now, errors, warnings)
+        kept = snapshot.problems[: self.problems_kept]
+        record = RevisionRecord(snapshot.revision, outcome, now, errors, warnings, kept)
         self._history.append(record)
         self._newest = snapshot.revision
         if outcome is Outcome.FAILED:

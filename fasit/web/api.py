@@ -8,29 +8,18 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from fasit.reconcile import ReleaseView, Status
-from fasit.state import Problem, SnapshotStore
+from fasit.web import shown
+from fasit.web.read import ReadSide
 
-__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "ReadSide", "releases", "status"]
+__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "releases", "status"]
 
 DEFAULT_PAGE_SIZE = 500
 MAX_PAGE_SIZE = 5_000
-
-
-@dataclass(frozen=True, slots=True)
-class ReadSide:
-    """What the surfaces read: the snapshot store, the reconciler's statuses, the agents."""
-
-    store: SnapshotStore
-    releases: Callable[[], list[ReleaseView]]
-    agents_connected: Callable[[], int]
 
 
 def status(read: ReadSide) -> Response:
@@ -41,7 +30,7 @@ def status(read: ReadSide) -> Response:
         revision = current.revision
         served = {
             "revision": revision.id,
-            "time": _time(revision.time),
+            "time": shown.time(revision.time),
             "author": revision.author,
             "message": revision.message,
         }
@@ -57,14 +46,14 @@ def status(read: ReadSide) -> Response:
         latest = {
             "revision": newest.revision.id,
             "outcome": newest.outcome.value,
-            "problems": [_problem(problem) for problem in problems],
+            "problems": [shown.problem(problem) for problem in problems],
         }
     freshness = store.freshness
     return JSONResponse(
         {
             "served": served,
             "latest": latest,
-            "stale_since": _time(freshness.stale_since) if freshness.stale_since else None,
+            "stale_since": shown.time(freshness.stale_since),
             "stale_reason": freshness.reason or None,
             "agents_connected": read.agents_connected(),
         }
@@ -83,40 +72,21 @@ def releases(read: ReadSide, request: Request) -> Response:
         return JSONResponse({"error": f"limit must be 1..{MAX_PAGE_SIZE}"}, status_code=400)
     matching = [
         view
-        for view in read.releases()
+        for view in read.fleet.releases()
         if query.get("environment", view.environment) == view.environment
         and query.get("feature", view.feature) == view.feature
         and (wanted_status is None or view.status is wanted_status)
     ]
     page = [view for view in matching if after is None or (view.environment, view.feature) > after]
-    shown, rest = page[:limit], page[limit:]
-    next_cursor = _cursor(shown[-1]) if rest else None
+    page_items, rest = page[:limit], page[limit:]
+    next_cursor = _cursor(page_items[-1]) if rest else None
     return JSONResponse(
-        {"items": [_release(view) for view in shown], "total": len(matching), "next": next_cursor}
+        {
+            "items": [shown.release(view) for view in page_items],
+            "total": len(matching),
+            "next": next_cursor,
+        }
     )
-
-
-def _release(view: ReleaseView) -> dict[str, object]:
-    return {
-        "environment": view.environment,
-        "feature": view.feature,
-        "status": view.status.value,
-        "reason": view.reason.value,
-        "desired_version": view.desired_version or None,
-        "running_version": view.running_version or None,
-        "message": view.message,
-        "updated_at": _time(view.updated_at),
-    }
-
-
-def _problem(problem: Problem) -> dict[str, object]:
-    return {
-        "file": problem.file,
-        "line": problem.line,
-        "column": problem.column,
-        "code": problem.code.value,
-        "message": problem.message,
-    }
 
 
 def _cursor(view: ReleaseView) -> str:
@@ -131,7 +101,3 @@ def _cursor_of(text: str | None) -> tuple[str, str] | None:
     if not separator:
         raise ValueError("unknown cursor")
     return environment, feature
-
-
-def _time(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")

@@ -1,4 +1,5 @@
-"""The web app of `fasit serve`: health, readiness and the JSON status API; read-only.
+"""The web app of `fasit serve`: the dashboard and its JSON twins, live updates, health,
+readiness and the JSON status API; read-only.
 
 Every route is GET (HEAD follows). Any other method gets 405 with a short explanation:
 desired state changes by commit to the state repository, never through this server.
@@ -14,7 +15,11 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from fasit.web.api import ReadSide, releases, status
+from fasit.web.api import releases, status
+from fasit.web.dashboard import dashboard_routes
+from fasit.web.live import LiveUpdates
+from fasit.web.pages import Sources
+from fasit.web.read import ReadSide
 
 __all__ = ["ReadOnly", "create_app"]
 
@@ -22,10 +27,14 @@ _READS = frozenset({"GET", "HEAD"})
 
 
 def create_app(
-    read: ReadSide, more: Sequence[BaseRoute] = (), hooks: Sequence[Route] = ()
+    read: ReadSide,
+    more: Sequence[BaseRoute] = (),
+    hooks: Sequence[Route] = (),
+    live: LiveUpdates | None = None,
 ) -> ASGIApp:
-    """The app over `read`, with `more` GET routes and `hooks` (the only POSTs: a webhook
-    asks for a refresh, it changes no state); nothing in it writes desired state."""
+    """The app over `read`, with `more` GET routes, `hooks` (the only POSTs: a webhook asks
+    for a refresh, it changes no state) and `live` updates; nothing in it writes desired state.
+    """
 
     async def healthz(request: Request) -> Response:
         return PlainTextResponse("ok\n")
@@ -46,8 +55,10 @@ def create_app(
         Route("/readyz", readyz),
         Route("/api/v1/status", api_status),
         Route("/api/v1/releases", api_releases),
+        *([] if live is None else [live.route()]),
         *more,
         *hooks,
+        *dashboard_routes(Sources(read)),
     ]
     return ReadOnly(Starlette(routes=routes), frozenset(hook.path for hook in hooks))
 

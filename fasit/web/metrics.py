@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from fasit.reconcile import Deploy, DeployState, PassReport
 from fasit.state import Outcome, RevisionRecord, Snapshot
-from fasit.web.api import ReadSide
+from fasit.web.read import ReadSide
 
 __all__ = ["FasitMetrics"]
 
@@ -116,7 +116,7 @@ class _State(Collector):
             "One per (environment, feature) desired or running, with its status.",
             labels=["environment", "feature", "version", "status"],
         )
-        for view in self._read.releases():
+        for view in self._read.fleet.releases():
             version = view.running_version or view.desired_version
             releases.add_metric([view.environment, view.feature, version, view.status.value], 1)
         yield releases

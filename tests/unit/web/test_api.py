@@ -13,6 +13,7 @@ from fasit.state import DirectoryTree, Revision, SnapshotBuilder, SnapshotStore
 from fasit.web import ReadSide, create_app
 from tests import states
 from tests.helpers import write_tree
+from tests.unit.web.support import StaticFleet
 
 AT = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
@@ -32,7 +33,7 @@ VIEWS = [
 
 
 def client(store: SnapshotStore, views: list[ReleaseView] = VIEWS) -> TestClient:
-    return TestClient(create_app(ReadSide(store, lambda: views, lambda: 2)))
+    return TestClient(create_app(ReadSide(store, StaticFleet(views), lambda: 2)))
 
 
 def offer(store: SnapshotStore, root: Path, files: dict[str, str], revision: str) -> None:
@@ -103,8 +104,10 @@ def test_releases_lists_every_pair_with_its_status() -> None:
         "reason": "unchanged",
         "desired_version": "1.0.0",
         "running_version": "1.0.0",
+        "rolling": False,
         "message": "running",
         "updated_at": "2026-11-21T12:00:00Z",
+        "deployed_at": None,
     }
 
 

@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 
 from fasit.state import SnapshotStore
 from fasit.web import MAX_HOOK_BYTES, WEBHOOK_PATH, ReadSide, create_app, webhook_route
+from tests.unit.web.support import StaticFleet
 
 SECRET = b"it is a secret"
 BODY = b'{"ref": "refs/heads/main"}'
@@ -21,7 +22,7 @@ def signed(body: bytes, secret: bytes = SECRET) -> dict[str, str]:
 
 
 def app_with_hook(refreshes: list[int]) -> TestClient:
-    read = ReadSide(SnapshotStore(), list, lambda: 0)
+    read = ReadSide(SnapshotStore(), StaticFleet(), lambda: 0)
     hook = webhook_route(SECRET, lambda: refreshes.append(1))
     return TestClient(create_app(read, hooks=[hook]))
 
@@ -65,7 +66,7 @@ def test_an_oversized_hook_is_413() -> None:
 
 
 def test_without_a_secret_the_hook_is_a_write_like_any_other_405() -> None:
-    app = TestClient(create_app(ReadSide(SnapshotStore(), list, lambda: 0)))
+    app = TestClient(create_app(ReadSide(SnapshotStore(), StaticFleet(), lambda: 0)))
 
     assert app.post(WEBHOOK_PATH, content=BODY, headers=signed(BODY)).status_code == 405
 

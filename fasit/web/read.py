@@ -1,0 +1,83 @@
+"""What the web side reads, as protocols over the stages before it; nothing here writes.
+
+`ReadSide` bundles the snapshot store (revisions and their problems), the reconciler (release
+statuses, agents; `generation` says when they may have changed), the latest plan with its
+snapshot (explanations, values), the plans' history (what each revision changed) and the
+status store's history (decisions, deploys, agent log lines).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from fasit.plan import Plan, PlanChanges
+from fasit.reconcile import AgentView, DecisionRecord, Deploy, LogRecord, ReleaseView
+from fasit.state import Snapshot, SnapshotStore
+
+__all__ = ["Fleet", "History", "NoHistory", "ReadSide"]
+
+
+class Fleet(Protocol):
+    """The reconciler's read side."""
+
+    @property
+    def generation(self) -> int:
+        """Moves whenever `releases()` may show something else."""
+        ...
+
+    def releases(self) -> list[ReleaseView]:
+        """Every (environment, feature) desired or running, by environment then feature."""
+        ...
+
+    def agent(self, environment: str) -> AgentView | None: ...
+
+
+class History(Protocol):
+    """The status store's read half (`StatusStore`)."""
+
+    async def decisions(
+        self, environment: str, feature: str, limit: int = 100
+    ) -> list[DecisionRecord]: ...
+
+    async def deploys(self, environment: str, feature: str, limit: int = 100) -> list[Deploy]: ...
+
+    async def logs(self, instruction_id: str, limit: int = 5_000) -> list[LogRecord]: ...
+
+
+class NoHistory:
+    """A history that holds nothing (before a status store is open, and in tests)."""
+
+    async def decisions(
+        self, environment: str, feature: str, limit: int = 100
+    ) -> list[DecisionRecord]:
+        return []
+
+    async def deploys(self, environment: str, feature: str, limit: int = 100) -> list[Deploy]:
+        return []
+
+    async def logs(self, instruction_id: str, limit: int = 5_000) -> list[LogRecord]:
+        return []
+
+
+def _nothing_planned() -> tuple[Snapshot, Plan] | None:
+    return None
+
+
+def _no_plan_changes() -> Sequence[PlanChanges]:
+    return ()
+
+
+@dataclass(frozen=True, slots=True)
+class ReadSide:
+    """What the surfaces read: snapshots, statuses, agents, plans and their history."""
+
+    store: SnapshotStore
+    fleet: Fleet
+    agents_connected: Callable[[], int]
+    planned: Callable[[], tuple[Snapshot, Plan] | None] = _nothing_planned
+    """The latest plan and the snapshot it was planned from."""
+    plan_changes: Callable[[], Sequence[PlanChanges]] = _no_plan_changes
+    """What each recent plan changed, newest first."""
+    history: History = field(default_factory=NoHistory)

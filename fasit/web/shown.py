@@ -1,0 +1,97 @@
+"""How things are shown to people and tools: one JSON shape per thing, shared by every page,
+its JSON twin and the status API. Times are ISO 8601 in UTC; secrets are masked here, so
+nothing secret leaves this module."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fasit.model import SECRET_REF, is_secret_ref
+from fasit.plan import MASK, Change
+from fasit.reconcile import ReleaseView, Status
+from fasit.state import Problem, Revision
+
+__all__ = [
+    "PENDING_STATUSES",
+    "change",
+    "masked_values",
+    "problem",
+    "release",
+    "revision",
+    "time",
+]
+
+PENDING_STATUSES = frozenset({Status.PENDING, Status.SENT, Status.INSTALLING, Status.UNINSTALLING})
+"""Statuses on the way somewhere: what the "pending" pills count."""
+
+
+def time(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def revision(shown: Revision) -> dict[str, object]:
+    return {
+        "revision": shown.id,
+        "short": shown.short_id,
+        "time": time(shown.time),
+        "author": shown.author,
+        "message": shown.message,
+        "source": shown.source,
+    }
+
+
+def problem(found: Problem) -> dict[str, object]:
+    return {
+        "file": found.file,
+        "line": found.line,
+        "column": found.column,
+        "code": found.code.value,
+        "severity": found.severity.value,
+        "message": found.message,
+    }
+
+
+def release(view: ReleaseView) -> dict[str, object]:
+    """One (environment, feature) with its status; `rolling` while the running version is
+    another than the desired one and a deploy is on its way."""
+    desired, running = view.desired_version or None, view.running_version or None
+    return {
+        "environment": view.environment,
+        "feature": view.feature,
+        "status": view.status.value,
+        "reason": view.reason.value,
+        "desired_version": desired,
+        "running_version": running,
+        "rolling": bool(running and desired and running != desired)
+        and view.status in PENDING_STATUSES,
+        "message": view.message,
+        "updated_at": time(view.updated_at),
+        "deployed_at": time(view.deployed_at),
+    }
+
+
+def change(found: Change) -> dict[str, object]:
+    return {
+        "environment": found.environment,
+        "feature": found.feature,
+        "kind": found.kind.value,
+        "from_version": found.from_version,
+        "to_version": found.to_version,
+        "from_status": found.from_status,
+        "to_status": found.to_status,
+        "keys": found.changed_keys,
+        "message": found.message,
+    }
+
+
+def masked_values(values: object) -> object:
+    """Values as written, each `{secretRef: NAME}` shown as the mask (a malformed one too)."""
+    if is_secret_ref(values) or (isinstance(values, dict) and SECRET_REF in values):
+        return MASK
+    if isinstance(values, dict):
+        return {key: masked_values(value) for key, value in values.items()}
+    if isinstance(values, list):
+        return [masked_values(value) for value in values]
+    return values
