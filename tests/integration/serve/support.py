@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -128,3 +129,48 @@ def results_of(tmp_path: Path, environment: str) -> dict[str, Any]:
     home = tmp_path / "naisd" / environment.replace("/", "-")
     state = json.loads((home / "naisd-state.json").read_text(encoding="utf-8"))
     return {result["instruction_id"]: result for result in state["results"]}
+
+
+EXAMPLE_STATE = Path(__file__).parents[3] / "example-state-repo"
+EXAMPLE_SECRETS = Path(__file__).parents[3] / "example-secrets"
+MOVING = frozenset({"SENT", "INSTALLING", "UNINSTALLING", "OFFLINE", "PENDING"})
+
+
+def serve_example(tmp_path: Path, environ: dict[str, str] | None = None) -> tuple[Served, Path]:
+    """`fasit serve` with fake agents over a copy of example-state-repo/ (which the caller may
+    edit) and the example secrets; returns once every release settled."""
+    state = tmp_path / "state"
+    shutil.copytree(EXAMPLE_STATE, state)
+    running = serve(
+        tmp_path,
+        "--state-dir",
+        str(state),
+        "--secrets-dir",
+        str(EXAMPLE_SECRETS),
+        "--fake-agents",
+        environ=environ,
+    )
+    try:
+        running.until(lambda: settled(running), "the example fleet to settle")
+    except AssertionError:
+        running.stop()
+        raise
+    return running, state
+
+
+def settled(served: Served) -> bool:
+    """Every release reached where it stays until something changes (a release waiting for a
+    dependency that failed stays PENDING)."""
+    releases = served.releases().values()
+    return bool(releases) and not any(
+        item["status"] in MOVING and item["reason"] != "waiting-dependency" for item in releases
+    )
+
+
+def example_secrets() -> list[str]:
+    """Every secret value the example serves with."""
+    return [
+        path.read_text(encoding="utf-8").strip()
+        for path in EXAMPLE_SECRETS.iterdir()
+        if path.name != "README.md"
+    ]
