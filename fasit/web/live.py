@@ -85,13 +85,17 @@ class LiveUpdates:
                 status_code=503,
                 headers={"Retry-After": "30"},
             )
-        queue: asyncio.Queue[object] = asyncio.Queue(self.queue_size)
-        self._clients.add(queue)
         return StreamingResponse(
-            self._stream(queue),
+            self.connect(),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
+
+    def connect(self) -> AsyncIterator[str]:
+        """A new client's stream of Server-Sent Events, registered from now on."""
+        queue: asyncio.Queue[object] = asyncio.Queue(self.queue_size)
+        self._clients.add(queue)
+        return self._stream(queue)
 
     async def _stream(self, queue: asyncio.Queue[object]) -> AsyncIterator[str]:
         try:

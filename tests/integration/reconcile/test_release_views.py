@@ -1,0 +1,44 @@
+"""The reconciler's release views: the same list between changes, rebuilt when a pass or an
+agent moves something, and each release's last deploy time."""
+
+from __future__ import annotations
+
+from tests.integration.reconcile.support import Fleet, Gated, basic_state
+
+
+async def test_views_are_the_same_list_until_something_changes(fleet: Fleet) -> None:
+    fleet.connect("nav/dev")
+    fleet.publish(*basic_state())
+    await fleet.until_status("nav/dev", "web", "DEPLOYED")
+    reconciler = fleet.running
+
+    first = reconciler.releases()
+    await reconciler.run_pass()  # nothing changed: nothing decided afresh, nothing recorded
+
+    assert reconciler.releases() is first
+
+
+async def test_views_show_an_agents_progress_as_it_happens(fleet: Fleet) -> None:
+    gated = Gated("nav/dev")
+    fleet.connect("nav/dev", gated)
+    fleet.publish(*basic_state())
+    await gated.started.wait()
+    await fleet.until_status("nav/dev", "web", "INSTALLING")
+    before = fleet.running.generation
+
+    gated.gate.set()
+    await fleet.until_status("nav/dev", "web", "DEPLOYED")
+
+    assert fleet.running.generation > before
+
+
+async def test_a_deployed_release_says_when_it_last_deployed(fleet: Fleet) -> None:
+    fleet.connect("nav/dev")
+    fleet.publish(*basic_state())
+    await fleet.until_status("nav/dev", "web", "DEPLOYED")
+
+    view = fleet.status("nav/dev", "web")
+    deploys = await fleet.deploys("nav/dev", "web")
+
+    assert view is not None
+    assert view.deployed_at == deploys[-1].updated_at

@@ -1,0 +1,82 @@
+"""Dashboard pages over a real snapshot and plan: escaping, masking, and the empty start."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from fasit.reconcile import Reason, ReleaseView, Status
+from fasit.state import SnapshotStore
+from fasit.web import LiveUpdates, ReadSide, create_app
+from tests import states
+from tests.unit.web.support import StaticFleet
+
+AT = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+PAYLOAD = '<script>window.owned=1</script><img src=x onerror="window.owned=2">'
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> TestClient:
+    files = states.state(
+        states.environment(
+            "nav", "dev", labels={"team": PAYLOAD}, values={"key": {"secretRef": "dev-key"}}
+        ),
+        states.feature("web"),
+        states.chart("web", "1.0.0"),
+        states.assignment("web", "1.0.0", {}),
+    )
+    built = states.build(tmp_path / "state", files)
+    store = SnapshotStore()
+    store.offer(built.snapshot)
+    view = ReleaseView(
+        "nav/dev", "web", Status.DEPLOYED, Reason.UNCHANGED, "1.0.0", "1.0.0", PAYLOAD, AT
+    )
+    read = ReadSide(
+        store, StaticFleet([view]), lambda: 1, planned=lambda: (built.snapshot, built.plan)
+    )
+    return TestClient(create_app(read))
+
+
+@pytest.mark.parametrize(
+    "page", ["/environments", "/environments/nav/dev", "/environments/nav/dev/features/web"]
+)
+def test_markup_in_a_label_renders_as_text(client: TestClient, page: str) -> None:
+    body = client.get(page).text
+
+    assert "&lt;script&gt;window.owned=1&lt;/script&gt;" in body
+    assert "<script>window" not in body
+    assert "<img" not in body
+
+
+def test_a_status_message_with_markup_renders_as_text(client: TestClient) -> None:
+    body = client.get("/features/web").text
+
+    assert "&lt;img src=x" in body
+    assert "<img" not in body
+
+
+def test_a_secret_reference_in_environment_values_is_masked(client: TestClient) -> None:
+    environment = client.get("/api/v1/environments/nav/dev").json()
+
+    assert environment["values"] == {"key": "***"}
+
+
+def test_pages_say_nothing_is_served_before_the_first_revision() -> None:
+    read = ReadSide(SnapshotStore(), StaticFleet(), lambda: 0)
+    client = TestClient(create_app(read))
+
+    assert "No revision served yet." in client.get("/").text
+    assert client.get("/api/v1/features").json()["total"] == 0
+    assert client.get("/environments/nav/dev").status_code == 404
+
+
+def test_the_event_stream_refuses_clients_beyond_its_limit() -> None:
+    read = ReadSide(SnapshotStore(), StaticFleet(), lambda: 0)
+    live = LiveUpdates(lambda: 0, max_clients=0)
+    response = TestClient(create_app(read, live=live)).get("/api/v1/events")
+
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "30"
