@@ -5,9 +5,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Debian packages the tests drive for real (commands they provide, checked before apt-get).
-DEBIAN_COMMANDS := git ssh ssh-keygen sshd docker-registry
-DEBIAN_PACKAGES := git openssh-client openssh-server docker-registry
+# Debian packages the tests drive for real (commands they provide, checked before apt-get);
+# chromium is the browser of tests/browser/ (through Playwright, which never downloads one).
+DEBIAN_COMMANDS := git ssh ssh-keygen sshd docker-registry chromium
+DEBIAN_PACKAGES := git openssh-client openssh-server docker-registry chromium
 
 .PHONY: test demo bench lint typecheck unit proto system-deps clean
 

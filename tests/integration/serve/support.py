@@ -136,11 +136,16 @@ EXAMPLE_SECRETS = Path(__file__).parents[3] / "example-secrets"
 MOVING = frozenset({"SENT", "INSTALLING", "UNINSTALLING", "OFFLINE", "PENDING"})
 
 
-def serve_example(tmp_path: Path, environ: dict[str, str] | None = None) -> tuple[Served, Path]:
-    """`fasit serve` with fake agents over a copy of example-state-repo/ (which the caller may
-    edit) and the example secrets; returns once every release settled."""
+def copy_example(tmp_path: Path) -> Path:
+    """A copy of example-state-repo/ to serve (and edit)."""
     state = tmp_path / "state"
     shutil.copytree(EXAMPLE_STATE, state)
+    return state
+
+
+def serve_state(tmp_path: Path, state: Path, environ: dict[str, str] | None = None) -> Served:
+    """`fasit serve` with fake agents over `state` and the example secrets; returns once every
+    release settled (stopped again if it does not)."""
     running = serve(
         tmp_path,
         "--state-dir",
@@ -151,11 +156,17 @@ def serve_example(tmp_path: Path, environ: dict[str, str] | None = None) -> tupl
         environ=environ,
     )
     try:
-        running.until(lambda: settled(running), "the example fleet to settle")
-    except AssertionError:
+        running.until(lambda: settled(running), "the fleet to settle")
+    except BaseException:
         running.stop()
         raise
-    return running, state
+    return running
+
+
+def serve_example(tmp_path: Path, environ: dict[str, str] | None = None) -> tuple[Served, Path]:
+    """`serve_state` over a fresh copy of example-state-repo/; returns it and the copy."""
+    state = copy_example(tmp_path)
+    return serve_state(tmp_path, state, environ), state
 
 
 def settled(served: Served) -> bool:
