@@ -15,46 +15,7 @@ def render_explanation(explanation: Explanation, as_json: bool) -> str:
 
 
 def _json(explanation: Explanation) -> str:
-    release = explanation.release
-    document = {
-        "environment": explanation.environment.model.id,
-        "feature": explanation.feature.model.name,
-        "labels": explanation.environment.model.labels,
-        "assignments": [
-            {
-                "file": verdict.assignment.file,
-                "line": verdict.assignment.position("target").line,
-                "version": verdict.assignment.model.version,
-                "target": verdict.assignment.model.target,
-                "priority": verdict.assignment.model.priority,
-                "enabled": verdict.assignment.model.enabled,
-                "matched": verdict.matched,
-                "won": verdict.won,
-                "reason": verdict.reason,
-            }
-            for verdict in explanation.verdicts
-        ],
-        "release": None
-        if release is None
-        else {
-            "status": release.status.value,
-            "version": release.version,
-            "message": release.message,
-            "release_hash": release.release_hash,
-        },
-        "values": [
-            {
-                "key": source.key,
-                "value": source.shown,
-                "secret": source.secret,
-                "source": source.origin.value,
-                "file": source.location.file,
-                "line": source.location.line,
-            }
-            for source in explanation.sources
-        ],
-    }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(explanation.document(), indent=2, ensure_ascii=False) + "\n"
 
 
 def _text(explanation: Explanation) -> str:

@@ -56,7 +56,7 @@ def _json(report: PlanReport) -> str:
         if report.base is None
         else {"revision": report.base.revision.id, "name": report.base_name},
         "releases": [_release_json(release) for release in report.head.ordered()],
-        "changes": [_change_json(change) for change in report.changes],
+        "changes": [change.document() for change in report.changes],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
@@ -75,21 +75,6 @@ def _release_json(release: DesiredRelease) -> dict[str, object]:
         "release_hash": release.release_hash,
         "assignment": {"file": location.file, "line": location.line},
         "message": release.message,
-    }
-
-
-def _change_json(change: Change) -> dict[str, object]:
-    return {
-        "environment": change.environment,
-        "feature": change.feature,
-        "change": change.kind.value,
-        "from_version": change.from_version,
-        "to_version": change.to_version,
-        "from_status": change.from_status,
-        "to_status": change.to_status,
-        "changed_keys": change.changed_keys,
-        "values": {value.key: {"from": value.before, "to": value.after} for value in change.values},
-        "message": change.message,
     }
 
 

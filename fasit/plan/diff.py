@@ -58,6 +58,24 @@ class Change:
     def changed_keys(self) -> list[str]:
         return [change.key for change in self.values]
 
+    def document(self) -> dict[str, object]:
+        """The change as plain data (`fasit plan --format json`, the dashboard); values are
+        already masked where secret."""
+        return {
+            "environment": self.environment,
+            "feature": self.feature,
+            "change": self.kind.value,
+            "from_version": self.from_version,
+            "to_version": self.to_version,
+            "from_status": self.from_status,
+            "to_status": self.to_status,
+            "changed_keys": self.changed_keys,
+            "values": {
+                value.key: {"from": value.before, "to": value.after} for value in self.values
+            },
+            "message": self.message,
+        }
+
 
 _ABSENT = object()
 

@@ -35,6 +35,49 @@ class Explanation:
     release: DesiredRelease | None
     sources: tuple[ValueSource, ...]
 
+    def document(self) -> dict[str, object]:
+        """The explanation as plain data (`fasit explain --format json`, the dashboard):
+        values masked where secret."""
+        release = self.release
+        return {
+            "environment": self.environment.model.id,
+            "feature": self.feature.model.name,
+            "labels": self.environment.model.labels,
+            "assignments": [
+                {
+                    "file": verdict.assignment.file,
+                    "line": verdict.assignment.position("target").line,
+                    "version": verdict.assignment.model.version,
+                    "target": verdict.assignment.model.target,
+                    "priority": verdict.assignment.model.priority,
+                    "enabled": verdict.assignment.model.enabled,
+                    "matched": verdict.matched,
+                    "won": verdict.won,
+                    "reason": verdict.reason,
+                }
+                for verdict in self.verdicts
+            ],
+            "release": None
+            if release is None
+            else {
+                "status": release.status.value,
+                "version": release.version,
+                "message": release.message,
+                "release_hash": release.release_hash,
+            },
+            "values": [
+                {
+                    "key": source.key,
+                    "value": source.shown,
+                    "secret": source.secret,
+                    "source": source.origin.value,
+                    "file": source.location.file,
+                    "line": source.location.line,
+                }
+                for source in self.sources
+            ],
+        }
+
 
 def explain(snapshot: Snapshot, plan: Plan, environment_id: str, feature: str) -> Explanation:
     """The explanation for one pair; raises KeyError naming what does not exist."""

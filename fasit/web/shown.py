@@ -7,13 +7,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from fasit.model import SECRET_REF, is_secret_ref
-from fasit.plan import MASK, Change
+from fasit.plan import MASK
 from fasit.reconcile import ReleaseView, Status
 from fasit.state import Problem, Revision
 
 __all__ = [
     "PENDING_STATUSES",
-    "change",
     "masked_values",
     "problem",
     "release",
@@ -69,20 +68,6 @@ def release(view: ReleaseView) -> dict[str, object]:
         "message": view.message,
         "updated_at": time(view.updated_at),
         "deployed_at": time(view.deployed_at),
-    }
-
-
-def change(found: Change) -> dict[str, object]:
-    return {
-        "environment": found.environment,
-        "feature": found.feature,
-        "kind": found.kind.value,
-        "from_version": found.from_version,
-        "to_version": found.to_version,
-        "from_status": found.from_status,
-        "to_status": found.to_status,
-        "keys": found.changed_keys,
-        "message": found.message,
     }
 
 

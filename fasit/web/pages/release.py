@@ -68,50 +68,19 @@ async def release_page(sources: Sources, request: Request) -> dict[str, object]:
 
 
 def _explained(explanation: Explanation | None) -> dict[str, object]:
-    if explanation is None:
-        return {"explanation": None, "values": [], "rendered": None}
-    release = explanation.release
+    """`fasit explain`'s document, the chart, and the rendered values (masked)."""
+    release = None if explanation is None else explanation.release
+    planned = release is not None and release.planned
     return {
-        "explanation": {
-            "labels": dict(sorted(explanation.environment.model.labels.items())),
-            "assignments": [
-                {
-                    "file": verdict.assignment.file,
-                    "line": verdict.assignment.position("version").line,
-                    "version": verdict.assignment.model.version,
-                    "target": verdict.assignment.model.target,
-                    "priority": verdict.assignment.model.priority,
-                    "enabled": verdict.assignment.model.enabled,
-                    "matched": verdict.matched,
-                    "won": verdict.won,
-                    "reason": verdict.reason,
-                }
-                for verdict in explanation.verdicts
-            ],
-            "planned": None
-            if release is None
-            else {
-                "status": release.status.value,
-                "version": release.version,
-                "message": release.message,
-                "release_hash": release.release_hash,
-                "chart": release.feature.model.chart,
-                "digest": release.digest,
-                "namespace": release.namespace,
-            },
+        "explanation": None if explanation is None else explanation.document(),
+        "chart": None
+        if release is None
+        else {
+            "chart": release.feature.model.chart,
+            "digest": release.digest,
+            "namespace": release.namespace,
         },
-        "values": [
-            {
-                "key": source.key,
-                "value": source.shown,
-                "secret": source.secret,
-                "source": source.origin.value,
-                "file": source.location.file or None,
-                "line": source.location.line,
-            }
-            for source in explanation.sources
-        ],
-        "rendered": None if release is None or not release.planned else release.shown_values(),
+        "rendered": release.shown_values() if release is not None and planned else None,
     }
 
 

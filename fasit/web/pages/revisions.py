@@ -43,5 +43,5 @@ def _plan(entry: PlanChanges) -> dict[str, object]:
         "previous": None if entry.previous is None else entry.previous.id,
         "total": entry.total,
         "truncated": entry.truncated,
-        "changes": [shown.change(change) for change in entry.changes],
+        "changes": [change.document() for change in entry.changes],
     }

@@ -231,7 +231,7 @@ def test_an_environment_shows_labels_agent_and_values_with_secrets_masked(
 def test_a_release_explains_each_value_with_its_file_and_line(served: Served) -> None:
     release = twin_of(served, "/environments/nav/prod/features/aivenator")
 
-    values = {value["key"]: value for value in release["values"]}
+    values = {value["key"]: value for value in release["explanation"]["values"]}
     assert values["apiToken"] == {
         "key": "apiToken",
         "value": "***",

@@ -67,12 +67,13 @@ def test_a_served_edit_shows_what_its_plan_changed(example: tuple[Served, Path])
         {
             "environment": "nav/prod",
             "feature": "aivenator",
-            "kind": "values-changed",
+            "change": "values-changed",
             "from_version": "1.1.0",
             "to_version": "1.1.0",
             "from_status": "planned",
             "to_status": "planned",
-            "keys": ["logLevel"],
+            "changed_keys": ["logLevel"],
+            "values": {"logLevel": {"from": "warn", "to": "debug"}},
             "message": "",
         }
     ]
