@@ -196,11 +196,6 @@ class Reconciler:
         """The environment's decisions as of the last pass (limits applied)."""
         return list(self._fleet.current.get(environment, ()))
 
-    @property
-    def plan(self) -> Plan | None:
-        """The plan reconciled towards; None before the first."""
-        return self._fleet.plan
-
     def agent(self, environment: str) -> AgentView | None:
         """The environment's agent as last seen; None if it never connected."""
         state = self.runtime.environments.get(environment)

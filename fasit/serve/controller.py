@@ -89,7 +89,6 @@ class Controller:
         self.hub: AgentHub | None = None
         self.reconciler: Reconciler | None = None
         self.fake_fleet: FakeFleet | None = None
-        self.live: LiveUpdates | None = None
         self.ready = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -139,7 +138,7 @@ class Controller:
             history=store,
         )
         metrics = FasitMetrics(read)
-        live = self.live = LiveUpdates(lambda: _shown_state(read))
+        live = LiveUpdates(lambda: _shown_state(read))
         self.snapshots.listen(metrics.observe_offer)
         self.snapshots.listen(lambda snapshot, record: live.notify())
         reconciler.on_pass(metrics.observe_pass)

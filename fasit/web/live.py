@@ -34,12 +34,16 @@ class LiveUpdates:
         max_clients: int = 500,
         min_interval: float = 0.5,
         keepalive: float = 15.0,
+        poll: float = 1.0,
     ) -> None:
         self._state = state
         self.queue_size = queue_size
         self.max_clients = max_clients
         self.min_interval = min_interval
         self.keepalive = keepalive
+        self.poll = poll
+        """Seconds between looks at `state()` when nobody notified: changes that come without
+        a notice (an agent's acknowledgement between passes) still reach pages."""
         self._clients: set[asyncio.Queue[object]] = set()
         self._changed = asyncio.Event()
         self._closed = False
@@ -59,7 +63,8 @@ class LiveUpdates:
         """Broadcast state changes until cancelled, at most once per `min_interval`."""
         last = self._state()
         while True:
-            await self._changed.wait()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), self.poll)
             self._changed.clear()
             now = self._state()
             if now != last:

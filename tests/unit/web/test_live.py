@@ -97,3 +97,15 @@ async def test_an_idle_stream_sends_keepalive_comments() -> None:
     stream = await greeted(live)
 
     assert await anext(stream) == ": keepalive\n\n"
+
+
+async def test_a_change_nobody_announced_is_found_by_looking() -> None:
+    shown = Shown()
+    live = LiveUpdates(shown, min_interval=0, poll=0.01)
+    task = await running(live)
+    stream = await greeted(live)
+
+    shown.state = 1  # no notify()
+
+    assert (await asyncio.wait_for(anext(stream), 1)).startswith("event: change\n")
+    await stopped(task)
