@@ -37,7 +37,7 @@ class PlanHistory:
     """The latest plans' changes, newest first; a plan of the same revision again (a moved
     chart tag) counts as a new entry, since what it deploys changed."""
 
-    def __init__(self, revisions_kept: int = 50, changes_kept: int = 1_000) -> None:
+    def __init__(self, revisions_kept: int = 50, changes_kept: int = 200) -> None:
         self.changes_kept = changes_kept
         self._entries: deque[PlanChanges] = deque(maxlen=revisions_kept)
         self._last: Plan | None = None

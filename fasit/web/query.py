@@ -42,9 +42,9 @@ class Paging:
     per_page: int = DEFAULT_PER_PAGE
 
     @classmethod
-    def of(cls, query: QueryParams) -> Paging:
+    def of(cls, query: QueryParams, default_per_page: int = DEFAULT_PER_PAGE) -> Paging:
         page = _positive(query, "page", 1)
-        per_page = _positive(query, "per_page", DEFAULT_PER_PAGE)
+        per_page = _positive(query, "per_page", default_per_page)
         if per_page > MAX_PER_PAGE:
             raise BadQuery(f"per_page must be 1..{MAX_PER_PAGE}, got {per_page}")
         return cls(page, per_page)
