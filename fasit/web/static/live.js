@@ -10,8 +10,17 @@
     if (indicator) { indicator.dataset.state = state; indicator.title = "live updates: " + state; }
   }
 
+  function typing() {
+    var active = document.activeElement;
+    var content = document.getElementById("content");
+    return active && content && content.contains(active) &&
+      (active.tagName === "INPUT" || active.tagName === "SELECT");
+  }
+
   function refresh() {
     if (refreshing) { again = true; return; }
+    // Never swap a filter out from under someone typing in it: look again in a moment.
+    if (typing()) { window.setTimeout(refresh, 1000); return; }
     refreshing = true;
     fetch(window.location.href, { headers: { "Accept": "text/html" }, cache: "no-store" })
       .then(function (response) { return response.ok ? response.text() : null; })
