@@ -111,6 +111,14 @@ class SnapshotStore:
         return self._failed
 
     @property
+    def newest_failed(self) -> FailedRevision | None:
+        """The latest failure while it is the newest revision seen (what banners show)."""
+        failed, newest = self._failed, self._newest
+        if failed is None or newest is None or failed.record.revision.id != newest.id:
+            return None
+        return failed
+
+    @property
     def history(self) -> tuple[RevisionRecord, ...]:
         """The latest revisions offered, newest first."""
         return tuple(reversed(self._history))

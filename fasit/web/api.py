@@ -37,12 +37,8 @@ def status(read: ReadSide) -> Response:
     latest = None
     if store.history:
         newest = store.history[0]
-        failed = store.failed
-        problems = (
-            failed.problems
-            if failed is not None and failed.record.revision.id == newest.revision.id
-            else ()
-        )
+        failed = store.newest_failed
+        problems = () if failed is None else failed.problems
         latest = {
             "revision": newest.revision.id,
             "outcome": newest.outcome.value,

@@ -8,6 +8,7 @@ label holding markup or a script renders as text and could not run even if it sl
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -120,25 +121,21 @@ def _twin_url(request: Request) -> str:
     return _twin(request.url.path) + (f"?{query}" if query else "")
 
 
-_TEMPLATES: list[jinja2.Environment] = []
-
-
+@functools.cache
 def _templates() -> jinja2.Environment:
-    if not _TEMPLATES:
-        environment = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(_HERE / "templates"),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        environment.filters["when"] = _when
-        environment.filters["path"] = _path
-        environment.filters["pretty"] = _pretty
-        environment.globals["with_query"] = _with_query
-        environment.globals["events_path"] = EVENTS_PATH
-        _TEMPLATES.append(environment)
-    return _TEMPLATES[0]
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_HERE / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["when"] = _when
+    environment.filters["path"] = _path
+    environment.filters["pretty"] = _pretty
+    environment.globals["with_query"] = _with_query
+    environment.globals["events_path"] = EVENTS_PATH
+    return environment
 
 
 def _when(text: str | None) -> str:

@@ -42,7 +42,6 @@ class Tally:
 
 @dataclass(frozen=True, slots=True)
 class FleetSummary:
-    releases: Sequence[ReleaseView]
     by_environment: Mapping[str, Sequence[ReleaseView]]
     by_feature: Mapping[str, Sequence[ReleaseView]]
     fleet: Tally
@@ -87,7 +86,6 @@ def _summarize(
         by_environment[view.environment].append(view)
         by_feature[view.feature].append(view)
     return FleetSummary(
-        releases,
         dict(by_environment),
         dict(by_feature),
         _tally(releases),

@@ -22,10 +22,9 @@ async def overview_page(sources: Sources, request: Request) -> dict[str, object]
     summary = sources.summaries.current()
     current = store.current
     freshness = store.freshness
-    failed = store.failed
+    failed = store.newest_failed
     banner = None
-    newest = freshness.newest
-    if failed is not None and newest is not None and failed.record.revision.id == newest.id:
+    if failed is not None:
         banner = {
             **shown.revision(failed.record.revision),
             "errors": failed.record.errors,
