@@ -102,14 +102,7 @@ def read_yaml(text: str, file: str, limits: YamlLimits | None = None) -> YamlRes
     result = YamlResult()
     too_deep = _too_deep(text, limits.max_depth)
     if too_deep is not None:
-        result.problems.append(
-            Problem.at(
-                file,
-                _position(too_deep),
-                ProblemCode.YAML_TOO_DEEP,
-                f"nesting deeper than {limits.max_depth} levels",
-            )
-        )
+        result.problems.append(_too_deep_problem(file, _position(too_deep), limits))
         return result
     loader = yaml.CSafeLoader(text)
     index = 0
@@ -121,9 +114,12 @@ def read_yaml(text: str, file: str, limits: YamlLimits | None = None) -> YamlRes
             index += 1
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        message = " ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
         position = _position(mark) if mark is not None else None
-        result.problems.append(Problem.at(file, position, ProblemCode.YAML_SYNTAX, message))
+        if _is_libyaml_depth_error(exc):
+            result.problems.append(_too_deep_problem(file, position, limits))
+        else:
+            message = " ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
+            result.problems.append(Problem.at(file, position, ProblemCode.YAML_SYNTAX, message))
     except yaml.YAMLError as exc:
         result.problems.append(Problem.at(file, None, ProblemCode.YAML_SYNTAX, str(exc)))
     finally:
@@ -159,11 +155,27 @@ def _too_deep(text: str, max_depth: int) -> _Mark | None:
                     return event.start_mark
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
-    except yaml.YAMLError:
+    except yaml.MarkedYAMLError as exc:
+        if _is_libyaml_depth_error(exc) and exc.problem_mark is not None:
+            return exc.problem_mark
         return None  # the syntax error is reported by the real parse
+    except yaml.YAMLError:
+        return None
     finally:
         loader.dispose()
     return None
+
+
+def _too_deep_problem(file: str, position: Position | None, limits: YamlLimits) -> Problem:
+    return Problem.at(
+        file, position, ProblemCode.YAML_TOO_DEEP, f"nesting deeper than {limits.max_depth} levels"
+    )
+
+
+def _is_libyaml_depth_error(exc: yaml.MarkedYAMLError) -> bool:
+    """libyaml 0.2.6 and later refuse deep flow nesting themselves, while scanning ahead (before
+    any event reaches our own count): the same refusal, so the same problem."""
+    return "maximum nesting depth" in (exc.problem or "")
 
 
 def _is_empty(root: yaml.Node) -> bool:

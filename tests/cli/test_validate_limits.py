@@ -84,6 +84,17 @@ def test_deep_nesting_that_would_overflow_libyaml_is_refused(tmp_path: Path) -> 
     assert problems == [("configs/deep.yaml", 1, "yaml-too-deep", "nesting deeper than 64 levels")]
 
 
+def test_nesting_past_libyamls_own_limit_under_the_scan_bound_is_too_deep(tmp_path: Path) -> None:
+    # 1,500 `[` stay under the bound that triggers the event scan; libyaml 0.2.6 refuses them
+    # itself while scanning, which is the same refusal.
+    root = write_tree(tmp_path, {"configs/deep.yaml": "[" * 1_500})
+
+    code, problems = validate(root)
+
+    assert code == 1
+    assert problems == [("configs/deep.yaml", 1, "yaml-too-deep", "nesting deeper than 64 levels")]
+
+
 def test_fifty_mebibyte_file_is_refused_unread(tmp_path: Path) -> None:
     big = tmp_path / "environments" / "big.yaml"
     big.parent.mkdir()
