@@ -10,13 +10,15 @@ ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 # -- build: the project and its runtime dependencies into one virtual environment -------------
 FROM ${PYTHON_IMAGE} AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements-runtime.lock ./
 COPY fasit ./fasit
 COPY fasit_proto ./fasit_proto
 COPY naisd ./naisd
+# Every package from the lock, with its hashes; the project built by the locked backend.
 RUN python -m venv /opt/fasit \
-    && /opt/fasit/bin/pip install --no-cache-dir --upgrade pip \
-    && /opt/fasit/bin/pip install --no-cache-dir .
+    && /opt/fasit/bin/pip install --no-cache-dir --require-hashes --no-deps \
+        -r requirements-runtime.lock \
+    && /opt/fasit/bin/pip install --no-cache-dir --no-deps --no-build-isolation .
 
 # -- helm: a pinned release, refused unless its archive has the pinned SHA-256 ---------------
 FROM ${PYTHON_IMAGE} AS helm

@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 DEBIAN_COMMANDS := git ssh ssh-keygen sshd docker-registry chromium
 DEBIAN_PACKAGES := git openssh-client openssh-server docker-registry chromium
 
-.PHONY: test demo bench lint typecheck unit proto system-deps clean
+.PHONY: test demo bench lint typecheck unit proto system-deps lock clean
 
 test: $(STAMP) lint typecheck unit
 
@@ -52,11 +52,23 @@ system-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES); \
 	fi
 
-$(STAMP): pyproject.toml | system-deps
+# Every package comes from requirements.lock, pinned with its hashes (pip refuses anything else);
+# the project itself is built by the locked hatchling, without fetching a build environment.
+$(STAMP): pyproject.toml requirements.lock | system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes -q \
+	--custom-compile-command "make lock"
+# Re-resolve requirements.lock from pyproject.toml's ranges (tests/unit/test_lock.py fails when
+# the lock no longer satisfies them). requirements-runtime.lock is its subset for the image and the
+# Action: fasit and its build backend, at the same versions.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra dev $(LOCK_FLAGS) -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra build -c requirements.lock $(LOCK_FLAGS) \
+		-o requirements-runtime.lock
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
