@@ -15,6 +15,7 @@ import hashlib
 import json
 import shutil
 import socket
+import tempfile
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Final
 
 import bcrypt
+import helm_python
 import requests
 import yaml
 
@@ -85,6 +87,19 @@ class Chart:
 
     def config(self) -> bytes:
         return json.dumps(yaml.safe_load(self.files.get("Chart.yaml", "{}"))).encode()
+
+
+class HelmPackagedChart(Chart):
+    """The same files, packaged by Helm's own engine (`helm_python.package`), gzip header and
+    all: Helm's carries an extra field and a comment."""
+
+    def archive(self) -> bytes:
+        with tempfile.TemporaryDirectory() as scratch:
+            chart_dir = Path(scratch) / self.name
+            for path, text in self.files.items():
+                (chart_dir / path).parent.mkdir(parents=True, exist_ok=True)
+                (chart_dir / path).write_text(text)
+            return Path(helm_python.package(chart_dir, destination=scratch)).read_bytes()
 
 
 def digest_of(data: bytes) -> str:

@@ -20,7 +20,7 @@ from fasit.plan import Planner, ReleaseStatus
 from fasit.state import DirectoryTree
 from fasit.validation import validate_tree
 from tests.helpers import run_cli, write_tree
-from tests.integration.oci_registry import Chart, OciRegistry
+from tests.integration.oci_registry import Chart, HelmPackagedChart, OciRegistry
 from tests.states import assignment, environment, feature, state
 
 
@@ -46,6 +46,18 @@ def test_validate_checks_the_feature_yaml_of_oci_charts(
     assert run.exit_code == 1
     where = f"{oci_registry.url('cli/vbad')}:1.0.0/vbad/Feature.yaml:2:1"
     assert f"{where}: error feature-yaml-invalid: unknown field 'bogus'" in run.stdout
+
+
+def test_validate_is_clean_on_a_chart_packaged_by_helm(
+    oci_registry: OciRegistry, tmp_path: Path
+) -> None:
+    oci_registry.push_chart("cli/vhelm", HelmPackagedChart.helm("vhelm", "1.0.0"))
+    root = oci_state(tmp_path / "state", oci_registry, "vhelm")
+
+    run = run_cli("validate", root, "--plain-http-registry", oci_registry.host)
+
+    assert run.exit_code == 0, run.stdout
+    assert "vhelm" not in run.stdout
 
 
 def test_validate_offline_fetches_nothing_and_leaves_a_notice(
