@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import ast
 import importlib
+import shutil
 from pathlib import Path
 
 import pytest
+
+from tests.layering import CHECKED, check_layering
 
 ROOT = Path(__file__).parents[2]
 PACKAGES = [
@@ -21,52 +23,6 @@ PACKAGES = [
     "fasit.serve",
     "naisd",
 ]
-# What each stage may import of fasit: only stages before it in the flow of data.
-ALLOWED = {
-    "fasit.model": set(),
-    "fasit.state": {"fasit.model", "fasit.errors"},
-    "fasit.sources": {"fasit.model", "fasit.errors", "fasit.state"},
-    "fasit.charts": {"fasit.model", "fasit.errors", "fasit.state", "fasit.sources"},
-    "fasit.plan": {"fasit.model", "fasit.errors", "fasit.state", "fasit.sources", "fasit.charts"},
-    # The wire carries plain data: the hub knows environments and releases, never plans.
-    "fasit.agents": {"fasit.model", "fasit.errors"},
-    # Decides over plans and drives agents; the read side (later) reads it, never the reverse.
-    "fasit.reconcile": {
-        "fasit.model",
-        "fasit.errors",
-        "fasit.state",
-        "fasit.charts",
-        "fasit.plan",
-        "fasit.agents",
-    },
-    # The read side: reads the stages, never writes desired state.
-    "fasit.web": {
-        "fasit.model",
-        "fasit.errors",
-        "fasit.state",
-        "fasit.charts",
-        "fasit.plan",
-        "fasit.agents",
-        "fasit.reconcile",
-    },
-    # The wiring of `fasit serve`: every stage, nothing imports it (but the CLI).
-    "fasit.serve": {
-        "fasit.model",
-        "fasit.errors",
-        "fasit.state",
-        "fasit.sources",
-        "fasit.charts",
-        "fasit.plan",
-        "fasit.agents",
-        "fasit.reconcile",
-        "fasit.web",
-    },
-    # The agent ships alone into each environment: nothing of the controller.
-    "naisd": set(),
-}
-# Who may import the generated protocol package: the two ends of the wire, nothing else.
-PROTO_PACKAGE = "fasit_proto"
-PROTO_USERS = ("fasit/agents", "naisd", "fasit_proto")
 
 
 @pytest.mark.parametrize("package", PACKAGES)
@@ -79,41 +35,82 @@ def test_package_all_is_sorted_and_complete(package: str) -> None:
     assert all(hasattr(module, name) for name in exported)
 
 
-def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-        elif isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-    return found
+def _copy_tree(destination: Path) -> Path:
+    for package in CHECKED:
+        shutil.copytree(
+            ROOT / package, destination / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    return destination
 
 
-def _fasit_imports(path: Path) -> set[str]:
-    return {name for name in _imports(path) if name == "fasit" or name.startswith("fasit.")}
+def _append(path: Path, source: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + "\n\n" + source, encoding="utf-8")
 
 
-@pytest.mark.parametrize("package", sorted(ALLOWED))
-def test_stage_imports_only_earlier_stages(package: str) -> None:
-    directory = ROOT / package.replace(".", "/")
-    for path in directory.rglob("*.py"):
-        for imported in _fasit_imports(path):
-            if imported.startswith(package) or imported == "fasit":  # the root: __version__ only
-                continue
-            assert any(imported.startswith(allowed) for allowed in ALLOWED[package]), (
-                f"{path.relative_to(ROOT)} imports {imported}"
-            )
+def test_every_module_imports_only_earlier_stages() -> None:
+    layering = check_layering(ROOT)
+
+    assert not layering.back_edges, "\n".join(map(str, layering.back_edges))
 
 
-def test_only_the_two_ends_of_the_wire_import_the_protocol() -> None:
-    for path in [*ROOT.joinpath("fasit").rglob("*.py"), *ROOT.joinpath("naisd").rglob("*.py")]:
-        relative = path.relative_to(ROOT).as_posix()
-        uses_proto = any(name.split(".")[0] == PROTO_PACKAGE for name in _imports(path))
-        assert not uses_proto or relative.startswith(PROTO_USERS), f"{relative} imports fasit_proto"
+def test_every_module_is_placed_in_a_stage() -> None:
+    assert check_layering(ROOT).unplaced == []
 
 
-def test_protocol_package_imports_neither_end() -> None:
-    for path in ROOT.joinpath(PROTO_PACKAGE).rglob("*.py"):
-        roots = {name.split(".")[0] for name in _imports(path)}
-        assert not roots & {"fasit", "naisd"}, f"{path.relative_to(ROOT)} imports {roots}"
+def test_planted_back_edges_are_reported_with_file_and_module(tmp_path: Path) -> None:
+    root = _copy_tree(tmp_path)
+    _append(
+        root / "fasit/state/store.py",
+        "def _planted() -> None:\n    from fasit import web, errors, __version__\n",
+    )
+    _append(
+        root / "fasit/charts/archive.py",
+        "from typing import TYPE_CHECKING\n\n"
+        "if TYPE_CHECKING:\n    from ..validation import FetchOci\n",
+    )
+    _append(
+        root / "fasit/plan/keys.py",
+        "try:\n    import fasit.reconcile.decisions\nexcept ImportError:\n    pass\n",
+    )
+
+    edges = {(edge.path, edge.module) for edge in check_layering(root).back_edges}
+
+    assert edges == {
+        ("fasit/state/store.py", "fasit.web"),
+        ("fasit/charts/archive.py", "fasit.validation"),
+        ("fasit/plan/keys.py", "fasit.reconcile.decisions"),
+    }
+
+
+def test_a_package_is_not_the_namesake_of_its_prefix(tmp_path: Path) -> None:
+    root = _copy_tree(tmp_path)
+    (root / "fasit/planner").mkdir()
+    (root / "fasit/planner/__init__.py").write_text('"""Planted."""\n', encoding="utf-8")
+    _append(root / "fasit/reconcile/decisions.py", "import fasit.planner\n")
+
+    layering = check_layering(root)
+
+    assert layering.unplaced == ["fasit.planner"]
+    assert [(edge.path, edge.module) for edge in layering.back_edges] == [
+        ("fasit/reconcile/decisions.py", "fasit.planner")
+    ]
+
+
+def test_a_new_top_level_module_is_unplaced_until_given_a_stage(tmp_path: Path) -> None:
+    root = _copy_tree(tmp_path)
+    (root / "fasit/summary.py").write_text('"""Planted."""\n', encoding="utf-8")
+
+    assert check_layering(root).unplaced == ["fasit.summary"]
+
+
+def test_only_the_two_ends_of_the_wire_import_the_protocol(tmp_path: Path) -> None:
+    root = _copy_tree(tmp_path)
+    _append(root / "fasit/web/__init__.py", "from fasit_proto.agent.v1 import agent_pb2\n")
+    _append(root / "fasit_proto/agent/v1/vocabulary.py", "import naisd\n")
+
+    edges = {(edge.path, edge.module) for edge in check_layering(root).back_edges}
+
+    assert edges == {
+        ("fasit/web/__init__.py", "fasit_proto.agent.v1.agent_pb2"),
+        ("fasit_proto/agent/v1/vocabulary.py", "naisd"),
+    }
