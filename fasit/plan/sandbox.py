@@ -13,6 +13,10 @@ of work or memory is bounded here:
 
 There is no loader: `include`, `import` and `extends` fail, so a template sees only its
 context.
+
+Renders are deterministic: the same inputs give the same output in every process, so a release
+hash changes only when its inputs do. The names of Jinja's that break this (`NOT_DETERMINISTIC`)
+are removed, and a template naming one is refused when it compiles, taken branch or not.
 """
 
 from __future__ import annotations
@@ -30,7 +34,31 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from fasit.state import some
 
-__all__ = ["BoundedTemplate", "RenderLimitExceeded", "RenderLimits", "Sandbox"]
+__all__ = [
+    "NOT_DETERMINISTIC",
+    "BoundedTemplate",
+    "NotDeterministic",
+    "RenderLimitExceeded",
+    "RenderLimits",
+    "Sandbox",
+]
+
+NOT_DETERMINISTIC: Mapping[tuple[str, str], str] = {
+    ("filter", "random"): "it picks an item at random",
+    ("global", "lipsum"): "it writes random text",
+    ("test", "sameas"): "it compares object identity, which depends on how values are stored",
+}
+"""(filter, test or global; name) → why it is refused. Every other filter, test and global of
+Jinja's is a function of its arguments: none reads the clock, and none orders by hash."""
+
+# Filters and tests that take another filter's or test's name as a string argument.
+_BY_NAME = {
+    "map": "filter",
+    "select": "test",
+    "reject": "test",
+    "selectattr": "test",
+    "rejectattr": "test",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +83,10 @@ _MISSING = object()
 
 class RenderLimitExceeded(Exception):
     """A render went past one of its limits."""
+
+
+class NotDeterministic(Exception):
+    """A template names a filter, test or global whose result differs from run to run."""
 
 
 class _FriendlyUndefined(StrictUndefined):
@@ -87,7 +119,9 @@ class Sandbox(SandboxedEnvironment):
         self.limits = limits
         self._budget = [limits.max_steps]
         """Steps left in the current render; one planner renders one template at a time."""
-        del self.globals["lipsum"]  # the rest of Jinja's globals (dict, namespace, …) stay
+        tables = {"filter": self.filters, "test": self.tests, "global": self.globals}
+        for kind, name in NOT_DETERMINISTIC:
+            del tables[kind][name]
         self.globals.update(functions)
         self.globals["range"] = self._range
         self.filters.update(functions)
@@ -95,6 +129,15 @@ class Sandbox(SandboxedEnvironment):
         for name in _PADDING_FILTERS:
             self.filters[name] = self._capped(self.filters[name])
         self.filters["fasit_counted"] = self._counted
+
+    def parse(
+        self, source: str, name: str | None = None, filename: str | None = None
+    ) -> nodes.Template:
+        """The template's syntax tree; raises `NotDeterministic` when it names something in
+        `NOT_DETERMINISTIC` (before Jinja's own check, which would only say it is unknown)."""
+        tree = super().parse(source, name, filename)
+        _refuse_not_deterministic(tree)
+        return tree
 
     def compile_bounded(self, tree: nodes.Template) -> BoundedTemplate:
         """Compile a parsed template with every loop iterating through the step counter."""
@@ -207,6 +250,31 @@ class Sandbox(SandboxedEnvironment):
         text = str(value)
         _check_format(text)
         return text % (kwargs or args)
+
+
+def _refuse_not_deterministic(tree: nodes.Template) -> None:
+    # Jinja's meta.find_undeclared_variables would fail first on an unknown filter.
+    names = list(tree.find_all(nodes.Name))
+    assigned = {name.name for name in names if name.ctx != "load"}
+    named = {("global", name.name) for name in names if name.name not in assigned}
+    for node in tree.find_all((nodes.Filter, nodes.Test)):
+        kind = "filter" if isinstance(node, nodes.Filter) else "test"
+        named.add((kind, node.name))
+        by_name = _BY_NAME.get(node.name)
+        if by_name is not None:
+            # `map("random")` names a filter; `selectattr("a", "sameas")` a test after its key.
+            arguments = node.args[1:2] if node.name.endswith("attr") else node.args[:1]
+            named.update(
+                (by_name, argument.value)
+                for argument in arguments
+                if isinstance(argument, nodes.Const) and isinstance(argument.value, str)
+            )
+    for kind, name in sorted(named & NOT_DETERMINISTIC.keys()):
+        reason = NOT_DETERMINISTIC[kind, name]
+        raise NotDeterministic(
+            f"`{name}` is not available: templates must be deterministic ({reason}, so the"
+            " release hash would change from one plan to the next)"
+        )
 
 
 def _check_format(text: str) -> None:

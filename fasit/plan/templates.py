@@ -19,7 +19,13 @@ from typing import Any
 from jinja2 import TemplateSyntaxError, meta, nodes
 from jinja2.runtime import Context, new_context
 
-from fasit.plan.sandbox import BoundedTemplate, RenderLimitExceeded, RenderLimits, Sandbox
+from fasit.plan.sandbox import (
+    BoundedTemplate,
+    NotDeterministic,
+    RenderLimitExceeded,
+    RenderLimits,
+    Sandbox,
+)
 from fasit.plan.template_functions import FUNCTIONS
 from fasit.state import read_yaml
 
@@ -124,6 +130,8 @@ class TemplateEngine:
             template = self._sandbox.compile_bounded(tree)
         except TemplateSyntaxError as exc:
             return TemplateError(f"template syntax, line {exc.lineno}: {exc.message}")
+        except NotDeterministic as exc:
+            return TemplateError(str(exc))
         return CompiledTemplate(source, template, None, names, reads)
 
 
