@@ -106,6 +106,7 @@ class _FriendlyUndefined(StrictUndefined):
 
 _WIDE_PERCENT = re.compile(r"%[-#0 +]*(?:\*|\d{5,})|%[-#0 +]*\d*\.(?:\*|\d{5,})")
 _WIDE_BRACES = re.compile(r"\{[^{}]*:[^{}]*\d{5,}[^{}]*\}")
+_ADDRESS = re.compile(r"<[^<>]* at 0x[0-9a-fA-F]+>")
 _PADDING_FILTERS = ("center", "indent", "wordwrap", "truncate")
 
 
@@ -160,7 +161,7 @@ class Sandbox(SandboxedEnvironment):
             text = "".join(template.template.root_render_func(context))
             if len(text) > limit:
                 raise RenderLimitExceeded(f"output is longer than {limit} characters")
-            return text
+            return _refuse_address(text)
         self._budget[0] = self.limits.max_steps
         size = 0
         chunks = []
@@ -169,7 +170,7 @@ class Sandbox(SandboxedEnvironment):
             if size > limit:
                 raise RenderLimitExceeded(f"output is longer than {limit} characters")
             chunks.append(chunk)
-        return "".join(chunks)
+        return _refuse_address("".join(chunks))
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         """`mapping.key` reads the key first: state values are data, not Python objects."""
@@ -275,6 +276,21 @@ def _refuse_not_deterministic(tree: nodes.Template) -> None:
             f"`{name}` is not available: templates must be deterministic ({reason}, so the"
             " release hash would change from one plan to the next)"
         )
+
+
+def _refuse_address(text: str) -> str:
+    """`text`, unless it holds an object's default repr, whose memory address differs every run.
+
+    `{{ env.items | string }}`, `~`, `format` and a list holding a function all print one; this
+    one check covers every way to get there."""
+    if "at 0x" in text:
+        found = _ADDRESS.search(text)
+        if found is not None:
+            raise NotDeterministic(
+                f"the output holds a memory address ({found.group()!r}): a function or object"
+                " was printed, not a value (call the function); templates must be deterministic"
+            )
+    return text
 
 
 def _check_format(text: str) -> None:

@@ -190,6 +190,11 @@ def _describe(exc: Exception) -> str:
     message = getattr(exc, "message", None) or str(exc)
     if "no loader" in message:
         return "templates cannot include, import or extend other templates"
-    if type(exc).__name__ in {"UndefinedError", "TemplateFunctionError", "SecurityError"}:
+    if type(exc).__name__ in {
+        "UndefinedError",
+        "TemplateFunctionError",
+        "SecurityError",
+        "NotDeterministic",
+    }:
         return message
     return f"{type(exc).__name__}: {message}"

@@ -49,6 +49,29 @@ def test_validate_refuses_a_name_that_is_not_deterministic(
     )
 
 
+@pytest.mark.parametrize(
+    "template",
+    [
+        pytest.param("{{ env.items | string }}", id="string-filter"),
+        pytest.param("{{ env.items ~ '' }}", id="concatenation"),
+        pytest.param("{{ [env.items] }}", id="in-a-list"),
+        pytest.param("{{ cycler(1) | pprint }}", id="jinja-object"),
+    ],
+)
+def test_validate_refuses_a_value_holding_a_memory_address(tmp_path: Path, template: str) -> None:
+    repo = shutil.copytree(BROKEN / "render-error", tmp_path / "repo")
+    feature_yaml = repo / FEATURE_YAML
+    feature_yaml.write_text(feature_yaml.read_text().replace("{{ env.project }}", template))
+
+    run = run_cli("validate", repo, "--format", "json")
+
+    assert run.exit_code == 1
+    assert run.problems() == [(FEATURE_YAML, 7, 26, "render-error")]
+    message = run.json["problems"][0]["message"]
+    assert "the output holds a memory address ('<" in message
+    assert "templates must be deterministic" in message
+
+
 def _plan_with_hash_seed(seed: str) -> list[tuple[str, str, object, object]]:
     completed = subprocess.run(
         [sys.executable, "-m", "fasit", "plan", str(EXAMPLE), "--format", "json"],
