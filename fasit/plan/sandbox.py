@@ -17,6 +17,8 @@ context.
 Renders are deterministic: the same inputs give the same output in every process, so a release
 hash changes only when its inputs do. The names of Jinja's that break this (`NOT_DETERMINISTIC`)
 are removed, and a template naming one is refused when it compiles, taken branch or not.
+Two values are refused as they appear: an output holding an object's memory address, and a
+set (made by `-` on a mapping's keys), whose order follows the hash seed.
 """
 
 from __future__ import annotations
@@ -113,7 +115,7 @@ _PADDING_FILTERS = ("center", "indent", "wordwrap", "truncate")
 class Sandbox(SandboxedEnvironment):
     """A sandboxed Jinja2 environment whose renders are bounded by `RenderLimits`."""
 
-    intercepted_binops = frozenset({"*", "**", "%"})
+    intercepted_binops = frozenset({"*", "**", "%", "-"})
 
     def __init__(self, limits: RenderLimits, functions: Mapping[str, Callable[..., Any]]) -> None:
         super().__init__(undefined=_FriendlyUndefined, finalize=_finalize, autoescape=False)
@@ -190,6 +192,16 @@ class Sandbox(SandboxedEnvironment):
         if operator_name == "*":
             self._check_repeat(left, right)
             return left * right
+        if operator_name == "-":
+            difference = left - right
+            if isinstance(difference, set | frozenset):
+                # `env.keys() - [...]` is a set: its order follows PYTHONHASHSEED.
+                raise NotDeterministic(
+                    "`-` on a mapping's keys or items gives a set, whose order changes from run"
+                    " to run: templates must be deterministic (use"
+                    " `env | reject('in', [...]) | list`, which keeps the mapping's order)"
+                )
+            return difference
         if operator_name == "**":
             if isinstance(left, int) and isinstance(right, int) and abs(left) > 1 and right > 64:
                 raise RenderLimitExceeded(f"{left} ** {right} is too large")

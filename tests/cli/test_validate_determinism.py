@@ -72,6 +72,28 @@ def test_validate_refuses_a_value_holding_a_memory_address(tmp_path: Path, templ
     assert "templates must be deterministic" in message
 
 
+@pytest.mark.parametrize(
+    "template",
+    [
+        pytest.param("{{ env.keys() - ['project'] }}", id="keys"),
+        pytest.param("{{ (env.items() - []) | list }}", id="items"),
+    ],
+)
+def test_validate_refuses_subtracting_from_a_mappings_keys(tmp_path: Path, template: str) -> None:
+    repo = shutil.copytree(BROKEN / "render-error", tmp_path / "repo")
+    feature_yaml = repo / FEATURE_YAML
+    feature_yaml.write_text(feature_yaml.read_text().replace("{{ env.project }}", template))
+
+    run = run_cli("validate", repo, "--format", "json")
+
+    assert run.exit_code == 1
+    assert run.problems() == [(FEATURE_YAML, 7, 26, "render-error")]
+    assert (
+        "`-` on a mapping's keys or items gives a set, whose order changes from run to run"
+        in (run.json["problems"][0]["message"])
+    )
+
+
 def _plan_with_hash_seed(seed: str) -> list[tuple[str, str, object, object]]:
     completed = subprocess.run(
         [sys.executable, "-m", "fasit", "plan", str(EXAMPLE), "--format", "json"],
