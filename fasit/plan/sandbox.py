@@ -13,6 +13,12 @@ of work or memory is bounded here:
 
 There is no loader: `include`, `import` and `extends` fail, so a template sees only its
 context.
+
+Renders are deterministic: the same inputs give the same output in every process, so a release
+hash changes only when its inputs do. The names of Jinja's that break this (`NOT_DETERMINISTIC`)
+are removed, and a template naming one is refused when it compiles, taken branch or not.
+Two values are refused as they appear: an output holding an object's memory address, and a
+set (made by `-` on a mapping's keys), whose order follows the hash seed.
 """
 
 from __future__ import annotations
@@ -30,7 +36,31 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from fasit.state import some
 
-__all__ = ["BoundedTemplate", "RenderLimitExceeded", "RenderLimits", "Sandbox"]
+__all__ = [
+    "NOT_DETERMINISTIC",
+    "BoundedTemplate",
+    "NotDeterministic",
+    "RenderLimitExceeded",
+    "RenderLimits",
+    "Sandbox",
+]
+
+NOT_DETERMINISTIC: Mapping[tuple[str, str], str] = {
+    ("filter", "random"): "it picks an item at random",
+    ("global", "lipsum"): "it writes random text",
+    ("test", "sameas"): "it compares object identity, which depends on how values are stored",
+}
+"""(filter, test or global; name) → why it is refused. Every other filter, test and global of
+Jinja's is a function of its arguments: none reads the clock, and none orders by hash."""
+
+# Filters and tests that take another filter's or test's name as a string argument.
+_BY_NAME = {
+    "map": "filter",
+    "select": "test",
+    "reject": "test",
+    "selectattr": "test",
+    "rejectattr": "test",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +87,10 @@ class RenderLimitExceeded(Exception):
     """A render went past one of its limits."""
 
 
+class NotDeterministic(Exception):
+    """A template names a filter, test or global whose result differs from run to run."""
+
+
 class _FriendlyUndefined(StrictUndefined):
     """Strict undefined whose message names the keys that do exist."""
 
@@ -74,20 +108,23 @@ class _FriendlyUndefined(StrictUndefined):
 
 _WIDE_PERCENT = re.compile(r"%[-#0 +]*(?:\*|\d{5,})|%[-#0 +]*\d*\.(?:\*|\d{5,})")
 _WIDE_BRACES = re.compile(r"\{[^{}]*:[^{}]*\d{5,}[^{}]*\}")
+_ADDRESS = re.compile(r"<[^<>]* at 0x[0-9a-fA-F]+>")
 _PADDING_FILTERS = ("center", "indent", "wordwrap", "truncate")
 
 
 class Sandbox(SandboxedEnvironment):
     """A sandboxed Jinja2 environment whose renders are bounded by `RenderLimits`."""
 
-    intercepted_binops = frozenset({"*", "**", "%"})
+    intercepted_binops = frozenset({"*", "**", "%", "-"})
 
     def __init__(self, limits: RenderLimits, functions: Mapping[str, Callable[..., Any]]) -> None:
         super().__init__(undefined=_FriendlyUndefined, finalize=_finalize, autoescape=False)
         self.limits = limits
         self._budget = [limits.max_steps]
         """Steps left in the current render; one planner renders one template at a time."""
-        del self.globals["lipsum"]  # the rest of Jinja's globals (dict, namespace, …) stay
+        tables = {"filter": self.filters, "test": self.tests, "global": self.globals}
+        for kind, name in NOT_DETERMINISTIC:
+            del tables[kind][name]
         self.globals.update(functions)
         self.globals["range"] = self._range
         self.filters.update(functions)
@@ -95,6 +132,15 @@ class Sandbox(SandboxedEnvironment):
         for name in _PADDING_FILTERS:
             self.filters[name] = self._capped(self.filters[name])
         self.filters["fasit_counted"] = self._counted
+
+    def parse(
+        self, source: str, name: str | None = None, filename: str | None = None
+    ) -> nodes.Template:
+        """The template's syntax tree; raises `NotDeterministic` when it names something in
+        `NOT_DETERMINISTIC` (before Jinja's own check, which would only say it is unknown)."""
+        tree = super().parse(source, name, filename)
+        _refuse_not_deterministic(tree)
+        return tree
 
     def compile_bounded(self, tree: nodes.Template) -> BoundedTemplate:
         """Compile a parsed template with every loop iterating through the step counter."""
@@ -117,7 +163,7 @@ class Sandbox(SandboxedEnvironment):
             text = "".join(template.template.root_render_func(context))
             if len(text) > limit:
                 raise RenderLimitExceeded(f"output is longer than {limit} characters")
-            return text
+            return _refuse_address(text)
         self._budget[0] = self.limits.max_steps
         size = 0
         chunks = []
@@ -126,7 +172,7 @@ class Sandbox(SandboxedEnvironment):
             if size > limit:
                 raise RenderLimitExceeded(f"output is longer than {limit} characters")
             chunks.append(chunk)
-        return "".join(chunks)
+        return _refuse_address("".join(chunks))
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         """`mapping.key` reads the key first: state values are data, not Python objects."""
@@ -146,6 +192,16 @@ class Sandbox(SandboxedEnvironment):
         if operator_name == "*":
             self._check_repeat(left, right)
             return left * right
+        if operator_name == "-":
+            difference = left - right
+            if isinstance(difference, set | frozenset):
+                # `env.keys() - [...]` is a set: its order follows PYTHONHASHSEED.
+                raise NotDeterministic(
+                    "`-` on a mapping's keys or items gives a set, whose order changes from run"
+                    " to run: templates must be deterministic (use"
+                    " `env | reject('in', [...]) | list`, which keeps the mapping's order)"
+                )
+            return difference
         if operator_name == "**":
             if isinstance(left, int) and isinstance(right, int) and abs(left) > 1 and right > 64:
                 raise RenderLimitExceeded(f"{left} ** {right} is too large")
@@ -207,6 +263,46 @@ class Sandbox(SandboxedEnvironment):
         text = str(value)
         _check_format(text)
         return text % (kwargs or args)
+
+
+def _refuse_not_deterministic(tree: nodes.Template) -> None:
+    # Jinja's meta.find_undeclared_variables would fail first on an unknown filter.
+    names = list(tree.find_all(nodes.Name))
+    assigned = {name.name for name in names if name.ctx != "load"}
+    named = {("global", name.name) for name in names if name.name not in assigned}
+    for node in tree.find_all((nodes.Filter, nodes.Test)):
+        kind = "filter" if isinstance(node, nodes.Filter) else "test"
+        named.add((kind, node.name))
+        by_name = _BY_NAME.get(node.name)
+        if by_name is not None:
+            # `map("random")` names a filter; `selectattr("a", "sameas")` a test after its key.
+            arguments = node.args[1:2] if node.name.endswith("attr") else node.args[:1]
+            named.update(
+                (by_name, argument.value)
+                for argument in arguments
+                if isinstance(argument, nodes.Const) and isinstance(argument.value, str)
+            )
+    for kind, name in sorted(named & NOT_DETERMINISTIC.keys()):
+        reason = NOT_DETERMINISTIC[kind, name]
+        raise NotDeterministic(
+            f"`{name}` is not available: templates must be deterministic ({reason}, so the"
+            " release hash would change from one plan to the next)"
+        )
+
+
+def _refuse_address(text: str) -> str:
+    """`text`, unless it holds an object's default repr, whose memory address differs every run.
+
+    `{{ env.items | string }}`, `~`, `format` and a list holding a function all print one; this
+    one check covers every way to get there."""
+    if "at 0x" in text:
+        found = _ADDRESS.search(text)
+        if found is not None:
+            raise NotDeterministic(
+                f"the output holds a memory address ({found.group()!r}): a function or object"
+                " was printed, not a value (call the function); templates must be deterministic"
+            )
+    return text
 
 
 def _check_format(text: str) -> None:

@@ -19,7 +19,13 @@ from typing import Any
 from jinja2 import TemplateSyntaxError, meta, nodes
 from jinja2.runtime import Context, new_context
 
-from fasit.plan.sandbox import BoundedTemplate, RenderLimitExceeded, RenderLimits, Sandbox
+from fasit.plan.sandbox import (
+    BoundedTemplate,
+    NotDeterministic,
+    RenderLimitExceeded,
+    RenderLimits,
+    Sandbox,
+)
 from fasit.plan.template_functions import FUNCTIONS
 from fasit.state import read_yaml
 
@@ -124,6 +130,8 @@ class TemplateEngine:
             template = self._sandbox.compile_bounded(tree)
         except TemplateSyntaxError as exc:
             return TemplateError(f"template syntax, line {exc.lineno}: {exc.message}")
+        except NotDeterministic as exc:
+            return TemplateError(str(exc))
         return CompiledTemplate(source, template, None, names, reads)
 
 
@@ -182,6 +190,11 @@ def _describe(exc: Exception) -> str:
     message = getattr(exc, "message", None) or str(exc)
     if "no loader" in message:
         return "templates cannot include, import or extend other templates"
-    if type(exc).__name__ in {"UndefinedError", "TemplateFunctionError", "SecurityError"}:
+    if type(exc).__name__ in {
+        "UndefinedError",
+        "TemplateFunctionError",
+        "SecurityError",
+        "NotDeterministic",
+    }:
         return message
     return f"{type(exc).__name__}: {message}"
