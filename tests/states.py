@@ -43,10 +43,13 @@ def feature(
     config: dict[str, Any] | None = None,
     prune: bool | None = None,
     chart: str | None = None,
+    protected: bool | None = None,
 ) -> dict[str, str]:
     """A Feature whose chart is `chart` (default: the in-repo charts/<name>)."""
     chart = chart or f"charts/{name}"
-    text = _document("Feature", name=name, chart=chart, config=config, prune=prune)
+    text = _document(
+        "Feature", name=name, chart=chart, config=config, prune=prune, protected=protected
+    )
     return {f"features/{name}.yaml": text}
 
 

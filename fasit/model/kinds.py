@@ -93,7 +93,7 @@ class Environment(StateModel):
 
 
 class Feature(StateModel):
-    """The registration of a feature: where its chart lives, global config and prune policy."""
+    """The registration of a feature: its chart, global config, prune policy, protection."""
 
     api_version: Literal["fasit/v1"]
     kind: Literal["Feature"]
@@ -109,6 +109,10 @@ class Feature(StateModel):
     )
     prune: bool = Field(
         default=False, description="true: uninstall where no assignment matches any more."
+    )
+    protected: bool = Field(
+        default=False,
+        description="true: never uninstalled, whatever `prune` says (fasit's own agent).",
     )
 
     @field_validator("chart")

@@ -3,8 +3,9 @@
 Per (environment, feature): `install` (nothing was planned), `upgrade` / `downgrade` (the
 version moves), `values-changed` (same version, other values), `redeploy` (same version and
 values; chart digest or `redeploy` changed), `uninstall` (no assignment reaches it any more
-and its Feature has `prune: true`) or `orphan` (the same without prune: it keeps running,
-unmanaged), and `status-changed` (a status other than planned on either side).
+and its Feature has `prune: true`) or `orphan` (the same without prune, or with `protected:
+true`: it keeps running, unmanaged), and `status-changed` (a status other than planned on
+either side).
 """
 
 from __future__ import annotations
@@ -100,6 +101,9 @@ def _change(
         assert old is not None
         if not old.planned:
             return _between(pair, old, None, ChangeKind.STATUS_CHANGED, (), _UNREACHED)
+        if pair[1] in head.protected:
+            message = f"{_UNREACHED}; the Feature has protected: true, so it keeps running"
+            return _between(pair, old, None, ChangeKind.ORPHAN, _values(old, None), message)
         if pair[1] in head.prune:
             message = f"{_UNREACHED}; the Feature prunes, so it is uninstalled"
             return _between(pair, old, None, ChangeKind.UNINSTALL, _values(old, None), message)

@@ -63,6 +63,8 @@ class Plan:
     """Every environment of the revision, by id (those no assignment reaches included)."""
     features: frozenset[str] = frozenset()
     """Every registered feature: a release of any other name is never fasit's to prune."""
+    protected: frozenset[str] = frozenset()
+    """Features never uninstalled, whatever `prune` says."""
 
     def ordered(self) -> list[DesiredRelease]:
         """Releases by environment, then feature."""
@@ -179,6 +181,7 @@ class Planner:
             prune,
             index.environments,
             frozenset(index.features),
+            frozenset(name for name, feature in index.features.items() if feature.model.protected),
         )
 
     def _prepare(

@@ -13,7 +13,7 @@ more environments, and one that already runs it is not "more". Nor does it hold 
 where the rollout already failed; backoff paces those.
 
 For a release fasit manages that nothing desires: in-progress, orphan (also when the agent
-is away: nothing is sent), prune-refused or uninstall. Limits that span environments (one
+is away: nothing is sent), protected, prune-refused or uninstall. Limits that span environments (one
 instruction at a time per environment, the fleet cap) are applied afterwards by `limits.py`,
 turning some sends into `queued`.
 """
@@ -63,6 +63,8 @@ class Reason(StrEnum):
     ORPHAN = "orphan"
     PRUNE_REFUSED = "prune-refused"
     """An orphan `prune: true` would uninstall, but the prune guard tripped."""
+    PROTECTED = "protected"
+    """An orphan whose Feature has `protected: true`: never uninstalled, whatever prune says."""
     UNINSTALL = "uninstall"
 
     @property
@@ -178,6 +180,8 @@ class EnvironmentView:
     """The environment is in the state repository with `reconcile: true`."""
     features: frozenset[str] = frozenset()
     prune: frozenset[str] = frozenset()
+    protected: frozenset[str] = frozenset()
+    """Registered features never uninstalled (fasit's own agent), whatever `prune` says."""
     circuits: Mapping[RolloutKey, Circuit] = field(default_factory=dict)
     uninstalled_in_revision: int = 0
     """Uninstalls already sent here for the current revision (the prune guard counts them)."""
@@ -261,7 +265,10 @@ def _decide_orphans(view: EnvironmentView) -> list[Decision]:
         if state.release_hash and name not in view.desired
     ]
     prunable = view.features & view.prune if view.known and agent.connected else frozenset()
-    candidates = [state for state in orphans if state.name in prunable]
+    # A protected release is no candidate, so the prune guard does not count it either.
+    candidates = [
+        state for state in orphans if state.name in prunable and state.name not in view.protected
+    ]
     managed = sum(1 for state in agent.releases.values() if state.release_hash)
     uninstalls = view.uninstalled_in_revision + sum(
         1 for state in candidates if state.name not in view.in_flight
@@ -293,6 +300,12 @@ def _decide_orphan(
     flight = view.in_flight.get(state.name)
     if flight is not None and _still_delivered(flight, view):
         return decision(Reason.IN_PROGRESS, _in_progress_message(flight), due=flight.deadline)
+    if view.known and state.name in view.features & view.protected:
+        return decision(
+            Reason.PROTECTED,
+            f"no assignment reaches {env}; {state.name} has protected: true and is never "
+            "uninstalled",
+        )
     if not candidate:
         return decision(Reason.ORPHAN, _orphan_message(view, state))
     key = attempt_key(Action.UNINSTALL, state.release_hash)

@@ -168,6 +168,7 @@ class FleetDecider:
             known=located is not None and located.model.reconcile,
             features=plan.features,
             prune=plan.prune,
+            protected=plan.protected,
             circuits=circuits,
             uninstalled_in_revision=0 if state is None else state.uninstalls[plan.revision.id],
             retry=self._config.retry,

@@ -44,7 +44,7 @@ _BLOCKED = {
     Reason.MISSING_CONFIG: Status.MISSING_CONFIG,
     Reason.AGENT_OFFLINE: Status.OFFLINE,
 }
-_ORPHANED = frozenset({Reason.ORPHAN, Reason.PRUNE_REFUSED, Reason.UNINSTALL})
+_ORPHANED = frozenset({Reason.ORPHAN, Reason.PRUNE_REFUSED, Reason.PROTECTED, Reason.UNINSTALL})
 
 
 def shown_status(reason: Reason | None, deploy: Deploy | None, current_hash: str) -> Status:
@@ -60,7 +60,7 @@ def shown_status(reason: Reason | None, deploy: Deploy | None, current_hash: str
     | MISSING-DEPENDENCY, CHART-UNAVAILABLE, RENDER-ERROR, MISSING-CONFIG, OFFLINE | that decision (agent-offline: OFFLINE), even over an earlier deploy |
     | FAILED | the latest deploy, of the current hash, failed |
     | DEPLOYED | decision unchanged |
-    | ORPHAN | decision orphan, prune-refused or uninstall |
+    | ORPHAN | decision orphan, prune-refused, protected or uninstall |
     | PENDING | anything else: waiting for a dependency, a limit, or the next pass |
     """  # noqa: E501
     head = _HEAD.get(reason) if reason is not None else None

@@ -118,6 +118,8 @@ class ProblemCode(StrEnum):
     """An inline value for a key that Feature.yaml declares `secret: true`."""
     CONFIG_UNUSED = "config-unused"
     """A Config for an (environment, feature) pair that no assignment reaches (warning)."""
+    PROTECTED_UNASSIGNED = "protected-unassigned"
+    """A `protected: true` Feature that no assignment reaches anywhere (warning)."""
     # Rendering each (environment, feature): per-release problems
     RENDER_ERROR = "render-error"
     """A computed value's template fails for some environments (syntax, missing key, output)."""

@@ -22,7 +22,7 @@ from datetime import datetime
 from fasit.state.crosscheck import StateIndex, cross_check
 from fasit.state.loader import LoadLimits, LoadResult, ParseCache, load_state
 from fasit.state.problems import Problem, Severity
-from fasit.state.targeting import Targeting, target, unused_configs
+from fasit.state.targeting import Targeting, target, unassigned_protected, unused_configs
 from fasit.state.tree import Tree
 
 __all__ = ["Revision", "Snapshot", "SnapshotBuilder", "build_snapshot", "collector_paused"]
@@ -93,6 +93,7 @@ def build_snapshot(
         else:
             targeting = target(index.environments.values(), index.assignments)
         unused = unused_configs(index.configs, targeting)
+        unused.extend(unassigned_protected(index.features, targeting))
     problems = sorted(
         [*load.problems, *cross_problems, *targeting.problems, *unused], key=lambda p: p.sort_key
     )

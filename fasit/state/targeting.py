@@ -17,11 +17,18 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations, groupby
 
-from fasit.model import Assignment, Config, Environment, EnvironmentId, FeatureName
+from fasit.model import Assignment, Config, Environment, EnvironmentId, Feature, FeatureName
 from fasit.state.documents import Located
 from fasit.state.problems import Problem, ProblemCode, Severity, some
 
-__all__ = ["LabelIndex", "Targeting", "rank", "target", "unused_configs"]
+__all__ = [
+    "LabelIndex",
+    "Targeting",
+    "rank",
+    "target",
+    "unassigned_protected",
+    "unused_configs",
+]
 
 
 class LabelIndex:
@@ -153,4 +160,27 @@ def unused_configs(
         )
         for (environment_id, feature), config in configs.items()
         if (environment_id, feature) not in targeting.winners
+    ]
+
+
+def unassigned_protected(
+    features: Mapping[FeatureName, Located[Feature]], targeting: Targeting
+) -> list[Problem]:
+    """A warning at each `protected: true` Feature that no assignment reaches anywhere.
+
+    Protection keeps it running where it runs, but nothing keeps it up to date there any more:
+    usually an assignment removed by mistake (fasit's own agent, say).
+    """
+    reached = {feature for _, feature in targeting.winners}
+    return [
+        Problem.at(
+            feature.file,
+            feature.position("protected"),
+            ProblemCode.PROTECTED_UNASSIGNED,
+            f"{name} is protected but no assignment reaches any environment: where it runs it "
+            "is never uninstalled, and no longer deployed either",
+            Severity.WARNING,
+        )
+        for name, feature in features.items()
+        if feature.model.protected and name not in reached
     ]

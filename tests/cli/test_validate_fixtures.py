@@ -109,6 +109,14 @@ NOT_FAILING = [
         "config-unused", "configs/aivenator/acme-prod.yaml", 4, 14, "warning", id="config-unused"
     ),
     pytest.param(
+        "protected-unassigned",
+        "features/naisd.yaml",
+        6,
+        12,
+        "warning",
+        id="protected-unassigned",
+    ),
+    pytest.param(
         "chart-not-checked", "features/aivenator.yaml", 4, 8, "notice", id="chart-not-checked"
     ),
     pytest.param("empty-file", "features/aivenator.yaml", None, None, "notice", id="empty-file"),

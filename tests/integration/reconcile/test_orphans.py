@@ -12,13 +12,15 @@ from tests.integration.reconcile.support import Fleet, runs
 from tests.integration.waiting import eventually
 
 
-def cache_state(prune: bool | None = None, assigned: bool = False) -> list[dict[str, str]]:
+def cache_state(
+    prune: bool | None = None, assigned: bool = False, protected: bool | None = None
+) -> list[dict[str, str]]:
     parts = [
         states.environment("nav", "dev"),
         states.feature("web"),
         states.chart("web", "1.0.0"),
         states.assignment("web", "1.0.0", {}),
-        states.feature("cache", prune=prune),
+        states.feature("cache", prune=prune, protected=protected),
         states.chart("cache", "1.0.0"),
     ]
     if assigned:
@@ -63,6 +65,18 @@ async def test_a_release_whose_feature_is_unregistered_is_never_pruned(fleet: Fl
     assert decision.message == (
         "no Feature legacy is registered: an unknown feature is never pruned"
     )
+
+
+async def test_a_protected_orphan_with_prune_is_shown_and_never_uninstalled(fleet: Fleet) -> None:
+    executor = fleet.connect("nav/dev", FakeExecutor("nav/dev", orphans=("cache",), delay=(0, 0)))
+    fleet.publish(*cache_state(prune=True, protected=True))
+
+    await fleet.until_decided("nav/dev", "cache", lambda d: d.reason is Reason.PROTECTED)
+    await fleet.until_status("nav/dev", "cache", "ORPHAN")
+    await fleet.until_status("nav/dev", "web", "DEPLOYED")
+
+    assert len(runs(executor)) == 1  # web only: nothing uninstalled
+    assert await fleet.deploys("nav/dev", "cache") == []
 
 
 async def test_the_prune_guard_refuses_to_empty_an_environment(fleet: Fleet) -> None:

@@ -47,6 +47,13 @@ def test_feature_namespace_defaults_to_its_name() -> None:
     assert (feature.description, feature.config, feature.prune) == ("", {}, False)
 
 
+def test_a_feature_can_be_protected_and_is_not_by_default() -> None:
+    document = {**HEADER, "kind": "Feature", "name": "naisd", "chart": "charts/naisd"}
+
+    assert not Feature.model_validate(document).protected
+    assert Feature.model_validate({**document, "protected": True}).protected
+
+
 def test_assignment_defaults() -> None:
     assignment = Assignment.model_validate(
         {**HEADER, "kind": "Assignment", "feature": "a", "version": "1.0.0", "target": {}}

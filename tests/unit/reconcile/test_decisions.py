@@ -417,6 +417,22 @@ def test_an_orphan_with_prune_is_uninstalled(releases: Releases) -> None:
     assert decision.release_hash == "sha256:old"
 
 
+def test_a_protected_orphan_with_prune_is_never_uninstalled(releases: Releases) -> None:
+    decision = orphans_decided(
+        releases,
+        orphan("naisd"),
+        features=frozenset({"naisd"}),
+        prune=frozenset({"naisd"}),
+        protected=frozenset({"naisd"}),
+    )["naisd"]
+
+    assert (decision.reason, decision.action) == (Reason.PROTECTED, Action.INSTALL)
+    assert not decision.reason.sends
+    assert decision.message == (
+        "no assignment reaches nav/dev; naisd has protected: true and is never uninstalled"
+    )
+
+
 def test_a_release_of_an_unregistered_feature_is_never_pruned(releases: Releases) -> None:
     decision = orphans_decided(releases, orphan("mystery"), prune=frozenset({"mystery"}))["mystery"]
 

@@ -90,7 +90,9 @@ def test_unchanged_with_no_deploy_on_record_is_deployed() -> None:
     assert shown_status(Reason.UNCHANGED, None, HASH) is Status.DEPLOYED
 
 
-@pytest.mark.parametrize("reason", [Reason.ORPHAN, Reason.PRUNE_REFUSED, Reason.UNINSTALL])
+@pytest.mark.parametrize(
+    "reason", [Reason.ORPHAN, Reason.PRUNE_REFUSED, Reason.PROTECTED, Reason.UNINSTALL]
+)
 def test_an_orphan_is_orphan_until_its_uninstall_is_in_flight(reason: Reason) -> None:
     assert shown_status(reason, None, HASH) is Status.ORPHAN
 
