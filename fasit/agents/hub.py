@@ -37,9 +37,16 @@ from fasit.agents.types import (
     InstructionAcked,
     InventoryReported,
     ProgressReported,
+    ReleaseState,
     ResultReported,
 )
-from fasit.agents.wire import instruction_message, log_lines, release_states, result_of
+from fasit.agents.wire import (
+    BadMessage,
+    instruction_message,
+    log_lines,
+    release_states,
+    result_of,
+)
 from fasit_proto.agent.v1 import PROTOCOL_VERSION, SERVICE_NAME, agent_pb2_grpc
 from fasit_proto.agent.v1 import agent_pb2 as pb
 
@@ -193,7 +200,12 @@ class AgentHub:
         environment, hello, token_hash = await admit(
             self._tokens, requests, context, self._config.hello_timeout
         )
-        session = self._register(environment, hello, context.peer(), token_hash)
+        try:
+            inventory = release_states(hello.releases)
+        except BadMessage as exc:
+            _log_refusal(environment, "hello", exc)
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, _refusal("hello", exc))
+        session = self._register(environment, hello, inventory, context.peer(), token_hash)
         config = self._config
         yield pb.ControllerMessage(
             welcome=pb.Welcome(
@@ -216,7 +228,14 @@ class AgentHub:
             reader.cancel()
             self._unregister(session)
 
-    def _register(self, environment: str, hello: pb.Hello, peer: str, token_hash: str) -> Session:
+    def _register(
+        self,
+        environment: str,
+        hello: pb.Hello,
+        inventory: tuple[ReleaseState, ...],
+        peer: str,
+        token_hash: str,
+    ) -> Session:
         """Make the new session the environment's live one; an older one is replaced."""
         record = self._records.get(environment)
         if record is None:
@@ -226,7 +245,7 @@ class AgentHub:
         session_id = f"{self._nonce}-{next(self._counter)}"
         record.session_id, record.peer, record.agent_version = session_id, peer, hello.agent_version
         record.connected_at = record.inventory_at = now
-        record.inventory = release_states(hello.releases)
+        record.inventory = inventory
         record.inventory_error = hello.inventory_error
         config = self._config
         session = Session(
@@ -286,16 +305,40 @@ class AgentHub:
         )
 
     async def _read(self, session: Session, requests: AsyncIterator[pb.AgentMessage]) -> None:
-        """Agent messages → records and events, until the agent half-closes or the stream ends."""
+        """Agent messages → records and events, until the agent half-closes or the stream ends.
+
+        However the reading stops, the session ends with it: a session nobody reads must not
+        stay connected (its heartbeats and results would go unheard).
+        """
+        kind: str | None = None
         try:
             async for message in requests:
+                kind = message.WhichOneof("kind")
                 if not await self._handle(session, message):
                     return
+            # The agent half-closed: send what receipts are left, then end the call with OK.
+            session.end(
+                Ending(grpc.StatusCode.OK, "the agent closed its stream"), drain_control=True
+            )
         except (grpc.aio.AioRpcError, grpc.RpcError, asyncio.InvalidStateError) as exc:
             session.end(Ending(grpc.StatusCode.UNAVAILABLE, f"reading the stream failed: {exc}"))
             return
-        # The agent half-closed: send what receipts are left, then end the call with OK.
-        session.end(Ending(grpc.StatusCode.OK, "the agent closed its stream"), drain_control=True)
+        except BadMessage as exc:
+            _log_refusal(session.environment, kind, exc)
+            session.end(Ending(grpc.StatusCode.INVALID_ARGUMENT, _refusal(kind, exc)))
+            return
+        except Exception as exc:
+            # A bug of ours, not the agent's: say so, and let the agent reconnect.
+            logger.exception(
+                "agent session ended: the hub failed on a message",
+                extra={"environment": session.environment, "kind": kind},
+            )
+            detail = f"the controller failed on a {kind} message: {exc}"
+            session.end(Ending(grpc.StatusCode.INTERNAL, detail))
+            return
+        finally:
+            if session.ending is None:  # cancelled: the stream is ending anyway
+                session.end(Ending(grpc.StatusCode.UNAVAILABLE, "the hub stopped reading"))
 
     async def _handle(self, session: Session, message: pb.AgentMessage) -> bool:
         """Record and pass on one message; False ends the session (a protocol error)."""
@@ -386,6 +429,20 @@ class _Servicer(agent_pb2_grpc.AgentServiceServicer):
         # grpc.aio serves a streaming method only if it is itself an async generator function.
         async for message in self._hub._connect(request_iterator, context):
             yield message
+
+
+def _refusal(kind: str | None, exc: BadMessage) -> str:
+    """The status detail the agent sees for a refused message."""
+    return f"refused a {kind or 'malformed'} message: {exc}"
+
+
+def _log_refusal(environment: str, kind: str | None, exc: BadMessage) -> None:
+    logger.warning(
+        "agent message refused from %s: %s",
+        environment,
+        _refusal(kind, exc),
+        extra={"environment": environment, "kind": kind},
+    )
 
 
 def _now_ms() -> int:
