@@ -3,8 +3,9 @@
 The reconciler (a later stage) asks it who is connected and what they run, sends instructions
 with `send`, and consumes `events()`. Each stream is authenticated by its bearer token, must
 open with a Hello for the token's environment, and then runs two loops: the writer sends the
-session's outbox (and a Ping when idle), the reader turns agent messages into events. The
-hub never decides what to deploy and never blocks on a slow agent: see docs/agent-protocol.md.
+session's outbox (and a Ping when idle), the reader (reader.py) turns agent messages into
+events. The hub never decides what to deploy and never blocks on a slow agent: see
+docs/agent-protocol.md.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from grpc_reflection.v1alpha import reflection
 
 from fasit.agents.admission import Context, admit
 from fasit.agents.config import HubConfig
+from fasit.agents.reader import log_refusal, read, refusal
 from fasit.agents.session import IDLE, Ending, EnvironmentRecord, Outbox, Session
 from fasit.agents.tokens import TokenFile
 from fasit.agents.types import (
@@ -32,20 +34,13 @@ from fasit.agents.types import (
     AgentEvent,
     AgentStatus,
     Delivery,
-    HeartbeatReceived,
     Instruction,
-    InstructionAcked,
-    InventoryReported,
-    ProgressReported,
     ReleaseState,
-    ResultReported,
 )
 from fasit.agents.wire import (
     BadMessage,
     instruction_message,
-    log_lines,
     release_states,
-    result_of,
 )
 from fasit_proto.agent.v1 import PROTOCOL_VERSION, SERVICE_NAME, agent_pb2_grpc
 from fasit_proto.agent.v1 import agent_pb2 as pb
@@ -203,8 +198,8 @@ class AgentHub:
         try:
             inventory = release_states(hello.releases)
         except BadMessage as exc:
-            _log_refusal(environment, "hello", exc)
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, _refusal("hello", exc))
+            log_refusal(environment, "hello", exc)
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, refusal("hello", exc))
         session = self._register(environment, hello, inventory, context.peer(), token_hash)
         config = self._config
         yield pb.ControllerMessage(
@@ -214,7 +209,7 @@ class AgentHub:
                 heartbeat_interval_ms=round(config.heartbeat_interval * 1000),
             )
         )
-        reader = asyncio.create_task(self._read(session, requests))
+        reader = asyncio.create_task(read(session, requests, self._events))
         try:
             while (message := await session.outbox.get(config.ping_interval)) is not None:
                 if message is IDLE:
@@ -304,81 +299,6 @@ class AgentHub:
             )
         )
 
-    async def _read(self, session: Session, requests: AsyncIterator[pb.AgentMessage]) -> None:
-        """Agent messages → records and events, until the agent half-closes or the stream ends.
-
-        However the reading stops, the session ends with it: a session nobody reads must not
-        stay connected (its heartbeats and results would go unheard).
-        """
-        kind: str | None = None
-        try:
-            async for message in requests:
-                kind = message.WhichOneof("kind")
-                if not await self._handle(session, message):
-                    return
-            # The agent half-closed: send what receipts are left, then end the call with OK.
-            session.end(
-                Ending(grpc.StatusCode.OK, "the agent closed its stream"), drain_control=True
-            )
-        except (grpc.aio.AioRpcError, grpc.RpcError, asyncio.InvalidStateError) as exc:
-            session.end(Ending(grpc.StatusCode.UNAVAILABLE, f"reading the stream failed: {exc}"))
-            return
-        except BadMessage as exc:
-            _log_refusal(session.environment, kind, exc)
-            session.end(Ending(grpc.StatusCode.INVALID_ARGUMENT, _refusal(kind, exc)))
-            return
-        except Exception as exc:
-            # A bug of ours, not the agent's: say so, and let the agent reconnect.
-            logger.exception(
-                "agent session ended: the hub failed on a message",
-                extra={"environment": session.environment, "kind": kind},
-            )
-            detail = f"the controller failed on a {kind} message: {exc}"
-            session.end(Ending(grpc.StatusCode.INTERNAL, detail))
-            return
-        finally:
-            if session.ending is None:  # cancelled: the stream is ending anyway
-                session.end(Ending(grpc.StatusCode.UNAVAILABLE, "the hub stopped reading"))
-
-    async def _handle(self, session: Session, message: pb.AgentMessage) -> bool:
-        """Record and pass on one message; False ends the session (a protocol error)."""
-        record, env, sid, now = session.record, session.environment, session.id, datetime.now(UTC)
-        kind = message.WhichOneof("kind")
-        if kind == "ack":
-            await self._events.put(InstructionAcked(env, sid, now, message.ack.instruction_id))
-        elif kind == "progress":
-            lines = log_lines(message.progress)
-            await self._events.put(
-                ProgressReported(env, sid, now, message.progress.instruction_id, lines)
-            )
-        elif kind == "result":
-            result = result_of(message.result)
-            if result is None:
-                logger.warning("result with an unknown outcome ignored", extra={"environment": env})
-                return True
-            if record.first_time(result.instruction_id):
-                await self._events.put(ResultReported(env, sid, now, result))
-            # Receipt only once the result is in the event queue: the agent may then forget it.
-            session.outbox.control(
-                pb.ControllerMessage(
-                    result_received=pb.ResultReceived(instruction_id=result.instruction_id)
-                )
-            )
-        elif kind == "inventory":
-            record.inventory = release_states(message.inventory.releases)
-            record.inventory_at, record.inventory_error = now, message.inventory.inventory_error
-            await self._events.put(
-                InventoryReported(env, sid, now, record.inventory, record.inventory_error)
-            )
-        elif kind == "heartbeat":
-            record.last_heartbeat = now
-            await self._events.put(HeartbeatReceived(env, sid, now))
-        elif kind == "hello":
-            session.end(Ending(grpc.StatusCode.INVALID_ARGUMENT, "Hello is only the first message"))
-            return False
-        # An unknown kind is from a newer agent: ignored, so old controllers keep working.
-        return True
-
     # -- housekeeping -------------------------------------------------------------------------
 
     def _emit_now(self, event: AgentEvent) -> None:
@@ -429,20 +349,6 @@ class _Servicer(agent_pb2_grpc.AgentServiceServicer):
         # grpc.aio serves a streaming method only if it is itself an async generator function.
         async for message in self._hub._connect(request_iterator, context):
             yield message
-
-
-def _refusal(kind: str | None, exc: BadMessage) -> str:
-    """The status detail the agent sees for a refused message."""
-    return f"refused a {kind or 'malformed'} message: {exc}"
-
-
-def _log_refusal(environment: str, kind: str | None, exc: BadMessage) -> None:
-    logger.warning(
-        "agent message refused from %s: %s",
-        environment,
-        _refusal(kind, exc),
-        extra={"environment": environment, "kind": kind},
-    )
 
 
 def _now_ms() -> int:

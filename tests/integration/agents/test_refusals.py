@@ -114,3 +114,19 @@ async def test_a_hello_with_an_overflowing_time_is_refused(hub: AgentHub) -> Non
     assert code is grpc.StatusCode.INVALID_ARGUMENT
     assert details.startswith("refused a hello message: Release 'web' updated_unix_ms")
     assert hub.status("nav/prod") is None
+
+
+async def test_a_failure_of_the_hubs_own_ends_the_session_with_internal(
+    hub: AgentHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(message: pb.Progress) -> None:
+        raise RuntimeError("a bug in the hub")
+
+    # Stands in for any bug in the reader: the session must not outlive its reader.
+    monkeypatch.setattr("fasit.agents.reader.log_lines", broken)
+
+    code, details = await _refused(hub, _progress(INT64_MAX))
+
+    assert code is grpc.StatusCode.INTERNAL
+    assert details == "the controller failed on a progress message: a bug in the hub"
+    await eventually(lambda: not hub.connected(), "the session to be unregistered")
