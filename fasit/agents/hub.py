@@ -3,8 +3,9 @@
 The reconciler (a later stage) asks it who is connected and what they run, sends instructions
 with `send`, and consumes `events()`. Each stream is authenticated by its bearer token, must
 open with a Hello for the token's environment, and then runs two loops: the writer sends the
-session's outbox (and a Ping when idle), the reader turns agent messages into events. The
-hub never decides what to deploy and never blocks on a slow agent: see docs/agent-protocol.md.
+session's outbox (and a Ping when idle), the reader (reader.py) turns agent messages into
+events. The hub never decides what to deploy and never blocks on a slow agent: see
+docs/agent-protocol.md.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from grpc_reflection.v1alpha import reflection
 
 from fasit.agents.admission import Context, admit
 from fasit.agents.config import HubConfig
+from fasit.agents.reader import log_refusal, read, refusal
 from fasit.agents.session import IDLE, Ending, EnvironmentRecord, Outbox, Session
 from fasit.agents.tokens import TokenFile
 from fasit.agents.types import (
@@ -32,14 +34,14 @@ from fasit.agents.types import (
     AgentEvent,
     AgentStatus,
     Delivery,
-    HeartbeatReceived,
     Instruction,
-    InstructionAcked,
-    InventoryReported,
-    ProgressReported,
-    ResultReported,
+    ReleaseState,
 )
-from fasit.agents.wire import instruction_message, log_lines, release_states, result_of
+from fasit.agents.wire import (
+    BadMessage,
+    instruction_message,
+    release_states,
+)
 from fasit_proto.agent.v1 import PROTOCOL_VERSION, SERVICE_NAME, agent_pb2_grpc
 from fasit_proto.agent.v1 import agent_pb2 as pb
 
@@ -193,7 +195,12 @@ class AgentHub:
         environment, hello, token_hash = await admit(
             self._tokens, requests, context, self._config.hello_timeout
         )
-        session = self._register(environment, hello, context.peer(), token_hash)
+        try:
+            inventory = release_states(hello.releases)
+        except BadMessage as exc:
+            log_refusal(environment, "hello", exc)
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, refusal("hello", exc))
+        session = self._register(environment, hello, inventory, context.peer(), token_hash)
         config = self._config
         yield pb.ControllerMessage(
             welcome=pb.Welcome(
@@ -202,7 +209,7 @@ class AgentHub:
                 heartbeat_interval_ms=round(config.heartbeat_interval * 1000),
             )
         )
-        reader = asyncio.create_task(self._read(session, requests))
+        reader = asyncio.create_task(read(session, requests, self._events))
         try:
             while (message := await session.outbox.get(config.ping_interval)) is not None:
                 if message is IDLE:
@@ -216,7 +223,14 @@ class AgentHub:
             reader.cancel()
             self._unregister(session)
 
-    def _register(self, environment: str, hello: pb.Hello, peer: str, token_hash: str) -> Session:
+    def _register(
+        self,
+        environment: str,
+        hello: pb.Hello,
+        inventory: tuple[ReleaseState, ...],
+        peer: str,
+        token_hash: str,
+    ) -> Session:
         """Make the new session the environment's live one; an older one is replaced."""
         record = self._records.get(environment)
         if record is None:
@@ -226,7 +240,7 @@ class AgentHub:
         session_id = f"{self._nonce}-{next(self._counter)}"
         record.session_id, record.peer, record.agent_version = session_id, peer, hello.agent_version
         record.connected_at = record.inventory_at = now
-        record.inventory = release_states(hello.releases)
+        record.inventory = inventory
         record.inventory_error = hello.inventory_error
         config = self._config
         session = Session(
@@ -284,57 +298,6 @@ class AgentHub:
                 replaced=bool(ending and ending.replaced),
             )
         )
-
-    async def _read(self, session: Session, requests: AsyncIterator[pb.AgentMessage]) -> None:
-        """Agent messages → records and events, until the agent half-closes or the stream ends."""
-        try:
-            async for message in requests:
-                if not await self._handle(session, message):
-                    return
-        except (grpc.aio.AioRpcError, grpc.RpcError, asyncio.InvalidStateError) as exc:
-            session.end(Ending(grpc.StatusCode.UNAVAILABLE, f"reading the stream failed: {exc}"))
-            return
-        # The agent half-closed: send what receipts are left, then end the call with OK.
-        session.end(Ending(grpc.StatusCode.OK, "the agent closed its stream"), drain_control=True)
-
-    async def _handle(self, session: Session, message: pb.AgentMessage) -> bool:
-        """Record and pass on one message; False ends the session (a protocol error)."""
-        record, env, sid, now = session.record, session.environment, session.id, datetime.now(UTC)
-        kind = message.WhichOneof("kind")
-        if kind == "ack":
-            await self._events.put(InstructionAcked(env, sid, now, message.ack.instruction_id))
-        elif kind == "progress":
-            lines = log_lines(message.progress)
-            await self._events.put(
-                ProgressReported(env, sid, now, message.progress.instruction_id, lines)
-            )
-        elif kind == "result":
-            result = result_of(message.result)
-            if result is None:
-                logger.warning("result with an unknown outcome ignored", extra={"environment": env})
-                return True
-            if record.first_time(result.instruction_id):
-                await self._events.put(ResultReported(env, sid, now, result))
-            # Receipt only once the result is in the event queue: the agent may then forget it.
-            session.outbox.control(
-                pb.ControllerMessage(
-                    result_received=pb.ResultReceived(instruction_id=result.instruction_id)
-                )
-            )
-        elif kind == "inventory":
-            record.inventory = release_states(message.inventory.releases)
-            record.inventory_at, record.inventory_error = now, message.inventory.inventory_error
-            await self._events.put(
-                InventoryReported(env, sid, now, record.inventory, record.inventory_error)
-            )
-        elif kind == "heartbeat":
-            record.last_heartbeat = now
-            await self._events.put(HeartbeatReceived(env, sid, now))
-        elif kind == "hello":
-            session.end(Ending(grpc.StatusCode.INVALID_ARGUMENT, "Hello is only the first message"))
-            return False
-        # An unknown kind is from a newer agent: ignored, so old controllers keep working.
-        return True
 
     # -- housekeeping -------------------------------------------------------------------------
 

@@ -1,16 +1,23 @@
-"""Protobuf messages ↔ the hub's plain data, at the edge of the hub and nowhere else."""
+"""Protobuf messages ↔ the hub's plain data, at the edge of the hub and nowhere else.
+
+An agent message the hub cannot use raises BadMessage (a ValueError) naming the field and
+what is wrong with it; the hub refuses the stream with INVALID_ARGUMENT.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from fasit.agents.types import AgentResult, Instruction, LogLine, ReleaseState
 from fasit_proto.agent.v1 import agent_pb2 as pb
 from fasit_proto.agent.v1.vocabulary import log_kind_of, outcome_of, wire_action
 
 __all__ = [
+    "EARLIEST",
+    "FUTURE_SLACK",
+    "BadMessage",
     "from_unix_ms",
     "instruction_message",
     "log_lines",
@@ -20,8 +27,32 @@ __all__ = [
 ]
 
 
-def from_unix_ms(value: int) -> datetime:
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+"""No agent reports a time before this: an earlier one is a broken clock or a hostile client."""
+
+FUTURE_SLACK = timedelta(days=1)
+"""How far ahead of the hub's clock an agent's time may be (clock skew, not a year 292277026)."""
+
+
+class BadMessage(ValueError):
+    """An agent message the hub cannot use; the text names the field and what is wrong."""
+
+
+def from_unix_ms(value: int, field: str, now: datetime | None = None) -> datetime:
+    """The time `value` ms after the epoch; BadMessage outside [EARLIEST, now + FUTURE_SLACK].
+
+    Checked before converting: int64's extremes overflow datetime.
+    """
+    latest = (now or datetime.now(UTC)) + FUTURE_SLACK
+    if not _ms(EARLIEST) <= value <= _ms(latest):
+        raise BadMessage(
+            f"{field} = {value} ms is not a time between 2000-01-01 and a day from now"
+        )
     return datetime.fromtimestamp(value / 1000, UTC)
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
 
 
 def instruction_message(instruction: Instruction) -> pb.ControllerMessage:
@@ -51,7 +82,11 @@ def release_state(message: pb.Release) -> ReleaseState:
         release_hash=message.release_hash,
         status=message.status,
         revision=message.revision,
-        updated=from_unix_ms(message.updated_unix_ms) if message.updated_unix_ms else None,
+        updated=(
+            from_unix_ms(message.updated_unix_ms, f"Release {message.name!r} updated_unix_ms")
+            if message.updated_unix_ms
+            else None
+        ),
     )
 
 
@@ -61,7 +96,11 @@ def release_states(messages: Iterable[pb.Release]) -> tuple[ReleaseState, ...]:
 
 def log_lines(message: pb.Progress) -> tuple[LogLine, ...]:
     return tuple(
-        LogLine(from_unix_ms(line.time_unix_ms), log_kind_of(line.kind), line.text)
+        LogLine(
+            from_unix_ms(line.time_unix_ms, "Progress line time_unix_ms"),
+            log_kind_of(line.kind),
+            line.text,
+        )
         for line in message.lines
     )
 
@@ -76,6 +115,6 @@ def result_of(message: pb.Result) -> AgentResult | None:
         outcome=outcome,
         error=message.error,
         release=release_state(message.release) if message.HasField("release") else None,
-        finished=from_unix_ms(message.finished_unix_ms),
+        finished=from_unix_ms(message.finished_unix_ms, "Result finished_unix_ms"),
         interrupted=message.interrupted,
     )
