@@ -3,6 +3,10 @@
 Content-addressed, so an entry never goes stale: a file whose content no longer hashes to its
 name (a torn write from another tool, a disk error) is dropped and fetched again. Writes go to a
 temporary file first and are renamed into place, so readers never see half a blob.
+
+Keys come from registries, so a key that is not a sha256 digest, or a path that would leave the
+cache directory (a symlink planted in it), is refused with a ValueError: the cache never reads,
+writes or unlinks anything outside its directory.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+
+from fasit.charts.digest import checked_digest
 
 __all__ = ["BlobCache"]
 
@@ -51,5 +57,9 @@ class BlobCache:
                 os.unlink(temporary)
 
     def _path(self, digest: str) -> Path:
-        algorithm, _, hexdigest = digest.partition(":")
-        return self.directory / algorithm / hexdigest
+        algorithm, _, hexdigest = checked_digest(digest).partition(":")
+        path = self.directory / algorithm / hexdigest
+        # A valid digest has no separators; only a symlink inside the cache could lead out.
+        if not path.resolve().is_relative_to(self.directory.resolve()):
+            raise ValueError(f"blob cache: {path} leads outside {self.directory}")
+        return path
