@@ -25,6 +25,7 @@ def checked_digest(text: object) -> str:
     """`text` if it is a sha256 digest; DigestError naming it (repr'd, truncated) otherwise."""
     if isinstance(text, str) and DIGEST.fullmatch(text):
         return text
-    long = isinstance(text, str) and len(text) > _SHOWN
-    shown = repr(text[:_SHOWN]) + "…" if isinstance(text, str) and long else repr(text)
+    shown = repr(text)
+    if isinstance(text, str) and len(text) > _SHOWN:
+        shown = repr(text[:_SHOWN]) + "…"
     raise DigestError(f"{shown} is not a sha256 digest (sha256: and 64 lowercase hex digits)")
