@@ -33,6 +33,7 @@ from typing import Final, TypeVar
 from fasit.charts.archive import ArchiveError, ArchiveLimits, read_archive
 from fasit.charts.blob_cache import BlobCache
 from fasit.charts.chart_files import CHART_YAML, FEATURE_YAML, ChartFiles, parse_chart_files
+from fasit.charts.digest import DigestError, checked_digest
 from fasit.charts.registry import RegistryClient, RegistryError, RegistryFailure
 from fasit.charts.resolved import ChartOutcome, Unavailable
 from fasit.model import OciChart, parse_oci_chart
@@ -350,7 +351,7 @@ def _chart_layer(chart: OciChart, version: str, manifest: bytes) -> str:
         if isinstance(layer, dict)
         and layer.get("mediaType") in (HELM_CHART_LAYER, _LEGACY_CHART_LAYER)
     ]
-    if len(layers) != 1 or not isinstance(layers[0].get("digest"), str):
+    if len(layers) != 1:
         raise _NotAChart(
             Unavailable(
                 ProblemCode.CHART_NOT_HELM,
@@ -358,8 +359,18 @@ def _chart_layer(chart: OciChart, version: str, manifest: bytes) -> str:
                 f" this manifest has {len(layers)}",
             )
         )
-    digest: str = layers[0]["digest"]
-    return digest
+    _descriptor_digest(where, "config", config)
+    return _descriptor_digest(where, "chart layer", layers[0])
+
+
+def _descriptor_digest(where: str, name: str, descriptor: object) -> str:
+    """A descriptor's digest, checked: it names a blob in URLs and cache files."""
+    try:
+        return checked_digest(descriptor.get("digest") if isinstance(descriptor, dict) else None)
+    except DigestError as exc:
+        raise _NotAChart(
+            Unavailable(ProblemCode.CHART_NOT_HELM, f"{where}: the {name}'s digest {exc}")
+        ) from None
 
 
 def _unavailable(chart: OciChart, version: str, exc: RegistryError) -> Unavailable:

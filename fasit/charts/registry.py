@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-import re
 import threading
 import time
 from collections.abc import Mapping
@@ -33,6 +32,7 @@ from requests.adapters import HTTPAdapter
 
 from fasit import __version__
 from fasit.charts.credentials import Credential, RegistryCredentials
+from fasit.charts.digest import DigestError, checked_digest
 from fasit.model import OciChart
 
 __all__ = [
@@ -49,7 +49,6 @@ MANIFEST_MEDIA_TYPES: Final = (
     "application/vnd.oci.image.manifest.v1+json",
     "application/vnd.docker.distribution.manifest.v2+json",
 )
-_DIGEST: Final = re.compile(r"sha256:[0-9a-f]{64}")
 _MIB: Final = 1024 * 1024
 _CHUNK: Final = 64 * 1024
 # oras' `do_request` under its retry decorator (five attempts, sleeping up to 83 s each).
@@ -166,13 +165,14 @@ class RegistryClient:
             # Some registries leave the header off a HEAD; the body's hash is the digest.
             body = self._read(chart, url, f"tag {tag}", self.settings.max_manifest_bytes)
             return "sha256:" + hashlib.sha256(body).hexdigest()
-        if not _DIGEST.fullmatch(digest):
+        try:
+            return checked_digest(digest)
+        except DigestError as exc:
             raise RegistryError(
                 RegistryFailure.INVALID,
-                f"{chart.registry}: the digest of {chart.repository}:{tag} is {digest!r},"
-                " not a sha256 digest",
-            )
-        return digest
+                f"{chart.registry}: the digest of {chart.repository}:{tag}"
+                f" (Docker-Content-Digest) {exc}",
+            ) from None
 
     def fetch_manifest(self, chart: OciChart, digest: str) -> bytes:
         """The manifest with `digest`, verified against it."""

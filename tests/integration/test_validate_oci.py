@@ -20,6 +20,7 @@ from fasit.plan import Planner, ReleaseStatus
 from fasit.state import DirectoryTree
 from fasit.validation import validate_tree
 from tests.helpers import run_cli, write_tree
+from tests.integration.hostile_registry import HostileRegistry, helm_manifest
 from tests.integration.oci_registry import Chart, HelmPackagedChart, OciRegistry
 from tests.states import assignment, environment, feature, state
 
@@ -146,3 +147,42 @@ def test_a_moved_tag_changes_the_release_hash(oci_registry: OciRegistry, tmp_pat
     new = after.plan.releases["nav/prod", "vmoved"]
     assert old.digest != new.digest
     assert old.release_hash != new.release_hash
+
+
+def one_feature_state(root: Path, chart: str, name: str) -> Path:
+    parts = [environment("nav", "prod"), feature(name, chart=chart)]
+    return write_tree(root, state(*parts, assignment(name, "1.0.0", {"tenant": "nav"})))
+
+
+@pytest.mark.parametrize("descriptor", ["layer", "config"])
+def test_a_manifest_digest_naming_a_path_is_refused_and_the_file_survives(
+    tmp_path: Path, descriptor: str
+) -> None:
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"precious")
+    hostile = f"sha256:{victim}"
+    with HostileRegistry(helm_manifest(**{descriptor: hostile})) as registry:
+        root = one_feature_state(tmp_path / "state", registry.url("cli/vhostile"), "vhostile")
+
+        run = run_cli(
+            "validate", root, "--plain-http-registry", registry.host,
+            "--chart-cache", tmp_path / "cache",
+        )  # fmt: skip
+
+    assert victim.read_bytes() == b"precious"
+    assert run.exit_code == 1
+    assert "error chart-not-helm" in run.stdout
+    assert f"{hostile!r} is not a sha256 digest" in run.stdout
+    assert not [path for path in registry.paths if "/blobs/" in path]
+
+
+def test_a_tag_digest_naming_a_path_is_refused(tmp_path: Path) -> None:
+    hostile = f"sha256:{tmp_path / 'victim'}"
+    with HostileRegistry(helm_manifest(), header_digest=hostile) as registry:
+        root = one_feature_state(tmp_path / "state", registry.url("cli/vtag"), "vtag")
+
+        run = run_cli("validate", root, "--plain-http-registry", registry.host)
+
+    assert run.exit_code == 1
+    assert f"{hostile!r} is not a sha256 digest" in run.stdout
+    assert not [path for path in registry.paths if hostile.removeprefix("sha256:") in path]

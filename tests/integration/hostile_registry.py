@@ -1,0 +1,85 @@
+"""A registry that lies about digests, for the tests that fasit never lets one name a path.
+
+It answers `GET /v2/` (no auth), a HEAD or GET of any manifest with one fixed manifest, and
+everything else with 404. The manifest and the `Docker-Content-Digest` header are whatever the
+test gives it, so a layer or config descriptor can carry `sha256:/path/of/a/victim`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.integration.oci_registry import HELM_CONFIG, HELM_LAYER, OCI_MANIFEST
+from tests.integration.processes import LOOPBACK
+
+
+def helm_manifest(*, config: str | None = None, layer: str | None = None) -> dict[str, object]:
+    """A Helm chart's manifest; `config` and `layer` replace its descriptors' digests."""
+    valid = "sha256:" + hashlib.sha256(b"{}").hexdigest()
+    return {
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": HELM_CONFIG, "digest": config or valid, "size": 2},
+        "layers": [{"mediaType": HELM_LAYER, "digest": layer or valid, "size": 2}],
+    }
+
+
+class HostileRegistry:
+    """Serves `manifest` for every tag, announcing `header_digest` (default: its real one)."""
+
+    def __init__(self, manifest: dict[str, object], header_digest: str | None = None) -> None:
+        self.body = json.dumps(manifest).encode()
+        self.digest = header_digest or "sha256:" + hashlib.sha256(self.body).hexdigest()
+        self.paths: list[str] = []
+        self._server = ThreadingHTTPServer((LOOPBACK, 0), self._handler())
+        self._server.daemon_threads = True
+        self.host = f"{LOOPBACK}:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def url(self, repository: str) -> str:
+        return f"oci://{self.host}/{repository}"
+
+    def __enter__(self) -> HostileRegistry:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        registry = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                self._serve(head=False)
+
+            def do_HEAD(self) -> None:
+                self._serve(head=True)
+
+            def _serve(self, head: bool) -> None:
+                registry.paths.append(self.path)
+                if self.path == "/v2/":
+                    self._reply(200, b"{}", "application/json", head)
+                elif "/manifests/" in self.path:
+                    self._reply(200, registry.body, OCI_MANIFEST, head)
+                else:
+                    self._reply(404, b'{"errors": [{"code": "BLOB_UNKNOWN"}]}', "", head)
+
+            def _reply(self, status: int, body: bytes, content_type: str, head: bool) -> None:
+                self.send_response(status)
+                if content_type:
+                    self.send_header("Content-Type", content_type)
+                self.send_header("Docker-Content-Digest", registry.digest)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if not head:
+                    self.wfile.write(body)
+
+        return Handler
