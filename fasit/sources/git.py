@@ -148,15 +148,17 @@ class GitSource:
             _log.warning("git source %s: lenient start, but the cache is empty", self._name)
             return
         _log.warning("git source %s: serving cached revision %s", self._name, cached[:12])
-        self._offer(await asyncio.to_thread(self._build, cached))
+        # The remote is still down: the cached revision must not clear the error.
+        snapshot = await asyncio.to_thread(self._build, cached)
+        self._offer(snapshot, cached=True)
 
     def _build(self, sha: str) -> Snapshot:
         commit = self._remote.fetch(sha)
         tree, revision = read_commit(self._remote, commit, self._listings)
         return self._builder.build(tree, revision)
 
-    def _offer(self, snapshot: Snapshot) -> None:
-        publish(self._store, snapshot, f"git source {self._name}", _log)
+    def _offer(self, snapshot: Snapshot, *, cached: bool = False) -> None:
+        publish(self._store, snapshot, f"git source {self._name}", _log, cached=cached)
 
     @property
     def _name(self) -> str:

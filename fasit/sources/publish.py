@@ -10,10 +10,18 @@ __all__ = ["publish"]
 
 
 def publish(
-    store: SnapshotStore, snapshot: Snapshot, source: str, log: logging.Logger
+    store: SnapshotStore,
+    snapshot: Snapshot,
+    source: str,
+    log: logging.Logger,
+    *,
+    cached: bool = False,
 ) -> RevisionRecord:
-    """Offer `snapshot` and log the outcome: one line per revision, served or failed."""
-    record = store.offer(snapshot)
+    """Offer `snapshot` and log the outcome: one line per revision, served or failed.
+
+    Offering clears the source's error unless `cached` (see `SnapshotStore.offer`).
+    """
+    record = store.offer(snapshot, cached=cached)
     log.info(
         "%s: revision %s %s (%d errors, %d warnings)",
         source,

@@ -128,12 +128,19 @@ class SnapshotStore:
         served = self._current.revision if self._current else None
         return Freshness(served, self._newest, self._stale_since, self._stale_reason())
 
-    def offer(self, snapshot: Snapshot) -> RevisionRecord:
+    def offer(self, snapshot: Snapshot, *, cached: bool = False) -> RevisionRecord:
         """Record a newly built revision and serve it unless it has blocking problems.
 
-        Offering the revision that is both served and newest again changes nothing.
+        A revision offered means its source read it, so this also clears the source's error, in
+        the same step: freshness never says "down" beside a revision the source just delivered.
+        `cached` is the exception: a revision from the source's cache while it is down (a
+        lenient start) leaves the error standing. Offering the revision that is both served and
+        newest again changes nothing else.
         """
+        if not cached:
+            self._source_error = ""
         if self._history and self._is_current(snapshot.revision):
+            self._update_staleness(self._clock())
             return self._history[-1]
         now = self._clock()
         errors = sum(problem.severity is Severity.ERROR for problem in snapshot.problems)

@@ -99,7 +99,9 @@ def test_staleness_keeps_the_time_it_began(tmp_path: Path) -> None:
     store.offer(snapshot(tmp_path, "bad", broken=True))
 
     assert store.freshness.stale_since == START
-    assert store.freshness.reason == "git://example: connection refused (refused)"
+    assert store.freshness.reason == (
+        "revision bad has 1 blocking problem; serving the last good revision"
+    )
 
 
 def test_a_recovered_source_is_no_longer_stale(tmp_path: Path) -> None:
@@ -110,6 +112,31 @@ def test_a_recovered_source_is_no_longer_stale(tmp_path: Path) -> None:
     store.source_recovered()
 
     assert not store.freshness.stale
+
+
+def test_a_revision_offered_after_a_source_error_clears_it_in_the_same_step(
+    tmp_path: Path,
+) -> None:
+    store = SnapshotStore()
+    store.offer(snapshot(tmp_path, "good"))
+    store.source_error("git://example: connection refused (refused)")
+
+    store.offer(snapshot(tmp_path, "pushed"))
+
+    assert store.freshness.served is not None
+    assert store.freshness.served.id == "pushed"
+    assert not store.freshness.stale
+    assert store.freshness.reason == ""
+
+
+def test_a_cached_revision_offered_while_the_source_is_down_stays_stale(tmp_path: Path) -> None:
+    store = SnapshotStore()
+    store.source_error("git://example: connection refused (refused)")
+
+    store.offer(snapshot(tmp_path, "cached"), cached=True)
+
+    assert store.ready
+    assert store.freshness.reason == "git://example: connection refused (refused)"
 
 
 def test_history_lists_the_latest_revisions_newest_first(tmp_path: Path) -> None:
