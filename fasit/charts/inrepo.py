@@ -69,7 +69,9 @@ class InRepoCharts:
         path = f"{directory}/{HELMIGNORE}"
         if not any(entry.path == path for entry in files_in):
             return files_in
-        rules = HelmIgnore(self._tree.read(path, self._limits.max_file_bytes).decode("utf-8"))
+        rules = HelmIgnore(
+            self._tree.read(path, self._limits.max_file_bytes).decode("utf-8", "surrogateescape")
+        )
         prefix = directory + "/"
         return [entry for entry in files_in if not rules.ignored(entry.path.removeprefix(prefix))]
 
