@@ -2,7 +2,8 @@
 
 A version directory holds Chart.yaml (whose `version` is the directory name), Feature.yaml,
 values.yaml and templates/. The digest is sha256 over the sorted list of (path, sha256 of
-content) of every file in the directory, so any change to any file changes it.
+content) of every file in the directory that the chart's `.helmignore` keeps (as `helm package`
+would), so any change to any packaged file changes it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from fasit.charts.chart_files import CHART_YAML, FEATURE_YAML, parse_chart_files
+from fasit.charts.helmignore import HELMIGNORE, HelmIgnore, HelmIgnoreError
 from fasit.charts.package import PackagedChart, package_chart
 from fasit.charts.resolved import ChartOutcome, ResolvedChart, Unavailable
 from fasit.state import (
@@ -57,9 +59,21 @@ class InRepoCharts:
             entry.path.removeprefix(directory + "/"): self._tree.read(
                 entry.path, self._limits.max_file_bytes
             )
-            for entry in self._files[directory]
+            for entry in self._packaged(directory)
         }
         return package_chart(chart.chart_yaml.name, files)
+
+    def _packaged(self, directory: str) -> list[TreeEntry]:
+        """The files of `directory` its `.helmignore` keeps, sorted by path."""
+        files_in = sorted(self._files[directory], key=lambda entry: entry.path)
+        path = f"{directory}/{HELMIGNORE}"
+        if not any(entry.path == path for entry in files_in):
+            return files_in
+        rules = HelmIgnore(
+            self._tree.read(path, self._limits.max_file_bytes).decode("utf-8", "surrogateescape")
+        )
+        prefix = directory + "/"
+        return [entry for entry in files_in if not rules.ignored(entry.path.removeprefix(prefix))]
 
     def _resolve(self, chart: str, feature: str, version: str) -> ChartOutcome:
         directory = f"{chart}/{version}"
@@ -88,7 +102,17 @@ class InRepoCharts:
         )
         if files is None:
             return ChartOutcome(None, tuple(problems))
-        digest = self._digest(directory, files_in, problems)
+        helmignore = names.get(HELMIGNORE)
+        try:
+            packaged = self._packaged(directory)
+        except (FileTooLarge, OSError) as exc:
+            assert helmignore is not None  # only .helmignore is read here
+            return ChartOutcome(None, (_unreadable(helmignore.path, exc),))
+        except HelmIgnoreError as exc:
+            path = f"{directory}/{HELMIGNORE}"
+            problem = Problem(path, exc.line, 1, ProblemCode.CHART_INCOMPLETE, str(exc))
+            return ChartOutcome(None, (problem,))
+        digest = self._digest(directory, packaged, problems)
         if digest is None:
             return ChartOutcome(None, tuple(problems))
         return ChartOutcome(files.resolved(feature, version, directory, digest))
