@@ -111,7 +111,7 @@ def _validate_git(
             commit = remote.fetch(remote.resolve())
             tree, revision = read_commit(remote, commit)
             if tree.missing:
-                raise CouldNotRun(f"{args.git}: {tree.missing}")
+                raise CouldNotRun(f"{location.shown_url}: {tree.missing}")
             logger.info("validating %s at %s", location.description, commit)
             return validate_tree(tree, limits, revision, None, fetch_oci)
         finally:

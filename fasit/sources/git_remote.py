@@ -43,6 +43,7 @@ from dulwich.refs import Ref
 from dulwich.repo import Repo
 
 from fasit.errors import SourceUnavailable
+from fasit.sources.redact import redact_url
 from fasit.state import Revision, some
 
 __all__ = ["GitAuth", "GitLocation", "GitRemote", "RemoteCause", "commit_revision"]
@@ -81,8 +82,13 @@ class GitLocation:
     """The state root inside the repository ("" for its root)."""
 
     @property
+    def shown_url(self) -> str:
+        """The URL as a person may see it: any password or token in it masked."""
+        return redact_url(self.url)
+
+    @property
     def description(self) -> str:
-        where = f"{self.url}@{self.ref}"
+        where = f"{self.shown_url}@{self.ref}"
         return f"{where}:{self.directory}" if self.directory else where
 
     @property
@@ -192,7 +198,8 @@ class GitRemote:
         if wanted not in self._repo.object_store:
             raise SourceUnavailable(
                 RemoteCause.REF_MISSING,
-                f"{self.location.url}: commit {sha} is not on any branch or tag of the remote",
+                f"{self.location.shown_url}: commit {sha} "
+                "is not on any branch or tag of the remote",
             )
 
     def _commit_of(self, sha: str) -> str:
@@ -214,7 +221,13 @@ class GitRemote:
         except SourceUnavailable:
             raise
         except Exception as exc:
-            _log.debug("%s: remote call failed", self.location.url, exc_info=exc)
+            if _log.isEnabledFor(logging.DEBUG):  # the traceback's messages may hold the URL
+                trace = "".join(traceback.format_exception(exc))
+                _log.debug(
+                    "%s: remote call failed\n%s",
+                    self.location.shown_url,
+                    _hide(trace, self.location),
+                )
             error = _explain(self.location, exc)
             _release(exc)
             raise error from None
@@ -270,13 +283,14 @@ def _pick_ref(location: GitLocation, refs: Mapping[Ref, ObjectID | None]) -> str
     if len(found) > 1:
         raise SourceUnavailable(
             RemoteCause.REF_MISSING,
-            f"{location.url}: '{ref}' is both a branch and a tag; "
+            f"{location.shown_url}: '{ref}' is both a branch and a tag; "
             f"write refs/heads/{ref} or refs/tags/{ref}",
         )
     if not found:
         raise SourceUnavailable(
             RemoteCause.REF_MISSING,
-            f"{location.url}: no branch or tag named '{ref}' (the remote has {_some_refs(refs)})",
+            f"{location.shown_url}: no branch or tag named '{ref}' "
+            f"(the remote has {_some_refs(refs)})",
         )
     sha = refs[Ref(found[0].encode())]
     assert sha is not None
@@ -350,7 +364,12 @@ _SSH_CAUSES: Sequence[tuple[str, RemoteCause, str]] = (
 
 def _explain(location: GitLocation, exc: BaseException) -> SourceUnavailable:
     cause, what = _classify(exc)
-    return SourceUnavailable(cause, f"{location.url}: {what}")
+    return SourceUnavailable(cause, f"{location.shown_url}: {_hide(what, location)}")
+
+
+def _hide(text: str, location: GitLocation) -> str:
+    """`text` (a library's message, which may quote the URL) with the URL shown redacted."""
+    return text.replace(location.url, location.shown_url)
 
 
 def _classify(exc: BaseException) -> tuple[RemoteCause, str]:

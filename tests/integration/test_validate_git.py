@@ -127,3 +127,17 @@ def test_a_path_and_a_url_together_cannot_run(git_daemon: GitDaemon) -> None:
 
     assert run.exit_code == 2
     assert run.stderr == "fasit: give either a PATH or --git URL, not both\n"
+
+
+def test_a_password_in_the_url_is_never_shown(git_work: GitWork, git_http: GitHttpServer) -> None:
+    push_tree(git_work, EXAMPLE)
+    url = git_http.url(REPO, credentials=True)
+
+    valid = run_cli("-v", "validate", "--git", url)
+    missing = run_cli("-v", "validate", "--git", url, "--ref", "no-such-branch")
+
+    assert valid.exit_code == 0
+    assert missing.exit_code == 2
+    assert "http://fasit:***@127.0.0.1" in missing.stderr
+    for run in (valid, missing):
+        assert git_http.password not in run.stdout + run.stderr

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import urllib.request
 from pathlib import Path
 
 from tests import states
-from tests.integration.git_servers import GitDaemon, GitWork
+from tests.integration.git_servers import GitDaemon, GitHttpServer, GitWork
 from tests.integration.processes import LOOPBACK
 from tests.integration.serve.support import Served, serve
 
 SECRET = "hook-secret"
 HOUR = "3600"  # the poll interval: only the webhook (or the first poll) can see a push
+PUBLISHED = ("/metrics", "/api/v1/overview", "/api/v1/revisions", "/api/v1/status", "/")
 
 
 def push_state(work: GitWork, version: str, message: str) -> str:
@@ -79,3 +81,34 @@ def test_a_signed_webhook_makes_a_push_visible_before_the_poll_interval(
         assert status["served"]["message"].strip() == "web 2.0.0"
     finally:
         served.stop()
+
+
+def test_a_password_in_the_git_url_is_never_published(
+    tmp_path: Path, git_work: GitWork, git_http: GitHttpServer
+) -> None:
+    head = push_state(git_work, "1.0.0", "web 1.0.0")
+    served = serve(
+        tmp_path,
+        "--git",
+        git_http.url("repo.git", credentials=True),
+        "--poll-interval",
+        HOUR,
+        "--fake-agents",
+        environ={"FASIT_WEBHOOK_SECRET": SECRET},
+    )
+    try:
+        served.until(
+            lambda: served.get("/api/v1/status")[1]["served"]["revision"] == head, "served"
+        )
+        published = [served.get(path)[1] for path in PUBLISHED]
+
+        git_http.stop()  # the next poll fails: its error is published too
+        assert hook(served) == 202
+        served.until(lambda: "refused" in json.dumps(served.get("/api/v1/status")), "error")
+        published += [served.get(path)[1] for path in PUBLISHED]
+    finally:
+        served.stop()
+
+    shown = json.dumps(published) + served.log.read_text()
+    assert "fasit:***@127.0.0.1" in shown
+    assert git_http.password not in shown
