@@ -7,9 +7,11 @@ of work or memory is bounded here:
 - **steps**: every loop iteration and every call spends one step from a per-render budget
   (loops are rewritten at compile time to iterate through a counting filter);
 - **output**: rendering stops as soon as the output passes its size limit;
-- **amplifiers**: `*` on strings and lists, `**`, `%` and `format` widths, and the filters
-  that pad (`center`, `indent`, `wordwrap`) are checked against the output limit before
-  they run, so a one-line template cannot allocate a gigabyte on the way to its output.
+- **built values**: every value a template builds counts against the output limit *before*
+  it is built (`fasit.plan.sizes`): `*`, `+` and `~`, `%` and `format`, `join`, `replace`,
+  the padding filters, the serializers and the str methods that grow text, so a one-line
+  template cannot allocate a gigabyte on the way to its output; `**` and format widths are
+  bounded too.
 
 There is no loader: `include`, `import` and `extends` fail, so a template sees only its
 context.
@@ -23,6 +25,7 @@ set (made by `-` on a mapping's keys), whose order follows the hash seed.
 
 from __future__ import annotations
 
+import functools
 import json
 import operator
 import re
@@ -31,9 +34,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import StrictUndefined, Template, Undefined, nodes
+from jinja2.nodes import EvalContext
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
+from jinja2.visitor import NodeTransformer
 
+from fasit.plan.sizes import BUILDERS, text_size
 from fasit.state import some
 
 __all__ = [
@@ -109,16 +115,16 @@ class _FriendlyUndefined(StrictUndefined):
 _WIDE_PERCENT = re.compile(r"%[-#0 +]*(?:\*|\d{5,})|%[-#0 +]*\d*\.(?:\*|\d{5,})")
 _WIDE_BRACES = re.compile(r"\{[^{}]*:[^{}]*\d{5,}[^{}]*\}")
 _ADDRESS = re.compile(r"<[^<>]* at 0x[0-9a-fA-F]+>")
-_PADDING_FILTERS = ("center", "indent", "wordwrap", "truncate")
+_PADDING_FILTERS = ("center", "indent", "wordwrap", "truncate", "batch", "slice")
 
 
 class Sandbox(SandboxedEnvironment):
     """A sandboxed Jinja2 environment whose renders are bounded by `RenderLimits`."""
 
-    intercepted_binops = frozenset({"*", "**", "%", "-"})
+    intercepted_binops = frozenset({"*", "**", "%", "-", "+"})
 
     def __init__(self, limits: RenderLimits, functions: Mapping[str, Callable[..., Any]]) -> None:
-        super().__init__(undefined=_FriendlyUndefined, finalize=_finalize, autoescape=False)
+        super().__init__(undefined=_FriendlyUndefined, finalize=self._finalize, autoescape=False)
         self.limits = limits
         self._budget = [limits.max_steps]
         """Steps left in the current render; one planner renders one template at a time."""
@@ -131,7 +137,11 @@ class Sandbox(SandboxedEnvironment):
         self.filters["format"] = self._format_filter
         for name in _PADDING_FILTERS:
             self.filters[name] = self._capped(self.filters[name])
+        for namespace in (self.filters, self.globals):
+            for built in BUILDERS.keys() & namespace.keys():
+                namespace[built] = self._sized(built, namespace[built])
         self.filters["fasit_counted"] = self._counted
+        self.filters["fasit_concat"] = self._concat
 
     def parse(
         self, source: str, name: str | None = None, filename: str | None = None
@@ -149,6 +159,7 @@ class Sandbox(SandboxedEnvironment):
             counted = nodes.Filter(loop.iter, "fasit_counted", [], [], None, None)
             counted.set_lineno(loop.iter.lineno)
             loop.iter = counted
+        tree = _ConcatCounted().visit(tree)
         repeats = bool(loops) or any(True for _ in tree.find_all((nodes.Call, nodes.Macro)))
         return BoundedTemplate(self.from_string(tree), repeats)
 
@@ -186,12 +197,21 @@ class Sandbox(SandboxedEnvironment):
 
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         __self._spend()
+        subject = getattr(__obj, "__self__", None)
+        if isinstance(subject, str) and getattr(__obj, "__name__", "") in BUILDERS:
+            # `s.replace(…)`, `sep.join(…)`, `s.ljust(…)`: the str methods that grow text.
+            name = __obj.__name__
+            __self._check_size(name, BUILDERS[name](__self._limit, subject, *args, **kwargs))
         return super().call(__context, __obj, *args, **kwargs)
 
     def call_binop(self, context: Context, operator_name: str, left: Any, right: Any) -> Any:
         if operator_name == "*":
             self._check_repeat(left, right)
             return left * right
+        if operator_name == "+":
+            if isinstance(left, str | list | tuple) and isinstance(right, str | list | tuple):
+                self._check_size("+", len(left) + len(right))
+            return left + right
         if operator_name == "-":
             difference = left - right
             if isinstance(difference, set | frozenset):
@@ -208,14 +228,55 @@ class Sandbox(SandboxedEnvironment):
             return left**right
         if isinstance(left, str):
             _check_format(left)
+            self._check_size("%", BUILDERS["format"](self._limit, left, right))
         return operator.mod(left, right)
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
         wrapped = super().wrap_str_format(value)
         if wrapped is None:
             return None
-        _check_format(value.__self__)
-        return wrapped
+        text = value.__self__
+        _check_format(text)
+
+        def sized(*args: Any, **kwargs: Any) -> str:
+            self._check_size("format", BUILDERS["format"](self._limit, text, *args, **kwargs))
+            return wrapped(*args, **kwargs)
+
+        return sized
+
+    @property
+    def _limit(self) -> int:
+        return self.limits.max_output_chars
+
+    def _check_size(self, what: str, size: int) -> None:
+        """Refuse building a value of `size` characters (or items) past the output budget."""
+        if size > self._limit:
+            raise RenderLimitExceeded(
+                f"{what} would build more than {self._limit:,} characters,"
+                " the render's output budget"
+            )
+
+    def _sized(self, name: str, builder: Any) -> Callable[..., Any]:
+        """`builder`, refusing to run when its result would pass the output budget."""
+        estimate = BUILDERS[name]
+
+        @functools.wraps(builder)
+        def sized(*args: Any, **kwargs: Any) -> Any:
+            subject = args[1:] if args and isinstance(args[0], Context | EvalContext) else args
+            self._check_size(name, estimate(self._limit, *subject, **kwargs))
+            return builder(*args, **kwargs)
+
+        return sized
+
+    def _concat(self, parts: tuple[Any, ...]) -> str:
+        self._check_size("~", sum(text_size(part, self._limit) for part in parts))
+        return "".join(map(str, parts))
+
+    def _finalize(self, value: Any) -> Any:
+        """`_finalize`, refusing to print a list or mapping whose text passes the budget."""
+        if isinstance(value, dict | list | tuple):
+            self._check_size("printing", text_size(value, self._limit))
+        return _finalize(value)
 
     def _spend(self) -> None:
         budget = self._budget
@@ -238,14 +299,9 @@ class Sandbox(SandboxedEnvironment):
 
     def _check_repeat(self, left: Any, right: Any) -> None:
         for sequence, count in ((left, right), (right, left)):
-            if (
-                isinstance(sequence, str | list | tuple)
-                and isinstance(count, int)
-                and len(sequence) * count > self.limits.max_output_chars
-            ):
-                raise RenderLimitExceeded(
-                    f"repeating something of length {len(sequence)} {count} times is too large"
-                )
+            if isinstance(sequence, str | list | tuple) and isinstance(count, int):
+                # A list's items count as the text they print: `[s] * n` holds `s` n times.
+                self._check_size("*", text_size(sequence, self._limit) * count)
 
     def _capped(self, jinja_filter: Callable[..., Any]) -> Callable[..., Any]:
         """The filter, refusing numeric arguments (widths) beyond the output limit."""
@@ -254,7 +310,7 @@ class Sandbox(SandboxedEnvironment):
         def capped(value: Any, *args: Any, **kwargs: Any) -> Any:
             for argument in (*args, *kwargs.values()):
                 if isinstance(argument, int) and argument > limit:
-                    raise RenderLimitExceeded(f"width {argument} is larger than {limit}")
+                    self._check_size(f"a width of {argument}", argument)
             return jinja_filter(value, *args, **kwargs)
 
         return capped
@@ -262,7 +318,18 @@ class Sandbox(SandboxedEnvironment):
     def _format_filter(self, value: Any, *args: Any, **kwargs: Any) -> str:
         text = str(value)
         _check_format(text)
+        self._check_size("format", BUILDERS["format"](self._limit, text, *args, **kwargs))
         return text % (kwargs or args)
+
+
+class _ConcatCounted(NodeTransformer):
+    """Rewrites `a ~ b` to go through the sandbox's `fasit_concat`, which sizes it first."""
+
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:  # noqa: N802
+        parts = [self.visit(part) for part in node.nodes]
+        counted = nodes.Filter(nodes.Tuple(parts, "load"), "fasit_concat", [], [], None, None)
+        counted.set_lineno(node.lineno)
+        return counted
 
 
 def _refuse_not_deterministic(tree: nodes.Template) -> None:
