@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ from fasit.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BROKEN = FIXTURES / "broken"
+# The value of the render-error fixture whose template the template tests replace.
+TEMPLATED_FEATURE_YAML = "charts/aivenator/1.0.0/Feature.yaml"
 
 
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
@@ -42,6 +45,14 @@ class Run:
     def problems(self) -> list[tuple[str, int | None, int | None, str]]:
         """(file, line, column, code) of every problem of a JSON run."""
         return [(p["file"], p["line"], p["column"], p["code"]) for p in self.json["problems"]]
+
+
+def repo_with_template(root: Path, template: str) -> Path:
+    """A copy of the render-error fixture whose templated value is `template` (line 7, col 26)."""
+    repo = shutil.copytree(BROKEN / "render-error", root / "repo")
+    feature_yaml = repo / TEMPLATED_FEATURE_YAML
+    feature_yaml.write_text(feature_yaml.read_text().replace("{{ env.project }}", template))
+    return repo
 
 
 def run_cli(*args: str | Path) -> Run:

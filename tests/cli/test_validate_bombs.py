@@ -3,7 +3,6 @@ output budget, refused before the value is built (every bomb here peaked at 250-
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import threading
@@ -12,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import BROKEN, run_cli
+from tests.helpers import TEMPLATED_FEATURE_YAML as FEATURE_YAML
+from tests.helpers import repo_with_template, run_cli
 
-FEATURE_YAML = "charts/aivenator/1.0.0/Feature.yaml"
 BUDGET = "65,536 characters, the render's output budget"
 
 S = "{% set s = 'x' * 60000 %}"
@@ -56,16 +55,9 @@ BOMBS = [
 ]
 
 
-def _repo(tmp_path: Path, template: str) -> Path:
-    repo = shutil.copytree(BROKEN / "render-error", tmp_path / "repo")
-    feature_yaml = repo / FEATURE_YAML
-    feature_yaml.write_text(feature_yaml.read_text().replace("{{ env.project }}", template))
-    return repo
-
-
 @pytest.mark.parametrize("template", BOMBS)
 def test_a_template_bomb_is_a_render_error_naming_the_budget(tmp_path: Path, template: str) -> None:
-    run = run_cli("validate", _repo(tmp_path, template), "--format", "json")
+    run = run_cli("validate", repo_with_template(tmp_path, template), "--format", "json")
 
     assert run.exit_code == 1
     assert run.problems() == [(FEATURE_YAML, 7, 26, "render-error")]
@@ -103,8 +95,8 @@ def _peak_rss_kib(repo: Path) -> int:
 
 
 def test_the_biggest_bomb_costs_validate_no_more_than_100_mb(tmp_path: Path) -> None:
-    plain = _peak_rss_kib(_repo(tmp_path / "plain", "{{ env.project }}"))
-    bomb = _peak_rss_kib(_repo(tmp_path / "bomb", BIGGEST))
+    plain = _peak_rss_kib(repo_with_template(tmp_path / "plain", "{{ env.project }}"))
+    bomb = _peak_rss_kib(repo_with_template(tmp_path / "bomb", BIGGEST))
 
     assert plain > 0
     assert bomb - plain < 100 * 1024

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import BROKEN, run_cli
+from tests.helpers import TEMPLATED_FEATURE_YAML as FEATURE_YAML
+from tests.helpers import repo_with_template, run_cli
 
 EXAMPLE = Path(__file__).parents[2] / "example-state-repo"
-FEATURE_YAML = "charts/aivenator/1.0.0/Feature.yaml"
 
 
 @pytest.mark.parametrize(
@@ -34,10 +33,7 @@ FEATURE_YAML = "charts/aivenator/1.0.0/Feature.yaml"
 def test_validate_refuses_a_name_that_is_not_deterministic(
     tmp_path: Path, name: str, template: str
 ) -> None:
-    repo = shutil.copytree(BROKEN / "render-error", tmp_path / "repo")
-    feature_yaml = repo / FEATURE_YAML
-    text = feature_yaml.read_text().replace("{{ env.project }}", template.replace('"', "'"))
-    feature_yaml.write_text(text)
+    repo = repo_with_template(tmp_path, template.replace('"', "'"))
 
     run = run_cli("validate", repo, "--format", "json")
 
@@ -59,9 +55,7 @@ def test_validate_refuses_a_name_that_is_not_deterministic(
     ],
 )
 def test_validate_refuses_a_value_holding_a_memory_address(tmp_path: Path, template: str) -> None:
-    repo = shutil.copytree(BROKEN / "render-error", tmp_path / "repo")
-    feature_yaml = repo / FEATURE_YAML
-    feature_yaml.write_text(feature_yaml.read_text().replace("{{ env.project }}", template))
+    repo = repo_with_template(tmp_path, template)
 
     run = run_cli("validate", repo, "--format", "json")
 
@@ -80,9 +74,7 @@ def test_validate_refuses_a_value_holding_a_memory_address(tmp_path: Path, templ
     ],
 )
 def test_validate_refuses_subtracting_from_a_mappings_keys(tmp_path: Path, template: str) -> None:
-    repo = shutil.copytree(BROKEN / "render-error", tmp_path / "repo")
-    feature_yaml = repo / FEATURE_YAML
-    feature_yaml.write_text(feature_yaml.read_text().replace("{{ env.project }}", template))
+    repo = repo_with_template(tmp_path, template)
 
     run = run_cli("validate", repo, "--format", "json")
 
