@@ -16,6 +16,7 @@ from fasit.charts.chart_files import CHART_YAML, FEATURE_YAML, parse_chart_files
 from fasit.charts.helmignore import HELMIGNORE, HelmIgnore, HelmIgnoreError
 from fasit.charts.package import PackagedChart, package_chart
 from fasit.charts.resolved import ChartOutcome, ResolvedChart, Unavailable
+from fasit.charts.versions import existing_note
 from fasit.state import (
     EntryKind,
     FileTooLarge,
@@ -80,7 +81,8 @@ class InRepoCharts:
         if directory not in self._files:
             return _unavailable(
                 ProblemCode.CHART_MISSING,
-                f"no chart directory {directory}/ for {feature} {version}",
+                f"no chart directory {directory}/ for {feature} {version}"
+                + existing_note(version, self._versions(chart), "repository"),
             )
         files_in = sorted(self._files[directory], key=lambda entry: entry.path)
         names = {entry.path.removeprefix(directory + "/"): entry for entry in files_in}
@@ -116,6 +118,12 @@ class InRepoCharts:
         if digest is None:
             return ChartOutcome(None, tuple(problems))
         return ChartOutcome(files.resolved(feature, version, directory, digest))
+
+    def _versions(self, chart: str) -> list[str]:
+        """The version directories under `chart`/ (those holding any file)."""
+        prefix = chart + "/"
+        below = (name.removeprefix(prefix) for name in self._files if name.startswith(prefix))
+        return [name for name in below if "/" not in name]
 
     def _digest(
         self, directory: str, files: list[TreeEntry], problems: list[Problem]

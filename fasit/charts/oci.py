@@ -36,6 +36,7 @@ from fasit.charts.chart_files import CHART_YAML, FEATURE_YAML, ChartFiles, parse
 from fasit.charts.digest import DigestError, checked_digest
 from fasit.charts.registry import RegistryClient, RegistryError, RegistryFailure
 from fasit.charts.resolved import ChartOutcome, Unavailable
+from fasit.charts.versions import existing_note
 from fasit.model import OciChart, parse_oci_chart
 from fasit.sources.backoff import Backoff
 from fasit.state import LoadLimits, Problem, ProblemCode
@@ -192,6 +193,11 @@ class OciCharts:
             return ChartOutcome(None, (), Unavailable(ProblemCode.CHART_MISSING, str(exc)))
         try:
             digest = await self._digest(chart, tag)
+        except RegistryError as exc:
+            missing = exc.failure is RegistryFailure.NOT_FOUND
+            note = await self._existing(chart, tag) if missing else ""
+            return ChartOutcome(None, (), _unavailable(chart, wanted.version, exc, note))
+        try:
             files, problems = await self._chart_files(chart, wanted.version, digest)
         except RegistryError as exc:
             return ChartOutcome(None, (), _unavailable(chart, wanted.version, exc))
@@ -220,6 +226,17 @@ class OciCharts:
                 exc,
             )
             return known.digest
+
+    async def _existing(self, chart: OciChart, tag: str) -> str:
+        """Which tags the registry does have, asked only once `tag` turned out missing."""
+        try:
+            tags = await self._call(chart, self.client.list_tags, chart)
+        except RegistryError as exc:
+            if exc.failure is not RegistryFailure.NOT_FOUND:  # else: no such repository, no tags
+                _log.info("%s: cannot list its tags: %s", chart.url, exc)
+                return ""
+            tags = []
+        return existing_note(tag, tags, "registry")
 
     async def _lookup(self, chart: OciChart, tag: str) -> str:
         digest = await self._call(chart, self.client.resolve_tag, chart, tag)
@@ -373,10 +390,10 @@ def _descriptor_digest(where: str, name: str, descriptor: object) -> str:
         ) from None
 
 
-def _unavailable(chart: OciChart, version: str, exc: RegistryError) -> Unavailable:
+def _unavailable(chart: OciChart, version: str, exc: RegistryError, note: str = "") -> Unavailable:
     code = {
         RegistryFailure.NOT_FOUND: ProblemCode.CHART_MISSING,
         RegistryFailure.UNAUTHORIZED: ProblemCode.REGISTRY_UNAUTHORIZED,
         RegistryFailure.CORRUPT: ProblemCode.CHART_DIGEST_MISMATCH,
     }.get(exc.failure, ProblemCode.REGISTRY_UNAVAILABLE)
-    return Unavailable(code, f"{chart.url} {version}: {exc}")
+    return Unavailable(code, f"{chart.url} {version}: {exc}{note}")

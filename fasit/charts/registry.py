@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import logging
 import threading
 import time
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import urljoin
 
 import oras.provider
 import requests
@@ -51,6 +53,8 @@ MANIFEST_MEDIA_TYPES: Final = (
 )
 _MIB: Final = 1024 * 1024
 _CHUNK: Final = 64 * 1024
+# A tag listing is followed this far (Link: rel="next"): enough to name the nearest versions.
+_MAX_TAG_PAGES: Final = 10
 # oras' `do_request` under its retry decorator (five attempts, sleeping up to 83 s each).
 _do_request = oras.provider.Registry.do_request.__wrapped__
 
@@ -100,6 +104,8 @@ class RegistrySettings:
     response_deadline: float = 120.0
     max_manifest_bytes: int = 4 * _MIB
     max_blob_bytes: int = 64 * _MIB
+    # Tags asked per page of a tag listing (`?n=`); at most ten pages are followed.
+    tag_page_size: int = 1000
 
 
 class _TimeoutAdapter(HTTPAdapter):
@@ -186,15 +192,46 @@ class RegistryClient:
         body = self._read(chart, url, f"blob {digest}", self.settings.max_blob_bytes)
         return _verified(chart, body, digest, "layer")
 
+    def list_tags(self, chart: OciChart) -> list[str]:
+        """The repository's tags (`tags/list`, following its pages, bounded), in registry order."""
+        url: str | None = self._url(chart, f"tags/list?n={self.settings.tag_page_size}")
+        tags: list[str] = []
+        for _ in range(_MAX_TAG_PAGES):
+            if url is None:
+                break
+            body, link = self._read_page(chart, url)
+            try:
+                page = json.loads(body).get("tags") or []
+            except (ValueError, AttributeError):
+                raise RegistryError(
+                    RegistryFailure.INVALID,
+                    f"{chart.registry}: the tag list of {chart.repository} is not JSON",
+                ) from None
+            tags += [tag for tag in page if isinstance(tag, str)]
+            url = urljoin(url, link) if link else None
+        return tags
+
     # --- requests ----------------------------------------------------------------------------
 
     def _url(self, chart: OciChart, path: str) -> str:
         scheme = "http" if chart.registry in self.settings.plain_http else "https"
         return f"{scheme}://{chart.registry}/v2/{chart.repository}/{path}"
 
+    def _read_page(self, chart: OciChart, url: str) -> tuple[bytes, str | None]:
+        """One page of a listing and the URL of the next (its Link header), if any."""
+        body, links = self._fetch(chart, url, "the tag list", self.settings.max_manifest_bytes)
+        return body, links.get("next", {}).get("url")
+
     def _read(self, chart: OciChart, url: str, what: str, limit: int) -> bytes:
+        return self._fetch(chart, url, what, limit)[0]
+
+    def _fetch(
+        self, chart: OciChart, url: str, what: str, limit: int
+    ) -> tuple[bytes, Mapping[str, Mapping[str, str]]]:
+        """The body, size-capped and within the deadline, and the response's Link relations."""
         deadline = time.monotonic() + self.settings.response_deadline
         with self._response(chart, "GET", url, what, stream=True) as response:
+            links = response.links
             declared = int(response.headers.get("Content-Length") or 0)
             if declared > limit:
                 raise _too_large(chart, what, limit)
@@ -212,7 +249,7 @@ class RegistryClient:
                         )
             except requests.RequestException as exc:
                 raise _request_failed(chart, what, exc) from None
-            return bytes(body)
+            return bytes(body), links
 
     def _response(
         self, chart: OciChart, method: str, url: str, what: str, *, stream: bool = False

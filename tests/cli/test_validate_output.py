@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import BROKEN, ENVIRONMENT, run_cli, write_tree
+from tests.states import assignment, chart, environment, feature, state
 
 MANY = BROKEN / "many-problems"
 
@@ -180,3 +181,24 @@ def test_index_with_bad_yaml_is_index_invalid_and_nothing_else_is_read(tmp_path:
 
     assert run.exit_code == 1
     assert run.problems() == [(".fasit.yaml", 2, 1, "index-invalid")]
+
+
+def test_a_missing_in_repo_chart_version_names_the_versions_the_repository_has(
+    tmp_path: Path,
+) -> None:
+    root = write_tree(
+        tmp_path / "state",
+        state(
+            environment("nav", "prod"),
+            feature("demo"),
+            chart("demo", "1.0.0"),
+            chart("demo", "2.0.0"),
+            assignment("demo", "1.5.0", {"tenant": "nav"}),
+        ),
+    )
+
+    run = run_cli("validate", root)
+
+    assert run.exit_code == 1
+    assert "error chart-missing" in run.stdout
+    assert "(the repository has 1.0.0, 2.0.0)" in run.stdout

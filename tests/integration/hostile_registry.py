@@ -2,7 +2,8 @@
 
 It answers `GET /v2/` (no auth), a HEAD or GET of any manifest with one fixed manifest, and
 everything else with 404. The manifest and the `Docker-Content-Digest` header are whatever the
-test gives it, so a layer or config descriptor can carry `sha256:/path/of/a/victim`.
+test gives it, so a layer or config descriptor can carry `sha256:/path/of/a/victim`. Its tag
+list (`tags`) comes in pages of `?n=` with a `Link: rel="next"`, and `endless` links on forever.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import hashlib
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 from tests.integration.oci_registry import HELM_CONFIG, HELM_LAYER, OCI_MANIFEST
 from tests.integration.processes import LOOPBACK
@@ -34,6 +36,8 @@ class HostileRegistry:
         self.body = json.dumps(manifest).encode()
         self.digest = header_digest or "sha256:" + hashlib.sha256(self.body).hexdigest()
         self.paths: list[str] = []
+        self.tags: list[str] = []
+        self.endless = False
         self._server = ThreadingHTTPServer((LOOPBACK, 0), self._handler())
         self._server.daemon_threads = True
         self.host = f"{LOOPBACK}:{self._server.server_address[1]}"
@@ -67,13 +71,33 @@ class HostileRegistry:
                 registry.paths.append(self.path)
                 if self.path == "/v2/":
                     self._reply(200, b"{}", "application/json", head)
+                elif "/tags/list" in self.path:
+                    self._tags(head)
                 elif "/manifests/" in self.path:
                     self._reply(200, registry.body, OCI_MANIFEST, head)
                 else:
                     self._reply(404, b'{"errors": [{"code": "BLOB_UNKNOWN"}]}', "", head)
 
-            def _reply(self, status: int, body: bytes, content_type: str, head: bool) -> None:
+            def _tags(self, head: bool) -> None:
+                url = urlsplit(self.path)
+                query = parse_qs(url.query)
+                size = int(query.get("n", ["100"])[0])
+                last = query.get("last", [""])[0]
+                after = registry.tags.index(last) + 1 if last in registry.tags else 0
+                page = registry.tags[after : after + size]
+                if registry.endless:
+                    page = [f"{last or 'x'}.{i}" for i in range(size)]
+                more = registry.endless or after + size < len(registry.tags)
+                link = f'<{url.path}?n={size}&last={page[-1]}>; rel="next"' if more else ""
+                body = json.dumps({"name": "x", "tags": page}).encode()
+                self._reply(200, body, "application/json", head, link)
+
+            def _reply(
+                self, status: int, body: bytes, content_type: str, head: bool, link: str = ""
+            ) -> None:
                 self.send_response(status)
+                if link:
+                    self.send_header("Link", link)
                 if content_type:
                     self.send_header("Content-Type", content_type)
                 self.send_header("Docker-Content-Digest", registry.digest)

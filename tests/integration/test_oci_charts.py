@@ -25,8 +25,10 @@ from fasit.charts import (
     RegistrySettings,
     TagChange,
 )
+from fasit.model import parse_oci_chart
 from fasit.sources.backoff import Backoff
 from fasit.state import ProblemCode
+from tests.integration.hostile_registry import HostileRegistry, helm_manifest
 from tests.integration.oci_registry import (
     REGISTRY_PASSWORD,
     REGISTRY_USERNAME,
@@ -431,3 +433,34 @@ async def test_a_token_service_refusing_the_credentials_is_registry_unauthorized
 
 async def resolve_tagged(oci: OciCharts, url: str, name: str) -> ChartOutcome:
     return (await oci.resolve([OciWanted(name, url, "1.0.0")]))[name, "1.0.0"]
+
+
+def _listed(registry: HostileRegistry) -> list[str]:
+    client = RegistryClient(
+        RegistrySettings(plain_http=frozenset({registry.host}), tag_page_size=2)
+    )
+    try:
+        return client.list_tags(parse_oci_chart(registry.url("paged/chart")))
+    finally:
+        client.close()
+
+
+def test_a_tag_listing_follows_the_registrys_pages() -> None:
+    with HostileRegistry(helm_manifest()) as registry:
+        registry.tags = ["1.0.0", "1.1.0", "1.2.0", "2.0.0", "3.0.0"]
+        tags = _listed(registry)
+
+        pages = [path for path in registry.paths if "/tags/list" in path]
+    assert tags == ["1.0.0", "1.1.0", "1.2.0", "2.0.0", "3.0.0"]
+    assert pages[1] == "/v2/paged/chart/tags/list?n=2&last=1.1.0"
+    assert len(pages) == 3
+
+
+def test_a_tag_listing_that_never_ends_stops_after_ten_pages() -> None:
+    with HostileRegistry(helm_manifest()) as registry:
+        registry.endless = True
+        tags = _listed(registry)
+
+        pages = [path for path in registry.paths if "/tags/list" in path]
+    assert len(pages) == 10
+    assert len(tags) == 20

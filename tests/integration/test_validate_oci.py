@@ -61,6 +61,46 @@ def test_validate_is_clean_on_a_chart_packaged_by_helm(
     assert "vhelm" not in run.stdout
 
 
+def test_validate_names_the_versions_the_registry_has_when_the_assigned_one_is_missing(
+    oci_registry: OciRegistry, tmp_path: Path
+) -> None:
+    for version in ("1.3.2", "1.4.1", "1.5.0", "0.1.0"):
+        oci_registry.push_chart("cli/vmissing", Chart.helm("vmissing", version))
+    root = oci_state(tmp_path / "state", oci_registry, "vmissing", version="1.4.0")
+
+    run = run_cli("validate", root, "--plain-http-registry", oci_registry.host)
+
+    assert run.exit_code == 1
+    assert "error chart-missing" in run.stdout
+    assert "(the registry has 1.3.2, 1.4.1, 1.5.0)" in run.stdout
+
+
+def test_validate_lists_no_tags_when_the_assigned_version_exists(
+    oci_registry: OciRegistry, tmp_path: Path
+) -> None:
+    oci_registry.push_chart("cli/vfound", Chart.helm("vfound", "1.0.0"))
+    root = oci_state(tmp_path / "state", oci_registry, "vfound")
+
+    run = run_cli("validate", root, "--plain-http-registry", oci_registry.host)
+
+    assert run.exit_code == 0, run.stdout
+    asked = [r for r in oci_registry.requests_from("fasit/") if "vfound" in r]
+    assert asked
+    assert not [r for r in asked if "tags/list" in r]
+
+
+def test_validate_says_the_registry_has_no_versions_of_a_repository_never_pushed(
+    oci_registry: OciRegistry, tmp_path: Path
+) -> None:
+    root = oci_state(tmp_path / "state", oci_registry, "vnever", version="1.4.0")
+
+    run = run_cli("validate", root, "--plain-http-registry", oci_registry.host)
+
+    assert run.exit_code == 1
+    assert "error chart-missing" in run.stdout
+    assert "(the registry has no versions)" in run.stdout
+
+
 def test_validate_offline_fetches_nothing_and_leaves_a_notice(
     oci_registry: OciRegistry, tmp_path: Path
 ) -> None:
