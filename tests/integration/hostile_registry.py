@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
-from tests.integration.oci_registry import HELM_CONFIG, HELM_LAYER, OCI_MANIFEST
-from tests.integration.processes import LOOPBACK
+from tests.integration.oci_registry import (
+    HELM_CONFIG,
+    HELM_LAYER,
+    OCI_MANIFEST,
+    LoopbackRegistryServer,
+    QuietHandler,
+)
 
 
 def helm_manifest(*, config: str | None = None, layer: str | None = None) -> dict[str, object]:
@@ -29,7 +33,7 @@ def helm_manifest(*, config: str | None = None, layer: str | None = None) -> dic
     }
 
 
-class HostileRegistry:
+class HostileRegistry(LoopbackRegistryServer):
     """Serves `manifest` for every tag, announcing `header_digest` (default: its real one)."""
 
     def __init__(self, manifest: dict[str, object], header_digest: str | None = None) -> None:
@@ -38,29 +42,12 @@ class HostileRegistry:
         self.paths: list[str] = []
         self.tags: list[str] = []
         self.endless = False
-        self._server = ThreadingHTTPServer((LOOPBACK, 0), self._handler())
-        self._server.daemon_threads = True
-        self.host = f"{LOOPBACK}:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def url(self, repository: str) -> str:
-        return f"oci://{self.host}/{repository}"
-
-    def __enter__(self) -> HostileRegistry:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__()
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         registry = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
+        class Handler(QuietHandler, BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 self._serve(head=False)
 

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Final
+from typing import Final, Self
 
 import bcrypt
 import helm_python
@@ -252,7 +252,39 @@ class StalledServer:
         self._socket.close()
 
 
-class BearerGateway:
+class QuietHandler:
+    """Mixed into a request handler: keeps the test output clean."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class LoopbackRegistryServer:
+    """A registry-shaped HTTP server of the test's own on 127.0.0.1, run in a thread while the
+    `with` block lasts; subclasses say how it answers (`_handler`)."""
+
+    def __init__(self) -> None:
+        self._server = ThreadingHTTPServer((LOOPBACK, 0), self._handler())
+        self._server.daemon_threads = True
+        self.host = f"{LOOPBACK}:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def url(self, repository: str) -> str:
+        return f"oci://{self.host}/{repository}"
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        raise NotImplementedError
+
+
+class BearerGateway(LoopbackRegistryServer):
     """A registry that wants bearer tokens, as ghcr.io and Harbor do: a token service plus an
     auth gateway in front of a real `OciRegistry`.
 
@@ -264,34 +296,17 @@ class BearerGateway:
     def __init__(self, backend: OciRegistry) -> None:
         self.backend = backend
         self.tokens: set[str] = set()
-        self._server = ThreadingHTTPServer((LOOPBACK, 0), self._handler())
-        self._server.daemon_threads = True
-        self.host = f"{LOOPBACK}:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__()
 
     def issue(self) -> str:
         token = f"token-{len(self.tokens) + 1}"
         self.tokens.add(token)
         return token
 
-    def url(self, repository: str) -> str:
-        return f"oci://{self.host}/{repository}"
-
-    def __enter__(self) -> BearerGateway:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         gateway = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
+        class Handler(QuietHandler, BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 self._serve("GET")
 
