@@ -14,6 +14,7 @@ import asyncio
 import itertools
 import logging
 import secrets
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable
 from datetime import UTC, datetime
 from types import TracebackType
@@ -165,6 +166,7 @@ class AgentHub:
             return Delivery.TOO_LARGE
         if not session.outbox.offer(message):
             return Delivery.OUTBOX_FULL
+        session.record.sent(instruction.id)
         return Delivery.QUEUED
 
     async def events(self) -> AsyncIterator[AgentEvent]:
@@ -176,6 +178,13 @@ class AgentHub:
         """
         while True:
             yield await self._events.get()
+
+    def dropped(self) -> Counter[tuple[str, str]]:
+        """Agent messages (or lines) dropped, by (kind, reason): see docs/agent-protocol.md."""
+        total: Counter[tuple[str, str]] = Counter()
+        for record in self._records.values():
+            total.update(record.dropped)
+        return total
 
     @property
     def events_waiting(self) -> int:
