@@ -2,8 +2,9 @@
 
 Before, acks, progress and results were passed on under whatever id the sender chose: acme/dev's
 agent could write lines onto nav/prod's release pages (here nav/dev plays acme/dev), progress
-for ids never sent was kept forever, and lines had any length. Each test ends with a heartbeat of the sender: events keep
-arrival order, so once it is seen, anything the hub would have passed on is seen too.
+for ids never sent was kept forever, and lines had any length. Each test ends with a heartbeat
+of the sender: events keep arrival order, so once it is seen, anything the hub would have passed
+on is seen too.
 """
 
 from __future__ import annotations
