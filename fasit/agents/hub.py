@@ -144,7 +144,7 @@ class AgentHub:
     def status(self, environment: str) -> AgentStatus | None:
         """What is known of an environment's agent (also after it left); None if it never came."""
         record = self._records.get(environment)
-        if record is None:
+        if record is None or record.connected_at is None:  # only expected ids so far
             return None
         session = self._sessions.get(environment)
         return record.status(len(session.outbox) if session else None)
@@ -168,6 +168,14 @@ class AgentHub:
             return Delivery.OUTBOX_FULL
         session.record.sent(instruction.id)
         return Delivery.QUEUED
+
+    def expect(self, environment: str, instruction_id: str) -> None:
+        """Take acks, progress and results for an id sent before a controller restart."""
+        record = self._records.get(environment)
+        if record is None:
+            record = EnvironmentRecord(environment, self._config.result_memory)
+            self._records[environment] = record
+        record.sent(instruction_id)
 
     async def events(self) -> AsyncIterator[AgentEvent]:
         """Every agent event in arrival order, for one consumer.
