@@ -14,6 +14,7 @@ import asyncio
 import itertools
 import logging
 import secrets
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable
 from datetime import UTC, datetime
 from types import TracebackType
@@ -143,7 +144,7 @@ class AgentHub:
     def status(self, environment: str) -> AgentStatus | None:
         """What is known of an environment's agent (also after it left); None if it never came."""
         record = self._records.get(environment)
-        if record is None:
+        if record is None or record.connected_at is None:  # only expected ids so far
             return None
         session = self._sessions.get(environment)
         return record.status(len(session.outbox) if session else None)
@@ -165,7 +166,16 @@ class AgentHub:
             return Delivery.TOO_LARGE
         if not session.outbox.offer(message):
             return Delivery.OUTBOX_FULL
+        session.record.sent(instruction.id)
         return Delivery.QUEUED
+
+    def expect(self, environment: str, instruction_id: str) -> None:
+        """Take acks, progress and results for an id sent before a controller restart."""
+        record = self._records.get(environment)
+        if record is None:
+            record = EnvironmentRecord(environment, self._config.result_memory)
+            self._records[environment] = record
+        record.sent(instruction_id)
 
     async def events(self) -> AsyncIterator[AgentEvent]:
         """Every agent event in arrival order, for one consumer.
@@ -176,6 +186,13 @@ class AgentHub:
         """
         while True:
             yield await self._events.get()
+
+    def dropped(self) -> Counter[tuple[str, str]]:
+        """Agent messages (or lines) dropped, by (kind, reason): see docs/agent-protocol.md."""
+        total: Counter[tuple[str, str]] = Counter()
+        for record in self._records.values():
+            total.update(record.dropped)
+        return total
 
     @property
     def events_waiting(self) -> int:

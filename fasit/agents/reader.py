@@ -14,12 +14,14 @@ from datetime import UTC, datetime
 
 import grpc
 
-from fasit.agents.session import Ending, Session
+from fasit.agents.session import MAX_LINES_PER_INSTRUCTION, Ending, EnvironmentRecord, Session
 from fasit.agents.types import (
     AgentEvent,
     HeartbeatReceived,
     InstructionAcked,
     InventoryReported,
+    LogKind,
+    LogLine,
     ProgressReported,
     ResultReported,
 )
@@ -77,15 +79,23 @@ async def _handle(
     record, env, sid, now = session.record, session.environment, session.id, datetime.now(UTC)
     kind = message.WhichOneof("kind")
     if kind == "ack":
-        await events.put(InstructionAcked(env, sid, now, message.ack.instruction_id))
+        if _sent_here(session, kind, message.ack.instruction_id):
+            await events.put(InstructionAcked(env, sid, now, message.ack.instruction_id))
     elif kind == "progress":
         lines = log_lines(message.progress)
-        await events.put(ProgressReported(env, sid, now, message.progress.instruction_id, lines))
+        identifier = message.progress.instruction_id
+        kept = (
+            _within_cap(record, identifier, lines) if _sent_here(session, kind, identifier) else ()
+        )
+        if kept:
+            await events.put(ProgressReported(env, sid, now, identifier, kept))
     elif kind == "result":
         result = result_of(message.result)
         if result is None:
             logger.warning("result with an unknown outcome ignored", extra={"environment": env})
             return True
+        if not _sent_here(session, kind, result.instruction_id):
+            return True  # no receipt: after a controller restart the agent sends it again
         if record.first_time(result.instruction_id):
             await events.put(ResultReported(env, sid, now, result))
         # Receipt only once the result is in the event queue: the agent may then forget it.
@@ -106,6 +116,46 @@ async def _handle(
         return False
     # An unknown kind is from a newer agent: ignored, so old controllers keep working.
     return True
+
+
+def _sent_here(session: Session, kind: str, instruction_id: str) -> bool:
+    """Whether the hub sent `instruction_id` to this session's environment; else count and drop.
+
+    An agent may only write onto its own environment's instructions: another environment's id
+    (or one never sent) is dropped, so it reaches neither the store nor a release page.
+    """
+    if session.record.was_sent(instruction_id):
+        return True
+    session.record.dropped[(kind, "not-sent-here")] += 1
+    if not session.warned_dropped:  # once per session: a hostile agent must not flood the log
+        session.warned_dropped = True
+        logger.warning(
+            "agent message dropped from %s: instruction %r was not sent to it"
+            " (further drops of this session are only counted)",
+            session.environment,
+            instruction_id,
+            extra={"environment": session.environment, "kind": kind},
+        )
+    return False
+
+
+def _within_cap(
+    record: EnvironmentRecord, instruction_id: str, lines: tuple[LogLine, ...]
+) -> tuple[LogLine, ...]:
+    """The lines the instruction may still keep, and one note when the cap is first reached."""
+    kept = record.take_lines(instruction_id, len(lines))
+    if kept == len(lines):
+        return lines
+    record.dropped[("progress", "too-many-lines")] += len(lines) - kept
+    if kept == 0:
+        return ()
+    note = LogLine(
+        lines[kept].at,
+        LogKind.AGENT,
+        f"… {len(lines) - kept} lines dropped (at most {MAX_LINES_PER_INSTRUCTION} per"
+        " instruction; later ones are dropped too)",
+    )
+    return (*lines[:kept], note)
 
 
 def refusal(kind: str | None, exc: BadMessage) -> str:

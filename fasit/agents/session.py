@@ -7,7 +7,7 @@ live session, and writes what `Outbox.get` returns to the stream. Nothing here d
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict, deque
+from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,7 +16,19 @@ import grpc
 from fasit.agents.types import AgentStatus, ReleaseState
 from fasit_proto.agent.v1 import agent_pb2 as pb
 
-__all__ = ["IDLE", "EnvironmentRecord", "Outbox", "Session"]
+__all__ = [
+    "IDLE",
+    "MAX_LINES_PER_INSTRUCTION",
+    "SENT_MEMORY",
+    "EnvironmentRecord",
+    "Outbox",
+    "Session",
+]
+
+SENT_MEMORY = 10_000
+"""Instruction ids remembered per environment as sent (the oldest are forgotten first)."""
+MAX_LINES_PER_INSTRUCTION = 2_000
+"""Log lines the hub passes on per instruction; beyond, one "… N lines dropped" note."""
 
 IDLE = object()
 """What `Outbox.get` returns when nothing came within its timeout (time for a Ping)."""
@@ -96,6 +108,10 @@ class EnvironmentRecord:
     inventory_at: datetime | None = None
     inventory_error: str = ""
     _results: OrderedDict[str, None] = field(default_factory=OrderedDict)
+    _sent: OrderedDict[str, int] = field(default_factory=OrderedDict)
+    """Instruction ids the hub sent to this environment → log lines accepted for each."""
+    dropped: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """Agent messages dropped, by (kind, reason)."""
 
     def status(self, live_outbox: int | None) -> AgentStatus:
         """The public view; `live_outbox` is the live session's outbox length, None if offline."""
@@ -114,6 +130,23 @@ class EnvironmentRecord:
             inventory_error=self.inventory_error,
             outbox=live_outbox or 0,
         )
+
+    def sent(self, instruction_id: str) -> None:
+        """Remember that the hub sent `instruction_id` here (the last `sent_memory` ids)."""
+        self._sent.setdefault(instruction_id, 0)
+        self._sent.move_to_end(instruction_id)
+        while len(self._sent) > SENT_MEMORY:
+            self._sent.popitem(last=False)
+
+    def was_sent(self, instruction_id: str) -> bool:
+        """Only ids sent to this environment may carry its acks, progress and results."""
+        return instruction_id in self._sent
+
+    def take_lines(self, instruction_id: str, count: int) -> int:
+        """How many of `count` new lines the instruction may keep (MAX_LINES_PER_INSTRUCTION)."""
+        had = self._sent[instruction_id]
+        self._sent[instruction_id] = had + count
+        return max(0, min(count, MAX_LINES_PER_INSTRUCTION - had))
 
     def first_time(self, instruction_id: str) -> bool:
         """True the first time a result id is seen (of the last `result_memory` ids)."""
@@ -152,6 +185,7 @@ class Session:
         self.token_hash = token_hash
         self.outbox = outbox
         self.ending: Ending | None = None
+        self.warned_dropped = False  # a session logs its first dropped message only
 
     @property
     def environment(self) -> str:

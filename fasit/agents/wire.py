@@ -17,6 +17,8 @@ from fasit_proto.agent.v1.vocabulary import log_kind_of, outcome_of, wire_action
 __all__ = [
     "EARLIEST",
     "FUTURE_SLACK",
+    "MAX_LINE_BYTES",
+    "TRUNCATED",
     "BadMessage",
     "from_unix_ms",
     "instruction_message",
@@ -99,7 +101,7 @@ def log_lines(message: pb.Progress) -> tuple[LogLine, ...]:
         LogLine(
             from_unix_ms(line.time_unix_ms, "Progress line time_unix_ms"),
             log_kind_of(line.kind),
-            line.text,
+            _capped(line.text),
         )
         for line in message.lines
     )
@@ -118,3 +120,15 @@ def result_of(message: pb.Result) -> AgentResult | None:
         finished=from_unix_ms(message.finished_unix_ms, "Result finished_unix_ms"),
         interrupted=message.interrupted,
     )
+
+
+MAX_LINE_BYTES = 4_096
+"""A log line's text beyond this many UTF-8 bytes is cut and ends with TRUNCATED."""
+TRUNCATED = " … [truncated]"
+
+
+def _capped(text: str) -> str:
+    data = text.encode()
+    if len(data) <= MAX_LINE_BYTES:
+        return text
+    return data[:MAX_LINE_BYTES].decode(errors="ignore") + TRUNCATED

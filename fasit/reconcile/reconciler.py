@@ -61,6 +61,9 @@ class AgentChannel(Protocol):
 
     async def send(self, environment: str, instruction: Instruction) -> Delivery: ...
 
+    def expect(self, environment: str, instruction_id: str) -> None:
+        """Take the agent's messages for an id sent before a restart (the store says so)."""
+
     def events(self) -> AsyncIterator[AgentEvent]: ...
 
 
@@ -165,6 +168,10 @@ class Reconciler:
             return
         recovered = await self._store.open()
         self.runtime.restore(recovered.deploys)
+        for deploy in recovered.deploys:
+            if deploy.in_flight or deploy.timed_out:
+                # Sent by the previous controller: its agent's result must still get through.
+                self._agents.expect(deploy.environment, deploy.instruction_id)
         self._recorded = dict(recovered.decisions)
         self._started.set()
 

@@ -136,6 +136,7 @@ class Controller:
             planned=lambda: desired.planned,
             plan_changes=lambda: desired.history.entries,
             history=store,
+            agent_messages_dropped=hub.dropped,
         )
         metrics = FasitMetrics(read)
         live = LiveUpdates(lambda: _shown_state(read))

@@ -89,6 +89,16 @@ class _State(Collector):
         agents = GaugeMetricFamily("fasit_agents_connected", "Agents with a live session.")
         agents.add_metric([], self._read.agents_connected())
         yield agents
+        dropped = CounterMetricFamily(
+            "fasit_agent_messages_dropped",
+            "Agent messages (or log lines) the hub dropped: for an instruction not sent to the"
+            " sender's environment (not-sent-here), beyond the lines per instruction"
+            " (too-many-lines).",
+            labels=["kind", "reason"],
+        )
+        for (kind, reason), count in sorted(self._read.agent_messages_dropped().items()):
+            dropped.add_metric([kind, reason], count)
+        yield dropped
         revision = GaugeMetricFamily(
             "fasit_revision_info", "The revision being served.", labels=["revision", "source"]
         )

@@ -8,7 +8,7 @@ status store's history (decisions, deploys, agent log lines).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -69,6 +69,10 @@ def _no_plan_changes() -> Sequence[PlanChanges]:
     return ()
 
 
+def _none_dropped() -> Mapping[tuple[str, str], int]:
+    return {}
+
+
 @dataclass(frozen=True, slots=True)
 class ReadSide:
     """What the surfaces read: snapshots, statuses, agents, plans and their history."""
@@ -81,3 +85,5 @@ class ReadSide:
     plan_changes: Callable[[], Sequence[PlanChanges]] = _no_plan_changes
     """What each recent plan changed, newest first."""
     history: History = field(default_factory=NoHistory)
+    agent_messages_dropped: Callable[[], Mapping[tuple[str, str], int]] = _none_dropped
+    """Agent messages (or lines) the hub dropped, by (kind, reason): AgentHub.dropped."""
