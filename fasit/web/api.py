@@ -12,8 +12,9 @@ import binascii
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from fasit.reconcile import ReleaseView, Status
+from fasit.reconcile import ReleaseView
 from fasit.web import shown
+from fasit.web.query import BadQuery, status_filter, whole_number
 from fasit.web.read import ReadSide
 
 __all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "releases", "status"]
@@ -59,13 +60,11 @@ def status(read: ReadSide) -> Response:
 def releases(read: ReadSide, request: Request) -> Response:
     query = request.query_params
     try:
-        limit = int(query.get("limit", DEFAULT_PAGE_SIZE))
+        limit = whole_number(query, "limit", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         after = _cursor_of(query.get("cursor"))
-        wanted_status = Status(query["status"]) if "status" in query else None
-    except (ValueError, binascii.Error) as exc:
-        return JSONResponse({"error": f"bad query: {exc}"}, status_code=400)
-    if not 1 <= limit <= MAX_PAGE_SIZE:
-        return JSONResponse({"error": f"limit must be 1..{MAX_PAGE_SIZE}"}, status_code=400)
+        wanted_status = status_filter(query)
+    except BadQuery as exc:  # our own words, never a library's exception text
+        return JSONResponse({"error": str(exc)}, status_code=400)
     matching = [
         view
         for view in read.fleet.releases()
@@ -93,7 +92,11 @@ def _cursor(view: ReleaseView) -> str:
 def _cursor_of(text: str | None) -> tuple[str, str] | None:
     if not text:
         return None
-    environment, separator, feature = base64.urlsafe_b64decode(text).decode().partition("\0")
+    try:
+        key = base64.urlsafe_b64decode(text).decode()
+    except (binascii.Error, ValueError):  # ValueError covers undecodable bytes
+        key = ""
+    environment, separator, feature = key.partition("\0")
     if not separator:
-        raise ValueError("unknown cursor")
+        raise BadQuery("cursor must be the next of a previous page")
     return environment, feature

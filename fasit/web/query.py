@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TypeVar
 
 from starlette.datastructures import QueryParams
@@ -17,15 +18,19 @@ __all__ = [
     "BadQuery",
     "NotFound",
     "Paging",
+    "choice_filter",
     "label_filter",
     "page_of",
     "status_filter",
+    "whole_number",
 ]
 
 T = TypeVar("T")
+E = TypeVar("E", bound=StrEnum)
 
 DEFAULT_PER_PAGE = 100
 MAX_PER_PAGE = 1_000
+_SHOWN_CHARS = 40
 
 
 class BadQuery(ValueError):
@@ -43,10 +48,8 @@ class Paging:
 
     @classmethod
     def of(cls, query: QueryParams, default_per_page: int = DEFAULT_PER_PAGE) -> Paging:
-        page = _positive(query, "page", 1)
-        per_page = _positive(query, "per_page", default_per_page)
-        if per_page > MAX_PER_PAGE:
-            raise BadQuery(f"per_page must be 1..{MAX_PER_PAGE}, got {per_page}")
+        page = whole_number(query, "page", 1)
+        per_page = whole_number(query, "per_page", default_per_page, MAX_PER_PAGE)
         return cls(page, per_page)
 
 
@@ -63,14 +66,20 @@ def page_of(items: Sequence[T], paging: Paging, shown: Callable[[T], object]) ->
 
 
 def status_filter(query: QueryParams) -> Status | None:
-    text = query.get("status", "")
+    return choice_filter(query, "status", Status)
+
+
+def choice_filter(query: QueryParams, name: str, choices: type[E]) -> E | None:
+    """An enum-valued filter, in any case (people type `failed`); None when absent."""
+    text = query.get(name, "")
     if not text:
         return None
-    try:
-        return Status(text.upper())
-    except ValueError:
-        words = ", ".join(status.value for status in Status)
-        raise BadQuery(f"status must be one of {words}; got {text!r}") from None
+    wanted = text.strip().casefold()
+    for choice in choices:
+        if choice.value.casefold() == wanted:
+            return choice
+    words = ", ".join(choice.value for choice in choices)
+    raise BadQuery(f"{name} must be one of {words}; got {_given(text)}")
 
 
 def label_filter(query: QueryParams) -> dict[str, str]:
@@ -79,19 +88,29 @@ def label_filter(query: QueryParams) -> dict[str, str]:
     for text in query.getlist("label"):
         key, separator, value = text.partition("=")
         if not separator or not key:
-            raise BadQuery(f"label must be KEY=VALUE, got {text!r}")
+            raise BadQuery(f"label must be KEY=VALUE, got {_given(text)}")
         labels[key] = value
     return labels
 
 
-def _positive(query: QueryParams, name: str, default: int) -> int:
+def whole_number(query: QueryParams, name: str, default: int, maximum: int | None = None) -> int:
+    """A count from 1 (to `maximum`), or `default` when absent."""
     text = query.get(name, "")
     if not text:
         return default
     try:
         number = int(text)
     except ValueError:
-        raise BadQuery(f"{name} must be a whole number, got {text!r}") from None
+        raise BadQuery(f"{name} must be a whole number, got {_given(text)}") from None
     if number < 1:
         raise BadQuery(f"{name} must be 1 or more, got {number}")
+    if maximum is not None and number > maximum:
+        raise BadQuery(f"{name} must be 1..{maximum}, got {number}")
     return number
+
+
+def _given(text: str) -> str:
+    """What the user sent, quoted with control characters escaped and cut short: an error
+    message must stay one readable line whatever was sent."""
+    shown = repr(text[:_SHOWN_CHARS])
+    return shown + "…" if len(text) > _SHOWN_CHARS else shown

@@ -5,24 +5,33 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from fasit.model import Environment
+from fasit.model import Environment, EnvironmentKind
 from fasit.reconcile import AgentView
 from fasit.state import Located
 from fasit.web import shown
 from fasit.web.pages.sources import Sources
-from fasit.web.query import NotFound, Paging, label_filter, page_of, status_filter
+from fasit.web.query import (
+    NotFound,
+    Paging,
+    choice_filter,
+    label_filter,
+    page_of,
+    status_filter,
+)
 from fasit.web.summary import FleetSummary
 
 __all__ = ["environment_page", "environments_page"]
 
 
 async def environments_page(sources: Sources, request: Request) -> dict[str, object]:
-    """`label=K=V` (repeatable), `tenant`, `kind`: exact; `status`: a release in that status
+    """`label=K=V` (repeatable), `tenant`: exact; `kind`, `status` (any case): a kind, a release
+    in that status
     (OFFLINE: the agent is not connected)."""
     query = request.query_params
     paging = Paging.of(query)
     labels = label_filter(query)
-    tenant, kind = query.get("tenant", ""), query.get("kind", "")
+    tenant = query.get("tenant", "")
+    kind = choice_filter(query, "kind", EnvironmentKind)
     wanted = status_filter(query)
     summary = sources.summaries.current()
     agent = sources.read.fleet.agent
@@ -34,7 +43,7 @@ async def environments_page(sources: Sources, request: Request) -> dict[str, obj
             continue
         if tenant and name.partition("/")[0] != tenant:
             continue
-        if kind and (model is None or model.environment_kind != kind):
+        if kind is not None and (model is None or model.environment_kind != kind):
             continue
         if wanted is not None and not tally.counts.get(wanted, 0):
             continue

@@ -306,3 +306,59 @@ def test_no_response_ever_contains_a_secret_value(served: Served) -> None:
         ]
 
     assert len(seen) > 40  # every environment, feature and release page was read
+
+
+# Every route with the filters it takes: a crawl gives each a bad value.
+FILTERED = {
+    "/api/v1/releases": ("status", "limit", "cursor"),
+    "/features": ("status", "page", "per_page"),
+    "/features/aivenator": ("status", "page", "per_page"),
+    "/environments": ("status", "kind", "label", "page", "per_page"),
+    "/revisions": ("page", "per_page"),
+}
+ROUTES = [
+    (route, name)
+    for page, names in FILTERED.items()
+    for route in ([page] if page.startswith("/api/") else [page, twin(page)])
+    for name in names
+]
+ACCEPTED = {"status": "DISABLED, KIND-MISMATCH, ", "kind": "tenant, management, onprem"}
+PYTHON_WORDS = ("validation error", "Traceback", "ValueError", "invalid literal", "Error(")
+
+
+@pytest.mark.parametrize(("route", "name"), ROUTES)
+def test_every_bad_filter_on_every_route_is_a_400_in_our_words(
+    served: Served, route: str, name: str
+) -> None:
+    status, _, body = fetch(served, f"{route}?{name}=%3Cb%3Ezz%00%FF")
+
+    assert status == 400
+    assert name in body
+    assert ACCEPTED.get(name, "") in body
+    if route.startswith("/api/"):  # the value given is escaped: no raw control characters
+        assert "\x00" not in json.loads(body)["error"]
+    else:  # and never markup in a page
+        assert "<b>zz" not in body
+    assert not any(word in body for word in PYTHON_WORDS), body
+
+
+@pytest.mark.parametrize(
+    ("route", "name", "value"),
+    [(route, "status", "FAILED") for route, name in ROUTES if name == "status"]
+    + [(route, "kind", "management") for route, name in ROUTES if name == "kind"],
+)
+def test_a_filter_in_another_case_returns_the_same_items(
+    served: Served, route: str, name: str, value: str
+) -> None:
+    as_written = fetch(served, f"{route}?{name}={value}")
+    swapped = fetch(served, f"{route}?{name}={value.swapcase()}")
+
+    assert as_written[0] == swapped[0] == 200, swapped[2]
+    if route.startswith("/api/"):
+        assert json.loads(as_written[2]) == json.loads(swapped[2])
+    else:
+        assert _rows(as_written[2]) == _rows(swapped[2])
+
+
+def _rows(html: str) -> list[str]:
+    return re.findall(r"<tr>.*?</tr>", html, re.S)

@@ -142,14 +142,48 @@ def test_releases_paginate_with_a_cursor() -> None:
     assert second["next"] is None
 
 
+def test_a_lower_case_status_filter_returns_what_the_upper_case_one_does() -> None:
+    api = client(SnapshotStore())
+
+    lower = api.get("/api/v1/releases?status=failed")
+    upper = api.get("/api/v1/releases?status=FAILED")
+
+    assert lower.status_code == 200, lower.text
+    assert lower.json() == upper.json()
+    assert lower.json()["total"] == 1
+
+
+PYTHON_WORDS = ("validation error", "Traceback", "ValueError", "invalid literal", "Error(")
+
+
 @pytest.mark.parametrize(
-    "query", ["status=HAPPY", "limit=0", "limit=many", "cursor=%%%", "cursor=bm9wZQ=="]
+    ("query", "says"),
+    [
+        ("status=HAPPY", "status must be one of DISABLED, KIND-MISMATCH, "),
+        ("limit=0", "limit must be 1 or more, got 0"),
+        ("limit=5001", "limit must be 1..5000, got 5001"),
+        ("limit=many", "limit must be a whole number, got 'many'"),
+        ("cursor=%%%", "cursor must be the next of a previous page"),
+        ("cursor=bm9wZQ==", "cursor must be the next of a previous page"),
+        ("cursor=__8=", "cursor must be the next of a previous page"),
+    ],
 )
-def test_a_bad_query_is_a_400_that_says_why(query: str) -> None:
+def test_a_bad_query_is_a_400_that_names_the_parameter_in_our_words(query: str, says: str) -> None:
     response = client(SnapshotStore()).get(f"/api/v1/releases?{query}")
 
     assert response.status_code == 400
-    assert response.json()["error"]
+    error = response.json()["error"]
+    assert says in error
+    assert not any(word in error for word in PYTHON_WORDS), error
+
+
+def test_a_long_bad_value_is_shown_truncated_and_escaped() -> None:
+    response = client(SnapshotStore()).get("/api/v1/releases", params={"status": "x\n" * 200})
+
+    error = response.json()["error"]
+    assert response.status_code == 400
+    assert "\n" not in error
+    assert error.endswith("; got '" + "x\\n" * 20 + "'…")
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
