@@ -9,7 +9,7 @@ crosses the wire is plain data, never a plan.
 from fasit.agents.config import HubConfig, TlsConfig
 from fasit.agents.hub import AgentHub
 from fasit.agents.ids import instruction_id
-from fasit.agents.tokens import TokenFile, hash_token, write_token_file
+from fasit.agents.tokens import TokenFile, hash_token, set_token, write_token_file
 from fasit.agents.types import (
     Action,
     AgentConnected,
@@ -54,5 +54,6 @@ __all__ = [
     "TokenFile",
     "hash_token",
     "instruction_id",
+    "set_token",
     "write_token_file",
 ]

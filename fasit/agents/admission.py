@@ -41,7 +41,12 @@ async def admit(
         )
     environment = tokens.environment_of(token)
     if environment is None:
-        logger.warning("agent refused: unknown token", extra={"peer": context.peer()})
+        claimed = await _claimed(requests, hello_timeout)
+        logger.warning(
+            "agent refused: unknown token for the environment %s",
+            claimed,
+            extra={"peer": context.peer(), "claimed": claimed},
+        )
         await context.abort(
             grpc.StatusCode.UNAUTHENTICATED, "the token is not valid for any environment"
         )
@@ -82,6 +87,17 @@ async def _hello(
             f"the first message must be Hello, got {first.WhichOneof('kind')}",
         )
     return first.hello
+
+
+async def _claimed(requests: AsyncIterator[pb.AgentMessage], timeout: float) -> str:
+    """The environment the refused stream's Hello claims: says which agent has a stale token."""
+    try:
+        first = await asyncio.wait_for(anext(requests), timeout)
+    except (TimeoutError, StopAsyncIteration):
+        return "(no Hello)"
+    if first.WhichOneof("kind") != "hello":
+        return "(no Hello)"
+    return repr(first.hello.environment) if first.hello.environment else "(none)"
 
 
 def _bearer(metadata: Iterable[tuple[str, str | bytes]]) -> str | None:

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import yaml
 
-from fasit.errors import TokenFileInvalid
+from fasit.errors import CouldNotRun, TokenFileInvalid
 
-__all__ = ["TokenFile", "hash_token", "write_token_file"]
+__all__ = ["TokenFile", "hash_token", "set_token", "write_token_file"]
 
 logger = logging.getLogger(__name__)
 
@@ -161,6 +161,43 @@ class TokenFile:
 def write_token_file(path: Path, tokens: dict[str, str]) -> None:
     """Write a token file for `tokens` (environment → token), atomically; for tools and tests."""
     lines = [f'{env}: "{hash_token(token)}"' for env, token in sorted(tokens.items())]
+    _write_atomically(path, "\n".join(lines) + "\n")
+
+
+def set_token(path: Path, environment: str, token: str) -> None:
+    """Make `token` the one token of `environment` in the file at `path`, atomically.
+
+    Replaces that environment's line (or appends one); every other line, comment included,
+    stays as it was. A missing file is created readable by its owner only. A file that is
+    not valid already is refused as it is, so the edit cannot hide its problems.
+    """
+    if not _ENVIRONMENT.match(environment):
+        raise CouldNotRun(
+            f"{environment!r} is not an environment: expected TENANT/NAME"
+            " (lowercase letters, digits and '-', e.g. nav/prod)"
+        )
+    text = ""
+    if path.exists():
+        _parse(path)
+        text = path.read_text(encoding="utf-8")
+    key = re.compile(rf"^([\"']?){re.escape(environment)}\1\s*:")
+    lines = [line for line in text.splitlines() if not key.match(line)]
+    entry = f'{environment}: "{hash_token(token)}"'
+    kept = text.splitlines()
+    at = next((i for i, line in enumerate(kept) if key.match(line)), len(lines))
+    lines.insert(at, entry)
+    _write_atomically(path, "\n".join(lines) + "\n")
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Replace `path` by `text` in one rename; a new file is 0600, an old one keeps its mode."""
+    try:
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        mode = 0o600
     partial = path.with_name(path.name + ".partial")
-    partial.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(partial, mode)
     os.replace(partial, path)

@@ -1,4 +1,4 @@
-"""The `fasit` command line: validate, plan, explain, schema and serve.
+"""The `fasit` command line: validate, plan, explain, schema, serve and agent-token.
 
 Exit codes: 0 clean, 1 problems (or, for `plan --exit-code`, changes), 2 could not run.
 Results go to stdout, logs to stderr.
@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from fasit import __version__
+from fasit.cli._agent_token import add_agent_token
 from fasit.cli._common import EXIT_COULD_NOT_RUN
 from fasit.cli._explain import add_explain
 from fasit.cli._plan import add_plan
@@ -55,4 +56,5 @@ def _parser() -> argparse.ArgumentParser:
     add_explain(commands)
     add_schema(commands)
     add_serve(commands)
+    add_agent_token(commands)
     return parser

@@ -99,3 +99,14 @@ async def test_a_revoked_token_ends_its_session(
 
     ended = await events.wait_for(AgentDisconnected, "the session's end")
     assert ended.reason == "the token of this session was revoked"
+
+
+async def test_the_refusal_of_an_unknown_token_names_the_environment_the_hello_claimed(
+    hub: AgentHub, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="fasit.agents")
+
+    await _refused(hub, "guessed", "nav/prod")
+
+    refusals = [r.getMessage() for r in caplog.records if "unknown token" in r.getMessage()]
+    assert refusals == ["agent refused: unknown token for the environment 'nav/prod'"]
