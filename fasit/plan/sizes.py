@@ -113,22 +113,7 @@ BUILDERS: Mapping[str, _Estimate] = {
     "zfill": _widened,
     "expandtabs": _expandtabs,
     "format": _format,
-    **dict.fromkeys(
-        (
-            "string",
-            "tojson",
-            "pprint",
-            "urlencode",
-            "xmlattr",
-            "to_json",
-            "to_yaml",
-            "b64enc",
-            "quote",
-            "sha256sum",
-            "map_join",
-        ),
-        _text,
-    ),
+    **dict.fromkeys(_SERIALIZERS, _text),
 }
 """Filter, function or str-method name → an upper bound on the characters its result holds,
 given `(limit, subject, *args, **kwargs)`."""
