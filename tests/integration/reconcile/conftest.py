@@ -7,6 +7,7 @@ import pytest
 
 from fasit.reconcile import Limits, ReconcileConfig, RetryPolicy
 from tests.integration.reconcile.support import Fleet
+from tests.integration.waiting import report_stuck_tasks
 
 # Passes come from events and plans; the timer is out of the way unless a test wants it.
 QUIET = ReconcileConfig(
@@ -14,6 +15,14 @@ QUIET = ReconcileConfig(
     limits=Limits(per_environment=1, fleet=50, circuit_threshold=3),
     retry=RetryPolicy(base=3600.0, cap=3600.0),
 )
+
+
+@pytest.fixture(autouse=True)
+async def _report_a_hang() -> AsyncIterator[None]:
+    """A reconcile test stuck on an await says where, before pytest-timeout ends it."""
+    handle = report_stuck_tasks(after=90.0)
+    yield
+    handle.cancel()
 
 
 @pytest.fixture

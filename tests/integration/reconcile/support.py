@@ -100,7 +100,11 @@ class Fleet:
         await self.stop()
         for agent, _ in self.agents.values():
             agent.stop()
-        await asyncio.gather(*(task for _, task in self.agents.values()), return_exceptions=True)
+        tasks = [task for _, task in self.agents.values()]
+        _, stuck = await asyncio.wait(tasks, timeout=10.0) if tasks else ((), set())
+        for task in stuck:  # a test that failed mid-way must not hang its teardown
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def connect(self, environment: str, executor: Executor | None = None) -> Executor:
         """An in-process agent for `environment`; its executor (default: fake, no delay)."""
