@@ -59,6 +59,7 @@ class AgentHub:
         self._config = config or HubConfig()
         self._sessions: dict[str, Session] = {}
         self._records: dict[str, EnvironmentRecord] = {}
+        self._refused_hellos = 0  # refused before a record exists, so counted here
         self._events: asyncio.Queue[AgentEvent] = asyncio.Queue(self._config.events_capacity)
         self._server: grpc.aio.Server | None = None
         self._health: health.aio.HealthServicer | None = None
@@ -190,6 +191,8 @@ class AgentHub:
     def dropped(self) -> Counter[tuple[str, str]]:
         """Agent messages (or lines) dropped, by (kind, reason): see docs/agent-protocol.md."""
         total: Counter[tuple[str, str]] = Counter()
+        if self._refused_hellos:
+            total[("hello", "refused")] = self._refused_hellos
         for record in self._records.values():
             total.update(record.dropped)
         return total
@@ -215,6 +218,7 @@ class AgentHub:
         try:
             inventory = release_states(hello.releases)
         except BadMessage as exc:
+            self._refused_hellos += 1
             log_refusal(environment, "hello", exc)
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, refusal("hello", exc))
         session = self._register(environment, hello, inventory, context.peer(), token_hash)

@@ -55,6 +55,7 @@ async def read(
         session.end(Ending(grpc.StatusCode.UNAVAILABLE, f"reading the stream failed: {exc}"))
         return
     except BadMessage as exc:
+        session.record.dropped[(kind or "malformed", "refused")] += 1
         log_refusal(session.environment, kind, exc)
         session.end(Ending(grpc.StatusCode.INVALID_ARGUMENT, refusal(kind, exc)))
         return

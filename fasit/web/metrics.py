@@ -93,7 +93,7 @@ class _State(Collector):
             "fasit_agent_messages_dropped",
             "Agent messages (or log lines) the hub dropped: for an instruction not sent to the"
             " sender's environment (not-sent-here), beyond the lines per instruction"
-            " (too-many-lines).",
+            " (too-many-lines), or refused as unusable, ending the stream (refused).",
             labels=["kind", "reason"],
         )
         for (kind, reason), count in sorted(self._read.agent_messages_dropped().items()):

@@ -102,6 +102,24 @@ async def test_a_refused_message_is_logged_with_its_environment(
     ]
 
 
+async def test_a_refused_message_is_counted_by_kind(hub: AgentHub) -> None:
+    await _refused(hub, _progress(INT64_MAX))
+
+    assert hub.dropped()[("progress", "refused")] == 1
+
+
+async def test_a_refused_hello_is_counted(hub: AgentHub) -> None:
+    first = hello()
+    first.hello.releases.append(pb.Release(name="web", updated_unix_ms=INT64_MAX))
+    session = RawSession(hub.address, token=TOKENS["nav/prod"], first=first)
+    try:
+        await asyncio.wait_for(session.ended_with(), DEADLINE)
+    finally:
+        await session.close()
+
+    assert hub.dropped()[("hello", "refused")] == 1
+
+
 async def test_a_hello_with_an_overflowing_time_is_refused(hub: AgentHub) -> None:
     first = hello()
     first.hello.releases.append(pb.Release(name="web", updated_unix_ms=INT64_MAX))
