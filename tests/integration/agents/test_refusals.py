@@ -54,6 +54,17 @@ async def _refused(hub: AgentHub, message: pb.AgentMessage) -> tuple[grpc.Status
         await session.close()
 
 
+async def _hello_refused(hub: AgentHub) -> tuple[grpc.StatusCode, str]:
+    """Open a session whose Hello carries an overflowing time; how the hub ended the stream."""
+    first = hello()
+    first.hello.releases.append(pb.Release(name="web", updated_unix_ms=INT64_MAX))
+    session = RawSession(hub.address, token=TOKENS["nav/prod"], first=first)
+    try:
+        return await asyncio.wait_for(session.ended_with(), DEADLINE)
+    finally:
+        await session.close()
+
+
 @pytest.mark.parametrize(
     ("message", "field"),
     [
@@ -109,25 +120,13 @@ async def test_a_refused_message_is_counted_by_kind(hub: AgentHub) -> None:
 
 
 async def test_a_refused_hello_is_counted(hub: AgentHub) -> None:
-    first = hello()
-    first.hello.releases.append(pb.Release(name="web", updated_unix_ms=INT64_MAX))
-    session = RawSession(hub.address, token=TOKENS["nav/prod"], first=first)
-    try:
-        await asyncio.wait_for(session.ended_with(), DEADLINE)
-    finally:
-        await session.close()
+    await _hello_refused(hub)
 
     assert hub.dropped()[("hello", "refused")] == 1
 
 
 async def test_a_hello_with_an_overflowing_time_is_refused(hub: AgentHub) -> None:
-    first = hello()
-    first.hello.releases.append(pb.Release(name="web", updated_unix_ms=INT64_MAX))
-    session = RawSession(hub.address, token=TOKENS["nav/prod"], first=first)
-    try:
-        code, details = await asyncio.wait_for(session.ended_with(), DEADLINE)
-    finally:
-        await session.close()
+    code, details = await _hello_refused(hub)
 
     assert code is grpc.StatusCode.INVALID_ARGUMENT
     assert details.startswith("refused a hello message: Release 'web' updated_unix_ms")
