@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import grpc
+from google.protobuf.message import DecodeError
 
 from fasit.agents.session import MAX_LINES_PER_INSTRUCTION, Ending, EnvironmentRecord, Session
 from fasit.agents.types import (
@@ -49,12 +50,13 @@ async def read(
             kind = message.WhichOneof("kind")
             if not await _handle(session, message, events):
                 return
+            kind = None  # bytes that do not parse as the next message have no kind
         # The agent half-closed: send what receipts are left, then end the call with OK.
         session.end(Ending(grpc.StatusCode.OK, "the agent closed its stream"), drain_control=True)
     except (grpc.aio.AioRpcError, grpc.RpcError, asyncio.InvalidStateError) as exc:
         session.end(Ending(grpc.StatusCode.UNAVAILABLE, f"reading the stream failed: {exc}"))
         return
-    except BadMessage as exc:
+    except (BadMessage, DecodeError) as exc:
         session.record.dropped[(kind or "malformed", "refused")] += 1
         log_refusal(session.environment, kind, exc)
         session.end(Ending(grpc.StatusCode.INVALID_ARGUMENT, refusal(kind, exc)))
@@ -159,12 +161,12 @@ def _within_cap(
     return (*lines[:kept], note)
 
 
-def refusal(kind: str | None, exc: BadMessage) -> str:
+def refusal(kind: str | None, exc: BadMessage | DecodeError) -> str:
     """The status detail the agent sees for a refused message."""
     return f"refused a {kind or 'malformed'} message: {exc}"
 
 
-def log_refusal(environment: str, kind: str | None, exc: BadMessage) -> None:
+def log_refusal(environment: str, kind: str | None, exc: BadMessage | DecodeError) -> None:
     logger.warning(
         "agent message refused from %s: %s",
         environment,

@@ -7,6 +7,7 @@ connected and nobody read its heartbeats or results again. Each test waits a bou
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +15,7 @@ import grpc
 import pytest
 
 from fasit.agents import AgentHub
+from fasit_proto.agent.v1 import AUTHORIZATION_METADATA, BEARER_PREFIX
 from fasit_proto.agent.v1 import agent_pb2 as pb
 from tests.integration.agents.conftest import TOKENS
 from tests.integration.agents.support import RawSession, hello
@@ -111,6 +113,34 @@ async def test_a_refused_message_is_logged_with_its_environment(
             "and a day from now",
         )
     ]
+
+
+async def test_bytes_that_are_not_an_agent_message_end_the_stream_and_the_session(
+    hub: AgentHub,
+) -> None:
+    channel = grpc.aio.insecure_channel(hub.address)
+    # Sends bytes as they are, so a client can write what no protobuf library would.
+    connect = channel.stream_stream(
+        "/fasit.agent.v1.AgentService/Connect",
+        request_serializer=bytes,
+        response_deserializer=pb.ControllerMessage.FromString,
+    )
+    call = connect(metadata=((AUTHORIZATION_METADATA, BEARER_PREFIX + TOKENS["nav/prod"]),))
+    try:
+        await call.write(hello().SerializeToString())
+        await call.read()  # the Welcome
+        await call.write(b"\xff\xff\xff\xff")
+        with contextlib.suppress(grpc.aio.AioRpcError):
+            while await asyncio.wait_for(call.read(), DEADLINE) is not grpc.aio.EOF:
+                pass
+        code, details = await call.code(), await call.details()
+    finally:
+        await channel.close()
+
+    assert code is grpc.StatusCode.INVALID_ARGUMENT
+    assert details.startswith("refused a malformed message: Error parsing message")
+    assert hub.dropped()[("malformed", "refused")] == 1
+    await eventually(lambda: not hub.connected(), "the session to be unregistered")
 
 
 async def test_a_refused_message_is_counted_by_kind(hub: AgentHub) -> None:
