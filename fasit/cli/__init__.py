@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 
 from fasit import __version__
@@ -40,6 +41,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return command(args)
     except CouldNotRun as exc:
         print(f"fasit: {exc}", file=sys.stderr)
+        return EXIT_COULD_NOT_RUN
+    except Exception as exc:
+        # Exit 1 means "your state has problems"; a bug of ours must not read as that in CI.
+        traceback.print_exc(file=sys.stderr)
+        print(
+            "fasit: internal error (a bug in fasit, not in your state): "
+            f"{type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
         return EXIT_COULD_NOT_RUN
 
 

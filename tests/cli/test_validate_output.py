@@ -138,6 +138,26 @@ def test_missing_path_could_not_run(tmp_path: Path) -> None:
     assert "no such directory" in run.stderr
 
 
+def test_a_crash_of_fasits_own_exits_2_not_1_with_one_line_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object) -> None:
+        raise RuntimeError("a bug in fasit")
+
+    # Stands in for any bug: exit 1 would read as "your state has problems" in CI.
+    monkeypatch.setattr("fasit.cli._validate.validate_tree", broken)
+    write_tree(tmp_path, {"prod.yaml": ENVIRONMENT})
+
+    run = run_cli("validate", tmp_path)
+
+    assert run.exit_code == 2
+    assert run.stdout == ""
+    assert run.stderr.splitlines()[-1] == (
+        "fasit: internal error (a bug in fasit, not in your state): RuntimeError: a bug in fasit"
+    )
+    assert "Traceback (most recent call last)" in run.stderr
+
+
 def test_path_that_is_a_file_could_not_run(tmp_path: Path) -> None:
     file = write_tree(tmp_path, {"prod.yaml": ENVIRONMENT}) / "prod.yaml"
 
