@@ -53,9 +53,11 @@ _OUTPUT_CACHE_SIZE = 65_536
 class TemplateError(Exception):
     """A template that does not compile or render, or whose output is not YAML."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, kind: str = "render error") -> None:
         super().__init__(message)
         self.message = message
+        self.kind = kind
+        """What failed, quoting no value: shown instead of `message` when a secret may be in it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,9 +105,9 @@ class TemplateEngine:
         try:
             text = self._sandbox.render(compiled.template, context)
         except RenderLimitExceeded as exc:
-            raise TemplateError(f"render limit: {exc}") from None
+            raise TemplateError(f"render limit: {exc}", "render limit") from None
         except Exception as exc:
-            raise TemplateError(_describe(exc)) from None
+            raise TemplateError(_describe(exc), type(exc).__name__) from None
         return self.read_output(text)
 
     def read_output(self, text: str) -> object:
@@ -180,7 +182,10 @@ def _read_yaml_value(text: str) -> object:
     if result.problems:
         problem = result.problems[0]
         where = f"line {problem.line}: " if problem.line else ""
-        raise TemplateError(f"the output is not valid YAML ({where}{problem.message}): {text!r}")
+        raise TemplateError(
+            f"the output is not valid YAML ({where}{problem.message}): {text!r}",
+            "the output is not valid YAML",
+        )
     if len(result.documents) > 1:
         raise TemplateError(f"the output holds {len(result.documents)} YAML documents, not one")
     return result.documents[0].data if result.documents else None

@@ -89,6 +89,9 @@ class RenderFailure:
         return self.code is ProblemCode.MISSING_CONFIG
 
 
+_WITHHELD = "(the message is withheld: this template may read a secret)"
+
+
 def value_layout(engine: TemplateEngine, chart: ResolvedChart, kind: str) -> ValueLayout:
     """Which of `chart`'s values apply to environments of `kind`, templates compiled."""
     declared = chart.feature_yaml.values
@@ -153,17 +156,17 @@ def render_values(
             )
     secrets = scope.secret_texts | resolved.texts
 
+    reads = scope.secret_reads
+    if secret_config:
+        reads = reads | {("configs", key) for key in secret_config}
     computed: dict[str, object] = {}
     if layout.computed:
-        failure = _render_computed(engine, layout, chart, scope, configs, computed, secrets)
+        failure = _render_computed(engine, layout, chart, scope, configs, computed, secrets, reads)
         if failure is not None:
             return failure
     flat = {**computed, **configs}
     secret_keys = set(secret_config)
-    if computed and (scope.secret_reads or secret_config):
-        reads = scope.secret_reads
-        if secret_config:
-            reads = reads | {("configs", key) for key in secret_config}
+    if computed and reads:
         suspects = [(key, t) for key, t in layout.suspects(reads) if key in computed]
         if suspects:
             secret_keys |= _tainted(engine, suspects, scope, configs, secret_config, computed)
@@ -218,6 +221,7 @@ def _render_computed(
     configs: dict[str, object],
     computed: dict[str, object],
     secrets: frozenset[str],
+    secret_reads: frozenset[Read],
 ) -> RenderFailure | None:
     context = None
     errors: list[tuple[str, str]] = []
@@ -242,7 +246,12 @@ def _render_computed(
         try:
             computed[key] = engine.render(template, context)
         except TemplateError as exc:
-            errors.append((key, exc.message))
+            # Scrubbing finds a secret's own text only; a transformed one (upper, b64enc, …)
+            # would be quoted, so a template that may read a secret says what failed, not how.
+            if may_read(template.reads, secret_reads):
+                errors.append((key, f"{exc.kind} {_WITHHELD}"))
+            else:
+                errors.append((key, exc.message))
     if not errors:
         return None
     message = "; ".join(f"{key}: {_scrub(text, secrets)}" for key, text in errors)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from fasit.plan.sandbox import Sandbox
+from fasit.plan.templates import FUNCTIONS, RenderLimits, TemplateEngine, TemplateError
 from tests.helpers import run_cli, write_tree
 from tests.states import (
     assignment,
@@ -98,3 +100,49 @@ def test_the_change_of_a_secret_shows_masked(paths: dict[str, Path]) -> None:
 
     assert '~ token: "***" → "***"' in run.stdout
     assert '~ dsn: "***" → "***"' in run.stdout
+
+
+def _string_transforms(secret: str) -> dict[str, str]:
+    """Every sandbox filter that turns a string into another string, with what it makes of it."""
+    engine = TemplateEngine()
+    made = {}
+    for name in sorted(Sandbox(RenderLimits(), FUNCTIONS).filters):
+        try:
+            text = engine.render(
+                engine.compile(f"'{{{{ s | {name} }}}}'"), engine.context({"s": secret})
+            )
+        except TemplateError:
+            continue  # needs arguments, or does not take a string
+        if isinstance(text, str) and text != secret and len(text) >= 8:
+            made[name] = text
+    return made
+
+
+SECRET = SECRETS["nav-prod-agent"]
+TRANSFORMS = _string_transforms(SECRET)
+
+
+@pytest.mark.parametrize("name", sorted(TRANSFORMS))
+def test_no_transformed_secret_in_a_render_error(tmp_path: Path, name: str) -> None:
+    broken = {
+        **VALUES,
+        "lookup": computed(f"{{{{ env[env.agentKey | {name}] }}}}"),
+        "notYaml": computed(f"{{{{ env.agentKey | {name} }}}}: ["),
+    }
+    repo = write_tree(
+        tmp_path / "repo",
+        state(
+            chart("x", "1.0.0", broken),
+            feature("x"),
+            environment("nav", "prod", values={"agentKey": {"secretRef": "nav-prod-agent"}}),
+            config("x", "nav/prod", {"token": {"secretRef": "nav-prod-token"}}),
+            assignment("x", "1.0.0", {}),
+        ),
+    )
+    secrets = write_tree(tmp_path / "secrets", SECRETS)
+
+    run = run_cli("plan", repo, "--format", "json", "--secrets-dir", secrets)
+
+    assert "render-error" in run.stdout
+    assert "lookup: UndefinedError (the message is withheld" in run.stdout
+    assert TRANSFORMS[name] not in run.stdout + run.stderr

@@ -109,9 +109,10 @@ def test_render_errors_never_carry_a_secrets_text(tmp_path: Path) -> None:
     prod = release(build(tmp_path / "repo", files, tmp_path / "s"), "nav/prod", "x")
 
     assert prod.status is ReleaseStatus.RENDER_ERROR
-    assert "not valid YAML" in prod.message
-    assert "topsecretvalue" not in prod.message
-    assert MASK in prod.message
+    assert prod.message == (
+        "broken: the output is not valid YAML"
+        " (the message is withheld: this template may read a secret)"
+    )
 
 
 @pytest.mark.parametrize("name", ["../escape", ".hidden", "a/b", ""])
