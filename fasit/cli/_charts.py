@@ -18,6 +18,7 @@ from fasit.charts import (
     default_docker_config,
     load_docker_config,
 )
+from fasit.cli._common import seconds
 from fasit.errors import CouldNotRun
 from fasit.validation import FetchOci
 
@@ -61,7 +62,7 @@ def add_chart_options(parser: argparse.ArgumentParser) -> None:
     charts.add_argument(
         "--registry-timeout",
         metavar="SECONDS",
-        type=_seconds,
+        type=seconds,
         default=RegistrySettings().read_timeout,
         help="give up on a registry answer after this long (default: %(default)s)",
     )
@@ -123,13 +124,3 @@ def _chart_cache(args: argparse.Namespace) -> Path:
         return Path(os.environ[_CHART_CACHE_ENV])
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "fasit" / "charts"
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 < value <= 3600:
-        raise argparse.ArgumentTypeError(f"{text!r}: give between 0 and 3600 seconds")
-    return value

@@ -23,6 +23,7 @@ __all__ = [
     "planner_for",
     "positive_int",
     "repository_path",
+    "seconds",
     "summarize",
 ]
 
@@ -111,6 +112,16 @@ def _repository_root(start: Path) -> Path:
         if (directory / ".git").exists():
             return directory
     return Path.cwd().resolve()
+
+
+def seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r}: give between 0 and 3600 seconds")
+    return value
 
 
 def positive_int(text: str) -> int:

@@ -16,11 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fasit.cli._charts import add_chart_options, oci_charts
+from fasit.cli._common import seconds
 from fasit.cli._logs import configure_logging
 from fasit.errors import CouldNotRun
 from fasit.reconcile import StoreError
 from fasit.serve import Controller, ServeConfig
-from fasit.sources import GitAuth, GitLocation, GitSourceConfig
+from fasit.sources import DEFAULT_GIT_TIMEOUT, GitAuth, GitLocation, GitSourceConfig
 
 __all__ = ["add_serve"]
 
@@ -46,6 +47,14 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     _flag(source, "--directory", "the state root inside the repository", default="")
     _flag(source, "--poll-interval", "seconds between polls (default: 5)", float, default=5.0)
     _flag(source, "--git-cache", "the bare cache repository (default: beside --status-db)", Path)
+    _flag(
+        source,
+        "--git-timeout",
+        f"seconds one git network operation may take in all (default: {DEFAULT_GIT_TIMEOUT:g})",
+        seconds,
+        default=DEFAULT_GIT_TIMEOUT,
+        metavar="SECONDS",
+    )
     auth = serve.add_argument_group("git authentication")
     _flag(auth, "--git-username", "HTTP(S) user name", default="")
     _flag(auth, "--git-password-file", "HTTP(S) password (or token as password), from a file", Path)
@@ -140,6 +149,7 @@ def _config(args: argparse.Namespace) -> ServeConfig:
             args.git_cache or status_db.with_name("git-cache"),
             _git_auth(args),
             poll_interval=args.poll_interval,
+            timeout=args.git_timeout,
         )
     try:
         return ServeConfig(

@@ -18,11 +18,12 @@ from fasit.cli._common import (
     github_path,
     positive_int,
     repository_path,
+    seconds,
     summarize,
 )
 from fasit.errors import CouldNotRun
 from fasit.report import Format, render
-from fasit.sources import GitAuth, GitLocation, GitRemote, read_commit
+from fasit.sources import DEFAULT_GIT_TIMEOUT, GitAuth, GitLocation, GitRemote, read_commit
 from fasit.state import DirectoryTree, LoadLimits, Severity
 from fasit.validation import FetchOci, Validation, validate_tree
 
@@ -67,6 +68,13 @@ def add_validate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     remote.add_argument("--known-hosts", type=Path, help="known_hosts file to trust (ssh)")
     remote.add_argument("--ca-bundle", type=Path, help="PEM file of CAs to trust (https)")
     remote.add_argument(
+        "--git-timeout",
+        metavar="SECONDS",
+        type=seconds,
+        default=DEFAULT_GIT_TIMEOUT,
+        help="give up on one git network operation after this long (default: %(default)g)",
+    )
+    remote.add_argument(
         "--insecure-skip-tls-verify", action="store_true", help="accept any certificate (https)"
     )
     add_chart_options(validate)
@@ -106,7 +114,7 @@ def _validate_git(
         insecure_skip_tls_verify=args.insecure_skip_tls_verify,
     )
     with tempfile.TemporaryDirectory(prefix="fasit-validate-") as cache:
-        remote = GitRemote(location, Path(cache) / "cache.git", auth)
+        remote = GitRemote(location, Path(cache) / "cache.git", auth, args.git_timeout)
         try:
             commit = remote.fetch(remote.resolve())
             tree, revision = read_commit(remote, commit)

@@ -6,12 +6,15 @@ build it off the event loop, and offers the snapshot to the `SnapshotStore`.
 
 from fasit.sources.backoff import Backoff
 from fasit.sources.git import FetchPolicy, GitSource, GitSourceConfig, read_commit
+from fasit.sources.git_causes import RemoteCause
 from fasit.sources.git_local import local_revision
-from fasit.sources.git_remote import GitAuth, GitLocation, GitRemote, RemoteCause, commit_revision
+from fasit.sources.git_location import GitAuth, GitLocation
+from fasit.sources.git_remote import DEFAULT_GIT_TIMEOUT, GitRemote, commit_revision
 from fasit.sources.git_tree import GitTree, ListingCache
 from fasit.sources.local import LocalSource
 
 __all__ = [
+    "DEFAULT_GIT_TIMEOUT",
     "Backoff",
     "FetchPolicy",
     "GitAuth",

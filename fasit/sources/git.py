@@ -19,7 +19,7 @@ from pathlib import Path
 
 from fasit.errors import SourceUnavailable
 from fasit.sources.backoff import Backoff
-from fasit.sources.git_remote import GitAuth, GitLocation, GitRemote
+from fasit.sources.git_remote import DEFAULT_GIT_TIMEOUT, GitAuth, GitLocation, GitRemote
 from fasit.sources.git_tree import GitTree, ListingCache
 from fasit.sources.publish import publish
 from fasit.state import Revision, Snapshot, SnapshotBuilder, SnapshotStore
@@ -47,6 +47,8 @@ class GitSourceConfig:
     poll_interval: float = 5.0
     fetch_policy: FetchPolicy = FetchPolicy.STRICT
     backoff: Backoff = field(default_factory=Backoff)
+    timeout: float = DEFAULT_GIT_TIMEOUT
+    """Seconds one network operation (a ref lookup, a fetch) may take in all."""
 
 
 def read_commit(
@@ -73,7 +75,7 @@ class GitSource:
         self.config = config
         self._builder = builder
         self._store = store
-        self._remote = GitRemote(config.location, config.cache_dir, config.auth)
+        self._remote = GitRemote(config.location, config.cache_dir, config.auth, config.timeout)
         self._listings: ListingCache = {}
         self._wake = asyncio.Event()
         self._published: str | None = None

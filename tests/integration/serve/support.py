@@ -67,8 +67,9 @@ def serve(
     *args: str,
     environ: dict[str, str] | None = None,
     ports: tuple[int, int] | None = None,
+    ready: str = "/readyz",
 ) -> Served:
-    """`fasit serve` on `ports` (http, grpc; default: free ones), ready."""
+    """`fasit serve` on `ports` (http, grpc; default: free ones), once `ready` answers 200."""
     http, grpc = ports or (free_port(), free_port())
     log = tmp_path / f"serve-{http}-{time.monotonic_ns()}.log"
     command = [
@@ -89,7 +90,7 @@ def serve(
             command, stdout=sink, stderr=subprocess.STDOUT, env={**os.environ, **(environ or {})}
         )
     served = Served(process, http, grpc, log)
-    served.until(lambda: served.get("/readyz")[0] == 200, "readyz")
+    served.until(lambda: served.get(ready)[0] == 200, ready)
     return served
 
 

@@ -12,7 +12,8 @@ from dulwich.errors import GitProtocolError, HangupException
 
 from fasit.errors import SourceUnavailable
 from fasit.sources import Backoff, GitAuth, GitLocation, RemoteCause
-from fasit.sources.git_remote import _classify, _pick_ref
+from fasit.sources.git_causes import classify
+from fasit.sources.git_remote import _pick_ref
 
 MAIN = b"1" * 40
 TAG = b"2" * 40
@@ -78,7 +79,7 @@ def refused_by_urllib3() -> BaseException:
     ids=lambda value: type(value).__name__ if isinstance(value, BaseException) else str(value),
 )
 def test_a_failed_call_is_given_its_cause(error: BaseException, cause: RemoteCause) -> None:
-    assert _classify(error)[0] == cause
+    assert classify(error)[0] == cause
 
 
 def test_credentials_stay_out_of_repr() -> None:
