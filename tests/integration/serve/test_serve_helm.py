@@ -27,16 +27,21 @@ STRICT_SCHEMA = {
 
 
 def _deployed_by_helm(
-    tmp_path: Path, double: HelmDouble, oci_registry: OciRegistry, chart: ChartRef
+    tmp_path: Path,
+    double: HelmDouble,
+    oci_registry: OciRegistry,
+    chart: ChartRef,
+    config: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Serve a state deploying `chart` as the feature web to nav/dev, run naisd with the helm
-    executor until the release is DEPLOYED or FAILED; the release as the API shows it."""
+    executor until the release is DEPLOYED or FAILED; the release as the API shows it. `config`:
+    the Feature's config."""
     state = tmp_path / "state"
     write_tree(
         state,
         states.state(
             states.environment("nav", "dev"),
-            states.feature("web", chart=chart.chart),
+            states.feature("web", config=config, chart=chart.chart),
             states.assignment("web", chart.version, {}),
         ),
     )
@@ -109,3 +114,22 @@ def test_a_chart_whose_schema_forbids_unknown_keys_deploys_with_exactly_its_valu
     release = double.release("web", "web")
     assert release is not None
     assert release["values"] == {}  # the Feature sets nothing: helm gets nothing
+
+
+def test_a_release_helm_refuses_shows_helms_cause_in_its_status_message(
+    tmp_path: Path, oci_registry: OciRegistry
+) -> None:
+    (tmp_path / "helm").mkdir()
+    double = make_helm_double(tmp_path / "helm", oci_registry)
+    strict = Chart.helm("web", "1.0.0")
+    schema = {**STRICT_SCHEMA, "properties": {"replicas": {"type": "integer", "minimum": 3}}}
+    strict.files["values.schema.json"] = json.dumps(schema)
+    chart = double.push(strict)
+
+    shown = _deployed_by_helm(tmp_path, double, oci_registry, chart, config={"replicas": 2})
+
+    assert shown["status"] == "FAILED"
+    assert shown["message"].startswith(
+        "failed 1 time (last: values don't meet the specifications of the schema(s) in the"
+        " following chart(s): web: - at '/replicas': minimum:"
+    ), shown["message"]
