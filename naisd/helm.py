@@ -242,7 +242,9 @@ class HelmExecutor:
             return None
 
     async def _list(self, scope: list[str]) -> list[ListedRelease]:
-        code, out, err = await self._query(["list", *scope, "--all", "--output", "json"])
+        # --max 0: helm lists at most 256 releases unless told otherwise.
+        command = ["list", *scope, "--all", "--max", "0", "--output", "json"]
+        code, out, err = await self._query(command)
         if code != 0:
             raise _query_failed("list", code, err)
         return parse_list(out)

@@ -238,6 +238,7 @@ def _list(argv: list[str]) -> int:
     parser.add_argument("--all", "-a", action="store_true")
     parser.add_argument("--namespace", "-n")
     parser.add_argument("--filter", "-f")
+    parser.add_argument("--max", "-m", type=int, default=256)
     parser.add_argument("--output", "-o", choices=["json"], required=True)
     args = parser.parse_args(argv)
     if not args.all_namespaces and not args.namespace:
@@ -264,7 +265,9 @@ def _list(argv: list[str]) -> int:
                 "app_version": release["app_version"],
             }
         )
-    print(json.dumps(shown))
+    # Helm sorts by name, then keeps the first --max (0: all).
+    shown.sort(key=lambda entry: str(entry["name"]))
+    print(json.dumps(shown[: args.max] if args.max > 0 else shown))
     return 0
 
 

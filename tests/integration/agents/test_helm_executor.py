@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -177,7 +178,9 @@ async def test_the_inventory_reads_each_release_hash_back_from_helm(
         ("apps", "web", "1.0.0", HASH),
         ("other", "web", "1.0.0", ""),
     ]
-    assert ["list", "--all-namespaces", "--all", "--output", "json"] in helm_double.calls()
+    assert [
+        "list", "--all-namespaces", "--all", "--max", "0", "--output", "json"
+    ] in helm_double.calls()  # fmt: skip
     assert [
         "get", "metadata", "web", "--namespace", "apps", "--revision", "1", "--output", "json"
     ] in helm_double.calls()  # fmt: skip
@@ -372,3 +375,24 @@ async def test_a_local_chart_archive_is_installed_as_a_pulled_one_is(
     stored = helm_double.release("apps", "web")
     assert stored is not None
     assert 'replicas: "2"' in str(stored["manifest"])
+
+
+def test_helm_list_shows_256_releases_unless_told_max_0(helm_double: HelmDouble) -> None:
+    for index in range(257):
+        write_release(
+            release_path(helm_double.cluster, "many", f"r{index:03}"),
+            {
+                "name": f"r{index:03}", "namespace": "many", "revision": 1, "chart": "c",
+                "version": "0.1.0", "app_version": "", "values": {}, "manifest": "",
+                "labels": {}, "status": "deployed", "updated": "2026-11-21 10:00:00.5 +0000 UTC",
+            },
+        )  # fmt: skip
+    command = [helm_double.bin / "helm", "list", "--all-namespaces", "--all", "--output", "json"]
+
+    default = subprocess.run(command, env=helm_double.environ, capture_output=True, check=True)
+    unlimited = subprocess.run(
+        [*command, "--max", "0"], env=helm_double.environ, capture_output=True, check=True
+    )
+
+    assert len(json.loads(default.stdout)) == 256  # as Helm: --max defaults to 256
+    assert len(json.loads(unlimited.stdout)) == 257
