@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from naisd import Action, HelmExecutor, LogKind, Outcome, Work
+from naisd.helm import upgrade_args
 from naisd.helm_labels import HASH_LABEL, hash_label
 from tests.integration.agents.helm_double import release_path, write_release
 from tests.integration.agents.helm_fixtures import ChartRef, HelmDouble
@@ -396,3 +397,44 @@ def test_helm_list_shows_256_releases_unless_told_max_0(helm_double: HelmDouble)
 
     assert len(json.loads(default.stdout)) == 256  # as Helm: --max defaults to 256
     assert len(json.loads(unlimited.stdout)) == 257
+
+
+@pytest.mark.parametrize(
+    ("label", "refusal"),
+    [
+        pytest.param(
+            "owner=fasit",
+            "Error: user supplied labels contains system reserved label name.",
+            id="reserved by helm",
+        ),
+        pytest.param(
+            f"{HASH_LABEL}={'a' * 64}",
+            "must be no more than 63 characters",
+            id="too long for kubernetes",
+        ),
+        pytest.param(
+            f"{HASH_LABEL}=sha256:ab",
+            "a valid label must be an empty string or consist of alphanumeric characters",
+            id="not a kubernetes label value",
+        ),
+    ],
+)
+def test_the_double_refuses_labels_helm_or_kubernetes_would(
+    helm_double: HelmDouble, tmp_path: Path, label: str, refusal: str
+) -> None:
+    values = tmp_path / "values.yaml"
+    values.write_text("{}", encoding="utf-8")
+    web = helm_double.web
+    work = _work(web)
+    args = [
+        arg if arg != f"{HASH_LABEL}={hash_label(HASH)}" else label
+        for arg in upgrade_args(work, values, plain_http={helm_double.registry.host})
+    ]
+
+    run = subprocess.run(
+        [helm_double.bin / "helm", *args], env=helm_double.environ, capture_output=True, text=True
+    )
+
+    assert run.returncode == 1
+    assert refusal in run.stderr
+    assert helm_double.release("apps", "web") is None
