@@ -86,7 +86,7 @@ def _updated_ms(text: str) -> int:
 
 
 # Words helm puts before the cause, saying nothing of it.
-_GENERIC = re.compile(r"^(?:Error: )?(?:(?:UPGRADE|INSTALLATION|UNINSTALL) FAILED: )?")
+_GENERIC = re.compile(r"^(?:Error: )?(?:(?:UPGRADE|INSTALLATION) FAILED: )?")
 _CAUSE_LIMIT = 300
 
 
