@@ -22,17 +22,20 @@ RUN python -m venv /opt/fasit \
 
 # -- helm: a pinned release, refused unless its archive has the pinned SHA-256 ---------------
 FROM ${PYTHON_IMAGE} AS helm
-# linux-amd64 only. To move the pin, take both values from
-# https://get.helm.sh/helm-v<VERSION>-linux-amd64.tar.gz.sha256sum and check them.
-ARG HELM_VERSION=3.16.3
-ARG HELM_SHA256=f5355c79190951eed23c5432a3b920e071f4c00a64f75e077de0dd4cb7b294ea
+# linux-amd64 only. Helm 4, the same release whose engine the tests render charts with
+# (helm-python-sdk 0.2.2 embeds v4.2.3; tests/unit/test_dockerfile.py keeps them equal).
+# To move the pin, take the SHA-256 from
+# https://get.helm.sh/helm-v<VERSION>-linux-amd64.tar.gz.sha256sum and verify it
+# (docs/container.md says how).
+ARG HELM_VERSION=4.2.3
+ARG HELM_SHA256=e9b88b4ee95b18c706839c28d3a0220e5bc470e9cd9262410c90793c45ff8b7c
 RUN python -c "import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], '/tmp/helm.tgz')" \
         "https://get.helm.sh/helm-v${HELM_VERSION}-linux-amd64.tar.gz" \
     && echo "${HELM_SHA256}  /tmp/helm.tgz" | sha256sum --check --strict - \
     && tar -xzf /tmp/helm.tgz -C /tmp linux-amd64/helm \
     && install -m 0755 /tmp/linux-amd64/helm /usr/local/bin/helm \
     && rm -rf /tmp/helm.tgz /tmp/linux-amd64 \
-    && helm version --short
+    && test "$(helm version --template '{{.Version}}')" = "v${HELM_VERSION}"
 
 # -- fasit: the controller -------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS fasit

@@ -1,7 +1,7 @@
-"""The helm executor: the real `helm` CLI, one process per instruction.
+"""The helm executor: the real `helm` CLI (Helm 4), one process per instruction.
 
-Installs run `helm upgrade --install --atomic --cleanup-on-fail --history-max 10 --namespace
-NS --create-namespace --version V [--plain-http] -f values.yaml --timeout T --labels
+Installs run `helm upgrade --install --rollback-on-failure --cleanup-on-fail --history-max 10
+--namespace NS --create-namespace --version V [--plain-http] -f values.yaml --timeout T --labels
 fasit.release-hash=… RELEASE CHART` (`--plain-http` for an oci:// chart whose registry naisd
 was told is plain HTTP; CHART a downloaded archive's path for a chart fasit serves over
 http(s), checked against its digest first), uninstalls `helm uninstall RELEASE --namespace NS
@@ -9,16 +9,15 @@ http(s), checked against its digest first), uninstalls `helm uninstall RELEASE -
 killed (SIGTERM, then SIGKILL) when the instruction's timeout plus a margin has passed, or when
 naisd stops.
 
-The release hash is recorded twice on each release: as the label `fasit.release-hash` (the
-digest in base32, since a label value is at most 63 characters; for selecting releases with
-`helm list -l`), and as the value `fasit.releaseHash`, which the inventory reads back with
-`helm get values` (no helm command prints labels). So a restarted agent reports what runs.
+The values file holds exactly the instruction's values: naisd adds nothing, so a chart whose
+schema forbids unknown keys installs. The release hash travels as a release label
+(helm_labels.py), which the inventory reads back with `helm get metadata`. So a restarted
+agent reports what runs.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import json
 import os
@@ -36,21 +35,18 @@ from naisd.chart_download import (
     download_chart,
     is_downloaded_chart,
 )
-from naisd.helm_list import HelmFailed, ListedRelease, helm_error, parse_list, release_hash_of
+from naisd.helm_labels import label_args, release_hash_of
+from naisd.helm_list import HelmFailed, ListedRelease, helm_error, parse_list
 from naisd.work import Action, Applied, Inventory, LogKind, LogSink, Outcome, Release, Work
 
 __all__ = [
-    "HASH_LABEL",
     "HelmExecutor",
     "chart_reference",
-    "hash_label",
     "helm_duration",
     "uninstall_args",
     "upgrade_args",
-    "values_document",
 ]
 
-HASH_LABEL = "fasit.release-hash"
 _LINE_LIMIT = 1024 * 1024
 _QUERY_TIMEOUT = 60.0
 
@@ -59,14 +55,6 @@ def helm_duration(seconds: float) -> str:
     """A Go duration for --timeout: 300 → "300s", 1.5 → "1500ms"."""
     milliseconds = max(1, round(seconds * 1000))
     return f"{milliseconds // 1000}s" if milliseconds % 1000 == 0 else f"{milliseconds}ms"
-
-
-def hash_label(release_hash: str) -> str | None:
-    """The release hash as a label value (52 base32 characters), or None if not sha256:<hex>."""
-    match = re.fullmatch(r"sha256:([0-9a-f]{64})", release_hash)
-    if match is None:
-        return None
-    return base64.b32encode(bytes.fromhex(match[1])).decode().rstrip("=").lower()
 
 
 def chart_reference(work: Work) -> str:
@@ -81,17 +69,6 @@ def _registry_of(chart: str) -> str | None:
     if not chart.startswith("oci://"):
         return None
     return chart.removeprefix("oci://").split("/", 1)[0]
-
-
-def values_document(work: Work) -> dict[str, object]:
-    """The instruction's values with `fasit.releaseHash` added (the `fasit` key is fasit's)."""
-    values = dict(work.values)
-    block = values.get("fasit")
-    values["fasit"] = {
-        **(block if isinstance(block, dict) else {}),
-        "releaseHash": work.release_hash,
-    }
-    return values
 
 
 def upgrade_args(
@@ -110,7 +87,9 @@ def upgrade_args(
     args = [
         "upgrade",
         "--install",
-        "--atomic",
+        # Helm 4's name for --atomic (deprecated there): a failed upgrade rolls back, a failed
+        # first install is removed; it waits for the resources ("watcher") until --timeout.
+        "--rollback-on-failure",
         "--cleanup-on-fail",
         "--history-max",
         "10",
@@ -125,10 +104,8 @@ def upgrade_args(
         str(values_file),
         "--timeout",
         helm_duration(work.timeout),
+        *label_args(work.release_hash),
     ]
-    label = hash_label(work.release_hash)
-    if label is not None:
-        args += ["--labels", f"{HASH_LABEL}={label}"]
     chart = chart_reference(work) if chart_file is None else str(chart_file)
     return [*args, work.release, chart]
 
@@ -142,7 +119,8 @@ def uninstall_args(work: Work) -> list[str]:
 class _Exit:
     code: int | None
     """None: helm was killed at the deadline."""
-    tail: tuple[str, ...]
+    errors: tuple[str, ...]
+    """The last lines helm wrote to stderr, where it says what went wrong."""
 
 
 class HelmExecutor:
@@ -165,7 +143,7 @@ class HelmExecutor:
         self.helm = helm
         self.workdir = workdir
         self.timeout_margin = timeout_margin
-        """helm gets its own --timeout first (its --atomic rollback needs it); past this margin
+        """helm gets its own --timeout first (its --rollback-on-failure needs it); past this margin
         beyond it, the process group is killed."""
         self.kill_grace = kill_grace
         self.plain_http_registries = frozenset(plain_http_registries)
@@ -192,7 +170,7 @@ class HelmExecutor:
                     return Applied(Outcome.FAILED, str(exc), await self._release(work, log))
                 chart_file = self._temporary_file(files, "chart-", ".tgz", archive)
             # JSON is YAML; the file is 0600, values may hold secrets.
-            values = json.dumps(values_document(work)).encode()
+            values = json.dumps(work.values).encode()
             values_file = self._temporary_file(files, "values-", ".yaml", values)
             args = upgrade_args(
                 work, values_file, plain_http=self.plain_http_registries, chart_file=chart_file
@@ -228,7 +206,7 @@ class HelmExecutor:
         done = await self._stream(uninstall_args(work), log, work.timeout)
         if done.code == 0:
             return Applied(Outcome.UNINSTALLED)
-        if done.code is not None and any("not found" in line for line in done.tail):
+        if done.code is not None and any("not found" in line for line in done.errors):
             log(LogKind.AGENT, f"release {work.release} was not installed: nothing to uninstall")
             return Applied(Outcome.UNINSTALLED)
         return Applied(
@@ -241,7 +219,8 @@ class HelmExecutor:
         if done.code is None:
             limit = timeout + self.timeout_margin
             return f"helm {verb} still ran after {limit:g} s (timeout + margin) and was killed"
-        return f"helm {verb} exited {done.code}: {helm_error(done.tail)}"
+        # The cause alone: "helm upgrade exited 1" says nothing a FAILED status does not.
+        return helm_error(done.errors) or f"helm {verb} exited {done.code} without saying why"
 
     async def inventory(self) -> Inventory:
         listed = await self._list(["--all-namespaces"])
@@ -263,9 +242,11 @@ class HelmExecutor:
             return None
 
     async def _list(self, scope: list[str]) -> list[ListedRelease]:
-        code, out, err = await self._query(["list", *scope, "--all", "--output", "json"])
+        # --max 0: helm lists at most 256 releases unless told otherwise.
+        command = ["list", *scope, "--all", "--max", "0", "--output", "json"]
+        code, out, err = await self._query(command)
         if code != 0:
-            raise HelmFailed(f"helm list exited {code}: {helm_error(err.splitlines())}")
+            raise _query_failed("list", code, err)
         return parse_list(out)
 
     async def _with_hash(self, entry: ListedRelease) -> Release:
@@ -273,11 +254,14 @@ class HelmExecutor:
         if key not in self._hashes:
             where = ["--namespace", entry.namespace, "--revision", str(entry.revision)]
             code, out, err = await self._query(
-                ["get", "values", entry.name, *where, "--output", "json"]
+                ["get", "metadata", entry.name, *where, "--output", "json"]
             )
             if code != 0:
-                raise HelmFailed(f"helm get values exited {code}: {helm_error(err.splitlines())}")
-            self._hashes[key] = release_hash_of(out)
+                raise _query_failed("get metadata", code, err)
+            try:
+                self._hashes[key] = release_hash_of(out)
+            except ValueError as exc:
+                raise HelmFailed(f"unexpected output of helm get metadata: {exc}") from exc
         return entry.release(self._hashes[key])
 
     # -- processes -------------------------------------------------------------------------------
@@ -286,12 +270,12 @@ class HelmExecutor:
         """Run helm, its output to `log`; killed at timeout + margin or when cancelled."""
         log(LogKind.AGENT, "helm " + " ".join(args))
         process = await self._start(args)
-        tail: deque[str] = deque(maxlen=20)
+        errors: deque[str] = deque(maxlen=20)
         assert process.stdout is not None
         assert process.stderr is not None
         pumps = [
-            asyncio.create_task(_pump(process.stdout, LogKind.STDOUT, log, tail)),
-            asyncio.create_task(_pump(process.stderr, LogKind.STDERR, log, tail)),
+            asyncio.create_task(_pump(process.stdout, LogKind.STDOUT, log, None)),
+            asyncio.create_task(_pump(process.stderr, LogKind.STDERR, log, errors)),
         ]
         try:
             code: int | None = await asyncio.wait_for(process.wait(), timeout + self.timeout_margin)
@@ -308,10 +292,10 @@ class HelmExecutor:
             _, late = await asyncio.wait(pumps, timeout=1.0)
             for pump in late:
                 pump.cancel()
-        return _Exit(code, tuple(tail))
+        return _Exit(code, tuple(errors))
 
     async def _query(self, args: list[str]) -> tuple[int | None, str, str]:
-        """Run a short helm command for its output (list, get values)."""
+        """Run a short helm command for its output (list, get metadata)."""
         process = await self._start(args)
         try:
             out, err = await asyncio.wait_for(process.communicate(), _QUERY_TIMEOUT)
@@ -349,8 +333,13 @@ class HelmExecutor:
             await process.wait()
 
 
+def _query_failed(command: str, code: int | None, stderr: str) -> HelmFailed:
+    cause = helm_error(stderr.splitlines()) or "(no output)"
+    return HelmFailed(f"helm {command} exited {code}: {cause}")
+
+
 async def _pump(
-    stream: asyncio.StreamReader, kind: LogKind, log: LogSink, tail: deque[str]
+    stream: asyncio.StreamReader, kind: LogKind, log: LogSink, tail: deque[str] | None
 ) -> None:
     while True:
         try:
@@ -360,5 +349,6 @@ async def _pump(
         if not raw:
             return
         text = raw.decode(errors="replace").rstrip("\n")
-        tail.append(text)
+        if tail is not None:
+            tail.append(text)
         log(kind, text)

@@ -1,11 +1,10 @@
-"""Reading helm's output: `helm list -o json`, `helm get values -o json`, error messages.
+"""Reading helm's output: `helm list -o json`, and what went wrong when helm failed.
 
 Pure functions over text, so the shapes helm prints are tested without running helm.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 from collections.abc import Sequence
@@ -14,7 +13,7 @@ from datetime import datetime
 
 from naisd.work import Release
 
-__all__ = ["HelmFailed", "ListedRelease", "helm_error", "parse_list", "release_hash_of"]
+__all__ = ["HelmFailed", "ListedRelease", "helm_error", "parse_list"]
 
 # "name-1.2.3" → ("name", "1.2.3"): helm joins chart name and version with a dash, and both may
 # hold dashes; the version is the last dash-separated part that starts like x.y.z.
@@ -24,7 +23,7 @@ _UPDATED = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(?:\.(\d+))? ([+-]\d{4}
 
 
 class HelmFailed(Exception):
-    """A helm query (list, get values) failed; the inventory reports it as its error."""
+    """A helm query (list, get metadata) failed; the inventory reports it as its error."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,23 +85,26 @@ def _updated_ms(text: str) -> int:
     return int(moment.timestamp() * 1000)
 
 
-def release_hash_of(values_json: str) -> str:
-    """`fasit.releaseHash` of `helm get values --output json`, or "" (not deployed by fasit)."""
-    try:
-        values = json.loads(values_json or "null")
-    except json.JSONDecodeError as exc:
-        raise HelmFailed(f"unexpected output of helm get values: {exc}") from exc
-    block = values.get("fasit") if isinstance(values, dict) else None
-    found = block.get("releaseHash") if isinstance(block, dict) else None
-    return found if isinstance(found, str) else ""
+# Words helm puts before the cause, saying nothing of it.
+_GENERIC = re.compile(r"^(?:Error: )?(?:(?:UPGRADE|INSTALLATION) FAILED: )?")
+_CAUSE_LIMIT = 300
 
 
 def helm_error(lines: Sequence[str]) -> str:
-    """What went wrong: helm's last `Error: …` line with the indented lines that continue it,
-    else the last line. (Helm 4 spreads a template error over three lines: the place, the
-    expression, the cause.)"""
-    for index in range(len(lines) - 1, -1, -1):
-        if lines[index].startswith("Error:"):
-            continued = itertools.takewhile(lambda line: line[:1].isspace(), lines[index + 1 :])
-            return "\n".join([lines[index], *continued])
-    return lines[-1] if lines else "(no output)"
+    """What went wrong, on one line: helm's last `Error: …` with every line after it (a Go
+    error spans lines: a template error names the place, the expression, the cause; a schema
+    error lists the charts, then each violation), without helm's generic prefixes ("Error: ",
+    "UPGRADE FAILED: ") and without blank or `WARNING:` lines; else the last meaningful line;
+    "" if there is none. At most 300 characters (the whole output is in the instruction's log)."""
+    meaningful = [line.strip() for line in lines if _meaningful(line)]
+    starts = [index for index, line in enumerate(meaningful) if line.startswith("Error:")]
+    kept = meaningful[starts[-1] :] if starts else meaningful[-1:]
+    if not kept:
+        return ""
+    cause = " ".join([_GENERIC.sub("", kept[0]), *kept[1:]]).strip() or kept[0]
+    return cause if len(cause) <= _CAUSE_LIMIT else cause[: _CAUSE_LIMIT - 1] + "…"
+
+
+def _meaningful(line: str) -> bool:
+    text = line.strip()
+    return bool(text) and not text.startswith("WARNING:")

@@ -93,6 +93,11 @@ class FeatureYaml(StateModel):
         default_factory=dict,
         description=r"Helm key (dotted path; \. escapes a dot) to its declaration.",
     )
+    metadata_values: bool = Field(
+        default=False,
+        description="Add the value block `fasit: {tenant: {name}, env: {name, kind}}` for"
+        " templates that want it; off, helm gets exactly the declared values.",
+    )
 
     @property
     def timeout_seconds(self) -> int:

@@ -80,8 +80,9 @@ class ValueSource:
 class DesiredRelease:
     """One (environment, winning assignment) as planned.
 
-    `values` are the helm values (nested, `fasit:` block included, secrets resolved) and are
-    empty unless the status is planned. `flat` holds the values by their Feature.yaml key.
+    `values` are the helm values, exactly what helm gets (nested, secrets resolved; the
+    `fasit:` block only if the Feature.yaml opts in) and are empty unless the status is planned.
+    `flat` holds the values by their Feature.yaml key.
     """
 
     environment: Located[Environment]
@@ -160,7 +161,9 @@ class DesiredRelease:
             key: MASK if key in self.secret_keys else value for key, value in self.flat.items()
         }
         shown = nest(masked)
-        shown["fasit"] = self.values["fasit"]
+        # What is not a declared value (the opt-in metadata block) holds no secret.
+        for key in self.values.keys() - shown.keys():
+            shown[key] = self.values[key]
         return shown
 
     def sources(self) -> list[ValueSource]:

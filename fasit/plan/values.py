@@ -5,7 +5,9 @@
    checked against its Feature.yaml declaration; secret references resolved.
 3. Computed templates render for the keys config did not set; they see the merged config
    (`configs`) and the environment scope (`kind`, `tenant`, `env`, `envs`, `management`).
-4. Dotted keys nest; the `fasit:` block is added; required keys still missing are listed.
+4. Dotted keys nest; the `fasit:` block is added if the Feature.yaml opts in
+   (`metadataValues: true`), else the values are exactly the declared ones; required keys
+   still missing are listed.
 5. Taint: when any secret is in reach, a second render with sentinels in place of secrets
    finds the computed values that depend on one; they are masked like secrets.
 
@@ -179,17 +181,19 @@ def render_values(
             _template_or_value(chart, conflict.other),
             (conflict.leaf, conflict.other),
         )
-    if METADATA_KEY in values:
-        return RenderFailure(
-            ProblemCode.VALUE_KEY_CONFLICT,
-            f"value key {METADATA_KEY!r} is reserved for the metadata block fasit adds",
-            _template_or_value(chart, next(k for k in flat if k.split(".")[0] == METADATA_KEY)),
-        )
-    model = environment.model
-    values[METADATA_KEY] = {
-        "tenant": {"name": model.tenant},
-        "env": {"name": model.name, "kind": model.environment_kind.value},
-    }
+    if chart.feature_yaml.metadata_values:
+        if METADATA_KEY in values:
+            return RenderFailure(
+                ProblemCode.VALUE_KEY_CONFLICT,
+                f"value key {METADATA_KEY!r} is reserved for the metadata block fasit adds"
+                " (metadataValues: true)",
+                _template_or_value(chart, next(k for k in flat if k.split(".")[0] == METADATA_KEY)),
+            )
+        model = environment.model
+        values[METADATA_KEY] = {
+            "tenant": {"name": model.tenant},
+            "env": {"name": model.name, "kind": model.environment_kind.value},
+        }
     missing = [key for key in layout.required if key not in configs and flat.get(key) is None]
     if missing:
         return RenderFailure(

@@ -61,7 +61,7 @@ def test_plan_json_has_the_documented_shape(repo: Path) -> None:
     assert prod["assignment"] == {"file": "assignments/x/team-a.yaml", "line": 4}
     assert prod["digest"].startswith("sha256:")
     assert prod["release_hash"].startswith("sha256:")
-    assert prod["values"]["fasit"]["env"] == {"name": "prod", "kind": "tenant"}
+    assert prod["values"] == {"name": "prod", "level": "info"}  # exactly what helm gets
 
 
 def test_plan_against_a_base_directory_lists_changes_per_environment(

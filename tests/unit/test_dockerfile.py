@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import helm_python
+
 DOCKERFILE = (Path(__file__).parents[2] / "Dockerfile").read_text(encoding="utf-8")
 
 
@@ -28,6 +30,14 @@ def test_the_naisd_image_runs_naisd_with_helm() -> None:
     naisd = stage("naisd")
     assert "COPY --from=helm /usr/local/bin/helm /usr/local/bin/helm" in naisd
     assert naisd.rstrip().endswith('ENTRYPOINT ["naisd", "--state-dir", "/var/lib/naisd"]')
+
+
+def test_the_image_ships_the_helm_the_tests_render_charts_with() -> None:
+    pinned = re.search(r"^ARG HELM_VERSION=(\S+)$", stage("helm"), re.M)
+    assert pinned is not None
+
+    # The helm double renders with this engine: the image must run the same release.
+    assert f"v{pinned[1]}" == helm_python.helm_sdk_version()
 
 
 def test_helm_is_pinned_and_refused_unless_its_checksum_matches() -> None:

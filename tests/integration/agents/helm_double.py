@@ -1,23 +1,27 @@
-"""A `helm` test double: the subcommands naisd runs, with the real Helm engine for the chart and
-a directory standing in for the cluster.
+"""A `helm` test double (Helm 4): the subcommands naisd runs, with the real Helm engine for the
+chart and a directory standing in for the cluster.
 
 The tests put a `helm` script first on PATH that runs this module (helm_fixtures.py). It parses
-exactly the flags naisd passes (an unknown flag is an error, as in helm). `helm upgrade
+exactly the flags naisd passes (an unknown flag is an error, as in helm; so is Helm 3's
+`--atomic`, which Helm 4 renamed `--rollback-on-failure`). `helm upgrade
 --install` locates CHART as helm does: `oci://HOST:PORT/REPO/NAME@sha256:…` is pulled from the
 registry by helm-python-sdk (HTTPS, or plain HTTP with `--plain-http`), a local path (a chart
 archive or directory) is loaded. The chart's version must equal --version. Helm's engine renders
 it with the `-f` values, release name, namespace and revision (helm_double_chart.py). The
-release, with its values and rendered manifest, is kept as one JSON file,
+release, with its values, labels and rendered manifest, is kept as one JSON file,
 `$FAKE_HELM_CLUSTER/<namespace>/<release>.json`, whose revision goes up with each upgrade.
+`--labels k=v,…` merge into the release's labels as Helm's do (`k=null` removes one); a
+label Helm reserves, or one Kubernetes would refuse on the release's Secret, fails the
+upgrade. `helm get metadata -o json` prints them in Helm's shape.
 
 Errors are helm's: a pull or values failure prints `Error: <message>`; a template error
 `Error: UPGRADE FAILED: <helm's message>` (a first install: without the prefix, as helm) and
 leaves the release as it was.
 
 What it does not cover: applying anything to a cluster (the manifest is not parsed as Kubernetes
-objects), hooks, CRDs, waiting for resources (`--timeout` is only parsed), `--atomic`
-rollbacks, and revision history (only the last revision is kept). The `real_cluster` tests run
-the real helm for those.
+objects), hooks, CRDs, waiting for resources (`--timeout` is only parsed),
+`--rollback-on-failure` rollbacks, and revision history (only the last revision is kept). The
+`real_cluster` tests run the real helm for those.
 
 Environment:
   FAKE_HELM_CLUSTER  the directory of releases (required)
@@ -72,8 +76,8 @@ def _dispatch(argv: list[str]) -> int:
         return _uninstall(argv[1:])
     if argv[:1] == ["list"]:
         return _list(argv[1:])
-    if argv[:2] == ["get", "values"]:
-        return _get_values(argv[2:])
+    if argv[:2] == ["get", "metadata"]:
+        return _get_metadata(argv[2:])
     raise _Error(f"unknown command {argv[:2]}")
 
 
@@ -144,13 +148,13 @@ def _hang(release: Release, path: Path) -> None:
 
 def _upgrade(argv: list[str]) -> int:
     parser = _Parser(prog="helm upgrade", add_help=False)
-    for flag in ("--install", "--atomic", "--cleanup-on-fail", "--create-namespace"):
+    for flag in ("--install", "--rollback-on-failure", "--cleanup-on-fail", "--create-namespace"):
         parser.add_argument(flag, action="store_true", required=True)
     for flag in ("--history-max", "--namespace", "--version", "--timeout"):
         parser.add_argument(flag, required=True)
     parser.add_argument("--plain-http", action="store_true")
     parser.add_argument("-f", dest="values", required=True)
-    parser.add_argument("--labels", default="")
+    parser.add_argument("--labels", type=_labels, default={})
     parser.add_argument("release")
     parser.add_argument("chart")
     args = parser.parse_args(argv)
@@ -179,6 +183,7 @@ def _upgrade(argv: list[str]) -> int:
         raise _Error(str(exc)) from None
     except charts.TemplateFailed as exc:
         raise _Error(f"{failed}{exc}") from None
+    labels = _merged_labels(previous, args.labels, failed)
     release: Release = {
         "name": args.release,
         "namespace": args.namespace,
@@ -188,7 +193,7 @@ def _upgrade(argv: list[str]) -> int:
         "app_version": rendered.app_version,
         "values": rendered.values,
         "manifest": rendered.manifest,
-        "labels": dict(label.split("=", 1) for label in args.labels.split(",") if label),
+        "labels": labels,
         "status": "pending-install" if previous is None else "pending-upgrade",
         "updated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f +0000 UTC"),
     }
@@ -233,6 +238,7 @@ def _list(argv: list[str]) -> int:
     parser.add_argument("--all", "-a", action="store_true")
     parser.add_argument("--namespace", "-n")
     parser.add_argument("--filter", "-f")
+    parser.add_argument("--max", "-m", type=int, default=256)
     parser.add_argument("--output", "-o", choices=["json"], required=True)
     args = parser.parse_args(argv)
     if not args.all_namespaces and not args.namespace:
@@ -259,12 +265,14 @@ def _list(argv: list[str]) -> int:
                 "app_version": release["app_version"],
             }
         )
-    print(json.dumps(shown))
+    # Helm sorts by name, then keeps the first --max (0: all).
+    shown.sort(key=lambda entry: str(entry["name"]))
+    print(json.dumps(shown[: args.max] if args.max > 0 else shown))
     return 0
 
 
-def _get_values(argv: list[str]) -> int:
-    parser = _Parser(prog="helm get values", add_help=False)
+def _get_metadata(argv: list[str]) -> int:
+    parser = _Parser(prog="helm get metadata", add_help=False)
     parser.add_argument("release")
     parser.add_argument("--namespace", required=True)
     parser.add_argument("--revision", type=int)
@@ -275,8 +283,85 @@ def _get_values(argv: list[str]) -> int:
         raise _Error("release: not found")
     if args.revision is not None and args.revision != release["revision"]:
         raise _Error(f"release: revision {args.revision} not found (the double keeps the last)")
-    print(json.dumps(release["values"]))
+    # Helm's action.Metadata, as `--output json` encodes it (empty labels left out).
+    deployed = datetime.strptime(str(release["updated"])[:19], "%Y-%m-%d %H:%M:%S")
+    metadata: dict[str, object] = {
+        "name": release["name"],
+        "chart": release["chart"],
+        "version": release["version"],
+        "appVersion": release["app_version"],
+        **({"labels": release["labels"]} if release.get("labels") else {}),
+        "namespace": release["namespace"],
+        "revision": release["revision"],
+        "status": release["status"],
+        "deployedAt": deployed.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    print(json.dumps(metadata))
     return 0
+
+
+# -- release labels ------------------------------------------------------------------------------
+
+# Helm's own labels on a release's Secret (driver.GetSystemLabels()).
+_SYSTEM_LABELS = ("name", "owner", "status", "version", "createdAt", "modifiedAt")
+_LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+
+def _labels(text: str) -> dict[str, str]:
+    """`--labels` as cobra's StringToString reads it: k=v pairs, comma-separated."""
+    pairs: dict[str, str] = {}
+    for item in text.split(","):
+        key, equals, value = item.partition("=")
+        if not equals:
+            raise _Error(
+                f'invalid argument "{text}" for "-l, --labels" flag: {item} must be'
+                " formatted as key=value"
+            )
+        pairs[key] = value
+    return pairs
+
+
+def _merged_labels(previous: Release | None, given: dict[str, str], failed: str) -> dict[str, str]:
+    """The labels of the new revision: the previous revision's, updated by `given` (a value
+    `null` removes the label), refused as Helm (reserved names) and Kubernetes (syntax) do."""
+    if any(key in _SYSTEM_LABELS for key in given):
+        raise _Error(
+            f"{failed}user supplied labels contains system reserved label name. System labels:"
+            f" [{' '.join(_SYSTEM_LABELS)}]"
+        )
+    old = previous.get("labels") if previous else None
+    labels = dict(old) if isinstance(old, dict) else {}
+    for key, value in given.items():
+        if value == "null":
+            labels.pop(key, None)
+        else:
+            labels[key] = value
+    for key, value in labels.items():
+        problem = _label_problem(key, value)
+        if problem:
+            raise _Error(
+                f"{failed}create: failed to create: Secret is invalid: metadata.labels: {problem}"
+            )
+    return labels
+
+
+def _label_problem(key: str, value: str) -> str:
+    """What the Kubernetes API server says of an invalid label, or ""."""
+    prefix, slash, name = key.rpartition("/")
+    if slash and (len(prefix) > 253 or not _DNS_SUBDOMAIN.fullmatch(prefix)):
+        return f'Invalid value: "{key}": prefix part must be a lowercase RFC 1123 subdomain'
+    if len(name) > 63 or not _LABEL_NAME.fullmatch(name):
+        return f'Invalid value: "{key}": name part must be a valid label name of at most 63'
+    if len(value) > 63:
+        return f'Invalid value: "{value}": must be no more than 63 characters'
+    if value and not _LABEL_NAME.fullmatch(value):
+        return (
+            f'Invalid value: "{value}": a valid label must be an empty string or consist of'
+            " alphanumeric characters, '-', '_' or '.', and must start and end with an"
+            " alphanumeric character"
+        )
+    return ""
 
 
 if __name__ == "__main__":

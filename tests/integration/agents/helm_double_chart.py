@@ -3,7 +3,7 @@ shared library): locating CHART (a pull from an OCI registry, or a local path), 
 values file, rendering the templates into a release manifest.
 
 Only `helm upgrade` in helm_double.py imports this module; loading the library takes tens of
-milliseconds and 85 MB, which `helm list` and `helm get values` do not need.
+milliseconds and 85 MB, which `helm list` and `helm get metadata` do not need.
 """
 
 from __future__ import annotations

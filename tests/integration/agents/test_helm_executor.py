@@ -6,17 +6,21 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from naisd import Action, HelmExecutor, LogKind, Outcome, Work
-from naisd.helm import HASH_LABEL
+from naisd.helm import upgrade_args
+from naisd.helm_labels import HASH_LABEL, hash_label
 from tests.integration.agents.helm_double import release_path, write_release
 from tests.integration.agents.helm_fixtures import ChartRef, HelmDouble
 from tests.integration.oci_registry import CONFIGMAP_TEMPLATE, Chart
 
 HASH = "sha256:" + "ab" * 32
+STRICT_SCHEMA = {"type": "object", "additionalProperties": False, "properties": {"replicas": {}}}
 
 
 def _work(chart: ChartRef, **changes: object) -> Work:
@@ -55,7 +59,7 @@ async def test_an_install_runs_helm_upgrade_with_exactly_the_designed_arguments(
     values_file = upgrade[upgrade.index("-f") + 1]
     label = base64.b32encode(bytes.fromhex("ab" * 32)).decode().rstrip("=").lower()
     assert upgrade == [
-        "upgrade", "--install", "--atomic", "--cleanup-on-fail", "--history-max", "10",
+        "upgrade", "--install", "--rollback-on-failure", "--cleanup-on-fail", "--history-max", "10",
         "--namespace", "apps", "--create-namespace", "--version", "1.0.0", "--plain-http",
         "-f", values_file, "--timeout", "30s",
         "--labels", f"{HASH_LABEL}={label}", "web", f"{web.chart}@{web.digest}",
@@ -83,7 +87,7 @@ async def test_an_install_reports_the_release_with_its_hash_and_streams_helm_out
     assert (LogKind.STDOUT, "STATUS: deployed") in lines.lines
     stored = helm_double.release("apps", "web")
     assert stored is not None
-    assert stored["values"] == {"replicas": 2, "fasit": {"releaseHash": HASH}}
+    assert stored["values"] == {"replicas": 2}
 
 
 async def test_a_failing_upgrade_reports_helms_error(helm_double: HelmDouble) -> None:
@@ -93,9 +97,7 @@ async def test_a_failing_upgrade_reports_helms_error(helm_double: HelmDouble) ->
     applied = await helm_double.executor().apply(_work(helm_double.web), Lines())
 
     assert applied.outcome is Outcome.FAILED
-    assert applied.error == (
-        "helm upgrade exited 1: Error: UPGRADE FAILED: timed out waiting for the condition"
-    )
+    assert applied.error == "timed out waiting for the condition"
     assert applied.release is not None
     assert applied.release.status == "failed"
 
@@ -177,7 +179,70 @@ async def test_the_inventory_reads_each_release_hash_back_from_helm(
         ("apps", "web", "1.0.0", HASH),
         ("other", "web", "1.0.0", ""),
     ]
-    assert ["list", "--all-namespaces", "--all", "--output", "json"] in helm_double.calls()
+    assert [
+        "list", "--all-namespaces", "--all", "--max", "0", "--output", "json"
+    ] in helm_double.calls()  # fmt: skip
+    assert [
+        "get", "metadata", "web", "--namespace", "apps", "--revision", "1", "--output", "json"
+    ] in helm_double.calls()  # fmt: skip
+
+
+async def test_the_release_hash_is_the_label_of_the_running_revision_not_a_value(
+    helm_double: HelmDouble,
+) -> None:
+    executor = helm_double.executor()
+    await executor.apply(_work(helm_double.web), Lines())
+
+    applied = await executor.apply(_work(helm_double.web, release_hash=""), Lines())
+
+    stored = helm_double.release("apps", "web")
+    assert stored is not None
+    assert (stored["revision"], stored["labels"], stored["values"]) == (2, {}, {"replicas": 2})
+    assert applied.release is not None
+    assert applied.release.release_hash == ""  # Helm would have kept revision 1's label
+
+
+async def test_a_drifted_release_reports_the_hash_of_what_runs(helm_double: HelmDouble) -> None:
+    await helm_double.executor().apply(_work(helm_double.web), Lines())
+    path = release_path(helm_double.cluster, "apps", "web")
+    drifted = helm_double.release("apps", "web")
+    assert drifted is not None
+    other = "sha256:" + "cd" * 32
+    drifted["labels"] = {HASH_LABEL: hash_label(other)}  # someone upgraded it by hand
+    write_release(path, drifted)
+
+    inventory = await HelmExecutor("helm", environ=helm_double.environ).inventory()
+
+    assert [r.release_hash for r in inventory.releases] == [other]
+
+
+async def test_a_chart_whose_schema_forbids_unknown_keys_installs_with_the_planned_values(
+    helm_double: HelmDouble,
+) -> None:
+    strict = Chart.helm("web", "1.0.0")
+    strict.files["values.schema.json"] = json.dumps(STRICT_SCHEMA)
+
+    applied = await helm_double.executor().apply(_work(helm_double.push(strict)), Lines())
+
+    assert applied.outcome is Outcome.DEPLOYED, applied.error
+    assert applied.release is not None
+    assert applied.release.release_hash == HASH
+
+
+async def test_a_schema_violation_fails_with_helms_cause_on_one_line(
+    helm_double: HelmDouble,
+) -> None:
+    strict = Chart.helm("web", "1.0.0")
+    strict.files["values.schema.json"] = json.dumps(STRICT_SCHEMA)
+    work = _work(helm_double.push(strict), values={"replicas": 2, "x": 1})
+
+    applied = await helm_double.executor().apply(work, Lines())
+
+    assert applied.outcome is Outcome.FAILED
+    assert applied.error == (
+        "values don't meet the specifications of the schema(s) in the following chart(s):"
+        " web: - at '': additional properties 'x' not allowed"
+    )
 
 
 async def test_a_release_deployed_by_hand_reports_no_hash(helm_double: HelmDouble) -> None:
@@ -228,7 +293,7 @@ async def test_each_upgrade_renders_again_as_the_next_revision(helm_double: Helm
     stored = helm_double.release("apps", "web")
     assert stored is not None
     assert stored["revision"] == 2
-    assert stored["values"] == {"replicas": 5, "fasit": {"releaseHash": HASH}}
+    assert stored["values"] == {"replicas": 5}
     assert 'replicas: "5"' in str(stored["manifest"])
 
 
@@ -243,9 +308,8 @@ async def test_a_template_error_fails_with_helms_message_and_leaves_the_release_
 
     assert applied.outcome is Outcome.FAILED
     assert applied.error == (
-        "helm upgrade exited 1: Error: UPGRADE FAILED: web/templates/image.yaml:1:10\n"
-        '  executing "web/templates/image.yaml" at <.Values.image.tag>:\n'
-        "    nil pointer evaluating interface {}.tag"
+        'web/templates/image.yaml:1:10 executing "web/templates/image.yaml" at'
+        " <.Values.image.tag>: nil pointer evaluating interface {}.tag"
     )
     assert applied.release is not None
     running = applied.release
@@ -261,7 +325,7 @@ async def test_a_digest_the_registry_does_not_have_fails_with_the_pull_error(
 
     assert applied.outcome is Outcome.FAILED
     assert applied.error == (
-        'helm upgrade exited 1: Error: failed to perform "FetchReference" on source:'
+        'failed to perform "FetchReference" on source:'
         f" {missing.chart.removeprefix('oci://')}@{missing.digest}: not found"
     )
     assert applied.release is None
@@ -279,7 +343,7 @@ async def test_helm_pulls_over_https_from_a_registry_naisd_was_not_told_is_plain
     assert applied.outcome is Outcome.FAILED
     repository = web.chart.removeprefix(f"oci://{helm_double.registry.host}/")
     assert applied.error == (
-        'helm upgrade exited 1: Error: failed to perform "FetchReference" on source: Get'
+        'failed to perform "FetchReference" on source: Get'
         f' "https://{helm_double.registry.host}/v2/{repository}/manifests/{web.digest}":'
         " http: server gave HTTP response to HTTPS client"
     )
@@ -293,9 +357,7 @@ async def test_a_pulled_chart_of_another_version_than_the_instructions_fails(
     applied = await helm_double.executor().apply(_work(web, version="1.0.1"), Lines())
 
     assert applied.outcome is Outcome.FAILED
-    assert applied.error == (
-        f"helm upgrade exited 1: Error: chart {web.chart}@{web.digest} is version 1.0.0, not 1.0.1"
-    )
+    assert applied.error == f"chart {web.chart}@{web.digest} is version 1.0.0, not 1.0.1"
     assert applied.release is None
 
 
@@ -314,3 +376,65 @@ async def test_a_local_chart_archive_is_installed_as_a_pulled_one_is(
     stored = helm_double.release("apps", "web")
     assert stored is not None
     assert 'replicas: "2"' in str(stored["manifest"])
+
+
+def test_helm_list_shows_256_releases_unless_told_max_0(helm_double: HelmDouble) -> None:
+    for index in range(257):
+        write_release(
+            release_path(helm_double.cluster, "many", f"r{index:03}"),
+            {
+                "name": f"r{index:03}", "namespace": "many", "revision": 1, "chart": "c",
+                "version": "0.1.0", "app_version": "", "values": {}, "manifest": "",
+                "labels": {}, "status": "deployed", "updated": "2026-11-21 10:00:00.5 +0000 UTC",
+            },
+        )  # fmt: skip
+    command = [helm_double.bin / "helm", "list", "--all-namespaces", "--all", "--output", "json"]
+
+    default = subprocess.run(command, env=helm_double.environ, capture_output=True, check=True)
+    unlimited = subprocess.run(
+        [*command, "--max", "0"], env=helm_double.environ, capture_output=True, check=True
+    )
+
+    assert len(json.loads(default.stdout)) == 256  # as Helm: --max defaults to 256
+    assert len(json.loads(unlimited.stdout)) == 257
+
+
+@pytest.mark.parametrize(
+    ("label", "refusal"),
+    [
+        pytest.param(
+            "owner=fasit",
+            "Error: user supplied labels contains system reserved label name.",
+            id="reserved by helm",
+        ),
+        pytest.param(
+            f"{HASH_LABEL}={'a' * 64}",
+            "must be no more than 63 characters",
+            id="too long for kubernetes",
+        ),
+        pytest.param(
+            f"{HASH_LABEL}=sha256:ab",
+            "a valid label must be an empty string or consist of alphanumeric characters",
+            id="not a kubernetes label value",
+        ),
+    ],
+)
+def test_the_double_refuses_labels_helm_or_kubernetes_would(
+    helm_double: HelmDouble, tmp_path: Path, label: str, refusal: str
+) -> None:
+    values = tmp_path / "values.yaml"
+    values.write_text("{}", encoding="utf-8")
+    web = helm_double.web
+    work = _work(web)
+    args = [
+        arg if arg != f"{HASH_LABEL}={hash_label(HASH)}" else label
+        for arg in upgrade_args(work, values, plain_http={helm_double.registry.host})
+    ]
+
+    run = subprocess.run(
+        [helm_double.bin / "helm", *args], env=helm_double.environ, capture_output=True, text=True
+    )
+
+    assert run.returncode == 1
+    assert refusal in run.stderr
+    assert helm_double.release("apps", "web") is None

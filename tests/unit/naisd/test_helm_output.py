@@ -8,20 +8,15 @@ from pathlib import Path
 import pytest
 
 from naisd import Action, Work
-from naisd.helm import (
-    chart_reference,
-    hash_label,
-    helm_duration,
-    upgrade_args,
-    values_document,
-)
-from naisd.helm_list import HelmFailed, helm_error, parse_list, release_hash_of
+from naisd.helm import chart_reference, helm_duration, upgrade_args
+from naisd.helm_labels import HASH_LABEL, hash_label, release_hash_of
+from naisd.helm_list import HelmFailed, helm_error, parse_list
 
 
 def _work(**changes: object) -> Work:
     fields: dict[str, object] = {
         "id": "i", "release": "web", "namespace": "apps", "chart": "oci://r.example:5000/charts/web",
-        "digest": "sha256:" + "c" * 64, "version": "1.0.0", "values": {"fasit": {"env": "x"}},
+        "digest": "sha256:" + "c" * 64, "version": "1.0.0", "values": {"replicas": 2},
         "release_hash": "sha256:" + "0" * 64, "timeout": 300.0, "action": Action.INSTALL,
     }  # fmt: skip
     fields.update(changes)
@@ -63,34 +58,72 @@ def test_unexpected_helm_list_output_is_a_helm_failure() -> None:
         parse_list('{"not": "a list"}')
 
 
+HASH = "sha256:" + "0" * 64
+
+
 @pytest.mark.parametrize(
-    ("values", "expected"),
+    ("labels", "expected"),
     [
-        pytest.param('{"fasit": {"releaseHash": "sha256:1"}}', "sha256:1", id="fasit's"),
-        pytest.param('{"replicas": 1}', "", id="not fasit's"),
-        pytest.param("null", "", id="no values"),
+        pytest.param({HASH_LABEL: hash_label(HASH)}, HASH, id="fasit's"),
+        pytest.param({"team": "a"}, "", id="not fasit's"),
+        pytest.param({HASH_LABEL: "sha256:1"}, "", id="not a label naisd writes"),
+        pytest.param(None, "", id="no labels"),
     ],
 )
-def test_the_release_hash_is_read_from_the_values(values: str, expected: str) -> None:
-    assert release_hash_of(values) == expected
+def test_the_release_hash_is_read_from_the_release_labels(
+    labels: dict[str, str] | None, expected: str
+) -> None:
+    metadata = {"name": "web", "revision": 1, **({"labels": labels} if labels else {})}
+
+    assert release_hash_of(json.dumps(metadata)) == expected
 
 
-def test_the_helm_error_is_helms_last_error_line() -> None:
-    lines = ["Release web is upgrading", "Error: UPGRADE FAILED: boom", "rolled back"]
-    assert helm_error(lines) == "Error: UPGRADE FAILED: boom"
+def test_metadata_that_is_not_a_json_object_is_refused() -> None:
+    with pytest.raises(ValueError, match="not a JSON object"):
+        release_hash_of("[]")
+
+
+def test_the_helm_error_is_helms_last_error_without_its_generic_prefixes() -> None:
+    lines = ["Release web is upgrading", "Error: UPGRADE FAILED: boom"]
+    assert helm_error(lines) == "boom"
     assert helm_error(["only this"]) == "only this"
-    assert helm_error([]) == "(no output)"
+    assert helm_error([]) == ""
 
 
-def test_a_template_error_keeps_the_indented_lines_helm_continues_it_with() -> None:
+def test_a_multi_line_error_is_joined_into_one_line_without_blank_or_warning_lines() -> None:
     lines = [
-        'Release "web" does not exist. Installing it now.',
+        "WARNING: Kubernetes configuration file is group-readable.",
+        "Error: values don't meet the specifications of the schema(s) in the following chart(s):",
+        "web:",
+        "",
+        "- at '': additional properties 'fasit' not allowed",
+        "WARNING: something else",
+    ]
+
+    assert helm_error(lines) == (
+        "values don't meet the specifications of the schema(s) in the following chart(s):"
+        " web: - at '': additional properties 'fasit' not allowed"
+    )
+
+
+def test_a_template_error_keeps_the_lines_helm_continues_it_with() -> None:
+    lines = [
         "Error: UPGRADE FAILED: web/templates/bad.yaml:1:10",
         '  executing "web/templates/bad.yaml" at <.Values.nope.deeper>:',
         "    nil pointer evaluating interface {}.deeper",
     ]
 
-    assert helm_error(lines) == "\n".join(lines[1:])
+    assert helm_error(lines) == (
+        'web/templates/bad.yaml:1:10 executing "web/templates/bad.yaml" at'
+        " <.Values.nope.deeper>: nil pointer evaluating interface {}.deeper"
+    )
+
+
+def test_a_long_helm_error_is_cut_at_300_characters() -> None:
+    cause = helm_error(["Error: INSTALLATION FAILED: " + "x" * 1000])
+
+    assert len(cause) == 300
+    assert cause.endswith("x…")
 
 
 @pytest.mark.parametrize(("seconds", "text"), [(300, "300s"), (1.5, "1500ms"), (0.0001, "1ms")])
@@ -112,8 +145,20 @@ def test_an_oci_chart_is_pinned_by_its_digest_and_a_path_is_not() -> None:
     assert chart_reference(_work(chart="/charts/web")) == "/charts/web"
 
 
-def test_the_values_carry_the_release_hash_beside_fasits_own_keys() -> None:
-    assert values_document(_work()) == {"fasit": {"env": "x", "releaseHash": "sha256:" + "0" * 64}}
+def test_an_install_labels_the_release_with_its_hash_and_unlabels_one_without() -> None:
+    with_hash = upgrade_args(_work(), Path("values.yaml"))
+    without = upgrade_args(_work(release_hash=""), Path("values.yaml"))
+
+    label = with_hash[with_hash.index("--labels") + 1]
+    assert label == f"{HASH_LABEL}={hash_label(HASH)}"
+    assert without[without.index("--labels") + 1] == f"{HASH_LABEL}=null"
+
+
+def test_an_install_speaks_helm_4() -> None:
+    args = upgrade_args(_work(), Path("values.yaml"))
+
+    assert "--rollback-on-failure" in args
+    assert "--atomic" not in args  # deprecated in Helm 4
 
 
 def test_an_install_from_a_registry_not_configured_as_plain_http_has_no_plain_http_flag() -> None:

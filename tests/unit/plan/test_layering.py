@@ -4,6 +4,7 @@ by templates, typing from template output, the metadata block, required keys."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from fasit.plan import ReleaseStatus, ValueOrigin
@@ -96,13 +97,69 @@ def test_template_output_is_read_as_yaml_so_the_template_decides_the_type(
     assert release(result, "nav/prod", "sink").flat["quoted"] == "3"
 
 
-def test_the_metadata_block_names_tenant_environment_and_kind(tmp_path: Path) -> None:
-    management = release(build(tmp_path, sink_state()), "nav/management", "sink")
+def _with_metadata_values(files: dict[str, str]) -> dict[str, str]:
+    """`files` with every Feature.yaml opting in to the metadata block."""
+    opted = dict(files)
+    for path, text in files.items():
+        if path.endswith("/Feature.yaml"):
+            opted[path] = json.dumps({**json.loads(text), "metadataValues": True})
+    return opted
+
+
+def test_a_release_plans_with_exactly_the_values_its_feature_yaml_declares(
+    tmp_path: Path,
+) -> None:
+    prod = release(build(tmp_path, sink_state()), "nav/prod", "sink")
+
+    assert "fasit" not in prod.values
+    assert set(prod.values) == set(prod.flat)
+
+
+def test_the_metadata_block_names_tenant_environment_and_kind_when_opted_in(
+    tmp_path: Path,
+) -> None:
+    management = release(
+        build(tmp_path, _with_metadata_values(sink_state())), "nav/management", "sink"
+    )
 
     assert management.values["fasit"] == {
         "tenant": {"name": "nav"},
         "env": {"name": "management", "kind": "management"},
     }
+
+
+def test_a_value_key_fasit_is_the_features_own_without_the_metadata_block(
+    tmp_path: Path,
+) -> None:
+    files = state(
+        chart("x", "1.0.0", {"fasit.mode": computed("strict")}),
+        feature("x"),
+        environment("nav", "prod"),
+        assignment("x", "1.0.0", {}),
+    )
+
+    prod = release(build(tmp_path, files), "nav/prod", "x")
+
+    assert prod.status is ReleaseStatus.PLANNED
+    assert prod.values == {"fasit": {"mode": "strict"}}
+
+
+def test_a_value_key_fasit_conflicts_with_the_metadata_block(tmp_path: Path) -> None:
+    files = state(
+        chart("x", "1.0.0", {"fasit.mode": computed("strict")}),
+        feature("x"),
+        environment("nav", "prod"),
+        assignment("x", "1.0.0", {}),
+    )
+
+    prod = release(build(tmp_path, _with_metadata_values(files)), "nav/prod", "x")
+
+    assert prod.status is ReleaseStatus.RENDER_ERROR
+    assert prod.message == (
+        "value key 'fasit' is reserved for the metadata block fasit adds (metadataValues: true)"
+    )
+    assert prod.problem is not None
+    assert (prod.problem.file, prod.problem.line) == ("charts/x/1.0.0/Feature.yaml", 1)
 
 
 def test_dotted_keys_nest_and_an_escaped_dot_stays_in_the_key(tmp_path: Path) -> None:
