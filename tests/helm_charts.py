@@ -16,7 +16,7 @@ import tarfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
 import helm_python
 import yaml
@@ -34,6 +34,7 @@ CHARTS: Final = {
     "strict": "1.19.1",  # values.schema.json: additionalProperties false, $ref, enum
     "buildmeta": "v1.2.3+build.5",  # v prefix, build metadata, a .helmignore
 }
+Vendoring = Literal["archive", "directory"]
 BIG_CRD: Final = "crds/widgets.example.com.yaml"
 BIG_CRD_FIELDS: Final = 2_000
 
@@ -65,11 +66,13 @@ class HelmMadeChart:
         return self.packaged.version
 
 
-def prepare(name: str, destination: Path) -> Path:
-    """A copy of fixture `name` at `destination/name`, ready for `helm package`."""
+def prepare(name: str, destination: Path, *, subcharts: Vendoring = "archive") -> Path:
+    """A copy of fixture `name` at `destination/name`, ready for `helm package`: its `file://`
+    dependencies in `charts/` as `<sub>-<version>.tgz` (as `helm dependency build` leaves them)
+    or, with `subcharts="directory"`, as `<sub>/` directories (as some repositories keep them)."""
     chart = destination / name
     shutil.copytree(_source(name), chart)
-    _vendor_dependencies(_source(name), chart)
+    _vendor_dependencies(_source(name), chart, subcharts)
     if name == "widget-crds":
         (chart / BIG_CRD).write_text(big_crd(BIG_CRD_FIELDS), encoding="utf-8")
     return chart
@@ -139,19 +142,23 @@ def _source(name: str) -> Path:
     return FIXTURES / name
 
 
-def _vendor_dependencies(source: Path, chart: Path) -> None:
-    """Package every `file://` dependency into `chart/charts/`, as `helm dependency build`."""
+def _vendor_dependencies(source: Path, chart: Path, subcharts: Vendoring) -> None:
+    """Put every `file://` dependency of `source` into `chart/charts/`, recursively."""
     chart_yaml = yaml.safe_load((source / "Chart.yaml").read_text(encoding="utf-8"))
     for dependency in chart_yaml.get("dependencies") or []:
         repository = str(dependency.get("repository", ""))
         if not repository.startswith("file://"):
             continue
         sub_source = (source / repository.removeprefix("file://")).resolve()
-        with_deps = chart.parent / ".vendoring" / chart.name / sub_source.name
-        shutil.copytree(sub_source, with_deps)
-        _vendor_dependencies(sub_source, with_deps)
-        (chart / "charts").mkdir(exist_ok=True)
-        helm_python.package(with_deps, destination=chart / "charts")
+        if subcharts == "directory":
+            sub_chart = chart / "charts" / sub_source.name
+        else:
+            sub_chart = chart.parent / ".vendoring" / chart.name / sub_source.name
+        shutil.copytree(sub_source, sub_chart)
+        _vendor_dependencies(sub_source, sub_chart, subcharts)
+        if subcharts == "archive":
+            (chart / "charts").mkdir(exist_ok=True)
+            helm_python.package(sub_chart, destination=chart / "charts")
 
 
 def helm_made_state(charts: Iterable[HelmMadeChart], *environments: str) -> dict[str, str]:
