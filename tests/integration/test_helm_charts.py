@@ -5,11 +5,14 @@ and `fasit plan` from the real test registry."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from fasit.charts import package_chart
 from fasit.plan import ReleaseStatus
+from tests import states
 from tests.helm_charts import (
     BIG_CRD,
     CHARTS,
@@ -20,7 +23,7 @@ from tests.helm_charts import (
     prepare,
 )
 from tests.helpers import run_cli, write_tree
-from tests.integration.oci_registry import OciRegistry
+from tests.integration.oci_registry import Chart, OciRegistry
 
 # Helm's own lint warns on a `v` prefix, which it nevertheless packages, pushes and installs.
 EXPECTED_LINT = {
@@ -77,3 +80,42 @@ def test_plan_lists_every_helm_made_release_planned_with_the_registrys_digest(
         for name, made in helm_made_charts.items()
     }
     assert all(made.digest.startswith("sha256:") for made in helm_made_charts.values())
+
+
+@dataclass
+class PackagedElsewhere(Chart):
+    """A chart whose archive was made beforehand, by whatever packager."""
+
+    data: bytes = b""
+
+    def archive(self) -> bytes:
+        return self.data
+
+
+def test_an_archive_holding_vendored_subcharts_as_tgz_is_planned(
+    oci_registry: OciRegistry, tmp_path: Path
+) -> None:
+    # Helm writes subcharts as directories; a packager that keeps the files as they are (fasit's,
+    # for an in-repo chart committing its charts/*.tgz) leaves the .tgz in the archive.
+    directory = prepare("logstack", tmp_path / "src", subcharts="archive")
+    files = {
+        str(path.relative_to(directory)): path.read_bytes()
+        for path in sorted(directory.rglob("*"))
+        if path.is_file()
+    }
+    archive = package_chart("logstack", files).archive
+    assert "logstack/charts/buffer-0.3.1.tgz" in member_names(archive)
+    chart_yaml = files["Chart.yaml"].decode()
+    chart = PackagedElsewhere("logstack", CHARTS["logstack"], {"Chart.yaml": chart_yaml}, archive)
+    pushed = oci_registry.push_chart("packaged-elsewhere/logstack", chart)
+    state = states.state(
+        states.environment("nav", "dev"),
+        states.feature("logstack", chart=oci_registry.url("packaged-elsewhere/logstack")),
+        states.assignment("logstack", CHARTS["logstack"], {}),
+    )
+    root = write_tree(tmp_path / "state", state)
+
+    run = run_cli("plan", root, "--format", "json", "--plain-http-registry", oci_registry.host)
+
+    [release] = json.loads(run.stdout)["releases"]
+    assert (release["status"], release["digest"]) == (ReleaseStatus.PLANNED, pushed.manifest)
