@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import helm_python
 import pytest
 
 from fasit.agents import write_token_file
+from tests.helm_charts import CHARTS, HelmMadeChart, package_fixture
 from tests.integration.git_servers import (
     REPOSITORY,
     GitDaemon,
@@ -110,3 +112,20 @@ def served_charts(tmp_path: Path, token_file: Path) -> Iterator[ChartServer]:
     """fasit's chart route on uvicorn at 127.0.0.1, with web 1.0.0 (in-repo) published."""
     with chart_server(tmp_path / "state", token_file) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def helm_made_charts(
+    oci_registry: OciRegistry, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, HelmMadeChart]:
+    """Every chart of tests/fixtures/helm-charts/, packaged by `helm_python.package` and pushed
+    by `helm_python.push` to `oci_registry` under helm-made/<name>, by name."""
+    scratch = tmp_path_factory.mktemp("helm-made")
+    pushed = {}
+    for name in CHARTS:
+        packaged = package_fixture(name, scratch / name)
+        helm_python.push(packaged.archive, oci_registry.url("helm-made"), plain_http=True)
+        repository = f"helm-made/{name}"
+        digest = oci_registry.manifest_digest(repository, packaged.version.replace("+", "_"))
+        pushed[name] = HelmMadeChart(packaged, oci_registry.url(repository), digest)
+    return pushed

@@ -167,6 +167,17 @@ class OciRegistry(ProcessServer):
             self.root / "data/docker/registry/v2/blobs/sha256" / hexdigest[:2] / hexdigest / "data"
         )
 
+    def manifest_digest(self, repository: str, tag: str) -> str:
+        """The digest the registry itself gives for `repository:tag` (Docker-Content-Digest)."""
+        with self._session() as session:
+            response = session.head(
+                f"http://{self.host}/v2/{repository}/manifests/{tag}",
+                headers={"Accept": OCI_MANIFEST},
+                timeout=10,
+            )
+            response.raise_for_status()
+        return response.headers["Docker-Content-Digest"]
+
     # --- pushing -----------------------------------------------------------------------------
 
     def _session(self) -> requests.Session:

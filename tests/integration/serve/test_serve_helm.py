@@ -5,46 +5,32 @@ from __future__ import annotations
 
 import json
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from fasit.agents import write_token_file
 from tests import states
+from tests.helm_charts import HelmMadeChart, helm_made_state
 from tests.helpers import write_tree
-from tests.integration.agents.helm_fixtures import ChartRef, HelmDouble, make_helm_double
+from tests.integration.agents.helm_fixtures import HelmDouble, make_helm_double
 from tests.integration.oci_registry import Chart, OciRegistry
-from tests.integration.serve.support import naisd, serve
+from tests.integration.serve.support import MOVING, Served, naisd, serve
 
 TOKEN = "token-of-nav-dev"
 
-# What a chart such as cert-manager's says: no top-level key it does not declare.
-STRICT_SCHEMA = {
-    "$schema": "http://json-schema.org/draft-07/schema#",
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {"replicas": {"type": "integer"}},
-}
+
+def helm_double(tmp_path: Path, registry: OciRegistry) -> HelmDouble:
+    (tmp_path / "helm").mkdir()
+    return make_helm_double(tmp_path / "helm", registry)
 
 
-def _deployed_by_helm(
-    tmp_path: Path,
-    double: HelmDouble,
-    oci_registry: OciRegistry,
-    chart: ChartRef,
-    config: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Serve a state deploying `chart` as the feature web to nav/dev, run naisd with the helm
-    executor until the release is DEPLOYED or FAILED; the release as the API shows it. `config`:
-    the Feature's config."""
-    state = tmp_path / "state"
-    write_tree(
-        state,
-        states.state(
-            states.environment("nav", "dev"),
-            states.feature("web", config=config, chart=chart.chart),
-            states.assignment("web", chart.version, {}),
-        ),
-    )
+@contextmanager
+def served_with_helm(tmp_path: Path, double: HelmDouble, files: dict[str, str]) -> Iterator[Served]:
+    """`fasit serve` over the state `files` and one naisd for nav/dev whose executor runs
+    `double`; both stopped when the block ends."""
+    registry = double.registry
+    state = write_tree(tmp_path / "state", files)
     tokens = tmp_path / "agent-tokens.yaml"
     write_token_file(tokens, {"nav/dev": TOKEN})
     served = serve(
@@ -54,82 +40,136 @@ def _deployed_by_helm(
         "--agent-tokens",
         str(tokens),
         "--plain-http-registry",
-        oci_registry.host,
+        registry.host,
         "--chart-cache",
         str(tmp_path / "chart-cache"),
     )
-    agent = naisd(
-        tmp_path,
-        served,
-        "nav/dev",
-        TOKEN,
-        "--executor",
-        "helm",
-        "--plain-http-registry",
-        oci_registry.host,
-        environ=double.environ,
-    )
     try:
-        served.until(
-            lambda: (
-                served.releases().get(("nav/dev", "web"), {}).get("status")
-                in ("DEPLOYED", "FAILED")
-            ),
-            "web deployed or failed by helm",
+        agent = naisd(
+            tmp_path,
+            served,
+            "nav/dev",
+            TOKEN,
+            "--executor",
+            "helm",
+            "--plain-http-registry",
+            registry.host,
+            environ=double.environ,
         )
-        return served.releases()[("nav/dev", "web")]
+        try:
+            yield served
+        finally:
+            agent.send_signal(signal.SIGTERM)
+            agent.wait(timeout=15)
     finally:
-        agent.send_signal(signal.SIGTERM)
-        agent.wait(timeout=15)
         served.stop()
+
+
+def settled_statuses(served: Served, features: list[str]) -> dict[str, tuple[str, str]]:
+    """(status, message) of each feature's nav/dev release, once none is still moving."""
+    found: dict[str, tuple[str, str]] = {}
+
+    def settled() -> bool:
+        releases = served.releases()
+        found.clear()
+        for name in features:
+            release = releases.get(("nav/dev", name), {})
+            found[name] = (release.get("status", ""), release.get("message", ""))
+        return all(status and status not in MOVING for status, _ in found.values())
+
+    served.until(settled, f"{', '.join(features)} to settle")
+    return found
 
 
 def test_an_oci_feature_is_deployed_by_naisd_with_the_helm_executor(
     tmp_path: Path, oci_registry: OciRegistry
 ) -> None:
-    (tmp_path / "helm").mkdir()
-    double = make_helm_double(tmp_path / "helm", oci_registry)
+    double = helm_double(tmp_path, oci_registry)
+    web = double.web
+    files = states.state(
+        states.environment("nav", "dev"),
+        states.feature("web", chart=web.chart),
+        states.assignment("web", "1.0.0", {}),
+    )
 
-    shown = _deployed_by_helm(tmp_path, double, oci_registry, double.web)
+    with served_with_helm(tmp_path, double, files) as served:
+        served.until(
+            lambda: served.releases().get(("nav/dev", "web"), {}).get("status") == "DEPLOYED",
+            "web deployed by helm",
+        )
 
-    assert shown["status"] == "DEPLOYED", shown["message"]
     release = double.release("web", "web")
     assert release is not None
     upgrade = next(call for call in double.calls() if call[0] == "upgrade")
-    assert f"{double.web.chart}@{double.web.digest}" in upgrade
+    assert f"{web.chart}@{web.digest}" in upgrade
 
 
-def test_a_chart_whose_schema_forbids_unknown_keys_deploys_with_exactly_its_values(
-    tmp_path: Path, oci_registry: OciRegistry
+DEPLOYABLE = ["buildmeta", "exporter", "kitted", "logstack", "strict", "widget-crds"]
+
+
+def test_every_helm_made_chart_is_deployed_by_naisd_with_the_helm_executor(
+    tmp_path: Path, oci_registry: OciRegistry, helm_made_charts: dict[str, HelmMadeChart]
 ) -> None:
-    (tmp_path / "helm").mkdir()
-    double = make_helm_double(tmp_path / "helm", oci_registry)
-    strict = Chart.helm("web", "1.0.0")
-    strict.files["values.schema.json"] = json.dumps(STRICT_SCHEMA)
-    chart = double.push(strict)
+    double = helm_double(tmp_path, oci_registry)
+    files = helm_made_state([helm_made_charts[name] for name in DEPLOYABLE], "nav/dev")
 
-    shown = _deployed_by_helm(tmp_path, double, oci_registry, chart)
+    with served_with_helm(tmp_path, double, files) as served:
+        statuses = settled_statuses(served, DEPLOYABLE)
 
-    assert shown["status"] == "DEPLOYED", shown["message"]
-    release = double.release("web", "web")
+    assert {name: status for name, (status, _) in statuses.items()} == dict.fromkeys(
+        DEPLOYABLE, "DEPLOYED"
+    ), statuses
+    pulled = {
+        arg for call in double.calls() if call[0] == "upgrade" for arg in call if "oci://" in arg
+    }
+    assert pulled == {
+        f"{helm_made_charts[name].chart}@{helm_made_charts[name].digest}" for name in DEPLOYABLE
+    }
+    manifest = str((double.release("logstack", "logstack") or {})["manifest"])
+    assert "name: logstack-buffer" in manifest  # the vendored subchart was rendered too
+    assert "storage: 256Mi" in manifest  # with the parent's value over its own default
+
+
+def test_a_strict_chart_gets_exactly_the_planned_values_and_nothing_of_fasits(
+    tmp_path: Path, oci_registry: OciRegistry, helm_made_charts: dict[str, HelmMadeChart]
+) -> None:
+    double = helm_double(tmp_path, oci_registry)
+    files = helm_made_state([helm_made_charts["strict"]], "nav/dev")
+
+    with served_with_helm(tmp_path, double, files) as served:
+        statuses = settled_statuses(served, ["strict"])
+
+    assert statuses["strict"][0] == "DEPLOYED", statuses["strict"][1]
+    release = double.release("strict", "strict")
     assert release is not None
-    assert release["values"] == {}  # the Feature sets nothing: helm gets nothing
+    assert "fasit" not in release["values"]
 
 
 def test_a_release_helm_refuses_shows_helms_cause_in_its_status_message(
     tmp_path: Path, oci_registry: OciRegistry
 ) -> None:
-    (tmp_path / "helm").mkdir()
-    double = make_helm_double(tmp_path / "helm", oci_registry)
+    double = helm_double(tmp_path, oci_registry)
     strict = Chart.helm("web", "1.0.0")
-    schema = {**STRICT_SCHEMA, "properties": {"replicas": {"type": "integer", "minimum": 3}}}
-    strict.files["values.schema.json"] = json.dumps(schema)
+    strict.files["values.schema.json"] = json.dumps(
+        {
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"replicas": {"type": "integer", "minimum": 3}},
+        }
+    )
     chart = double.push(strict)
+    files = states.state(
+        states.environment("nav", "dev"),
+        states.feature("web", config={"replicas": 2}, chart=chart.chart),
+        states.assignment("web", chart.version, {}),
+    )
 
-    shown = _deployed_by_helm(tmp_path, double, oci_registry, chart, config={"replicas": 2})
+    with served_with_helm(tmp_path, double, files) as served:
+        status, message = settled_statuses(served, ["web"])["web"]
 
-    assert shown["status"] == "FAILED"
-    assert shown["message"].startswith(
+    assert status == "FAILED"
+    assert message.startswith(
         "failed 1 time (last: values don't meet the specifications of the schema(s) in the"
         " following chart(s): web: - at '/replicas': minimum:"
-    ), shown["message"]
+    ), message

@@ -13,6 +13,7 @@ import pytest
 from fasit.charts import InRepoCharts, ResolvedChart
 from fasit.charts.package import PackagedChart
 from fasit.state import DirectoryTree, LoadLimits, ProblemCode
+from tests.helm_charts import CHARTS, Vendoring, prepare
 from tests.helpers import write_tree
 
 CHART_DIR = "charts/demo/1.0.0"
@@ -131,3 +132,67 @@ def test_each_rule_form_keeps_what_helm_package_keeps(tmp_path: Path, rules: str
     by_helm = Path(helm_python.package(root / CHART_DIR, destination=tmp_path / "out"))
 
     assert members(package.archive) == members(by_helm.read_bytes())
+
+
+# --- the Helm-made fixture charts, kept in the state repository -------------------------------
+
+
+def fixture_in_repo(root: Path, name: str, subcharts: Vendoring) -> tuple[Path, PackagedChart]:
+    """Fixture chart `name` at charts/<name>/<version>/ in a state tree, packaged by fasit;
+    returns the version directory and fasit's package."""
+    version = CHARTS[name]
+    directory = prepare(name, root / "charts" / name / "prepared", subcharts=subcharts)
+    directory.rename(root / "charts" / name / version)
+    tree = DirectoryTree(root)
+    charts = InRepoCharts(tree, tree.entries(), LoadLimits())
+    outcome = charts.resolve(f"charts/{name}", name, version)
+    assert outcome.chart is not None, outcome.problems
+    return root / "charts" / name / version, charts.package(outcome.chart)
+
+
+def rendered(archive: Path) -> dict[str, str]:
+    chart = helm_python.Chart.load(archive)
+    return chart.render(chart.values, name="r", namespace="ns")
+
+
+SHAPES = [
+    pytest.param(name, "directory", id=f"{name} with subcharts as directories")
+    for name in sorted(CHARTS)
+] + [
+    pytest.param(name, "archive", id=f"{name} with subcharts as .tgz")
+    for name in ("kitted", "logstack")
+]
+
+
+@pytest.mark.parametrize(("name", "subcharts"), SHAPES)
+def test_helm_renders_a_fixture_chart_fasit_packaged_as_it_renders_helms_own_package(
+    tmp_path: Path, name: str, subcharts: Vendoring
+) -> None:
+    directory, package = fixture_in_repo(tmp_path / "repo", name, subcharts)
+    by_fasit = tmp_path / "by-fasit.tgz"
+    by_fasit.write_bytes(package.archive)
+    by_helm = Path(helm_python.package(directory, destination=tmp_path / "by-helm"))
+
+    assert rendered(by_fasit) == rendered(by_helm)
+    assert helm_python.Chart.load(by_fasit).crds == helm_python.Chart.load(by_helm).crds
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS))
+def test_fasits_archive_of_a_fixture_chart_has_the_members_helm_package_writes(
+    tmp_path: Path, name: str
+) -> None:
+    directory, package = fixture_in_repo(tmp_path / "repo", name, "directory")
+    by_helm = Path(helm_python.package(directory, destination=tmp_path / "by-helm"))
+
+    assert members(package.archive) == members(by_helm.read_bytes())
+
+
+def test_vendored_subchart_archives_stay_archives_in_fasits_package(tmp_path: Path) -> None:
+    # Helm re-writes a charts/*.tgz it loaded as a directory; fasit packages the files as they
+    # are in the repository. Both load to the same chart (the render test above).
+    _, package = fixture_in_repo(tmp_path / "repo", "logstack", "archive")
+
+    assert [m for m in members(package.archive) if m.startswith("logstack/charts/")] == [
+        "logstack/charts/buffer-0.3.1.tgz",
+        "logstack/charts/shipper-1.1.0.tgz",
+    ]
