@@ -10,9 +10,15 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-__all__ = ["JsonFormatter", "configure_logging"]
+__all__ = ["JsonFormatter", "RepeatLimit", "configure_logging"]
+
+# Loggers whose records can repeat without bound: asyncio logs every failed accept (a file
+# limit reached logged 339,113 lines in 30 s), uvicorn every malformed request.
+_FLOODABLE = ("asyncio", "uvicorn.error")
 
 # The attributes every LogRecord has; anything else on a record came from `extra=`.
 _STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
@@ -34,6 +40,29 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(document, default=str, ensure_ascii=False)
 
 
+class RepeatLimit(logging.Filter):
+    """Lets one record per logger and first message line through per `window` seconds; the
+    next one let through says how many were held back."""
+
+    def __init__(self, window: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self._window = window
+        self._clock = clock
+        self._seen: dict[tuple[str, str], tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, str(record.msg).split("\n", 1)[0])
+        now = self._clock()
+        shown, held = self._seen.get(key, (float("-inf"), 0))
+        if now - shown < self._window:
+            self._seen[key] = (shown, held + 1)
+            return False
+        self._seen[key] = (now, 0)
+        if held:
+            record.msg = f"{record.msg} (and {held:,} more like this since the last one logged)"
+        return True
+
+
 def configure_logging(log_format: str, verbose: bool) -> None:
     """Replace the root handler: INFO (DEBUG when verbose) on stderr, as `log_format` says."""
     handler = logging.StreamHandler(sys.stderr)
@@ -47,3 +76,6 @@ def configure_logging(log_format: str, verbose: bool) -> None:
     # Noise at INFO: every request line, every HTTP connection of the registry client.
     for name in ("uvicorn.access", "urllib3", "watchfiles"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    for name in _FLOODABLE:
+        flooding = logging.getLogger(name)
+        flooding.filters[:] = [RepeatLimit()]

@@ -21,6 +21,7 @@ from fasit.cli._logs import configure_logging
 from fasit.errors import CouldNotRun
 from fasit.reconcile import StoreError
 from fasit.serve import Controller, ServeConfig
+from fasit.serve.http_guard import HEADER_TIMEOUT, connection_cap, raise_open_file_limit
 from fasit.sources import DEFAULT_GIT_TIMEOUT, GitAuth, GitLocation, GitSourceConfig
 
 __all__ = ["add_serve"]
@@ -67,6 +68,14 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         listen, "--http-addr", "web UI and API (default: 127.0.0.1:8080)", default="127.0.0.1:8080"
     )
     _flag(listen, "--grpc-addr", "agent hub (default: 127.0.0.1:9090)", default="127.0.0.1:9090")
+    _flag(
+        listen,
+        "--http-header-timeout",
+        f"seconds a web client has to send its request headers (default: {HEADER_TIMEOUT:g})",
+        seconds,
+        default=HEADER_TIMEOUT,
+        metavar="SECONDS",
+    )
     _flag(
         listen,
         "--charts-url",
@@ -165,6 +174,8 @@ def _config(args: argparse.Namespace) -> ServeConfig:
             fake_agents=args.fake_agents or demo,
             charts_url=args.charts_url,
             webhook_secret=args.webhook_secret,
+            http_connections=connection_cap(raise_open_file_limit()),
+            header_timeout=args.http_header_timeout,
         )
     except ValueError as exc:
         raise CouldNotRun(str(exc)) from None

@@ -29,6 +29,7 @@ from fasit.reconcile import (
 )
 from fasit.serve.desired import DesiredState
 from fasit.serve.fake_fleet import FakeFleet
+from fasit.serve.http_guard import HEADER_TIMEOUT, GuardedH11Protocol
 from fasit.sources import GitSource, GitSourceConfig, LocalSource
 from fasit.state import SnapshotBuilder, SnapshotStore
 from fasit.web import (
@@ -65,6 +66,10 @@ class ServeConfig:
     charts_url: str = ""
     """Where agents reach this server for in-repo charts (default: http://HTTP-ADDR)."""
     reconcile: ReconcileConfig = field(default_factory=ReconcileConfig)
+    http_connections: int = 1024
+    """HTTP connections at once; more are answered 503 and closed (see `http_guard`)."""
+    header_timeout: float = HEADER_TIMEOUT
+    """Seconds a web client has to send its request headers."""
 
     def __post_init__(self) -> None:
         if (self.state_dir is None) == (self.git is None):
@@ -157,6 +162,7 @@ class Controller:
                 access_log=False,
                 lifespan="off",
                 timeout_graceful_shutdown=5,
+                http=GuardedH11Protocol.guarded(config.http_connections, config.header_timeout),
             )
         )
         # Bound here, not by uvicorn: a port in use is an OSError for the caller to report,

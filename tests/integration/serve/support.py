@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -12,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from subprocess import Popen
 from typing import Any
@@ -68,8 +70,10 @@ def serve(
     environ: dict[str, str] | None = None,
     ports: tuple[int, int] | None = None,
     ready: str = "/readyz",
+    open_files: tuple[int, int] | None = None,
 ) -> Served:
-    """`fasit serve` on `ports` (http, grpc; default: free ones), once `ready` answers 200."""
+    """`fasit serve` on `ports` (http, grpc; default: free ones), once `ready` answers 200;
+    `open_files`: its (soft, hard) limit of open files, as a shell's `ulimit -n` sets them."""
     http, grpc = ports or (free_port(), free_port())
     log = tmp_path / f"serve-{http}-{time.monotonic_ns()}.log"
     command = [
@@ -87,11 +91,19 @@ def serve(
     ]
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            command, stdout=sink, stderr=subprocess.STDOUT, env={**os.environ, **(environ or {})}
+            command,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(environ or {})},
+            preexec_fn=None if open_files is None else partial(_limit_files, open_files),
         )
     served = Served(process, http, grpc, log)
     served.until(lambda: served.get(ready)[0] == 200, ready)
     return served
+
+
+def _limit_files(limits: tuple[int, int]) -> None:
+    resource.setrlimit(resource.RLIMIT_NOFILE, limits)
 
 
 def naisd(
