@@ -40,6 +40,7 @@ class ReleaseStatus(StrEnum):
     CHART_UNAVAILABLE = "chart-unavailable"
     RENDER_ERROR = "render-error"
     MISSING_CONFIG = "missing-config"
+    VALUES_INVALID = "values-invalid"
 
 
 class ValueOrigin(StrEnum):
@@ -98,7 +99,7 @@ class DesiredRelease:
     depends_on: tuple[str, ...] = ()
     """Features this release waits for in its environment (planned dependencies)."""
     problem: Location | None = None
-    """Where the problem behind a render-error or missing-config can be fixed."""
+    """Where the problem behind a render-error, missing-config or values-invalid can be fixed."""
     code: ProblemCode | None = None
     """The problem code behind a status other than planned (what validate reports)."""
     _hash: list[str] = field(default_factory=list, repr=False)
@@ -165,9 +166,11 @@ class DesiredRelease:
 
     def sources(self) -> list[ValueSource]:
         """Every value with its origin and location, by key."""
-        return [self._source(key, value) for key, value in sorted(self.flat.items())]
+        return [self.source(key) for key in sorted(self.flat)]
 
-    def _source(self, key: str, value: object) -> ValueSource:
+    def source(self, key: str) -> ValueSource:
+        """The value of `key` (one of `flat`'s) with its origin and location."""
+        value = self.flat[key]
         secret = key in self.secret_keys
         config = self.config
         if config is not None and key in config.model.values:
