@@ -175,10 +175,12 @@ class DesiredRelease:
         config = self.config
         if config is not None and key in config.model.values:
             origin = ValueOrigin.ENVIRONMENT_CONFIG
-            location = Location(config.file, config.position("values", key).line)
+            where = config.position("values", key)
+            location = Location(config.file, where.line, where.column)
         elif key in self.feature.model.config:
             origin = ValueOrigin.FEATURE_CONFIG
-            location = Location(self.feature.file, self.feature.position("config", key).line)
+            where = self.feature.position("config", key)
+            location = Location(self.feature.file, where.line, where.column)
         else:
             origin = ValueOrigin.COMPUTED
             location = _template_location(self.chart, key)
@@ -189,7 +191,7 @@ def _template_location(chart: ResolvedChart | None, key: str) -> Location:
     if chart is None:
         return Location("", None)
     position = chart.feature_yaml_document.locate(["values", key, "computed", "template"])
-    return Location(chart.feature_yaml_file, position.line)
+    return Location(chart.feature_yaml_file, position.line, position.column)
 
 
 def release_hash(
