@@ -235,10 +235,22 @@ class _Reader:
         except SchemaError as exc:
             at = "/".join(str(part) for part in exc.absolute_path) or "(top level)"
             draft = kind.META_SCHEMA.get("$schema", "its draft")
-            self._problem(path, code, f"not a valid schema of {draft}: at {at}: {exc.message}")
+            message = f"not a valid schema of {draft}: at {at}: {exc.message}"
+            line, column = self._json_position(path, content, list(exc.absolute_path))
+            self._problems.append(Problem(path, line, column, code, message))
             return None, None
         # An empty registry: a $ref to anything outside the file is never fetched.
         return path, kind(schema, registry=Registry())
+
+    def _json_position(
+        self, path: str, content: bytes, at: list[str | int]
+    ) -> tuple[int | None, int | None]:
+        """Where `at` is in the JSON text: JSON is YAML, whose reader knows positions."""
+        parsed = parse_yaml_bytes(path, content, self._limits)
+        if parsed.problems or len(parsed.documents) != 1:
+            return None, None
+        position = parsed.documents[0].locate(at)
+        return position.line, position.column
 
     def _fits(self, path: str, content: bytes, code: ProblemCode, problems: list[Problem]) -> bool:
         if len(content) <= self._limits.max_file_bytes:
