@@ -2,10 +2,10 @@
 
 Read from every chart, in-repo or oci://, besides Chart.yaml and Feature.yaml: `values.yaml`
 (the defaults helm merges under the values), `values.schema.json` (checked to be a schema of
-the draft it declares, draft 7 when it declares none, as Helm), and for each subchart, vendored
-as `charts/<name>.tgz` (read from the nested archive in memory, within the limits of the whole
-tree) or as a `charts/<name>/` directory, the same three files, to a bounded depth. `crds/` and
-templates are not read: nothing in them constrains values.
+the draft it declares; draft 2020-12 when it declares none, as Helm 4), and for each subchart,
+vendored as `charts/<name>.tgz` (read from the nested archive in memory, within the limits of
+the whole tree) or as a `charts/<name>/` directory, the same three files, to a bounded depth.
+`crds/` and templates are not read: nothing in them constrains values.
 
 The result, a `ChartSchema` tree, is pure data on the resolved chart and part of no digest: the
 digest already covers every file it comes from.
@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Final
 
-from jsonschema import Draft7Validator
+from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
@@ -229,7 +229,9 @@ class _Reader:
         if not isinstance(schema, dict | bool):
             self._problem(path, code, "a schema is a JSON object (or a boolean)")
             return None, None
-        kind = validator_for(schema, default=Draft7Validator)
+        # Helm 4 reads a schema without `$schema` as 2020-12 (its engine refuses a draft-7 tuple
+        # `items` there, and enforces `dependentRequired`), not as draft 7.
+        kind = validator_for(schema, default=Draft202012Validator)
         try:
             kind.check_schema(schema)  # type: ignore[arg-type]  # a boolean is a schema too
         except SchemaError as exc:

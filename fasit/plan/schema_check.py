@@ -26,6 +26,8 @@ from fasit.plan.release import DesiredRelease, Location
 __all__ = ["SchemaViolation", "check_values", "coalesce", "traced", "violations_message"]
 
 _SHOWN = 3
+# Draft 2019-09 on; `dependencies` before (whose schema form is left to the generic rule).
+_DEPENDENT = frozenset({"dependentRequired", "dependencies"})
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -171,6 +173,12 @@ def _violations(error: ValidationError, prefix: tuple[str, ...]) -> Iterator[Sch
         for name in expected if isinstance(expected, list) else []:
             if name not in instance:
                 yield SchemaViolation(at, f"missing required property {name!r}", (*at, name))
+    elif validator in _DEPENDENT and isinstance(instance, Mapping) and isinstance(expected, dict):
+        for present, needed in expected.items():
+            for name in needed if present in instance and isinstance(needed, list) else []:
+                if name not in instance:
+                    rule = f"missing property {name!r}, required when {present!r} is set"
+                    yield SchemaViolation(at, rule, (*at, name))
     else:
         yield SchemaViolation(at, _rule(str(validator), expected), at)
 
