@@ -175,3 +175,14 @@ def test_plan_shows_values_invalid_with_the_schemas_rule(
     prod, dev = releases["nav/prod", "shop"], releases["nav/dev", "shop"]
     assert (prod["status"], dev["status"]) == ("values-invalid", "planned")
     assert "image.pullPolicy: must be one of ['Always', 'IfNotPresent']" in prod["message"]
+
+
+def test_explain_shows_values_invalid_and_the_rule(
+    oci_registry: OciRegistry, shop: _Archive, tmp_path: Path
+) -> None:
+    root = _state(tmp_path / "state", oci_registry, {"cache.port": 70000})
+
+    run = run_cli("explain", "nav/prod", "shop", root, "--plain-http-registry", oci_registry.host)
+
+    assert "Release: 1.0.0, values-invalid" in run.stdout
+    assert "cache.port: must be <= 65535" in run.stdout
