@@ -122,14 +122,12 @@ class InRepoCharts:
         if digest is None:
             return ChartOutcome(None, tuple(problems))
         wanted = schema_member(directory)
-        try:
-            read = {
-                entry.path: self._tree.read(entry.path, self._limits.max_file_bytes)
-                for entry in packaged
-                if wanted(entry.path)
-            }
-        except (FileTooLarge, OSError) as exc:  # read for the digest just now: hardly ever
-            return ChartOutcome(None, (_unreadable(directory, exc),))
+        read: dict[str, bytes] = {}
+        for entry in (entry for entry in packaged if wanted(entry.path)):
+            try:
+                read[entry.path] = self._tree.read(entry.path, self._limits.max_file_bytes)
+            except (FileTooLarge, OSError) as exc:  # read for the digest just now: hardly ever
+                return ChartOutcome(None, (_unreadable(entry.path, exc),))
         budget = ArchiveBudget(ArchiveLimits())
         schema, problems = read_chart_schema(read, directory, self._limits, budget, directory)
         if problems:
