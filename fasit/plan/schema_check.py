@@ -80,12 +80,15 @@ def traced(planned: DesiredRelease, violations: list[SchemaViolation]) -> Locati
 
 
 def coalesce(defaults: Mapping[str, object], values: Mapping[str, object]) -> dict[str, object]:
-    """`values` over `defaults`: mappings merge, a null in `values` deletes the key."""
+    """`values` over `defaults`: mappings merge, a null in `values` deletes the default.
+
+    A null where there is no default stays, as in Helm: the schema sees it.
+    """
     merged: dict[str, object] = dict(defaults)
     for key, value in values.items():
         below = merged.get(key)
-        if value is None:
-            merged.pop(key, None)
+        if value is None and key in merged:
+            del merged[key]
         elif isinstance(value, Mapping) and isinstance(below, Mapping):
             merged[key] = coalesce(below, value)
         else:

@@ -225,3 +225,19 @@ def test_a_schema_that_declares_no_draft_is_read_as_helm_4_reads_it(tmp_path: Pa
     shown = _check(tmp_path, files, {"tls": True})
 
     assert shown == ["(top level): missing property 'certificate', required when 'tls' is set"]
+
+
+def test_a_strict_parent_schema_sees_every_subcharts_section(tmp_path: Path) -> None:
+    # Helm coalesces each subchart's defaults (and `global`) under its key before the
+    # parent's schema is checked, so the key is there even when no value sets it.
+    files = _chart(tmp_path, {"additionalProperties": False}, subcharts={"redis": REDIS})
+
+    assert _check(tmp_path, files, {}) == [
+        "(top level): additional property 'redis' is not allowed"
+    ]
+
+
+def test_a_null_without_a_default_to_delete_is_checked_as_null(tmp_path: Path) -> None:
+    files = _chart(tmp_path, {"properties": {"a": {"type": "string"}}})
+
+    assert _check(tmp_path, files, {"a": None}) == ["a: must be of type 'string'"]
