@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from jsonschema.exceptions import ValidationError
 from referencing.exceptions import Unresolvable
 
-from fasit.charts.chart_schema import ChartSchema
+from fasit.charts import ChartSchema
 from fasit.plan.keys import split_key
 from fasit.plan.release import DesiredRelease, Location
 
