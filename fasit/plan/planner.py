@@ -327,7 +327,7 @@ class Planner:
         return replace(
             release(
                 ReleaseStatus.VALUES_INVALID,
-                violations_message(violations),
+                violations_message(violations, outcome.secret_keys),
                 ProblemCode.VALUES_INVALID,
             ),
             problem=traced(planned, violations),

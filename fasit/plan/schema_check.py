@@ -13,7 +13,7 @@ Violations name the value path and the rule, never the value: it may be a secret
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from jsonschema.exceptions import ValidationError
@@ -22,6 +22,7 @@ from referencing.exceptions import Unresolvable
 from fasit.charts import ChartSchema
 from fasit.plan.keys import split_key
 from fasit.plan.release import DesiredRelease, Location
+from fasit.plan.secrets import MASK
 
 __all__ = ["SchemaViolation", "check_values", "coalesce", "traced", "violations_message"]
 
@@ -46,14 +47,32 @@ class SchemaViolation:
     def shown(self) -> str:
         return f"{'.'.join(self.at) or '(top level)'}: {self.rule}"
 
+    def masked(self, secret: tuple[str, ...]) -> SchemaViolation:
+        """This violation with every key below the `secret` value's path masked: a computed
+        map that read a secret may have made a key of it."""
+        depth = len(secret)
+        if self.key[:depth] != secret:
+            return self
+        rule = self.rule
+        if len(self.key) > max(len(self.at), depth):  # the rule names a key below the secret
+            rule = rule.replace(repr(self.key[-1]), repr(MASK))
+        at = (*self.at[:depth], *(MASK for _ in self.at[depth:]))
+        return SchemaViolation(at, rule, self.key)
+
 
 def check_values(schema: ChartSchema, values: Mapping[str, object]) -> list[SchemaViolation]:
     """Every violation of `schema` (and its subcharts') by `values` merged over the defaults."""
     return sorted(_check(schema, _coalesce_tree(schema, values), ()))
 
 
-def violations_message(violations: Sequence[SchemaViolation]) -> str:
-    """The first few violations in a sentence, and how many more there are."""
+def violations_message(
+    violations: Sequence[SchemaViolation], secret_keys: Collection[str] = ()
+) -> str:
+    """The first few violations in a sentence, and how many more there are; keys below the
+    values of `secret_keys` (flat keys of secret or secret-derived values) masked."""
+    secrets = [split_key(key) for key in secret_keys]
+    for secret in secrets:
+        violations = [violation.masked(secret) for violation in violations]
     shown = "; ".join(violation.shown for violation in violations[:_SHOWN])
     more = len(violations) - _SHOWN
     return (

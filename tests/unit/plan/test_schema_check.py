@@ -241,3 +241,22 @@ def test_a_null_without_a_default_to_delete_is_checked_as_null(tmp_path: Path) -
     files = _chart(tmp_path, {"properties": {"a": {"type": "string"}}})
 
     assert _check(tmp_path, files, {"a": None}) == ["a: must be of type 'string'"]
+
+
+def test_keys_below_a_secret_value_are_masked_in_the_message(tmp_path: Path) -> None:
+    # A computed map that read a secret may have made a key of it.
+    schema = {
+        "properties": {
+            "creds": {"additionalProperties": False},
+            "tokens": {"additionalProperties": {"type": "integer"}},
+        }
+    }
+    files = _chart(tmp_path, schema)
+    values = {"creds": {"hunter2": 1}, "tokens": {"s3cr3t": "x"}}
+
+    message = violations_message(check_values(_schema(files), values), {"creds", "tokens"})
+
+    assert "hunter2" not in message
+    assert "s3cr3t" not in message
+    assert "creds: additional property '***' is not allowed" in message
+    assert "tokens.***: must be of type 'integer'" in message
