@@ -6,7 +6,7 @@ In-repo charts are packaged and held for agents to download (`ChartArchives`). K
 of plans or deploys.
 """
 
-from fasit.charts.chart_schema import ChartSchema, Subchart
+from fasit.charts.chart_schema import ChartSchema, Subchart, text_keys
 from fasit.charts.credentials import (
     Credential,
     CredentialsError,
@@ -54,4 +54,5 @@ __all__ = [
     "default_docker_config",
     "load_docker_config",
     "package_chart",
+    "text_keys",
 ]

@@ -35,6 +35,7 @@ __all__ = [
     "Subchart",
     "read_chart_schema",
     "schema_member",
+    "text_keys",
 ]
 
 VALUES_YAML: Final = "values.yaml"
@@ -66,6 +67,19 @@ class ChartSchema:
     schema_file: str | None = None
     validator: Validator | None = field(default=None, compare=False)
     subcharts: tuple[Subchart, ...] = ()
+
+
+def text_keys(value: object) -> object:
+    """`value` with every mapping key as text, as helm's values are JSON (YAML allows `1:` and
+    `true:` as keys; helm reads them as "1" and "true")."""
+    if isinstance(value, Mapping):
+        return {
+            key if isinstance(key, str) else json.dumps(key): text_keys(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [text_keys(item) for item in value]
+    return value
 
 
 def schema_member(root: str) -> Callable[[str], bool]:
@@ -205,7 +219,9 @@ class _Reader:
         if len(parsed.documents) > 1 or not isinstance(data, dict | None):
             problems.append(Problem(path, 1, 1, code, "expected one YAML mapping"))
             return {}
-        return data or {}
+        keyed = text_keys(data or {})
+        assert isinstance(keyed, dict)
+        return keyed
 
     def _schema(
         self, files: Mapping[str, bytes], where: str

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from jsonschema.exceptions import ValidationError
 from referencing.exceptions import Unresolvable
 
-from fasit.charts import ChartSchema
+from fasit.charts import ChartSchema, text_keys
 from fasit.plan.keys import split_key
 from fasit.plan.release import DesiredRelease, Location
 from fasit.plan.secrets import MASK
@@ -62,7 +62,9 @@ class SchemaViolation:
 
 def check_values(schema: ChartSchema, values: Mapping[str, object]) -> list[SchemaViolation]:
     """Every violation of `schema` (and its subcharts') by `values` merged over the defaults."""
-    return sorted(_check(schema, _coalesce_tree(schema, values), ()))
+    keyed = text_keys(values)
+    assert isinstance(keyed, dict)
+    return sorted(_check(schema, _coalesce_tree(schema, keyed), ()))
 
 
 def violations_message(
@@ -202,7 +204,10 @@ def _violations(error: ValidationError, prefix: tuple[str, ...]) -> Iterator[Sch
                     rule = f"missing property {name!r}, required when {present!r} is set"
                     yield SchemaViolation(at, rule, (*at, name))
     else:
-        yield SchemaViolation(at, _rule(str(validator), expected), at)
+        rule = _rule(str(validator), expected)
+        if "propertyNames" in error.relative_schema_path:  # the rule is about a key, not at `at`
+            rule = f"a key {rule}"
+        yield SchemaViolation(at, rule, at)
 
 
 def _additional(schema: object, instance: Mapping[str, object]) -> list[str]:

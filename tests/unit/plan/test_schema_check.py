@@ -260,3 +260,11 @@ def test_keys_below_a_secret_value_are_masked_in_the_message(tmp_path: Path) -> 
     assert "s3cr3t" not in message
     assert "creds: additional property '***' is not allowed" in message
     assert "tokens.***: must be of type 'integer'" in message
+
+
+def test_yaml_keys_that_are_not_text_are_checked_as_helm_reads_them(tmp_path: Path) -> None:
+    schema = {"properties": {"ports": {"propertyNames": {"pattern": "^[a-z]+$"}}}}
+    files = _chart(tmp_path, schema, "ports:\n  8080: http\n  true: yes\n")
+
+    # 8080 is "8080" (refused), true is "true" (accepted), as in helm.
+    assert _check(tmp_path, files, {}) == ["ports: a key must match the pattern '^[a-z]+$'"]
