@@ -1,10 +1,12 @@
 """Charts: resolve (chart location, version) into a chart with its digest and Feature.yaml.
 
-Two backends: charts in the state repository, and oci:// charts in registries. In-repo charts
-are packaged and held for agents to download (`ChartArchives`). Knows nothing of plans or
-deploys.
+Two backends: charts in the state repository, and oci:// charts in registries. Both read what
+the plan's values check needs (defaults and schemas, subcharts' too) as a `ChartSchema`.
+In-repo charts are packaged and held for agents to download (`ChartArchives`). Knows nothing
+of plans or deploys.
 """
 
+from fasit.charts.chart_schema import ChartSchema, Subchart, text_keys
 from fasit.charts.credentials import (
     Credential,
     CredentialsError,
@@ -30,6 +32,7 @@ __all__ = [
     "DEFAULT_ARCHIVE_BUDGET",
     "ChartArchives",
     "ChartOutcome",
+    "ChartSchema",
     "Credential",
     "CredentialsError",
     "InRepoCharts",
@@ -44,10 +47,12 @@ __all__ = [
     "RegistrySettings",
     "ResolvedChart",
     "ServedChart",
+    "Subchart",
     "TagChange",
     "Unavailable",
     "archive_digest",
     "default_docker_config",
     "load_docker_config",
     "package_chart",
+    "text_keys",
 ]

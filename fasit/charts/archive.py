@@ -9,6 +9,9 @@ The gzip layer is inflated here, by zlib, rather than by tarfile's stream mode: 
 writes one into every chart it packages. zlib reads any RFC 1952 header (extra field, name,
 comment, header CRC); the bytes it may inflate are capped, so what the tar headers do not
 declare (pax and long-name records, trailing blocks) cannot inflate without bound either.
+
+An archive inside an archive (a subchart vendored as `charts/<name>.tgz`) is read with the
+budget of the one it came from, so the limits hold over the whole tree, not per archive.
 """
 
 from __future__ import annotations
@@ -16,14 +19,14 @@ from __future__ import annotations
 import io
 import tarfile
 import zlib
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
-__all__ = ["ArchiveError", "ArchiveLimits", "read_archive"]
+__all__ = ["ArchiveBudget", "ArchiveError", "ArchiveLimits", "read_archive"]
 
 _MIB = 1024 * 1024
 
@@ -38,24 +41,40 @@ class ArchiveLimits:
     max_unpacked_bytes: int = 256 * _MIB
 
 
+@dataclass(slots=True)
+class ArchiveBudget:
+    """What the archives of one tree have used of `limits` so far (nested ones share it)."""
+
+    limits: ArchiveLimits
+    members: int = 0
+    unpacked: int = 0
+
+
 def read_archive(
-    data: bytes, names: Collection[str], limits: ArchiveLimits | None = None
+    data: bytes,
+    names: Collection[str] | Callable[[str], bool],
+    limits: ArchiveLimits | None = None,
+    budget: ArchiveBudget | None = None,
 ) -> dict[str, bytes]:
-    """The members of `data` named in `names` (regular files only); others are skipped."""
-    limits = limits or ArchiveLimits()
+    """The members of `data` named in `names` (or that it accepts; regular files only).
+
+    `budget` is the one the enclosing archive is read with, when `data` is one of its members.
+    """
+    budget = budget or ArchiveBudget(limits or ArchiveLimits())
+    limits = budget.limits
+    wanted = names if callable(names) else names.__contains__
     found: dict[str, bytes] = {}
-    members = unpacked = 0
     try:
-        inflated = io.BufferedReader(_Inflating(data, limits), buffer_size=tarfile.RECORDSIZE)
+        inflated = io.BufferedReader(_Inflating(data, budget), buffer_size=tarfile.RECORDSIZE)
         with tarfile.open(fileobj=inflated, mode="r|") as archive:
             for member in archive:
-                members += 1
-                unpacked += max(member.size, 0)
-                if members > limits.max_members:
+                budget.members += 1
+                budget.unpacked += max(member.size, 0)
+                if budget.members > limits.max_members:
                     raise ArchiveError(f"more than {limits.max_members:,} files")
-                if unpacked > limits.max_unpacked_bytes:
+                if budget.unpacked > limits.max_unpacked_bytes:
                     raise _too_large(limits)
-                if member.name in names and member.isfile():
+                if member.isfile() and wanted(member.name):
                     extracted = archive.extractfile(member)
                     if extracted is not None:
                         found[member.name] = extracted.read()
@@ -77,14 +96,15 @@ def _too_large(limits: ArchiveLimits) -> ArchiveError:
 class _Inflating(io.RawIOBase):
     """The tar inside the gzip `data`, inflated as it is read, never past the limits allow."""
 
-    def __init__(self, data: bytes, limits: ArchiveLimits) -> None:
+    def __init__(self, data: bytes, budget: ArchiveBudget) -> None:
         super().__init__()
-        self._limits = limits
+        limits = self._limits = budget.limits
         self._inflater = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)  # | 16: a gzip header
         self._pending = data
         self._left = (
             limits.max_unpacked_bytes
-            + limits.max_members * _TAR_OVERHEAD_PER_MEMBER
+            - budget.unpacked
+            + (limits.max_members - budget.members) * _TAR_OVERHEAD_PER_MEMBER
             + _TAR_OVERHEAD
         )
 

@@ -1,5 +1,7 @@
 """Chart.yaml and Feature.yaml as every backend reads them: parsed, validated, version-checked.
 
+(What values are checked against, values.yaml and values.schema.json, is chart_schema.py's.)
+
 The in-repo backend reads the files from the state tree, the OCI backend from the chart archive;
 both hand the bytes here, so a chart is judged the same wherever it lives.
 """
@@ -11,6 +13,7 @@ from typing import Final, TypeVar
 
 from pydantic import BaseModel
 
+from fasit.charts.chart_schema import ChartSchema
 from fasit.charts.resolved import ResolvedChart
 from fasit.model import ChartYaml, FeatureYaml
 from fasit.state import (
@@ -38,6 +41,7 @@ class ChartFiles:
     feature_yaml: FeatureYaml
     feature_yaml_file: str
     feature_yaml_document: YamlDocument
+    schema: ChartSchema | None = None
 
     def resolved(self, feature: str, version: str, location: str, digest: str) -> ResolvedChart:
         return ResolvedChart(
@@ -49,6 +53,7 @@ class ChartFiles:
             feature_yaml=self.feature_yaml,
             feature_yaml_file=self.feature_yaml_file,
             feature_yaml_document=self.feature_yaml_document,
+            schema=self.schema,
         )
 
 

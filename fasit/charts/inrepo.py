@@ -3,7 +3,8 @@
 A version directory holds Chart.yaml (whose `version` is the directory name), Feature.yaml,
 values.yaml and templates/. The digest is sha256 over the sorted list of (path, sha256 of
 content) of every file in the directory that the chart's `.helmignore` keeps (as `helm package`
-would), so any change to any packaged file changes it.
+would), so any change to any packaged file changes it. Of the packaged files, values.yaml,
+values.schema.json and those of subcharts (`charts/`) are read for the values check.
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 
+from fasit.charts.archive import ArchiveBudget, ArchiveLimits
 from fasit.charts.chart_files import CHART_YAML, FEATURE_YAML, parse_chart_files
+from fasit.charts.chart_schema import read_chart_schema, schema_member
 from fasit.charts.helmignore import HELMIGNORE, HelmIgnore, HelmIgnoreError
 from fasit.charts.package import PackagedChart, package_chart
 from fasit.charts.resolved import ChartOutcome, ResolvedChart, Unavailable
@@ -117,7 +121,20 @@ class InRepoCharts:
         digest = self._digest(directory, packaged, problems)
         if digest is None:
             return ChartOutcome(None, tuple(problems))
-        return ChartOutcome(files.resolved(feature, version, directory, digest))
+        wanted = schema_member(directory)
+        read: dict[str, bytes] = {}
+        for entry in (entry for entry in packaged if wanted(entry.path)):
+            try:
+                read[entry.path] = self._tree.read(entry.path, self._limits.max_file_bytes)
+            except (FileTooLarge, OSError) as exc:  # read for the digest just now: hardly ever
+                return ChartOutcome(None, (_unreadable(entry.path, exc),))
+        budget = ArchiveBudget(ArchiveLimits())
+        schema, problems = read_chart_schema(read, directory, self._limits, budget, directory)
+        if problems:
+            return ChartOutcome(None, tuple(problems))
+        return ChartOutcome(
+            replace(files, schema=schema).resolved(feature, version, directory, digest)
+        )
 
     def _versions(self, chart: str) -> list[str]:
         """The version directories under `chart`/ (those holding any file)."""

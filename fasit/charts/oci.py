@@ -1,8 +1,9 @@
 """The OCI backend of the chart resolver: `oci://host/path/name` at a version → a resolved chart.
 
 Per chart version: the tag's digest (HEAD on the manifest), the manifest (checked to be a Helm
-chart's), the chart layer (verified against its digest), and Chart.yaml and Feature.yaml read
-from the layer in memory. Requests run in worker threads, a few at a time, off the event loop.
+chart's), the chart layer (verified against its digest), and Chart.yaml, Feature.yaml and what
+the values check needs (chart_schema.py) read from the layer in memory. Requests run in worker
+threads, a few at a time, off the event loop.
 
 Caches, so that a steady fleet makes no registry traffic:
 - a tag's digest is kept for `tag_ttl` seconds; `refresh()` (run in the background by the
@@ -21,19 +22,19 @@ the next resolution after the backoff asks again.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Final, TypeVar
+from typing import TypeVar
 
-from fasit.charts.archive import ArchiveError, ArchiveLimits, read_archive
+from fasit.charts.archive import ArchiveBudget, ArchiveError, ArchiveLimits, read_archive
 from fasit.charts.blob_cache import BlobCache
 from fasit.charts.chart_files import CHART_YAML, FEATURE_YAML, ChartFiles, parse_chart_files
-from fasit.charts.digest import DigestError, checked_digest
+from fasit.charts.chart_schema import read_chart_schema, schema_member
+from fasit.charts.manifest import HELM_CHART_LAYER, HELM_CONFIG, NotAChart, chart_layer
 from fasit.charts.registry import RegistryClient, RegistryError, RegistryFailure
 from fasit.charts.resolved import ChartOutcome, Unavailable
 from fasit.charts.versions import existing_note
@@ -52,10 +53,6 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-HELM_CONFIG: Final = "application/vnd.cncf.helm.config.v1+json"
-HELM_CHART_LAYER: Final = "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
-# Charts pushed by Helm before 3.8 carry this layer type; Helm still pulls them.
-_LEGACY_CHART_LAYER: Final = "application/tar+gzip"
 
 T = TypeVar("T")
 
@@ -104,14 +101,6 @@ class _Registry:
     failures: int = 0
     down_until: float = 0.0
     reason: str = ""
-
-
-class _NotAChart(Exception):
-    """The artifact behind a tag is not a usable Helm chart; `unavailable` says why."""
-
-    def __init__(self, unavailable: Unavailable) -> None:
-        super().__init__(unavailable.message)
-        self.unavailable = unavailable
 
 
 # What a parsed chart version is: its files, or the problems in them.
@@ -201,7 +190,7 @@ class OciCharts:
             files, problems = await self._chart_files(chart, wanted.version, digest)
         except RegistryError as exc:
             return ChartOutcome(None, (), _unavailable(chart, wanted.version, exc))
-        except _NotAChart as exc:
+        except NotAChart as exc:
             return ChartOutcome(None, (), exc.unavailable)
         if files is None:
             return ChartOutcome(None, problems)
@@ -259,7 +248,7 @@ class OciCharts:
         parsed = self._parsed.get(key)
         if parsed is None:
             manifest = await self._call(chart, self._blob, chart, digest, True)
-            layer = _chart_layer(chart, version, manifest)
+            layer = chart_layer(chart, version, manifest)
             archive = await self._call(chart, self._blob, chart, layer, False)
             parsed = self._parse(chart, version, archive)
             self._parsed[key] = parsed
@@ -278,15 +267,18 @@ class OciCharts:
     def _parse(self, chart: OciChart, version: str, archive: bytes) -> _Parsed:
         where = f"{chart.url}:{chart.tag(version)}"
         names = {name: f"{chart.name}/{name}" for name in (CHART_YAML, FEATURE_YAML)}
+        budget, for_schema = ArchiveBudget(self.settings.archive), schema_member(chart.name)
         try:
-            members = read_archive(archive, set(names.values()), self.settings.archive)
+            members = read_archive(
+                archive, lambda name: name in names.values() or for_schema(name), budget=budget
+            )
         except ArchiveError as exc:
-            raise _NotAChart(
+            raise NotAChart(
                 Unavailable(ProblemCode.CHART_NOT_HELM, f"{where}: the chart layer is {exc}")
             ) from None
         lacking = [path for path in names.values() if path not in members]
         if lacking:
-            raise _NotAChart(
+            raise NotAChart(
                 Unavailable(
                     ProblemCode.CHART_INCOMPLETE,
                     f"{where}: the chart archive lacks {' and '.join(lacking)}",
@@ -298,7 +290,12 @@ class OciCharts:
             version,
             self._limits,
         )
-        return files, tuple(problems)
+        schema, more = read_chart_schema(
+            members, f"{where}/{chart.name}", self._limits, budget, chart.name
+        )
+        if files is None or more:
+            return None, (*problems, *more)
+        return replace(files, schema=schema), ()
 
     # --- calls ---------------------------------------------------------------------------------
 
@@ -336,58 +333,6 @@ class OciCharts:
             registry.failures = 0
             registry.down_until = 0.0
             return result
-
-
-def _chart_layer(chart: OciChart, version: str, manifest: bytes) -> str:
-    """The digest of the chart layer, after checking the manifest is a Helm chart's."""
-    where = f"{chart.url}:{chart.tag(version)}"
-    try:
-        parsed = json.loads(manifest)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise _NotAChart(
-            Unavailable(ProblemCode.CHART_NOT_HELM, f"{where}: the manifest is not JSON: {exc}")
-        ) from None
-    config = parsed.get("config") if isinstance(parsed, dict) else None
-    config_type = config.get("mediaType") if isinstance(config, dict) else None
-    if config_type != HELM_CONFIG:
-        found = (
-            parsed.get("mediaType")
-            if config_type is None and isinstance(parsed, dict)
-            else config_type
-        )
-        raise _NotAChart(
-            Unavailable(
-                ProblemCode.CHART_NOT_HELM,
-                f"{where} is not a Helm chart: its config media type is {found!r},"
-                f" not {HELM_CONFIG!r}",
-            )
-        )
-    layers = [
-        layer
-        for layer in parsed.get("layers", [])
-        if isinstance(layer, dict)
-        and layer.get("mediaType") in (HELM_CHART_LAYER, _LEGACY_CHART_LAYER)
-    ]
-    if len(layers) != 1:
-        raise _NotAChart(
-            Unavailable(
-                ProblemCode.CHART_NOT_HELM,
-                f"{where}: a Helm chart has one layer of type {HELM_CHART_LAYER!r};"
-                f" this manifest has {len(layers)}",
-            )
-        )
-    _descriptor_digest(where, "config", config)
-    return _descriptor_digest(where, "chart layer", layers[0])
-
-
-def _descriptor_digest(where: str, name: str, descriptor: object) -> str:
-    """A descriptor's digest, checked: it names a blob in URLs and cache files."""
-    try:
-        return checked_digest(descriptor.get("digest") if isinstance(descriptor, dict) else None)
-    except DigestError as exc:
-        raise _NotAChart(
-            Unavailable(ProblemCode.CHART_NOT_HELM, f"{where}: the {name}'s digest {exc}")
-        ) from None
 
 
 def _unavailable(chart: OciChart, version: str, exc: RegistryError, note: str = "") -> Unavailable:

@@ -6,8 +6,9 @@ revisions with the same files has the same digest.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from fasit.charts.chart_schema import ChartSchema
 from fasit.model import ChartYaml, FeatureYaml
 from fasit.state import Problem, ProblemCode, YamlDocument
 
@@ -16,7 +17,8 @@ __all__ = ["ChartOutcome", "ResolvedChart", "Unavailable"]
 
 @dataclass(frozen=True, slots=True)
 class ResolvedChart:
-    """One chart version: where it is, its digest, and the two files fasit reads from it."""
+    """One chart version: where it is, its digest, the two files fasit reads from it, and what
+    checking values against it needs (`schema`: not part of its identity, the digest is)."""
 
     feature: str
     version: str
@@ -26,6 +28,7 @@ class ResolvedChart:
     feature_yaml: FeatureYaml
     feature_yaml_file: str
     feature_yaml_document: YamlDocument
+    schema: ChartSchema | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

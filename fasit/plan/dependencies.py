@@ -3,8 +3,9 @@
 
 Feature.yaml rules must all hold: `allOf` needs every feature listed, `anyOf` at least one.
 A dependency counts when it has a release there that can be deployed at some point (planned,
-or stopped by a render error or missing config that a fix will clear); disabled, kind-mismatch
-and missing-dependency releases never deploy with this revision, so they do not count.
+or stopped by a render error, missing config or values the chart's schema refuses: a fix will
+clear them); disabled, kind-mismatch and missing-dependency releases never deploy with this
+revision, so they do not count.
 Settling walks depth-first, so a chain (a → b → c, c disabled) marks a and b.
 """
 
@@ -22,7 +23,12 @@ __all__ = ["settle_dependencies"]
 Pair = tuple[str, str]
 
 _CAN_DEPLOY = frozenset(
-    {ReleaseStatus.PLANNED, ReleaseStatus.RENDER_ERROR, ReleaseStatus.MISSING_CONFIG}
+    {
+        ReleaseStatus.PLANNED,
+        ReleaseStatus.RENDER_ERROR,
+        ReleaseStatus.MISSING_CONFIG,
+        ReleaseStatus.VALUES_INVALID,
+    }
 )
 # Causes validate reports at the Feature.yaml already (a name no Feature defines, a cycle).
 _REPORTED_ELSEWHERE = (ProblemCode.UNKNOWN_DEPENDENCY, ProblemCode.DEPENDENCY_CYCLE)

@@ -3,7 +3,8 @@
 Pure over immutable inputs (the secret provider aside). For each (environment, feature) an
 assignment reaches, in the order of DESIGN.md §4: `disabled`, `chart-unavailable` (nothing
 else can be known without the chart), `kind-mismatch`, `missing-dependency`, `render-error`,
-`missing-config`, else `planned`.
+`missing-config`, `values-invalid` (the chart's values.schema.json, schema_check.py), else
+`planned`.
 
 Incremental: a pair is rendered again only when one of its inputs is a different object than
 last time (the snapshot builder's parse cache keeps unchanged documents identical), its chart
@@ -30,11 +31,17 @@ from fasit.plan.dependencies import settle_dependencies
 from fasit.plan.feature_checks import ChartSet
 from fasit.plan.release import DesiredRelease, ReleaseStatus
 from fasit.plan.sandbox import RenderLimits
+from fasit.plan.schema_check import check_values, traced, violations_message
 from fasit.plan.scopes import EnvironmentScope, tenant_scopes
 from fasit.plan.secrets import Placeholders, SecretProvider
 from fasit.plan.templates import TemplateEngine
 from fasit.plan.touched import PlanInputs, touched_pairs
-from fasit.plan.values import RenderFailure, ValueLayout, render_values, value_layout
+from fasit.plan.values import (
+    RenderFailure,
+    ValueLayout,
+    render_values,
+    value_layout,
+)
 from fasit.state import (
     Located,
     ProblemCode,
@@ -297,7 +304,7 @@ class Planner:
             if outcome.ignored
             else ""
         )
-        return DesiredRelease(
+        planned = DesiredRelease(
             environment,
             feature,
             assignment,
@@ -308,6 +315,19 @@ class Planner:
             flat=outcome.flat,
             values=outcome.values,
             secret_keys=outcome.secret_keys,
+        )
+        if chart.schema is None:
+            return planned
+        violations = check_values(chart.schema, outcome.values)  # exactly what helm gets
+        if not violations:
+            return planned
+        return replace(
+            release(
+                ReleaseStatus.VALUES_INVALID,
+                violations_message(violations, outcome.secret_keys),
+                ProblemCode.VALUES_INVALID,
+            ),
+            problem=traced(planned, violations),
         )
 
 

@@ -40,6 +40,7 @@ class ReleaseStatus(StrEnum):
     CHART_UNAVAILABLE = "chart-unavailable"
     RENDER_ERROR = "render-error"
     MISSING_CONFIG = "missing-config"
+    VALUES_INVALID = "values-invalid"
 
 
 class ValueOrigin(StrEnum):
@@ -99,7 +100,7 @@ class DesiredRelease:
     depends_on: tuple[str, ...] = ()
     """Features this release waits for in its environment (planned dependencies)."""
     problem: Location | None = None
-    """Where the problem behind a render-error or missing-config can be fixed."""
+    """Where the problem behind a render-error, missing-config or values-invalid can be fixed."""
     code: ProblemCode | None = None
     """The problem code behind a status other than planned (what validate reports)."""
     _hash: list[str] = field(default_factory=list, repr=False)
@@ -168,17 +169,21 @@ class DesiredRelease:
 
     def sources(self) -> list[ValueSource]:
         """Every value with its origin and location, by key."""
-        return [self._source(key, value) for key, value in sorted(self.flat.items())]
+        return [self.source(key) for key in sorted(self.flat)]
 
-    def _source(self, key: str, value: object) -> ValueSource:
+    def source(self, key: str) -> ValueSource:
+        """The value of `key` (one of `flat`'s) with its origin and location."""
+        value = self.flat[key]
         secret = key in self.secret_keys
         config = self.config
         if config is not None and key in config.model.values:
             origin = ValueOrigin.ENVIRONMENT_CONFIG
-            location = Location(config.file, config.position("values", key).line)
+            where = config.position("values", key)
+            location = Location(config.file, where.line, where.column)
         elif key in self.feature.model.config:
             origin = ValueOrigin.FEATURE_CONFIG
-            location = Location(self.feature.file, self.feature.position("config", key).line)
+            where = self.feature.position("config", key)
+            location = Location(self.feature.file, where.line, where.column)
         else:
             origin = ValueOrigin.COMPUTED
             location = _template_location(self.chart, key)
@@ -189,7 +194,7 @@ def _template_location(chart: ResolvedChart | None, key: str) -> Location:
     if chart is None:
         return Location("", None)
     position = chart.feature_yaml_document.locate(["values", key, "computed", "template"])
-    return Location(chart.feature_yaml_file, position.line)
+    return Location(chart.feature_yaml_file, position.line, position.column)
 
 
 def release_hash(

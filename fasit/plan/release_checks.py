@@ -22,6 +22,7 @@ _REPORTED_HERE = frozenset(
         ProblemCode.VALUE_KEY_CONFLICT,
         ProblemCode.MISSING_CONFIG,
         ProblemCode.MISSING_DEPENDENCY,
+        ProblemCode.VALUES_INVALID,
     }
 )
 

@@ -5,7 +5,7 @@ agent, what runs, what is in flight, earlier attempts, open circuits) in, one `D
 release out. The rungs are tried in this order and the first that holds wins:
 
     disabled, kind-mismatch, missing-dependency, chart-unavailable, render-error,
-    missing-config (the planner's verdicts), agent-offline, in-progress,
+    missing-config, values-invalid (the planner's verdicts), agent-offline, in-progress,
     waiting-dependency, backoff, unchanged, circuit-open, deploy
 
 Circuit-open comes after unchanged (DESIGN.md lists it before): it stops sending a rollout to
@@ -51,6 +51,7 @@ class Reason(StrEnum):
     CHART_UNAVAILABLE = "chart-unavailable"
     RENDER_ERROR = "render-error"
     MISSING_CONFIG = "missing-config"
+    VALUES_INVALID = "values-invalid"
     AGENT_OFFLINE = "agent-offline"
     IN_PROGRESS = "in-progress"
     WAITING_DEPENDENCY = "waiting-dependency"
@@ -79,6 +80,7 @@ _PLANNER_REASONS = {
     ReleaseStatus.CHART_UNAVAILABLE: Reason.CHART_UNAVAILABLE,
     ReleaseStatus.RENDER_ERROR: Reason.RENDER_ERROR,
     ReleaseStatus.MISSING_CONFIG: Reason.MISSING_CONFIG,
+    ReleaseStatus.VALUES_INVALID: Reason.VALUES_INVALID,
 }
 
 RolloutKey = tuple[str, str, str]

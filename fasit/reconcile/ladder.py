@@ -24,6 +24,7 @@ class Status(StrEnum):
     CHART_UNAVAILABLE = "CHART-UNAVAILABLE"
     RENDER_ERROR = "RENDER-ERROR"
     MISSING_CONFIG = "MISSING-CONFIG"
+    VALUES_INVALID = "VALUES-INVALID"
     OFFLINE = "OFFLINE"
     FAILED = "FAILED"
     DEPLOYED = "DEPLOYED"
@@ -42,6 +43,7 @@ _BLOCKED = {
     Reason.CHART_UNAVAILABLE: Status.CHART_UNAVAILABLE,
     Reason.RENDER_ERROR: Status.RENDER_ERROR,
     Reason.MISSING_CONFIG: Status.MISSING_CONFIG,
+    Reason.VALUES_INVALID: Status.VALUES_INVALID,
     Reason.AGENT_OFFLINE: Status.OFFLINE,
 }
 _ORPHANED = frozenset({Reason.ORPHAN, Reason.PRUNE_REFUSED, Reason.PROTECTED, Reason.UNINSTALL})
@@ -57,7 +59,7 @@ def shown_status(reason: Reason | None, deploy: Deploy | None, current_hash: str
     |---|---|
     | DISABLED, KIND-MISMATCH | that decision |
     | SENT, INSTALLING, UNINSTALLING | an instruction is in flight |
-    | MISSING-DEPENDENCY, CHART-UNAVAILABLE, RENDER-ERROR, MISSING-CONFIG, OFFLINE | that decision (agent-offline: OFFLINE), even over an earlier deploy |
+    | MISSING-DEPENDENCY, CHART-UNAVAILABLE, RENDER-ERROR, MISSING-CONFIG, VALUES-INVALID, OFFLINE | that decision (agent-offline: OFFLINE), even over an earlier deploy |
     | FAILED | the latest deploy, of the current hash, failed |
     | DEPLOYED | decision unchanged |
     | ORPHAN | decision orphan, prune-refused, protected or uninstall |

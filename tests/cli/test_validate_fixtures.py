@@ -62,6 +62,20 @@ COMMITTED = [
         "chart-yaml-invalid", "charts/aivenator/1.0.0/Chart.yaml", 1, 1, id="chart-yaml-invalid"
     ),
     pytest.param(
+        "chart-values-invalid",
+        "charts/aivenator/1.0.0/values.yaml",
+        2,
+        8,
+        id="chart-values-invalid",
+    ),
+    pytest.param(
+        "chart-schema-invalid",
+        "charts/aivenator/1.0.0/values.schema.json",
+        3,
+        39,
+        id="chart-schema-invalid",
+    ),
+    pytest.param(
         "unknown-dependency", "charts/aivenator/1.0.0/Feature.yaml", 9, 13, id="unknown-dependency"
     ),
     pytest.param(
@@ -87,6 +101,7 @@ COMMITTED = [
         id="value-key-conflict",
     ),
     pytest.param("missing-config", "assignments/aivenator/nav.yaml", 4, 10, id="missing-config"),
+    pytest.param("values-invalid", "configs/aivenator/nav-prod.yaml", 6, 13, id="values-invalid"),
     pytest.param(
         "missing-dependency", "assignments/aivenator/nav.yaml", 4, 10, id="missing-dependency"
     ),

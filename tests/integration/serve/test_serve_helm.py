@@ -3,7 +3,6 @@ test registry by digest, and the helm double renders it with Helm's engine into 
 
 from __future__ import annotations
 
-import json
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -148,20 +147,17 @@ def test_a_strict_chart_gets_exactly_the_planned_values_and_nothing_of_fasits(
 def test_a_release_helm_refuses_shows_helms_cause_in_its_status_message(
     tmp_path: Path, oci_registry: OciRegistry
 ) -> None:
+    # A refusal only helm can make: fasit's plan checks values, not what templates require.
     double = helm_double(tmp_path, oci_registry)
-    strict = Chart.helm("web", "1.0.0")
-    strict.files["values.schema.json"] = json.dumps(
-        {
-            "$schema": "http://json-schema.org/draft-07/schema#",
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {"replicas": {"type": "integer", "minimum": 3}},
-        }
+    demanding = Chart.helm(
+        "web",
+        "1.0.0",
+        templates={"configmap.yaml": '{{ required "set image.tag: no default" .Values.image }}'},
     )
-    chart = double.push(strict)
+    chart = double.push(demanding)
     files = states.state(
         states.environment("nav", "dev"),
-        states.feature("web", config={"replicas": 2}, chart=chart.chart),
+        states.feature("web", chart=chart.chart),
         states.assignment("web", chart.version, {}),
     )
 
@@ -170,6 +166,6 @@ def test_a_release_helm_refuses_shows_helms_cause_in_its_status_message(
 
     assert status == "FAILED"
     assert message.startswith(
-        "failed 1 time (last: values don't meet the specifications of the schema(s) in the"
-        " following chart(s): web: - at '/replicas': minimum:"
+        "failed 1 time (last: execution error at (web/templates/configmap.yaml:1:3):"
+        " set image.tag: no default)"
     ), message

@@ -57,6 +57,8 @@ def test_validate_reports_the_snapshot_problems_and_adds_only_chart_and_render_o
         ProblemCode.CHART_VERSION_MISMATCH,
         ProblemCode.CHART_YAML_INVALID,
         ProblemCode.FEATURE_YAML_INVALID,
+        ProblemCode.CHART_VALUES_INVALID,
+        ProblemCode.CHART_SCHEMA_INVALID,
         ProblemCode.CHART_NOT_CHECKED,
         ProblemCode.UNKNOWN_DEPENDENCY,
         ProblemCode.DEPENDENCY_CYCLE,
@@ -68,6 +70,7 @@ def test_validate_reports_the_snapshot_problems_and_adds_only_chart_and_render_o
         ProblemCode.VALUE_KEY_CONFLICT,
         ProblemCode.MISSING_CONFIG,
         ProblemCode.MISSING_DEPENDENCY,
+        ProblemCode.VALUES_INVALID,
     }
     for root in [FIXTURES / "broken" / "many-problems", *sorted(BROKEN.iterdir())]:
         tree = DirectoryTree(root)

@@ -80,3 +80,31 @@ def test_the_event_stream_refuses_clients_beyond_its_limit() -> None:
 
     assert response.status_code == 503
     assert response.headers["retry-after"] == "30"
+
+
+def test_the_release_page_shows_values_invalid_and_the_schemas_rule(tmp_path: Path) -> None:
+    web = states.chart("web", "1.0.0", {"replicas": states.configurable("int")})
+    web["charts/web/1.0.0/values.schema.json"] = '{"properties": {"replicas": {"maximum": 3}}}'
+    files = states.state(
+        states.environment("nav", "dev"),
+        states.feature("web"),
+        web,
+        states.assignment("web", "1.0.0", {}),
+        states.config("web", "nav/dev", {"replicas": 5}),
+    )
+    built = states.build(tmp_path / "state", files)
+    store = SnapshotStore()
+    store.offer(built.snapshot)
+    message = built.plan.releases["nav/dev", "web"].message
+    view = ReleaseView(
+        "nav/dev", "web", Status.VALUES_INVALID, Reason.VALUES_INVALID, "1.0.0", "", message, AT
+    )
+    read = ReadSide(
+        store, StaticFleet([view]), lambda: 1, planned=lambda: (built.snapshot, built.plan)
+    )
+
+    body = TestClient(create_app(read)).get("/environments/nav/dev/features/web").text
+
+    assert "status-VALUES-INVALID" in body
+    assert "(values-invalid)" in body
+    assert "replicas: must be &lt;= 3" in body
