@@ -16,6 +16,7 @@ from fasit.model import Assignment, Config, Environment, EnvironmentKind, Featur
 from fasit.state.documents import Located
 from fasit.state.loader import LoadedState
 from fasit.state.problems import Problem, ProblemCode, Severity
+from fasit.state.targeting import LabelIndex
 
 __all__ = ["RESERVED_VALUE_KEYS", "StateIndex", "cross_check"]
 
@@ -201,29 +202,47 @@ def _reserved_keys(environments: Iterable[Located[Environment]]) -> list[Problem
 def _unmatched_labels(
     assignments: Iterable[Located[Assignment]], environments: Iterable[Located[Environment]]
 ) -> list[Problem]:
-    """A target label no environment has is likely a typo: the assignment reaches nothing."""
+    """An assignment whose target reaches no environment: a typo sends the intended
+    environments another version, so it is an error unless the assignment is disabled.
+
+    Each label no environment has is named (with the values there are); a target whose labels
+    all exist but never together is named as a whole.
+    """
+    models = [environment.model for environment in environments]
+    index = LabelIndex(models)
     values_by_key: dict[str, set[str]] = defaultdict(set)
-    for environment in environments:
-        for key, value in environment.model.labels.items():
+    for model in models:
+        for key, value in model.labels.items():
             values_by_key[key].add(value)
     problems = []
     for assignment in assignments:
-        for key, value in assignment.model.target.items():
-            seen = values_by_key.get(key)
-            if seen is None:
-                message = f"no environment has the label {key!r}"
-            elif value not in seen:
-                known = ", ".join(sorted(seen)[:10])
-                message = f"no environment has {key}={value} (values of {key!r}: {known})"
-            else:
-                continue
+        target = assignment.model.target
+        if index.matching(target):
+            continue
+        severity = Severity.ERROR if assignment.model.enabled else Severity.WARNING
+        unknown = [
+            (key, _unknown_label(key, value, values_by_key.get(key)))
+            for key, value in target.items()
+            if value not in values_by_key.get(key, ())
+        ]
+        if not unknown:
+            together = ", ".join(f"{key}={value}" for key, value in target.items())
+            unknown = [("", f"no environment has all of {together}")]
+        for key, message in unknown:
             problems.append(
                 Problem.at(
                     assignment.file,
-                    assignment.position("target", key),
+                    assignment.position("target", key) if key else assignment.position("target"),
                     ProblemCode.UNMATCHED_TARGET_LABEL,
                     message,
-                    Severity.WARNING,
+                    severity,
                 )
             )
     return problems
+
+
+def _unknown_label(key: str, value: str, seen: set[str] | None) -> str:
+    if seen is None:
+        return f"no environment has the label {key!r}"
+    known = ", ".join(sorted(seen)[:10])
+    return f"no environment has {key}={value} (values of {key!r}: {known})"

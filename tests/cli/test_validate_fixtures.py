@@ -101,6 +101,13 @@ COMMITTED = [
         id="value-key-conflict",
     ),
     pytest.param("missing-config", "assignments/aivenator/nav.yaml", 4, 10, id="missing-config"),
+    pytest.param(
+        "unmatched-target-label",
+        "assignments/aivenator/nav.yaml",
+        5,
+        28,
+        id="unmatched-target-label",
+    ),
     pytest.param("values-invalid", "configs/aivenator/nav-prod.yaml", 6, 13, id="values-invalid"),
     pytest.param(
         "missing-dependency", "assignments/aivenator/nav.yaml", 4, 10, id="missing-dependency"
@@ -109,14 +116,6 @@ COMMITTED = [
 
 # Warnings pass unless --strict; notices always pass.
 NOT_FAILING = [
-    pytest.param(
-        "unmatched-target-label",
-        "assignments/aivenator/nav.yaml",
-        5,
-        28,
-        "warning",
-        id="unmatched-target-label",
-    ),
     pytest.param(
         "kind-mismatch", "assignments/aivenator/nav.yaml", 5, 9, "warning", id="kind-mismatch"
     ),

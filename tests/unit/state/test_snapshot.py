@@ -14,7 +14,15 @@ from fasit.state import (
     build_snapshot,
 )
 from fasit.validation import validate_tree
-from tests.helpers import BROKEN, ENVIRONMENT, FEATURE, FIXTURES, assignment, write_tree
+from tests.helpers import (
+    BROKEN,
+    ENVIRONMENT,
+    FEATURE,
+    FIXTURES,
+    assignment,
+    environment,
+    write_tree,
+)
 
 ASSIGNMENT = assignment()
 
@@ -37,7 +45,7 @@ def test_snapshot_indexes_the_state_and_targets_it(tmp_path: Path) -> None:
 
 
 def test_an_error_blocks_the_revision_but_a_warning_does_not(tmp_path: Path) -> None:
-    unmatched = ASSIGNMENT.replace("target: {}", "target: {aiven: enabled}")
+    unmatched = ASSIGNMENT.replace("target: {}", "target: {aiven: enabled}\nenabled: false")
     files = {"env.yaml": ENVIRONMENT, "feature.yaml": FEATURE, "assign.yaml": unmatched}
     warned = build_snapshot(DirectoryTree(write_tree(tmp_path / "a", files)), revision())
     broken = build_snapshot(
@@ -48,6 +56,36 @@ def test_an_error_blocks_the_revision_but_a_warning_does_not(tmp_path: Path) -> 
     assert warned.servable
     assert [p.code for p in broken.blocking] == [ProblemCode.YAML_SYNTAX]
     assert not broken.servable
+
+
+def test_an_assignment_that_reaches_no_environment_blocks_the_revision(tmp_path: Path) -> None:
+    typo = assignment(target="{tenant: nav, env: prd}")
+    files = {"env.yaml": ENVIRONMENT, "feature.yaml": FEATURE, "assign.yaml": typo}
+
+    snapshot = build_snapshot(DirectoryTree(write_tree(tmp_path, files)), revision())
+
+    assert [(p.code, p.line, p.message) for p in snapshot.blocking] == [
+        (
+            ProblemCode.UNMATCHED_TARGET_LABEL,
+            5,
+            "no environment has env=prd (values of 'env': prod)",
+        )
+    ]
+
+
+def test_labels_that_exist_but_never_together_are_named_as_a_whole(tmp_path: Path) -> None:
+    files = {
+        "nav.yaml": environment("prod", "nav"),
+        "acme.yaml": environment("dev", "acme"),
+        "feature.yaml": FEATURE,
+        "assign.yaml": assignment(target="{tenant: nav, env: dev}"),
+    }
+
+    snapshot = build_snapshot(DirectoryTree(write_tree(tmp_path, files)), revision())
+
+    assert [p.message for p in snapshot.blocking] == [
+        "no environment has all of tenant=nav, env=dev"
+    ]
 
 
 def test_validate_reports_the_snapshot_problems_and_adds_only_chart_and_render_ones() -> None:
