@@ -4,8 +4,9 @@ Per (environment, feature): `install` (nothing was planned), `upgrade` / `downgr
 version moves), `values-changed` (same version, other values), `redeploy` (same version and
 values; chart digest or `redeploy` changed), `uninstall` (no assignment reaches it any more
 and its Feature has `prune: true`) or `orphan` (the same without prune, or with `protected:
-true`: it keeps running, unmanaged), and `status-changed` (a status other than planned on
-either side).
+true`: it keeps running, unmanaged), and `status-changed` (the status differs: planned on one
+side and not the other, or two other statuses). A version that moves under the same status
+other than planned (a disabled release, say) is still an upgrade or downgrade, saying so.
 """
 
 from __future__ import annotations
@@ -112,15 +113,18 @@ def _change(
     if old is None:
         kind = ChangeKind.INSTALL if new.planned else ChangeKind.STATUS_CHANGED
         return _between(pair, None, new, kind, _values(None, new), new.message)
-    if not (old.planned and new.planned):
-        if old.status is new.status and old.version == new.version:
-            return None
+    if old.status is not new.status:
         return _between(pair, old, new, ChangeKind.STATUS_CHANGED, (), new.message)
+    # The same status on both sides; when it is not `planned`, nothing is deployed either way,
+    # but the desired version still moves and a reviewer must see it as such.
+    unplanned = "" if new.planned else f"still {new.status.value}: nothing is deployed"
     values = _values(old, new)
     if old.version != new.version:
         upward = version_key(new.version) > version_key(old.version)
         kind = ChangeKind.UPGRADE if upward else ChangeKind.DOWNGRADE
-        return _between(pair, old, new, kind, values)
+        return _between(pair, old, new, kind, values, unplanned)
+    if not new.planned:
+        return None
     if values:
         return _between(pair, old, new, ChangeKind.VALUES_CHANGED, values)
     if old.release_hash != new.release_hash:

@@ -99,6 +99,27 @@ def test_disabling_a_release_changes_its_status(tmp_path: Path) -> None:
     assert changes(tmp_path, **edit) == [("nav/prod", "y", ChangeKind.STATUS_CHANGED)]
 
 
+def test_a_version_move_under_an_unchanged_status_is_an_upgrade_not_a_status_change(
+    tmp_path: Path,
+) -> None:
+    disabled = assignment(
+        "y", "1.0.0", {"env": "prod"}, enabled=False, file="assignments/y/prod.yaml"
+    )
+    base = build(tmp_path / "base", {**base_state(), **disabled})
+    moved = assignment("y", "2.0.0", {"env": "prod"}, enabled=False, file="assignments/y/prod.yaml")
+    head = build(tmp_path / "head", {**base_state(), **moved, **chart("y", "2.0.0")})
+
+    [change] = diff_plans(base.plan, head.plan)
+
+    assert (change.kind, change.from_version, change.to_version) == (
+        ChangeKind.UPGRADE,
+        "1.0.0",
+        "2.0.0",
+    )
+    assert (change.from_status, change.to_status) == ("disabled", "disabled")
+    assert change.message == "still disabled: nothing is deployed"
+
+
 @pytest.mark.parametrize(
     ("older", "newer"),
     [("1.9.0", "1.10.0"), ("1.0.0-rc.1", "1.0.0"), ("1.0.0-rc.2", "1.0.0-rc.10"), ("v1", "2")],
