@@ -9,19 +9,36 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-__all__ = ["JsonFormatter", "RepeatLimit", "configure_logging"]
+__all__ = ["JsonFormatter", "RepeatLimit", "TextFormatter", "configure_logging"]
 
 # Loggers whose records can repeat without bound: asyncio logs every failed accept (a file
 # limit reached logged 339,113 lines in 30 s), uvicorn every malformed request.
 _FLOODABLE = ("asyncio", "uvicorn.error")
 
-# The attributes every LogRecord has; anything else on a record came from `extra=`.
-_STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+# The attributes every LogRecord has; anything else on a record came from `extra=`. uvicorn
+# adds `color_message`, the message again with ANSI colours: never wanted in a log.
+_STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+}
+_BARE = re.compile(r"[\w./:@+-]+")
+
+
+def _fields(record: logging.LogRecord) -> dict[str, object]:
+    """What the code attached to the record with `extra=`."""
+    return {
+        key: value
+        for key, value in vars(record).items()
+        if key not in _STANDARD and not key.startswith("_")
+    }
 
 
 class JsonFormatter(logging.Formatter):
@@ -32,12 +49,28 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        for key, value in vars(record).items():
-            if key not in _STANDARD and not key.startswith("_"):
-                document[key] = value
+        document.update(_fields(record))
         if record.exc_info:
             document["exception"] = self.formatException(record.exc_info)
         return json.dumps(document, default=str, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    """`time LEVEL logger: message key=value …`: the fields a JSON line would carry, so a
+    text line says what it is about (`environment=acme/dev feature=naisd`)."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        line = super().formatMessage(record)
+        fields = " ".join(f"{key}={_shown(value)}" for key, value in _fields(record).items())
+        return f"{line} {fields}" if fields else line
+
+
+def _shown(value: object) -> str:
+    text = str(value)
+    return text if _BARE.fullmatch(text) else json.dumps(text, ensure_ascii=False)
 
 
 class RepeatLimit(logging.Filter):
@@ -69,7 +102,7 @@ def configure_logging(log_format: str, verbose: bool) -> None:
     if log_format == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.INFO)

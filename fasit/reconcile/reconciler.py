@@ -325,6 +325,9 @@ class Reconciler:
 
     def _record_decisions(self, result: PassResult, revision: str, at: datetime) -> Counter[Reason]:
         recorded: Counter[Reason] = Counter()
+        # One log line per environment, reason and message: an agent offline is one line
+        # naming its features, not one line per release.
+        lines: dict[tuple[str, Reason, str], list[str]] = {}
         for decisions in result.decisions.values():
             for decision in decisions:
                 pair = (decision.environment, decision.feature)
@@ -335,17 +338,20 @@ class Reconciler:
                 self._recorded[pair] = record
                 self._store.record_decision(record)
                 recorded[decision.reason] += 1
-                logger.info(
-                    "decision %s: %s",
-                    decision.reason.value,
-                    decision.message,
-                    extra={
-                        "environment": decision.environment,
-                        "feature": decision.feature,
-                        "revision": revision,
-                        "reason": decision.reason.value,
-                    },
-                )
+                key = (decision.environment, decision.reason, decision.message)
+                lines.setdefault(key, []).append(decision.feature)
+        for (environment, reason, message), features in lines.items():
+            logger.info(
+                "decision %s: %s",
+                reason.value,
+                message,
+                extra={
+                    "environment": environment,
+                    "feature": ",".join(features),
+                    "revision": revision,
+                    "reason": reason.value,
+                },
+            )
         return recorded
 
     async def _send(self, result: PassResult, plan: Plan) -> tuple[int, bool]:
