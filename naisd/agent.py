@@ -145,6 +145,12 @@ class Agent:
                     logger.exception("session failed unexpectedly")
                 if self._stop.is_set():
                     break
+                if not self.executor.is_healthy():
+                    # A hung agent (the fake executor's FASIT_FAKE_UNHEALTHY): it does not
+                    # come back once the controller has given up on it.
+                    logger.warning("unhealthy: not reconnecting", extra={"controller": self.target})
+                    await self._stop.wait()
+                    break
                 delay = self._backoff.next_delay()
                 logger.info("reconnecting in %.1f s", delay, extra={"controller": self.target})
                 with contextlib.suppress(TimeoutError):

@@ -5,7 +5,8 @@ same stream, no helm. Every environment succeeds unless the environment variable
 otherwise (lists separated by commas):
 
 - FASIT_FAKE_FAILING=tenant/env,…    installs and upgrades there fail (the release is `failed`);
-- FASIT_FAKE_UNHEALTHY=tenant/env,…  the agent there sends no heartbeats;
+- FASIT_FAKE_UNHEALTHY=tenant/env,…  the agent there hangs: no heartbeats, and no reconnect
+  once the controller ends its session (it shows OFFLINE after the agent timeout);
 - FASIT_FAKE_ORPHANS=tenant/env/release,…  releases that exist there from the start, deployed
   by fasit (they carry a release hash) but wanted by no one.
 """

@@ -133,7 +133,8 @@ class Executor(Protocol):
     async def inventory(self) -> Inventory: ...
 
     def is_healthy(self) -> bool:
-        """False: the agent sends no heartbeats (the controller sees it as unhealthy)."""
+        """False: the agent is hung: it sends no heartbeats, and once the controller ends its
+        session (the agent timeout) it does not reconnect."""
         ...
 
 

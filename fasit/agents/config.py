@@ -53,7 +53,10 @@ class HubConfig:
     hello_timeout: float = 10.0
     """Seconds from the stream opening to its Hello; then the stream is ended."""
     heartbeat_interval: float = 10.0
-    """Told to agents in Welcome."""
+    """Told to agents in Welcome; at most a third of `agent_timeout` (see `heartbeat_every`)."""
+    agent_timeout: float = 30.0
+    """Seconds an agent may send nothing before its session is ended: a hung agent then shows
+    OFFLINE instead of connected for ever."""
     ping_interval: float = 30.0
     """A Ping goes to an agent whose stream has been idle this long."""
     token_poll_interval: float = 2.0
@@ -64,6 +67,14 @@ class HubConfig:
         for name in ("outbox_capacity", "control_capacity", "events_capacity", "result_memory"):
             if getattr(self, name) < 1:
                 raise ValueError(f"HubConfig.{name} must be at least 1, got {getattr(self, name)}")
+        if self.agent_timeout <= 0:
+            raise ValueError(f"HubConfig.agent_timeout must be positive, got {self.agent_timeout}")
+
+    @property
+    def heartbeat_every(self) -> float:
+        """The heartbeat interval agents are told: three beats fit in the agent timeout, so one
+        lost heartbeat never ends a session."""
+        return min(self.heartbeat_interval, self.agent_timeout / 3)
 
     def server_options(self) -> list[tuple[str, int]]:
         """Keepalive (the server pings idle agents, and permits their pings every 10 s or slower:

@@ -227,10 +227,10 @@ class AgentHub:
             welcome=pb.Welcome(
                 session_id=session.id,
                 protocol_version=PROTOCOL_VERSION,
-                heartbeat_interval_ms=round(config.heartbeat_interval * 1000),
+                heartbeat_interval_ms=round(config.heartbeat_every * 1000),
             )
         )
-        reader = asyncio.create_task(read(session, requests, self._events))
+        reader = asyncio.create_task(read(session, requests, self._events, config.agent_timeout))
         try:
             while (message := await session.outbox.get(config.ping_interval)) is not None:
                 if message is IDLE:

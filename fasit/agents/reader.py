@@ -38,15 +38,29 @@ async def read(
     session: Session,
     requests: AsyncIterator[pb.AgentMessage],
     events: asyncio.Queue[AgentEvent],
+    timeout: float,
 ) -> None:
-    """Agent messages → records and events, until the agent half-closes or the stream ends.
+    """Agent messages → records and events, until the agent half-closes or the stream ends,
+    or sends nothing for `timeout` seconds (a hung agent: the session ends, it shows OFFLINE).
 
     However the reading stops, the session ends with it: a session nobody reads must not
     stay connected (its heartbeats and results would go unheard).
     """
     kind: str | None = None
     try:
-        async for message in requests:
+        while True:
+            try:
+                message = await asyncio.wait_for(anext(requests), timeout)
+            except StopAsyncIteration:
+                break
+            except TimeoutError:
+                detail = f"no message from the agent in {timeout:g} s (the agent timeout)"
+                logger.warning(
+                    "agent silent: session ended",
+                    extra={"environment": session.environment, "timeout": timeout},
+                )
+                session.end(Ending(grpc.StatusCode.UNAVAILABLE, detail))
+                return
             kind = message.WhichOneof("kind")
             if not await _handle(session, message, events):
                 return

@@ -101,6 +101,15 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     )
     _flag(
         run,
+        "--agent-timeout",
+        "seconds an agent may send nothing before it counts as OFFLINE (default: 30); agents"
+        " are told to heartbeat at a third of it or more often",
+        seconds,
+        default=30.0,
+        metavar="SECONDS",
+    )
+    _flag(
+        run,
         "--webhook-secret",
         "enable POST /api/v1/hooks/git, verified with this secret (X-Hub-Signature-256);"
         " prefer FASIT_WEBHOOK_SECRET, which other users cannot read in the process list",
@@ -176,6 +185,7 @@ def _config(args: argparse.Namespace) -> ServeConfig:
             webhook_secret=args.webhook_secret,
             http_connections=connection_cap(raise_open_file_limit()),
             header_timeout=args.http_header_timeout,
+            agent_timeout=args.agent_timeout,
         )
     except ValueError as exc:
         raise CouldNotRun(str(exc)) from None

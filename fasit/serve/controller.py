@@ -70,6 +70,8 @@ class ServeConfig:
     """HTTP connections at once; more are answered 503 and closed (see `http_guard`)."""
     header_timeout: float = HEADER_TIMEOUT
     """Seconds a web client has to send its request headers."""
+    agent_timeout: float = 30.0
+    """Seconds an agent may send nothing before its session is ended (it shows OFFLINE)."""
 
     def __post_init__(self) -> None:
         if (self.state_dir is None) == (self.git is None):
@@ -105,7 +107,12 @@ class Controller:
             self.fake_fleet = FakeFleet("", fake_tokens)
             self.fake_fleet.ensure(())  # the token file the hub reads, empty until a plan
             tokens = TokenFile(fake_tokens)
-        hub = self.hub = AgentHub(tokens, HubConfig(host=config.grpc_host, port=config.grpc_port))
+        hub = self.hub = AgentHub(
+            tokens,
+            HubConfig(
+                host=config.grpc_host, port=config.grpc_port, agent_timeout=config.agent_timeout
+            ),
+        )
         await hub.start()
         if self.fake_fleet is not None:
             self.fake_fleet.target = hub.address

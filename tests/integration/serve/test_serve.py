@@ -152,3 +152,27 @@ def test_json_logs_carry_environment_feature_and_revision_of_each_decision(
     assert deploy["feature"] == "web"
     assert deploy["revision"]
     assert {"time", "level", "message"} <= deploy.keys()
+
+
+def test_a_hung_agent_shows_offline_after_the_agent_timeout(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    write_tree(state, fleet())
+    running = serve(
+        tmp_path,
+        "--state-dir",
+        str(state),
+        "--fake-agents",
+        "--agent-timeout",
+        "1",
+        environ={"FASIT_FAKE_UNHEALTHY": "nav/dev"},
+    )
+    try:
+        running.until(
+            lambda: running.releases()[("nav/dev", "web")]["status"] == "OFFLINE",
+            "nav/dev offline",
+        )
+        running.until(lambda: deployed(running, "nav/prod", "1.0.0"), "nav/prod deployed")
+        _, status = running.get("/api/v1/status")
+        assert status["agents_connected"] == 1
+    finally:
+        running.stop()
