@@ -15,6 +15,7 @@ import asyncio
 import logging
 import os
 import re
+import shutil
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -49,15 +50,24 @@ def _parser() -> argparse.ArgumentParser:
         description="The fasit agent: one gRPC session with the controller; runs helm.",
     )
     parser.add_argument("--version", action="version", version=f"naisd {__version__}")
-    parser.add_argument("--controller", required=True, metavar="HOST:PORT")
-    parser.add_argument("--environment", required=True, metavar="TENANT/NAME")
+    parser.add_argument(
+        "--controller", required=True, metavar="HOST:PORT", help="fasit serve's agent hub"
+    )
+    parser.add_argument(
+        "--environment", required=True, metavar="TENANT/NAME", help="the environment this is"
+    )
     parser.add_argument(
         "--token-file", required=True, type=Path, metavar="FILE", help="read at every connect"
     )
     parser.add_argument("--tls-ca", type=Path, metavar="FILE", help="TLS: the controller's CA")
     parser.add_argument("--tls-cert", type=Path, metavar="FILE", help="mutual TLS: our cert")
     parser.add_argument("--tls-key", type=Path, metavar="FILE", help="mutual TLS: its key")
-    parser.add_argument("--executor", choices=["helm", "fake"], default="helm")
+    parser.add_argument(
+        "--executor",
+        choices=["helm", "fake"],
+        default="helm",
+        help="helm runs the helm binary (default); fake simulates it in memory (demos, tests)",
+    )
     parser.add_argument("--helm", default="helm", metavar="PATH", help="the helm binary")
     parser.add_argument(
         "--plain-http-registry",
@@ -79,7 +89,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="MIN-MAX",
         help="seconds a fake instruction takes (default %(default)s)",
     )
-    parser.add_argument("--inventory-interval", type=float, default=300.0, metavar="SECONDS")
+    parser.add_argument(
+        "--inventory-interval",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="report the releases helm lists this often (default %(default)g)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logs")
     return parser
 
@@ -135,12 +151,13 @@ def _agent(args: argparse.Namespace) -> Agent:
             raise _Unusable(f"--state-dir {args.state_dir}: {exc.strerror}") from exc
         except StateFileInvalid as exc:
             raise _Unusable(str(exc)) from exc
+    credentials = _credentials(args)
     return Agent(
         args.controller,
         args.environment,
         token,
         _executor(args, token),
-        credentials=_credentials(args),
+        credentials=credentials,
         store=store,
         config=AgentConfig(inventory_interval=args.inventory_interval),
     )
@@ -148,12 +165,14 @@ def _agent(args: argparse.Namespace) -> Agent:
 
 def _executor(args: argparse.Namespace, token: Callable[[], str]) -> Executor:
     if args.executor == "helm":
+        registries = _plain_http_registries(args)
+        if shutil.which(args.helm) is None:
+            raise _Unusable(
+                f"--helm {args.helm!r}: no such executable (install Helm 4, or give its path)"
+            )
         # The token also fetches in-repo charts fasit serves over HTTP (docs/charts.md).
         return HelmExecutor(
-            args.helm,
-            workdir=args.state_dir,
-            plain_http_registries=_plain_http_registries(args),
-            chart_token=token,
+            args.helm, workdir=args.state_dir, plain_http_registries=registries, chart_token=token
         )
     match = re.fullmatch(r"(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)", args.fake_delay)
     if match is None or float(match[1]) > float(match[2]):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from naisd.cli import main
+from naisd.cli import _parser, main
 
 
 @pytest.fixture
@@ -118,3 +118,24 @@ def test_a_plain_http_registry_that_is_not_host_and_port_is_refused(
 
     assert main([*_base(token), *flags]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_the_helm_executor_without_a_helm_binary_exits_2_naming_it(
+    token: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    absent = tmp_path / "no-helm-here"
+
+    assert main([*_base(token), "--helm", str(absent)]) == 2
+    assert capsys.readouterr().err == (
+        f"naisd: --helm {str(absent)!r}: no such executable (install Helm 4, or give its path)\n"
+    )
+
+
+def test_help_documents_every_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+
+    actions = [a for a in _parser()._actions if a.option_strings]
+    undocumented = [a.option_strings[-1] for a in actions if not a.help]
+    assert undocumented == []
+    assert "--inventory-interval" in capsys.readouterr().out
