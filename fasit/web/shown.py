@@ -12,6 +12,7 @@ from fasit.reconcile import ReleaseView, Status
 from fasit.state import Problem, Revision
 
 __all__ = [
+    "ATTENTION_STATUSES",
     "PENDING_STATUSES",
     "masked_values",
     "problem",
@@ -22,6 +23,19 @@ __all__ = [
 
 PENDING_STATUSES = frozenset({Status.PENDING, Status.SENT, Status.INSTALLING, Status.UNINSTALLING})
 """Statuses on the way somewhere: what the "pending" pills count."""
+
+ATTENTION_STATUSES = frozenset(
+    {
+        Status.FAILED,
+        Status.CHART_UNAVAILABLE,
+        Status.RENDER_ERROR,
+        Status.MISSING_CONFIG,
+        Status.MISSING_DEPENDENCY,
+        Status.VALUES_INVALID,
+        Status.OFFLINE,
+    }
+)
+"""Statuses that need a person: a release stays in one until someone changes something."""
 
 
 def time(moment: datetime | None) -> str | None:

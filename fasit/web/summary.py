@@ -11,7 +11,7 @@ from fasit.model import Environment
 from fasit.reconcile import ReleaseView, Status
 from fasit.state import Located, collector_paused
 from fasit.web.read import ReadSide
-from fasit.web.shown import PENDING_STATUSES
+from fasit.web.shown import ATTENTION_STATUSES, PENDING_STATUSES
 
 __all__ = ["FleetSummary", "Summaries", "Tally"]
 
@@ -31,11 +31,22 @@ class Tally:
     def pending(self) -> int:
         return sum(self.counts.get(status, 0) for status in PENDING_STATUSES)
 
+    @property
+    def attention(self) -> int:
+        """Releases in a status that needs a person (`ATTENTION_STATUSES`)."""
+        return sum(self.counts.get(status, 0) for status in ATTENTION_STATUSES)
+
+    @property
+    def attention_statuses(self) -> list[str]:
+        return [s.value for s in Status if s in ATTENTION_STATUSES and self.counts.get(s, 0)]
+
     def shown(self) -> dict[str, object]:
         return {
             "total": self.total,
             "failed": self.failed,
             "pending": self.pending,
+            "attention": self.attention,
+            "attention_statuses": self.attention_statuses,
             "counts": {status.value: n for status in Status if (n := self.counts.get(status, 0))},
         }
 

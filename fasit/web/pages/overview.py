@@ -1,5 +1,6 @@
 """The overview: what is served, whether the newest revision failed and how stale that leaves
-things, counts by status, features with failed/pending pills, environments needing attention."""
+things, counts by status, features with failed/pending pills, environments needing attention
+(any release in a status that needs a person, or no agent connected)."""
 
 from __future__ import annotations
 
@@ -34,13 +35,15 @@ async def overview_page(sources: Sources, request: Request) -> dict[str, object]
     for environment, tally in summary.environments.items():
         agent = read.fleet.agent(environment)
         connected = agent is not None and agent.connected
-        if tally.failed or not connected:
+        if tally.attention or not connected:
             attention.append(
                 {
                     "environment": environment,
                     "connected": connected,
                     "failed": tally.failed,
                     "offline": not connected,
+                    "attention": tally.attention,
+                    "statuses": tally.attention_statuses,
                     "releases": tally.total,
                 }
             )

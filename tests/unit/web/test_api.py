@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from fasit.reconcile import Reason, ReleaseView, Status
+from fasit.reconcile import AgentView, Reason, ReleaseView, Status
 from fasit.state import DirectoryTree, Revision, SnapshotBuilder, SnapshotStore
 from fasit.web import ReadSide, create_app
 from tests import states
@@ -205,3 +205,24 @@ def test_readyz_is_503_until_a_revision_is_served_and_healthz_always_ok(tmp_path
     offer(store, tmp_path / "a", GOOD, "c0ffee")
 
     assert api.get("/readyz").status_code == 200
+
+
+def test_every_status_that_needs_a_person_counts_as_attention_in_the_overview() -> None:
+    views = [
+        view("nav/dev", "api", Status.CHART_UNAVAILABLE),
+        view("nav/dev", "web", Status.RENDER_ERROR),
+        view("nav/prod", "api", Status.MISSING_CONFIG),
+        view("nav/prod", "web"),
+        view("acme/dev", "web"),
+    ]
+    fleet = StaticFleet(views)
+    fleet.agents = {name: AgentView(connected=True) for name in ("nav/dev", "nav/prod", "acme/dev")}
+    api = TestClient(create_app(ReadSide(SnapshotStore(), fleet, lambda: 3)))
+
+    body = api.get("/api/v1/overview").json()
+
+    assert {item["feature"]: item["attention"] for item in body["features"]} == {"api": 2, "web": 1}
+    assert [(item["environment"], item["statuses"]) for item in body["attention"]] == [
+        ("nav/dev", ["CHART-UNAVAILABLE", "RENDER-ERROR"]),
+        ("nav/prod", ["MISSING-CONFIG"]),
+    ]
