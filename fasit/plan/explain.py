@@ -139,9 +139,11 @@ def _why_won(
         )
     best_rival = max(rank(other) for other in rivals)
     if labels > best_rival[0]:
-        return f"most specific: {labels} target labels against at most {best_rival[0]}"
+        return f"most specific: {_labels(labels)} against at most {best_rival[0]}"
     if winner.model.priority > best_rival[1]:
-        return f"highest priority ({winner.model.priority}) among the targets with {labels} labels"
+        return (
+            f"highest priority ({winner.model.priority}) among the targets with {_labels(labels)}"
+        )
     return "ties with another matching assignment that agrees with it; the first in file order"
 
 
@@ -149,7 +151,11 @@ def _why_lost(loser: Located[Assignment], winner: Located[Assignment]) -> str:
     ours, theirs = rank(loser), rank(winner)
     there = winner.where("target")
     if ours[0] < theirs[0]:
-        return f"matches, but {there} is more specific ({theirs[0]} labels > {ours[0]})"
+        return f"matches, but {there} is more specific ({_labels(theirs[0])} > {ours[0]})"
     if ours[1] < theirs[1]:
         return f"matches, but {there} has a higher priority ({theirs[1]} > {ours[1]})"
     return f"matches and ties with {there}, which comes first and agrees with it"
+
+
+def _labels(count: int) -> str:
+    return f"{count} target label" if count == 1 else f"{count} target labels"

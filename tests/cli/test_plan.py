@@ -132,7 +132,7 @@ def test_explain_says_why_each_assignment_matched_won_or_lost(repo: Path) -> Non
 
     assert run.exit_code == 0
     assert "✔ won  assignments/x/team-a.yaml:5: 2.0.0" in run.stdout
-    assert "most specific: 1 target labels against at most 0" in run.stdout
+    assert "most specific: 1 target label against at most 0" in run.stdout
     assert "matches, but assignments/x/team-a.yaml:5 is more specific" in run.stdout
     assert 'level = "info"\n      from feature-config at features/x.yaml:5' in run.stdout
 
