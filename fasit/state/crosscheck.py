@@ -16,6 +16,7 @@ from fasit.model import Assignment, Config, Environment, EnvironmentKind, Featur
 from fasit.state.documents import Located
 from fasit.state.loader import LoadedState
 from fasit.state.problems import Problem, ProblemCode, Severity
+from fasit.state.suggest import did_you_mean
 from fasit.state.targeting import LabelIndex
 
 __all__ = ["RESERVED_VALUE_KEYS", "StateIndex", "cross_check"]
@@ -82,7 +83,8 @@ def cross_check(state: LoadedState) -> tuple[StateIndex, list[Problem]]:
                     config.file,
                     config.position("environment"),
                     ProblemCode.UNKNOWN_ENVIRONMENT,
-                    f"unknown environment {environment!r}: no Environment document defines it",
+                    f"unknown environment {environment!r}: no Environment document defines it"
+                    + did_you_mean(environment, environments),
                 )
             )
         elif known:
@@ -154,7 +156,8 @@ def _known_feature(
             document.file,
             document.position("feature"),
             ProblemCode.UNKNOWN_FEATURE,
-            f"unknown feature {document.model.feature!r}: no Feature document defines it",
+            f"unknown feature {document.model.feature!r}: no Feature document defines it"
+            + did_you_mean(document.model.feature, features),
         )
     )
     return False
@@ -221,7 +224,7 @@ def _unmatched_labels(
             continue
         severity = Severity.ERROR if assignment.model.enabled else Severity.WARNING
         unknown = [
-            (key, _unknown_label(key, value, values_by_key.get(key)))
+            (key, _unknown_label(key, value, values_by_key.get(key), values_by_key))
             for key, value in target.items()
             if value not in values_by_key.get(key, ())
         ]
@@ -241,8 +244,9 @@ def _unmatched_labels(
     return problems
 
 
-def _unknown_label(key: str, value: str, seen: set[str] | None) -> str:
+def _unknown_label(key: str, value: str, seen: set[str] | None, keys: Iterable[str]) -> str:
     if seen is None:
-        return f"no environment has the label {key!r}"
+        return f"no environment has the label {key!r}{did_you_mean(key, keys)}"
     known = ", ".join(sorted(seen)[:10])
-    return f"no environment has {key}={value} (values of {key!r}: {known})"
+    hint = did_you_mean(value, seen)
+    return f"no environment has {key}={value}{hint} (values of {key!r}: {known})"

@@ -15,6 +15,7 @@ from pydantic_core import ErrorDetails
 
 from fasit.model import API_VERSION, KINDS, StateDocument
 from fasit.state.problems import Position, Problem, ProblemCode
+from fasit.state.suggest import did_you_mean, field_names
 from fasit.state.yamlfile import PathItem, YamlDocument
 
 __all__ = ["Located", "read_state_document", "validate_model"]
@@ -64,7 +65,7 @@ def validate_model(
     try:
         return model.model_validate(document.data), []
     except ValidationError as exc:
-        return None, [_problem(error, document, file) for error in exc.errors()]
+        return None, [_problem(error, document, file, model) for error in exc.errors()]
 
 
 def read_state_document(
@@ -113,12 +114,15 @@ def read_state_document(
     return Located(parsed, file, document), []
 
 
-def _problem(error: ErrorDetails, document: YamlDocument, file: str) -> Problem:
+def _problem(
+    error: ErrorDetails, document: YamlDocument, file: str, model: type[BaseModel]
+) -> Problem:
     loc = tuple(error["loc"])
     kind = error["type"]
     field = _dotted(loc)
     if kind == "extra_forbidden":
-        code, message = ProblemCode.UNKNOWN_FIELD, f"unknown field {field!r}"
+        hint = did_you_mean(str(loc[-1]), field_names(model, loc[:-1]))
+        code, message = ProblemCode.UNKNOWN_FIELD, f"unknown field {field!r}{hint}"
         position = document.locate(loc, at_key=True)
     elif kind == "missing":
         code, message = ProblemCode.MISSING_FIELD, f"missing required field {field!r}"

@@ -229,7 +229,7 @@ def test_invalid_feature_yaml_reports_each_field_in_the_chart() -> None:
             "charts/aivenator/1.0.0/Feature.yaml",
             1,
             "feature-yaml-invalid",
-            "unknown field 'environmentKind'",
+            "unknown field 'environmentKind' (did you mean 'environmentKinds'?)",
         ),
     ]
 

@@ -68,7 +68,7 @@ def test_an_assignment_that_reaches_no_environment_blocks_the_revision(tmp_path:
         (
             ProblemCode.UNMATCHED_TARGET_LABEL,
             5,
-            "no environment has env=prd (values of 'env': prod)",
+            "no environment has env=prd (did you mean 'prod'?) (values of 'env': prod)",
         )
     ]
 
