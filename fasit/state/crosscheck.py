@@ -70,21 +70,20 @@ def cross_check(state: LoadedState) -> tuple[StateIndex, list[Problem]]:
 
     known_assignments = []
     for assignment in assignments.values():
-        if _known_feature(assignment, features, problems):
+        if _known_feature(assignment, features, problems, state):
             known_assignments.append(assignment)
     problems.extend(_unmatched_labels(known_assignments, environments.values()))
 
     known_configs: dict[tuple[str, str], Located[Config]] = {}
     for (environment, feature), config in configs.items():
-        known = _known_feature(config, features, problems)
+        known = _known_feature(config, features, problems, state)
         if environment not in environments:
             problems.append(
                 Problem.at(
                     config.file,
                     config.position("environment"),
                     ProblemCode.UNKNOWN_ENVIRONMENT,
-                    f"unknown environment {environment!r}: no Environment document defines it"
-                    + did_you_mean(environment, environments),
+                    _unknown("environment", environment, environments, state),
                 )
             )
         elif known:
@@ -144,10 +143,20 @@ def _target_label(target: tuple[tuple[str, str], ...]) -> str:
     return "{" + ", ".join(f"{key}: {value}" for key, value in target) + "}"
 
 
+def _unknown(what: str, name: str, known: Iterable[str], state: LoadedState) -> str:
+    """Why `name` names no document: an invalid one defines it (where), or none does."""
+    kind = what.capitalize()
+    invalid = state.invalid.get((kind, name))
+    if invalid is not None:
+        return f"{what} {name!r} is defined at {invalid}, but that document is invalid (see there)"
+    return f"unknown {what} {name!r}: no {kind} document defines it" + did_you_mean(name, known)
+
+
 def _known_feature(
     document: Located[Assignment] | Located[Config],
     features: dict[str, Located[Feature]],
     problems: list[Problem],
+    state: LoadedState,
 ) -> bool:
     if document.model.feature in features:
         return True
@@ -156,8 +165,7 @@ def _known_feature(
             document.file,
             document.position("feature"),
             ProblemCode.UNKNOWN_FEATURE,
-            f"unknown feature {document.model.feature!r}: no Feature document defines it"
-            + did_you_mean(document.model.feature, features),
+            _unknown("feature", document.model.feature, features, state),
         )
     )
     return False

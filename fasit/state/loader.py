@@ -10,6 +10,7 @@ the cross-checks' job.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -52,6 +53,9 @@ class LoadedState:
     features: tuple[Located[Feature], ...] = ()
     assignments: tuple[Located[Assignment], ...] = ()
     configs: tuple[Located[Config], ...] = ()
+    invalid: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """(kind, identity) → `file:line` of documents that name an environment or feature but
+    are invalid: a reference to one is then told where it is, not that it does not exist."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +143,7 @@ def load_state(
         collected.documents += parsed.documents
         for located in parsed.located:
             collected.add(located)
+        collected.invalid.update(parsed.invalid)
     if cache is not None:
         cache.finish()
     return LoadResult(
@@ -153,6 +158,7 @@ class _ParsedFile:
     located: tuple[Located[StateDocument], ...]
     problems: tuple[Problem, ...]
     documents: int
+    invalid: tuple[tuple[tuple[str, str], str], ...] = ()
 
 
 class ParseCache:
@@ -227,12 +233,27 @@ def _judge_documents(path: str, parsed: YamlResult) -> _ParsedFile:
             )
         )
     located: list[Located[StateDocument]] = []
+    invalid: list[tuple[tuple[str, str], str]] = []
     for document in parsed.documents:
         model, document_problems = read_state_document(document, path)
         problems.extend(document_problems)
         if model is not None:
             located.append(model)
-    return _ParsedFile(tuple(located), tuple(problems), len(parsed.documents))
+        elif (identity := _identity(document.data)) is not None:
+            invalid.append((identity, f"{path}:{document.start.line}"))
+    return _ParsedFile(tuple(located), tuple(problems), len(parsed.documents), tuple(invalid))
+
+
+def _identity(data: object) -> tuple[str, str] | None:
+    """(kind, identity) an invalid Environment or Feature document still names, if it does."""
+    if not isinstance(data, dict):
+        return None
+    kind, name = data.get("kind"), data.get("name")
+    if kind == "Environment" and isinstance(data.get("tenant"), str) and isinstance(name, str):
+        return kind, f"{data['tenant']}/{name}"
+    if kind == "Feature" and isinstance(name, str):
+        return kind, name
+    return None
 
 
 def read_yaml_file(tree: Tree, entry: TreeEntry, limits: LoadLimits) -> YamlResult:
@@ -297,6 +318,7 @@ class _Collected:
     features: list[Located[Feature]] = field(default_factory=list)
     assignments: list[Located[Assignment]] = field(default_factory=list)
     configs: list[Located[Config]] = field(default_factory=list)
+    invalid: dict[tuple[str, str], str] = field(default_factory=dict)
     documents: int = 0
 
     def __post_init__(self) -> None:
@@ -318,4 +340,5 @@ class _Collected:
             tuple(self.features),
             tuple(self.assignments),
             tuple(self.configs),
+            dict(self.invalid),
         )

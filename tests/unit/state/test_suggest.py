@@ -55,3 +55,14 @@ def test_an_unknown_field_suggests_the_nearest(tmp_path: Path) -> None:
 
     assert "unknown field 'enviromentKind' (did you mean 'environmentKind'?)" in found, found
 
+
+def test_a_reference_to_an_invalid_environment_points_at_its_document(tmp_path: Path) -> None:
+    env = states.environment("nav", "prod")
+    [(path, text)] = env.items()
+    broken = {path: text.replace('"tenant"\n', '"tenat"\n')}
+    found = messages(tmp_path, broken, states.feature("web"), states.config("web", "nav/prod", {}))
+
+    assert (
+        f"environment 'nav/prod' is defined at {path}:1, but that document is invalid (see there)"
+        in found
+    ), found
