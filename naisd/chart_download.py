@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from naisd.errors import NaisdError
+
 __all__ = ["ChartDownloadFailed", "DownloadSettings", "download_chart", "is_downloaded_chart"]
 
 _T = TypeVar("_T")
@@ -29,7 +31,7 @@ _CHUNK = 64 * 1024
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 
 
-class ChartDownloadFailed(Exception):
+class ChartDownloadFailed(NaisdError):
     """The archive could not be had, or is not the one the instruction pins; says which."""
 
 

@@ -11,6 +11,7 @@ from typing import Final
 
 from fasit.charts.digest import DigestError, checked_digest
 from fasit.charts.resolved import Unavailable
+from fasit.errors import InvalidInput
 from fasit.model import OciChart
 from fasit.state import ProblemCode
 
@@ -22,7 +23,7 @@ HELM_CHART_LAYER: Final = "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
 _LEGACY_CHART_LAYER: Final = "application/tar+gzip"
 
 
-class NotAChart(Exception):
+class NotAChart(InvalidInput):
     """The artifact behind a tag is not a usable Helm chart; `unavailable` says why."""
 
     def __init__(self, unavailable: Unavailable) -> None:
