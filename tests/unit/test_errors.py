@@ -6,18 +6,19 @@ import importlib
 import inspect
 import pkgutil
 import re
-from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 from fasit import errors
 from fasit.errors import CouldNotRun, FasitError, InvalidInput, RetryableError
+from naisd import errors as naisd_errors
 from naisd.errors import NaisdError
 
-ROOT = Path(__file__).parents[2]
 # Running `python -m` modules would start a command; they define no classes.
 _NOT_IMPORTED = {"fasit.__main__", "naisd.__main__"}
-# Private exceptions that never leave their module, each with the reason it is exempt.
+# Private exceptions that never leave their module, each with the reason it is exempt (none
+# today: even the private ones, naisd.cli._Unusable and helm_labels._NotOurs, are in the tree).
 EXEMPT: dict[str, str] = {}
 
 
@@ -65,11 +66,14 @@ def test_every_fasit_error_is_under_one_branch() -> None:
     assert loose == []
 
 
-def test_the_drawn_tree_names_every_fasit_exception_class() -> None:
-    drawn = set(re.findall(r"[├└]── (\w+)", errors.__doc__ or ""))
-    public = {c.__qualname__ for c in _exception_classes("fasit") if not c.__name__.startswith("_")}
+@pytest.mark.parametrize(("package", "drawn_in"), [("fasit", errors), ("naisd", naisd_errors)])
+def test_the_drawn_tree_names_every_public_exception_class(
+    package: str, drawn_in: ModuleType
+) -> None:
+    drawn = set(re.findall(r"(?:[├└]── |^ {4})(\w+)", drawn_in.__doc__ or "", re.M))
+    public = {c.__name__ for c in _exception_classes(package) if not c.__name__.startswith("_")}
 
-    assert public - {"FasitError"} - drawn == set()
+    assert public - drawn == set()
 
 
 def test_a_source_that_is_unavailable_is_retried_not_could_not_run() -> None:
