@@ -36,9 +36,11 @@ def chart_layer(chart: OciChart, version: str, manifest: bytes) -> str:
     where = f"{chart.url}:{chart.tag(version)}"
     try:
         parsed = json.loads(manifest)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        # RecursionError: Python's parser recurses per level, and the registry chose the depth.
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
         raise NotAChart(
-            Unavailable(ProblemCode.CHART_NOT_HELM, f"{where}: the manifest is not JSON: {exc}")
+            Unavailable(ProblemCode.CHART_NOT_HELM, f"{where}: the manifest is not JSON: {why}")
         ) from None
     config = parsed.get("config") if isinstance(parsed, dict) else None
     config_type = config.get("mediaType") if isinstance(config, dict) else None
