@@ -10,6 +10,7 @@ __version__ = "0.1.0"
 # Below __version__: naisd.agent reads it.
 from naisd.agent import Agent, AgentConfig
 from naisd.chart_download import ChartDownloadFailed, DownloadSettings
+from naisd.errors import NaisdError
 from naisd.fake import FakeExecutor
 from naisd.helm import HelmExecutor
 from naisd.results import ResultStore, StateFileInvalid
@@ -39,6 +40,7 @@ __all__ = [
     "Inventory",
     "LogKind",
     "LogSink",
+    "NaisdError",
     "Outcome",
     "Release",
     "ResultStore",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import http.client
 import re
 import threading
 import time
@@ -22,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from naisd.errors import NaisdError
+
 __all__ = ["ChartDownloadFailed", "DownloadSettings", "download_chart", "is_downloaded_chart"]
 
 _T = TypeVar("_T")
@@ -29,7 +32,7 @@ _CHUNK = 64 * 1024
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 
 
-class ChartDownloadFailed(Exception):
+class ChartDownloadFailed(NaisdError):
     """The archive could not be had, or is not the one the instruction pins; says which."""
 
 
@@ -110,6 +113,8 @@ def _fetch(url: str, token: str | None, settings: DownloadSettings, stop: thread
         raise ChartDownloadFailed(f"{failed}: {_cause(exc.reason)}") from exc
     except (OSError, ValueError) as exc:  # a timeout or a cut mid-body; a malformed URL
         raise ChartDownloadFailed(f"{failed}: {_cause(exc)}") from exc
+    except http.client.HTTPException as exc:  # not an OSError: urllib lets it through
+        raise ChartDownloadFailed(f"{failed}: {_broken(exc)}") from exc
 
 
 def _said(error: urllib.error.HTTPError) -> str:
@@ -119,6 +124,13 @@ def _said(error: urllib.error.HTTPError) -> str:
     except OSError:
         return ""
     return f": {first[0]}" if first else ""
+
+
+def _broken(error: http.client.HTTPException) -> str:
+    """What was wrong with an answer that is not HTTP, or not HTTP as http.client reads it."""
+    if isinstance(error, http.client.BadStatusLine):
+        return f"the server did not answer in HTTP ({str(error.args[0]).strip()[:80]!r})"
+    return f"the server's answer is not HTTP as expected: {type(error).__name__}: {error}"
 
 
 def _cause(reason: object) -> str:

@@ -25,6 +25,7 @@ import grpc
 
 from naisd import __version__
 from naisd.agent import Agent, AgentConfig
+from naisd.errors import NaisdError
 from naisd.fake import DEFAULT_DELAY, FakeExecutor
 from naisd.helm import HelmExecutor
 from naisd.results import ResultStore, StateFileInvalid
@@ -40,7 +41,7 @@ STATE_FILE = "naisd-state.json"
 PLAIN_HTTP_ENV = "NAISD_PLAIN_HTTP_REGISTRIES"
 
 
-class _Unusable(Exception):
+class _Unusable(NaisdError):
     """A flag or file naisd cannot start with; the message says which and why."""
 
 

@@ -17,6 +17,8 @@ import binascii
 import json
 import re
 
+from naisd.errors import NaisdError
+
 __all__ = ["HASH_LABEL", "hash_label", "label_args", "release_hash_of"]
 
 HASH_LABEL = "fasit.release-hash"
@@ -26,7 +28,7 @@ _LABEL = re.compile(r"[a-z2-7]{52}")
 _UNSET = "null"
 
 
-class _NotOurs(ValueError):
+class _NotOurs(NaisdError, ValueError):
     pass
 
 

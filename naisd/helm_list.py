@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from naisd.errors import NaisdError
 from naisd.work import Release
 
 __all__ = ["HelmFailed", "ListedRelease", "helm_error", "parse_list"]
@@ -22,7 +23,7 @@ _CHART = re.compile(r"^(?P<name>.+)-(?P<version>v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z
 _UPDATED = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(?:\.(\d+))? ([+-]\d{4})")
 
 
-class HelmFailed(Exception):
+class HelmFailed(NaisdError):
     """A helm query (list, get metadata) failed; the inventory reports it as its error."""
 
 

@@ -16,6 +16,7 @@ from collections import OrderedDict
 from dataclasses import asdict
 from pathlib import Path
 
+from naisd.errors import NaisdError
 from naisd.work import Action, Work, WorkResult
 
 __all__ = ["DEFAULT_CAPACITY", "ResultStore", "StateFileInvalid"]
@@ -26,7 +27,7 @@ DEFAULT_CAPACITY = 256
 _FORMAT = 1
 
 
-class StateFileInvalid(ValueError):
+class StateFileInvalid(NaisdError, ValueError):
     """The state file cannot be read as naisd's; naisd refuses to start rather than forget."""
 
 

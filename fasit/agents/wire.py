@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from fasit.agents.types import AgentResult, Instruction, LogLine, ReleaseState
+from fasit.errors import InvalidInput
 from fasit_proto.agent.v1 import agent_pb2 as pb
 from fasit_proto.agent.v1.vocabulary import log_kind_of, outcome_of, wire_action
 
@@ -36,7 +37,7 @@ FUTURE_SLACK = timedelta(days=1)
 """How far ahead of the hub's clock an agent's time may be (clock skew, not a year 292277026)."""
 
 
-class BadMessage(ValueError):
+class BadMessage(InvalidInput, ValueError):
     """An agent message the hub cannot use; the text names the field and what is wrong."""
 
 

@@ -23,6 +23,8 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from fasit.errors import InvalidInput
+
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
@@ -31,7 +33,7 @@ __all__ = ["ArchiveBudget", "ArchiveError", "ArchiveLimits", "read_archive"]
 _MIB = 1024 * 1024
 
 
-class ArchiveError(Exception):
+class ArchiveError(InvalidInput):
     """An archive that is not a readable, bounded gzip-compressed tar."""
 
 

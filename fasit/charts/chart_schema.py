@@ -43,6 +43,7 @@ VALUES_SCHEMA: Final = "values.schema.json"
 MAX_SUBCHART_DEPTH: Final = 5
 _CHART_YAML: Final = "Chart.yaml"
 _READ: Final = frozenset({_CHART_YAML, VALUES_YAML, VALUES_SCHEMA})
+_TOO_DEEP: Final = "nested too deeply for fasit to check"
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +236,9 @@ class _Reader:
             return None, None
         try:
             schema = json.loads(content)
+        except RecursionError:  # Python's parser recurses per level; Go's (helm's) stops later
+            self._problem(path, code, _TOO_DEEP)
+            return None, None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             if isinstance(exc, json.JSONDecodeError):
                 problem = Problem(path, exc.lineno, exc.colno, code, f"not JSON: {exc.msg}")
@@ -256,6 +260,9 @@ class _Reader:
             message = f"not a valid schema of {draft}: at {at}: {exc.message}"
             line, column = self._json_position(path, content, list(exc.absolute_path))
             self._problems.append(Problem(path, line, column, code, message))
+            return None, None
+        except RecursionError:  # jsonschema walks the metaschema over it recursively
+            self._problem(path, code, _TOO_DEEP)
             return None, None
         # An empty registry: a $ref to anything outside the file is never fetched.
         return path, kind(schema, registry=Registry())

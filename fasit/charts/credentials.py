@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from fasit.errors import FasitError
+from fasit.errors import CouldNotRun
 
 __all__ = [
     "DOCKER_CONFIG_ENV",
@@ -33,7 +33,7 @@ DOCKER_CONFIG_ENV: Final = "DOCKER_CONFIG"
 _MAX_CONFIG_BYTES: Final = 1024 * 1024
 
 
-class CredentialsError(FasitError):
+class CredentialsError(CouldNotRun):
     """A credentials file that cannot be read or holds something fasit cannot use."""
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from fasit.errors import InvalidInput
+
 __all__ = ["DIGEST", "DigestError", "checked_digest"]
 
 DIGEST: Final = re.compile(r"sha256:[0-9a-f]{64}")
@@ -17,7 +19,7 @@ DIGEST: Final = re.compile(r"sha256:[0-9a-f]{64}")
 _SHOWN: Final = 80
 
 
-class DigestError(ValueError):
+class DigestError(InvalidInput, ValueError):
     """Text offered as a digest that is not `sha256:<64 lowercase hex>`; says what it was."""
 
 

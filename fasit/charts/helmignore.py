@@ -13,13 +13,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from fasit.errors import InvalidInput
+
 __all__ = ["HELMIGNORE", "HelmIgnore", "HelmIgnoreError"]
 
 HELMIGNORE = ".helmignore"
 _DEFAULT_RULES = ("templates/.?*",)
 
 
-class HelmIgnoreError(ValueError):
+class HelmIgnoreError(InvalidInput, ValueError):
     """A rule Helm rejects; `line` is 1-based in the .helmignore file."""
 
     def __init__(self, line: int, message: str) -> None:

@@ -11,6 +11,7 @@ from typing import Final
 
 from fasit.charts.digest import DigestError, checked_digest
 from fasit.charts.resolved import Unavailable
+from fasit.errors import InvalidInput
 from fasit.model import OciChart
 from fasit.state import ProblemCode
 
@@ -22,7 +23,7 @@ HELM_CHART_LAYER: Final = "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
 _LEGACY_CHART_LAYER: Final = "application/tar+gzip"
 
 
-class NotAChart(Exception):
+class NotAChart(InvalidInput):
     """The artifact behind a tag is not a usable Helm chart; `unavailable` says why."""
 
     def __init__(self, unavailable: Unavailable) -> None:
@@ -35,9 +36,11 @@ def chart_layer(chart: OciChart, version: str, manifest: bytes) -> str:
     where = f"{chart.url}:{chart.tag(version)}"
     try:
         parsed = json.loads(manifest)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        # RecursionError: Python's parser recurses per level, and the registry chose the depth.
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
         raise NotAChart(
-            Unavailable(ProblemCode.CHART_NOT_HELM, f"{where}: the manifest is not JSON: {exc}")
+            Unavailable(ProblemCode.CHART_NOT_HELM, f"{where}: the manifest is not JSON: {why}")
         ) from None
     config = parsed.get("config") if isinstance(parsed, dict) else None
     config_type = config.get("mediaType") if isinstance(config, dict) else None

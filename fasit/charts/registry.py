@@ -35,6 +35,7 @@ from requests.adapters import HTTPAdapter
 from fasit import __version__
 from fasit.charts.credentials import Credential, RegistryCredentials
 from fasit.charts.digest import DigestError, checked_digest
+from fasit.errors import RetryableError
 from fasit.model import OciChart
 
 __all__ = [
@@ -82,7 +83,7 @@ _TRANSIENT: Final = frozenset(
 )
 
 
-class RegistryError(Exception):
+class RegistryError(RetryableError):
     """A registry request that failed; `str()` says which registry, what and why."""
 
     def __init__(self, failure: RegistryFailure, message: str) -> None:

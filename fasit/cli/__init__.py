@@ -20,7 +20,7 @@ from fasit.cli._plan import add_plan
 from fasit.cli._schema import add_schema
 from fasit.cli._serve import add_serve
 from fasit.cli._validate import add_validate
-from fasit.errors import CouldNotRun
+from fasit.errors import CouldNotRun, RetryableError
 
 __all__ = ["main"]
 
@@ -39,7 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     command: Callable[[argparse.Namespace], int] = args.command
     try:
         return command(args)
-    except CouldNotRun as exc:
+    except (CouldNotRun, RetryableError) as exc:
+        # A one-shot command does not retry: a remote that does not answer now means it could
+        # not run, not that the state has problems.
         print(f"fasit: {exc}", file=sys.stderr)
         return EXIT_COULD_NOT_RUN
     except Exception as exc:

@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from fasit.charts import (
-    CredentialsError,
     OciCharts,
     OciSettings,
     RegistryClient,
@@ -19,7 +18,6 @@ from fasit.charts import (
     load_docker_config,
 )
 from fasit.cli._common import seconds
-from fasit.errors import CouldNotRun
 from fasit.validation import FetchOci
 
 __all__ = ["PLAIN_HTTP_ENV", "add_chart_options", "oci_fetcher"]
@@ -101,14 +99,12 @@ def oci_charts(args: argparse.Namespace) -> OciCharts | None:
 def _registry_settings(args: argparse.Namespace) -> RegistrySettings:
     plain_http = [*args.plain_http_registry, *os.environ.get(PLAIN_HTTP_ENV, "").split(",")]
     explicit = args.registry_config or os.environ.get(_REGISTRY_CONFIG_ENV)
-    try:
-        credentials = (
-            load_docker_config(Path(explicit))
-            if explicit
-            else load_docker_config(default_docker_config(), missing_ok=True)
-        )
-    except CredentialsError as exc:
-        raise CouldNotRun(str(exc)) from None
+    # An unusable credentials file is CouldNotRun (CredentialsError): the CLI exits 2 on it.
+    credentials = (
+        load_docker_config(Path(explicit))
+        if explicit
+        else load_docker_config(default_docker_config(), missing_ok=True)
+    )
     return RegistrySettings(
         credentials=credentials,
         plain_http=frozenset(host.strip() for host in plain_http if host.strip()),

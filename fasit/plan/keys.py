@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import lru_cache
 
+from fasit.errors import InvalidInput
+
 __all__ = ["KeyConflict", "nest", "split_key"]
 
 
-class KeyConflict(ValueError):
+class KeyConflict(InvalidInput, ValueError):
     """Two keys that cannot nest together."""
 
     def __init__(self, leaf: str, other: str) -> None:

@@ -39,6 +39,7 @@ from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
+from fasit.errors import InvalidInput
 from fasit.plan.sizes import BUILDERS, text_size
 from fasit.state import some
 
@@ -89,11 +90,11 @@ class BoundedTemplate:
 _MISSING = object()
 
 
-class RenderLimitExceeded(Exception):
+class RenderLimitExceeded(InvalidInput):
     """A render went past one of its limits."""
 
 
-class NotDeterministic(Exception):
+class NotDeterministic(InvalidInput):
     """A template names a filter, test or global whose result differs from run to run."""
 
 

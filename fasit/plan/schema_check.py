@@ -175,6 +175,10 @@ def _check(
         except Unresolvable as exc:
             rule = f"the schema has a $ref that cannot be resolved here: {exc}"
             yield SchemaViolation(prefix, rule, prefix)
+        except RecursionError:
+            # jsonschema follows a $ref cycle until Python's stack ends; helm refuses the cycle.
+            rule = "the schema's $refs form a cycle that never reaches a rule"
+            yield SchemaViolation(prefix, rule, prefix)
     for subchart in schema.subcharts:
         if subchart.key not in tree.subcharts:  # disabled by its condition
             continue

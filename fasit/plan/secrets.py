@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from fasit.errors import InvalidInput
 from fasit.model import SECRET_REF, is_secret_ref
 
 __all__ = [
@@ -35,7 +36,7 @@ MASK = "***"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,252}\Z")
 
 
-class SecretMissing(Exception):
+class SecretMissing(InvalidInput):
     """A secret that cannot be had; the message says which and why (never its value)."""
 
 

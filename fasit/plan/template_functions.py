@@ -20,10 +20,12 @@ import yaml
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
+from fasit.errors import InvalidInput
+
 __all__ = ["FUNCTIONS", "TemplateFunctionError"]
 
 
-class TemplateFunctionError(ValueError):
+class TemplateFunctionError(InvalidInput, ValueError):
     """A template function was called with something it cannot use."""
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from jinja2 import TemplateSyntaxError, meta, nodes
 from jinja2.runtime import Context, new_context
 
+from fasit.errors import InvalidInput
 from fasit.plan.sandbox import (
     BoundedTemplate,
     NotDeterministic,
@@ -50,7 +51,7 @@ _MAPPING_METHODS = frozenset(name for name in dir(dict) if not name.startswith("
 _OUTPUT_CACHE_SIZE = 65_536
 
 
-class TemplateError(Exception):
+class TemplateError(InvalidInput):
     """A template that does not compile or render, or whose output is not YAML."""
 
     def __init__(self, message: str, kind: str = "render error") -> None:

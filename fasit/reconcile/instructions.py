@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from fasit.agents import Action, Instruction, instruction_id
 from fasit.charts import ResolvedChart
+from fasit.errors import RetryableError
 from fasit.model import parse_oci_chart
 from fasit.plan import DesiredRelease
 from fasit.reconcile.decisions import Decision
@@ -40,7 +41,7 @@ class ChartReference:
     digest: str
 
 
-class ChartNotPublished(Exception):
+class ChartNotPublished(RetryableError):
     """An in-repo chart cannot be handed to agents (no publisher, or packaging failed)."""
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from fasit.errors import CouldNotRun
 from fasit.reconcile._sqlite_rows import (
     DECISION_COLUMNS,
     DEPLOY_COLUMNS,
@@ -79,7 +80,7 @@ class _Write:
     """The (environment, feature) whose history grew: retention looks at it next time."""
 
 
-class StoreError(Exception):
+class StoreError(CouldNotRun):
     """The status file cannot be used: unreadable, or written by a newer fasit."""
 
 

@@ -18,13 +18,15 @@ import time
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
+from fasit.errors import RetryableError
+
 __all__ = ["DeadlinePassed", "Deadlines", "watch"]
 
 T = TypeVar("T")
 _current = threading.local()
 
 
-class DeadlinePassed(Exception):
+class DeadlinePassed(RetryableError):
     """The operation did not end in time, or its owner closed while it ran."""
 
     def __init__(self, seconds: float, *, closing: bool) -> None:

@@ -17,7 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
-from fasit.errors import TreeUnavailable
+from fasit.errors import InvalidInput, TreeUnavailable
 
 __all__ = ["DirectoryTree", "EntryKind", "FileTooLarge", "MemoryTree", "Tree", "TreeEntry"]
 
@@ -48,7 +48,7 @@ class TreeEntry:
     blob: str = ""
 
 
-class FileTooLarge(Exception):
+class FileTooLarge(InvalidInput):
     """Raised by `Tree.read` when a file is larger than the limit the caller gave."""
 
     def __init__(self, path: str, size: int) -> None:

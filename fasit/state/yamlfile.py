@@ -17,6 +17,7 @@ from typing import Protocol
 import yaml
 from yaml.constructor import SafeConstructor
 
+from fasit.errors import InvalidInput
 from fasit.state.problems import Position, Problem, ProblemCode
 
 __all__ = ["YamlDocument", "YamlLimits", "YamlResult", "read_yaml"]
@@ -83,7 +84,7 @@ class YamlResult:
     problems: list[Problem] = field(default_factory=list)
 
 
-class _DocumentError(Exception):
+class _DocumentError(InvalidInput):
     """A problem that makes a document unusable; constructing it stops here."""
 
     def __init__(self, code: ProblemCode, message: str, mark: yaml.Mark) -> None:

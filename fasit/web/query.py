@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from starlette.datastructures import QueryParams
 
+from fasit.errors import InvalidInput
 from fasit.reconcile import Status
 
 __all__ = [
@@ -33,11 +34,11 @@ MAX_PER_PAGE = 1_000
 _SHOWN_CHARS = 40
 
 
-class BadQuery(ValueError):
+class BadQuery(InvalidInput, ValueError):
     """A query parameter that cannot be used: answered 400 with the message."""
 
 
-class NotFound(LookupError):
+class NotFound(InvalidInput, LookupError):
     """A page about something that does not exist: answered 404 with the message."""
 
 

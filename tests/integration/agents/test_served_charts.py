@@ -160,6 +160,26 @@ async def test_an_unreachable_controller_fails_naming_the_url_and_the_cause(
     assert applied.error == f"cannot download chart {url}: Connection refused"
 
 
+async def test_a_server_that_does_not_speak_http_fails_naming_the_url(
+    helm_double: HelmDouble, workdir: Path
+) -> None:
+    async def not_http(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"SSH-2.0-OpenSSH_9.2\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(not_http, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/charts/{OTHER}.tgz"
+    async with server:
+        applied = await executor(helm_double, workdir).apply(install(url, OTHER), Lines())
+
+    assert applied.error == (
+        f"cannot download chart {url}: the server did not answer in HTTP ('SSH-2.0-OpenSSH_9.2')"
+    )
+    assert upgrades(helm_double) == []
+
+
 @pytest.fixture
 def silent_url() -> Iterator[str]:
     """A server that accepts connections (into its backlog) and never answers."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import helm_python
+import pytest
 
 from fasit.charts.archive import ArchiveBudget, ArchiveLimits
 from fasit.charts.chart_schema import ChartSchema, read_chart_schema
@@ -38,6 +39,25 @@ def test_a_schema_that_is_not_json_is_a_problem_of_its_file_with_line_and_column
             11,
             "chart-schema-invalid",
             "not JSON: Expecting value",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"[" * 100_000, b'{"properties": {"a": ' * 200 + b"{}" + b"}}" * 200],
+    ids=["past what the JSON parser follows", "past what the schema check follows"],
+)
+def test_a_schema_nested_too_deeply_is_a_problem_of_its_file(content: bytes) -> None:
+    found = _problems({"values.schema.json": content})
+
+    assert found == [
+        (
+            f"{WHERE}/values.schema.json",
+            None,
+            None,
+            "chart-schema-invalid",
+            "nested too deeply for fasit to check",
         )
     ]
 

@@ -126,6 +126,22 @@ def test_a_ref_to_defs_is_followed(tmp_path: Path) -> None:
     assert _check(tmp_path, files, {"port": 0}) == ["port: must be >= 1"]
 
 
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"$ref": "#"},
+        {"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}, "$ref": "#/$defs/a"},
+    ],
+    ids=["to itself", "through two definitions"],
+)
+def test_a_ref_cycle_is_refused_as_helm_refuses_it(tmp_path: Path, schema: object) -> None:
+    files = _chart(tmp_path, schema, "port: 80\n")
+
+    shown = _check(tmp_path, files, {"port": 1})
+
+    assert shown == ["(top level): the schema's $refs form a cycle that never reaches a rule"]
+
+
 def test_a_required_property_the_values_lack_is_named(tmp_path: Path) -> None:
     files = _chart(tmp_path, STRICT_IMAGE)
 
