@@ -3,12 +3,13 @@ changed against the plan before (installs, upgrades, value keys; secrets masked)
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
+from collections.abc import Sequence
 
 from starlette.requests import Request
 
 from fasit.plan import PlanChanges
-from fasit.state import RevisionRecord
+from fasit.state import Outcome, RevisionRecord
 from fasit.web import shown
 from fasit.web.pages.sources import Sources
 from fasit.web.query import Paging, page_of
@@ -24,24 +25,54 @@ async def revisions_page(sources: Sources, request: Request) -> dict[str, object
     """`page`, `per_page`: revisions, newest first."""
     paging = Paging.of(request.query_params, default_per_page=REVISIONS_PER_PAGE)
     store = sources.read.store
-    plans: dict[str, list[PlanChanges]] = defaultdict(list)
-    for entry in sources.read.plan_changes():
-        plans[entry.revision.id].append(entry)
+    history = store.history
     served = None if store.current is None else store.current.revision.id
+    plans = _plans_by_record(history, sources.read.plan_changes())
+    # A revision can be served more than once (a revert, a force-push back): each time is its
+    # own entry, and only the newest served entry of the served revision is "serving".
+    serving = next(
+        (r for r in history if r.revision.id == served and r.outcome is Outcome.SERVED), None
+    )
 
     def row(record: RevisionRecord) -> dict[str, object]:
         return {
             **shown.revision(record.revision),
             "outcome": record.outcome.value,
             "recorded_at": shown.time(record.recorded_at),
-            "serving": record.revision.id == served,
+            "serving": record is serving,
             "errors": record.errors,
             "warnings": record.warnings,
             "problems": [shown.problem(problem) for problem in record.problems],
-            "plans": [_plan(entry) for entry in plans.get(record.revision.id, ())],
+            "plans": [_plan(entry) for entry in plans.get(id(record), ())],
         }
 
-    return {"served": served, **page_of(store.history, paging, row)}
+    return {"served": served, **page_of(history, paging, row)}
+
+
+def _plans_by_record(
+    history: Sequence[RevisionRecord], entries: Sequence[PlanChanges]
+) -> dict[int, list[PlanChanges]]:
+    """Each plan entry with the served record it came from: both are newest first, so the
+    n-th plans of a revision go with its n-th served record."""
+    waiting: dict[str, deque[PlanChanges]] = defaultdict(deque)
+    for entry in entries:
+        waiting[entry.revision.id].append(entry)
+    served = [r for r in history if r.outcome is Outcome.SERVED]
+    by_record: dict[int, list[PlanChanges]] = {}
+    for position, record in enumerate(served):
+        queue = waiting.get(record.revision.id)
+        if not queue:
+            continue
+        later = next(
+            (r for r in served[position + 1 :] if r.revision.id == record.revision.id), None
+        )
+        # The oldest served record of a revision takes every plan left (a re-plan of the same
+        # revision, after a moved chart tag, adds an entry but no record).
+        taken = [queue.popleft()] if later is not None else list(queue)
+        if later is None:
+            queue.clear()
+        by_record[id(record)] = taken
+    return by_record
 
 
 def _plan(entry: PlanChanges) -> dict[str, object]:

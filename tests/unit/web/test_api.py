@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from fasit.plan import PlanChanges
 from fasit.reconcile import AgentView, Reason, ReleaseView, Status
 from fasit.state import DirectoryTree, Revision, SnapshotBuilder, SnapshotStore
 from fasit.web import ReadSide, create_app
@@ -225,4 +226,26 @@ def test_every_status_that_needs_a_person_counts_as_attention_in_the_overview() 
     assert [(item["environment"], item["statuses"]) for item in body["attention"]] == [
         ("nav/dev", ["CHART-UNAVAILABLE", "RENDER-ERROR"]),
         ("nav/prod", ["MISSING-CONFIG"]),
+    ]
+
+
+def test_a_revision_served_again_is_its_own_history_entry_and_only_the_newest_is_serving(
+    tmp_path: Path,
+) -> None:
+    store = SnapshotStore()
+    for number, revision in enumerate(["aaa", "bbb", "aaa"]):
+        offer(store, tmp_path / str(number), GOOD, revision)
+    plans = [  # newest first, as PlanHistory keeps them
+        PlanChanges(store.history[0].revision, store.history[1].revision, (), 3),
+        PlanChanges(store.history[1].revision, store.history[2].revision, (), 2),
+        PlanChanges(store.history[2].revision, None, (), 1),
+    ]
+    read = ReadSide(store, StaticFleet(VIEWS), lambda: 2, plan_changes=lambda: tuple(plans))
+
+    items = TestClient(create_app(read)).get("/api/v1/revisions").json()["items"]
+
+    assert [(i["revision"], i["serving"], [p["total"] for p in i["plans"]]) for i in items] == [
+        ("aaa", True, [3]),
+        ("bbb", False, [2]),
+        ("aaa", False, [1]),
     ]
