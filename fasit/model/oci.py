@@ -46,10 +46,6 @@ class OciChart:
             raise ValueError(f"version {version!r} cannot be an OCI tag")
         return tag
 
-    def at_tag(self, version: str) -> str:
-        """`host/path/name:tag`, as shown in messages."""
-        return f"{self.registry}/{self.repository}:{self.tag(version)}"
-
     def pinned(self, digest: str) -> str:
         """The digest-pinned reference agents pull: `oci://host/path/name@sha256:…`."""
         return f"{self.url}@{digest}"
