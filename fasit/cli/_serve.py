@@ -155,6 +155,11 @@ async def _run(controller: Controller) -> None:
 
 def _config(args: argparse.Namespace) -> ServeConfig:
     demo = args.state_dir is None and args.git is None
+    if demo and not DEMO_STATE.is_dir():
+        raise CouldNotRun(
+            f"no --state-dir or --git given, and the demo's state ({DEMO_STATE}) is not here:"
+            " it ships with the source checkout, not with the package"
+        )
     state_dir = DEMO_STATE if demo else args.state_dir
     http_host, http_port = _address(args.http_addr, "--http-addr")
     grpc_host, grpc_port = _address(args.grpc_addr, "--grpc-addr")

@@ -82,3 +82,14 @@ def test_a_status_file_that_is_not_a_database_is_exit_2_naming_it(tmp_path: Path
 
     assert run.exit_code == 2
     assert f"cannot open the status store {status}" in run.stderr
+
+
+def test_the_demo_outside_a_checkout_is_exit_2_saying_where_the_state_would_be(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("fasit.cli._serve.DEMO_STATE", tmp_path / "example-state-repo")
+
+    run = run_cli("serve", "--status-db", tmp_path / "status.db")
+
+    assert run.exit_code == 2
+    assert "it ships with the source checkout, not with the package" in run.stderr
