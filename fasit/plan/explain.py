@@ -68,6 +68,7 @@ class Explanation:
             "values": [
                 {
                     "key": source.key,
+                    "display_name": _display_name(release, source.key),
                     "value": source.shown,
                     "secret": source.secret,
                     "source": source.origin.value,
@@ -159,3 +160,10 @@ def _why_lost(loser: Located[Assignment], winner: Located[Assignment]) -> str:
 
 def _labels(count: int) -> str:
     return f"{count} target label" if count == 1 else f"{count} target labels"
+
+
+def _display_name(release: DesiredRelease | None, key: str) -> str:
+    """What the chart's Feature.yaml calls the value (its `displayName`), or ""."""
+    chart = None if release is None else release.chart
+    spec = None if chart is None else chart.feature_yaml.values.get(key)
+    return "" if spec is None else spec.display_name

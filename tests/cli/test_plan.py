@@ -19,7 +19,11 @@ from tests.states import (
 
 ROOT_FILES = state(
     chart("x", "1.0.0", {"name": computed("{{ env.name }}"), "level": configurable()}),
-    chart("x", "2.0.0", {"name": computed("{{ env.name }}"), "level": configurable()}),
+    chart(
+        "x",
+        "2.0.0",
+        {"name": computed("{{ env.name }}"), "level": configurable(displayName="Log level")},
+    ),
     feature("x", config={"level": "info"}),
     environment("nav", "prod", labels={"team": "a"}),
     environment("nav", "dev"),
@@ -135,6 +139,13 @@ def test_explain_says_why_each_assignment_matched_won_or_lost(repo: Path) -> Non
     assert "most specific: 1 target label against at most 0" in run.stdout
     assert "matches, but assignments/x/team-a.yaml:5 is more specific" in run.stdout
     assert 'level = "info"\n      from feature-config at features/x.yaml:5' in run.stdout
+
+
+def test_explain_shows_the_display_name_the_chart_gives_a_value(repo: Path) -> None:
+    run = run_cli("explain", "nav/prod", "x", repo, "--format", "json")
+
+    names = {value["key"]: value["display_name"] for value in run.json["values"]}
+    assert names == {"level": "Log level", "name": ""}
 
 
 def test_explain_names_the_missing_label(repo: Path) -> None:

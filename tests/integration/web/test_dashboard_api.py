@@ -234,6 +234,7 @@ def test_a_release_explains_each_value_with_its_file_and_line(served: Served) ->
     values = {value["key"]: value for value in release["explanation"]["values"]}
     assert values["apiToken"] == {
         "key": "apiToken",
+        "display_name": "Aiven API token",
         "value": "***",
         "secret": True,
         "source": "environment-config",
