@@ -13,7 +13,15 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from fasit.model import INDEX_FILE, Assignment, Config, Environment, Feature, StateDocument
+from fasit.model import (
+    INDEX_FILE,
+    Assignment,
+    Config,
+    Environment,
+    Feature,
+    IndexFile,
+    StateDocument,
+)
 from fasit.state.discovery import discover
 from fasit.state.documents import Located, read_state_document
 from fasit.state.problems import Problem, ProblemCode, Severity
@@ -52,6 +60,8 @@ class LoadedState:
     features: tuple[Located[Feature], ...] = ()
     assignments: tuple[Located[Assignment], ...] = ()
     configs: tuple[Located[Config], ...] = ()
+    index: IndexFile = field(default_factory=IndexFile)
+    """The index file (its defaults when there is none): also the repository's settings."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +152,11 @@ def load_state(
     if cache is not None:
         cache.finish()
     return LoadResult(
-        collected.state(), tuple(problems), files, collected.documents, tuple(entries)
+        replace(collected.state(), index=discovery.index),
+        tuple(problems),
+        files,
+        collected.documents,
+        tuple(entries),
     )
 
 

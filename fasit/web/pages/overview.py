@@ -34,12 +34,13 @@ async def overview_page(sources: Sources, request: Request) -> dict[str, object]
     for environment, tally in summary.environments.items():
         agent = read.fleet.agent(environment)
         connected = agent is not None and agent.connected
-        if tally.failed or not connected:
+        if tally.failed or tally.prune_refused or not connected:
             attention.append(
                 {
                     "environment": environment,
                     "connected": connected,
                     "failed": tally.failed,
+                    "prune_refused": tally.prune_refused,
                     "offline": not connected,
                     "releases": tally.total,
                 }
