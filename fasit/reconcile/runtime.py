@@ -89,8 +89,8 @@ class Runtime:
         return min(deadlines, default=None)
 
     def uninstalls_since(self, since: datetime) -> dict[UninstallKey, datetime]:
-        """The uninstalls sent at or after `since`; older ones are forgotten."""
-        self._uninstalls = {key: at for key, at in self._uninstalls.items() if at >= since}
+        """The uninstalls sent after `since`; older ones are forgotten."""
+        self._uninstalls = {key: at for key, at in self._uninstalls.items() if at > since}
         return self._uninstalls
 
     def managed(self, uninstalled: Iterable[UninstallKey]) -> int:
