@@ -29,7 +29,7 @@ from fasit_proto.agent.v1 import (
 )
 from fasit_proto.agent.v1 import agent_pb2 as pb
 from naisd import __version__
-from naisd.backoff import Backoff
+from naisd.backoff import Backoff, retry_after
 from naisd.recovery import interrupted_result, recovered_result
 from naisd.results import ResultStore
 from naisd.wire import (
@@ -139,8 +139,9 @@ class Agent:
         worker = asyncio.create_task(self._work_loop())
         try:
             while not self._stop.is_set():
+                asked = 0.0
                 try:
-                    await self._session()
+                    asked = await self._session()
                 except Exception:  # a bug in one session must not end the agent: log, retry
                     logger.exception("session failed unexpectedly")
                 if self._stop.is_set():
@@ -151,7 +152,7 @@ class Agent:
                     logger.warning("unhealthy: not reconnecting", extra={"controller": self.target})
                     await self._stop.wait()
                     break
-                delay = self._backoff.next_delay()
+                delay = max(self._backoff.next_delay(), asked)
                 logger.info("reconnecting in %.1f s", delay, extra={"controller": self.target})
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), delay)
@@ -164,12 +165,13 @@ class Agent:
 
     # -- one session ----------------------------------------------------------------------------
 
-    async def _session(self) -> None:
+    async def _session(self) -> float:
+        """One session; returns the seconds the controller asked to wait before the next."""
         try:
             token = self._token()
         except (OSError, ValueError) as exc:
             logger.error("cannot read the token: %s", exc)
-            return
+            return 0.0
         inventory = await self._inventory()
         outgoing: asyncio.Queue[pb.AgentMessage | None] = asyncio.Queue()
         outgoing.put_nowait(
@@ -202,12 +204,14 @@ class Agent:
                 logger.info("the controller ended the session", extra={"controller": self.target})
             except grpc.aio.AioRpcError as exc:
                 self._log_end(exc)
+                return retry_after(exc.trailing_metadata())
             except TimeoutError:
                 logger.warning("stopped before the controller confirmed every result")
             finally:
                 self._outgoing, self._deadline, self.session_id = None, None, ""
                 for task in [closer, *timers]:
                     task.cancel()
+        return 0.0
 
     def _handle(self, message: pb.ControllerMessage, timers: list[asyncio.Task[None]]) -> None:
         kind = message.WhichOneof("kind")

@@ -3,8 +3,27 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 
-__all__ = ["Backoff"]
+from fasit_proto.agent.v1 import RETRY_AFTER_METADATA
+
+__all__ = ["Backoff", "retry_after"]
+
+
+def retry_after(trailing_metadata: Iterable[tuple[str, str | bytes]] | None) -> float:
+    """Seconds the controller asked a refused agent to wait (0 when it did not ask).
+
+    >>> retry_after([("fasit-retry-after-ms", "2500")])
+    2.5
+    """
+    for key, value in trailing_metadata or ():
+        if key == RETRY_AFTER_METADATA:
+            text = value.decode() if isinstance(value, bytes) else value
+            try:
+                return max(0.0, int(text) / 1000)
+            except ValueError:
+                return 0.0  # a garbled hint is no reason to stop reconnecting
+    return 0.0
 
 
 class Backoff:

@@ -7,6 +7,7 @@ crosses the wire is plain data, never a plan.
 """
 
 from fasit.agents.config import HubConfig, TlsConfig
+from fasit.agents.contest import ContestPolicy
 from fasit.agents.hub import AgentHub
 from fasit.agents.ids import instruction_id
 from fasit.agents.tokens import TokenFile, hash_token, set_token, write_token_file
@@ -38,6 +39,7 @@ __all__ = [
     "AgentHub",
     "AgentResult",
     "AgentStatus",
+    "ContestPolicy",
     "Delivery",
     "HeartbeatReceived",
     "HubConfig",

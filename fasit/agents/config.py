@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
 
+from fasit.agents.contest import ContestPolicy
 from fasit_proto.agent.v1 import MAX_MESSAGE_BYTES
 
 __all__ = ["HubConfig", "TlsConfig"]
@@ -62,6 +63,8 @@ class HubConfig:
     token_poll_interval: float = 2.0
     """How often the token file is checked; sessions of revoked tokens are ended."""
     stop_grace: float = 5.0
+    contest: ContestPolicy = field(default_factory=ContestPolicy)
+    """When two agents with one token keep swapping the session, and how the stray backs off."""
 
     def __post_init__(self) -> None:
         for name in ("outbox_capacity", "control_capacity", "events_capacity", "result_memory"):

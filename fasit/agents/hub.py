@@ -14,6 +14,7 @@ import asyncio
 import itertools
 import logging
 import secrets
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ from grpc_reflection.v1alpha import reflection
 
 from fasit.agents.admission import Context, admit
 from fasit.agents.config import HubConfig
+from fasit.agents.contest import Contests, contested_warning, refusal_details
 from fasit.agents.reader import log_refusal, read, refusal
 from fasit.agents.session import IDLE, Ending, EnvironmentRecord, Outbox, Session
 from fasit.agents.tokens import TokenFile
@@ -43,7 +45,12 @@ from fasit.agents.wire import (
     instruction_message,
     release_states,
 )
-from fasit_proto.agent.v1 import PROTOCOL_VERSION, SERVICE_NAME, agent_pb2_grpc
+from fasit_proto.agent.v1 import (
+    PROTOCOL_VERSION,
+    RETRY_AFTER_METADATA,
+    SERVICE_NAME,
+    agent_pb2_grpc,
+)
 from fasit_proto.agent.v1 import agent_pb2 as pb
 
 __all__ = ["AgentHub"]
@@ -59,6 +66,7 @@ class AgentHub:
         self._config = config or HubConfig()
         self._sessions: dict[str, Session] = {}
         self._records: dict[str, EnvironmentRecord] = {}
+        self._contests = Contests(self._config.contest)
         self._refused_hellos = 0  # refused before a record exists, so counted here
         self._events: asyncio.Queue[AgentEvent] = asyncio.Queue(self._config.events_capacity)
         self._server: grpc.aio.Server | None = None
@@ -221,6 +229,7 @@ class AgentHub:
             self._refused_hellos += 1
             log_refusal(environment, "hello", exc)
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, refusal("hello", exc))
+        await self._hold_contested(environment, context)
         session = self._register(environment, hello, inventory, context.peer(), token_hash)
         config = self._config
         yield pb.ControllerMessage(
@@ -243,6 +252,19 @@ class AgentHub:
         finally:
             reader.cancel()
             self._unregister(session)
+
+    async def _hold_contested(self, environment: str, context: Context) -> None:
+        """Refuse a new session while two agents with one token keep swapping (contest.py)."""
+        live = self._sessions.get(environment)
+        if live is None or live.ending is not None:
+            return
+        delay = self._contests[environment].refuse()
+        if delay is not None:
+            await context.abort(
+                grpc.StatusCode.ALREADY_EXISTS,
+                refusal_details(environment, live.peer, delay),
+                trailing_metadata=((RETRY_AFTER_METADATA, str(round(delay * 1000))),),
+            )
 
     def _register(
         self,
@@ -287,6 +309,11 @@ class AgentHub:
                 "agent session replaced by a newer one",
                 extra={"environment": environment, "old": old.peer, "new": peer},
             )
+            if self._contests[environment].swapped(time.monotonic()):
+                logger.warning(
+                    contested_warning(environment, config.contest, old.peer, peer),
+                    extra={"environment": environment, "old": old.peer, "new": peer},
+                )
         logger.info("agent connected", extra={"environment": environment, "session": session_id})
         self._emit_now(
             AgentConnected(
@@ -304,6 +331,7 @@ class AgentHub:
     def _unregister(self, session: Session) -> None:
         if self._sessions.get(session.environment) is session:
             del self._sessions[session.environment]
+            self._contests[session.environment].ended()
         ending = session.ending
         reason = ending.details if ending else "the stream broke (the agent went away)"
         logger.info(

@@ -13,7 +13,13 @@ from fasit.model.feature_yaml import (
     FeatureYaml,
     ValueSpec,
 )
-from fasit.model.index import DEFAULT_EXCLUDE, DEFAULT_INCLUDE, INDEX_FILE, IndexFile
+from fasit.model.index import (
+    DEFAULT_EXCLUDE,
+    DEFAULT_INCLUDE,
+    INDEX_FILE,
+    IndexFile,
+    PruneSettings,
+)
 from fasit.model.kinds import (
     Assignment,
     Config,
@@ -56,6 +62,7 @@ __all__ = [
     "IndexFile",
     "LabelKey",
     "OciChart",
+    "PruneSettings",
     "StateDocument",
     "StateModel",
     "ValueSpec",

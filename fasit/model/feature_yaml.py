@@ -5,18 +5,16 @@ It lives inside the chart (in-repo directory or OCI archive), so it has no apiVe
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field, Strict, model_validator
 
 from fasit.model._base import StateModel
+from fasit.model.duration import DURATION_PATTERN, duration_seconds
 from fasit.model.kinds import FeatureName, LaxEnvironmentKind
 
 __all__ = ["ComputedSpec", "ConfigSpec", "ConfigType", "Dependency", "FeatureYaml", "ValueSpec"]
-
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 
 class ConfigType(StrEnum):
@@ -85,7 +83,7 @@ class FeatureYaml(StateModel):
     dependencies: list[Dependency] = Field(default_factory=list)
     timeout: str = Field(
         default="5m",
-        pattern=r"^(\d+h)?(\d+m)?(\d+s)?$",
+        pattern=DURATION_PATTERN,
         min_length=2,
         description="Go-style duration: 1h, 10m, 90s, 1h30m.",
     )
@@ -102,8 +100,4 @@ class FeatureYaml(StateModel):
     @property
     def timeout_seconds(self) -> int:
         """The timeout as whole seconds."""
-        match = _DURATION.match(self.timeout)
-        if match is None:  # unreachable: the field pattern guarantees the shape
-            raise ValueError(f"bad duration {self.timeout!r}")
-        hours, minutes, seconds = (int(part or 0) for part in match.groups())
-        return hours * 3600 + minutes * 60 + seconds
+        return duration_seconds(self.timeout)

@@ -25,6 +25,7 @@ from fasit.model import (
     Environment,
     EnvironmentKind,
     Feature,
+    PruneSettings,
     is_secret_ref,
 )
 from fasit.plan.dependencies import settle_dependencies
@@ -72,6 +73,8 @@ class Plan:
     """Every registered feature: a release of any other name is never fasit's to prune."""
     protected: frozenset[str] = frozenset()
     """Features never uninstalled, whatever `prune` says."""
+    prune_budget: PruneSettings = field(default_factory=PruneSettings)
+    """How many uninstalls the fleet may see per window (`.fasit.yaml`'s `prune`)."""
 
     def ordered(self) -> list[DesiredRelease]:
         """Releases by environment, then feature."""
@@ -189,6 +192,7 @@ class Planner:
             index.environments,
             frozenset(index.features),
             frozenset(name for name, feature in index.features.items() if feature.model.protected),
+            snapshot.load.state.index.prune,
         )
 
     def _prepare(

@@ -10,7 +10,6 @@ from fasit.reconcile.decisions import (
     Circuit,
     Decision,
     EnvironmentView,
-    PruneGuard,
     Reason,
     RolloutKey,
     decide_environment,
@@ -27,6 +26,7 @@ from fasit.reconcile.instructions import (
 )
 from fasit.reconcile.ladder import Status, shown_status
 from fasit.reconcile.limits import Limits, apply_limits, open_circuits
+from fasit.reconcile.prune_budget import allowed_uninstalls, apply_prune_budget
 from fasit.reconcile.reconciler import AgentChannel, PassReport, Reconciler, ReleaseView
 from fasit.reconcile.retry import RetryPolicy
 from fasit.reconcile.runtime import Runtime
@@ -60,7 +60,6 @@ __all__ = [
     "LogRecord",
     "PassReport",
     "PassResult",
-    "PruneGuard",
     "Reason",
     "ReconcileConfig",
     "Reconciler",
@@ -74,7 +73,9 @@ __all__ = [
     "Status",
     "StatusStore",
     "StoreError",
+    "allowed_uninstalls",
     "apply_limits",
+    "apply_prune_budget",
     "attempt_key",
     "build_instruction",
     "decide_environment",

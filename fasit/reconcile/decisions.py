@@ -13,9 +13,10 @@ more environments, and one that already runs it is not "more". Nor does it hold 
 where the rollout already failed; backoff paces those.
 
 For a release fasit manages that nothing desires: in-progress, orphan (also when the agent
-is away: nothing is sent), protected, prune-refused or uninstall. Limits that span environments (one
-instruction at a time per environment, the fleet cap) are applied afterwards by `limits.py`,
-turning some sends into `queued`.
+is away: nothing is sent), protected or uninstall. Limits that span environments are applied
+afterwards: the prune budget (`prune_budget.py`) turns uninstalls beyond it into
+`prune-refused`, and `limits.py` (one instruction at a time per environment, the fleet cap)
+turns some sends into `queued`.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ __all__ = [
     "Circuit",
     "Decision",
     "EnvironmentView",
-    "PruneGuard",
     "Reason",
     "RolloutKey",
     "decide_environment",
@@ -63,7 +63,8 @@ class Reason(StrEnum):
     """Would deploy, but a limit holds it back this pass (see limits.py)."""
     ORPHAN = "orphan"
     PRUNE_REFUSED = "prune-refused"
-    """An orphan `prune: true` would uninstall, but the prune guard tripped."""
+    """An orphan `prune: true` would uninstall, but the fleet's prune budget is spent
+    (see prune_budget.py)."""
     PROTECTED = "protected"
     """An orphan whose Feature has `protected: true`: never uninstalled, whatever prune says."""
     UNINSTALL = "uninstall"
@@ -149,23 +150,6 @@ class Circuit:
 
 
 @dataclass(frozen=True, slots=True)
-class PruneGuard:
-    """Refuse to uninstall more than `max_share` of an environment's releases in one revision.
-
-    Up to `always_allowed` uninstalls per environment and revision pass regardless, so a
-    single orphan in a small environment can still be pruned.
-    """
-
-    max_share: float = 0.5
-    always_allowed: int = 1
-
-    def trips(self, uninstalls: int, managed: int) -> bool:
-        if uninstalls <= self.always_allowed:
-            return False
-        return uninstalls > self.max_share * max(managed, 1)
-
-
-@dataclass(frozen=True, slots=True)
 class EnvironmentView:
     """Everything one environment's decisions depend on."""
 
@@ -185,10 +169,7 @@ class EnvironmentView:
     protected: frozenset[str] = frozenset()
     """Registered features never uninstalled (fasit's own agent), whatever `prune` says."""
     circuits: Mapping[RolloutKey, Circuit] = field(default_factory=dict)
-    uninstalled_in_revision: int = 0
-    """Uninstalls already sent here for the current revision (the prune guard counts them)."""
     retry: RetryPolicy = field(default_factory=RetryPolicy)
-    prune_guard: PruneGuard = field(default_factory=PruneGuard)
 
 
 def decide_environment(view: EnvironmentView) -> list[Decision]:
@@ -267,21 +248,10 @@ def _decide_orphans(view: EnvironmentView) -> list[Decision]:
         if state.release_hash and name not in view.desired
     ]
     prunable = view.features & view.prune if view.known and agent.connected else frozenset()
-    # A protected release is no candidate, so the prune guard does not count it either.
-    candidates = [
-        state for state in orphans if state.name in prunable and state.name not in view.protected
-    ]
-    managed = sum(1 for state in agent.releases.values() if state.release_hash)
-    uninstalls = view.uninstalled_in_revision + sum(
-        1 for state in candidates if state.name not in view.in_flight
-    )
-    guard_trips = view.prune_guard.trips(uninstalls, managed + view.uninstalled_in_revision)
-    return [_decide_orphan(view, state, state in candidates, guard_trips) for state in orphans]
+    return [_decide_orphan(view, state, state.name in prunable) for state in orphans]
 
 
-def _decide_orphan(
-    view: EnvironmentView, state: ReleaseState, candidate: bool, guard_trips: bool
-) -> Decision:
+def _decide_orphan(view: EnvironmentView, state: ReleaseState, candidate: bool) -> Decision:
     env = view.environment
 
     def decision(
@@ -317,13 +287,6 @@ def _decide_orphan(
             Reason.UNINSTALL,
             f"resending {flight.instruction_id}: not acknowledged before the stream ended",
             attempt=flight.attempt,
-        )
-    if guard_trips:
-        return decision(
-            Reason.PRUNE_REFUSED,
-            f"prune guard: this revision would uninstall more than "
-            f"{view.prune_guard.max_share:.0%} of the releases here; uninstall by hand, or "
-            "change the state so fewer releases go at once",
         )
     if history.failures and history.last_failed_at is not None:
         retry_at = view.retry.next_attempt(history.failures, history.last_failed_at)

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fasit.plan import DesiredRelease, Plan
 from fasit.reconcile.decisions import (
     Circuit,
     Decision,
     EnvironmentView,
-    PruneGuard,
+    Reason,
     RolloutKey,
     decide_environment,
 )
 from fasit.reconcile.limits import Limits, apply_limits, open_circuits
+from fasit.reconcile.prune_budget import BudgetResult, apply_prune_budget
 from fasit.reconcile.retry import RetryPolicy
 from fasit.reconcile.runtime import Runtime
 
@@ -34,7 +35,6 @@ class ReconcileConfig:
     """Seconds between passes when nothing wakes the reconciler."""
     limits: Limits = field(default_factory=Limits)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
-    prune_guard: PruneGuard = field(default_factory=PruneGuard)
     timeout_margin: float = 60.0
     """Seconds past an instruction's helm timeout before it counts as failed."""
     resend_after: float = 1.0
@@ -120,7 +120,13 @@ class FleetDecider:
             for environment, memo in self._memo.items()
             if memo.sends
         }
-        limited = apply_limits(wanted, runtime.in_flight_counts(), self._config.limits)
+        budgeted = _budgeted(wanted, runtime, plan, now)
+        limited = {
+            **budgeted.decisions,
+            **apply_limits(budgeted.decisions, runtime.in_flight_counts(), self._config.limits),
+        }
+        if budgeted.due is not None and (due is None or budgeted.due < due):
+            due = budgeted.due
         changed = dict(fresh)
         for environment, held in limited.items():
             memo = self._memo[environment]
@@ -170,9 +176,7 @@ class FleetDecider:
             prune=plan.prune,
             protected=plan.protected,
             circuits=circuits,
-            uninstalled_in_revision=0 if state is None else state.uninstalls[plan.revision.id],
             retry=self._config.retry,
-            prune_guard=self._config.prune_guard,
         )
         decisions = decide_environment(view)
         dues = [decision.due for decision in decisions if decision.due is not None]
@@ -194,6 +198,17 @@ class FleetDecider:
         if circuits != self._circuits:
             self._circuits = circuits
         return self._circuits
+
+
+def _budgeted(
+    wanted: dict[str, list[Decision]], runtime: Runtime, plan: Plan, now: datetime
+) -> BudgetResult:
+    """The sends with uninstalls beyond the plan's prune budget refused."""
+    if not any(d.reason is Reason.UNINSTALL for sends in wanted.values() for d in sends):
+        return BudgetResult(wanted, None)  # the common pass: no walk over every release
+    settings = plan.prune_budget
+    sent = runtime.uninstalls_since(now - timedelta(seconds=settings.window_seconds))
+    return apply_prune_budget(wanted, sent, runtime.managed(sent), settings)
 
 
 def _same(previous: Mapping[str, DesiredRelease], current: Mapping[str, DesiredRelease]) -> bool:

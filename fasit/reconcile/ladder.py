@@ -26,6 +26,7 @@ class Status(StrEnum):
     MISSING_CONFIG = "MISSING-CONFIG"
     VALUES_INVALID = "VALUES-INVALID"
     OFFLINE = "OFFLINE"
+    PRUNE_REFUSED = "PRUNE-REFUSED"
     FAILED = "FAILED"
     DEPLOYED = "DEPLOYED"
     ORPHAN = "ORPHAN"
@@ -45,8 +46,9 @@ _BLOCKED = {
     Reason.MISSING_CONFIG: Status.MISSING_CONFIG,
     Reason.VALUES_INVALID: Status.VALUES_INVALID,
     Reason.AGENT_OFFLINE: Status.OFFLINE,
+    Reason.PRUNE_REFUSED: Status.PRUNE_REFUSED,
 }
-_ORPHANED = frozenset({Reason.ORPHAN, Reason.PRUNE_REFUSED, Reason.PROTECTED, Reason.UNINSTALL})
+_ORPHANED = frozenset({Reason.ORPHAN, Reason.PROTECTED, Reason.UNINSTALL})
 
 
 def shown_status(reason: Reason | None, deploy: Deploy | None, current_hash: str) -> Status:
@@ -59,10 +61,10 @@ def shown_status(reason: Reason | None, deploy: Deploy | None, current_hash: str
     |---|---|
     | DISABLED, KIND-MISMATCH | that decision |
     | SENT, INSTALLING, UNINSTALLING | an instruction is in flight |
-    | MISSING-DEPENDENCY, CHART-UNAVAILABLE, RENDER-ERROR, MISSING-CONFIG, VALUES-INVALID, OFFLINE | that decision (agent-offline: OFFLINE), even over an earlier deploy |
+    | MISSING-DEPENDENCY, CHART-UNAVAILABLE, RENDER-ERROR, MISSING-CONFIG, VALUES-INVALID, OFFLINE, PRUNE-REFUSED | that decision (agent-offline: OFFLINE), even over an earlier deploy |
     | FAILED | the latest deploy, of the current hash, failed |
     | DEPLOYED | decision unchanged |
-    | ORPHAN | decision orphan, prune-refused, protected or uninstall |
+    | ORPHAN | decision orphan, protected or uninstall |
     | PENDING | anything else: waiting for a dependency, a limit, or the next pass |
     """  # noqa: E501
     head = _HEAD.get(reason) if reason is not None else None

@@ -9,7 +9,6 @@ Methods return the deploy records they changed, for the status store.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -27,6 +26,7 @@ from fasit.agents import (
 )
 from fasit.reconcile.decisions import AgentView
 from fasit.reconcile.deploys import Deploy, DeployState, HashHistory
+from fasit.reconcile.prune_budget import UninstallKey
 
 __all__ = ["EnvironmentRuntime", "Runtime"]
 
@@ -46,8 +46,6 @@ class EnvironmentRuntime:
     in_flight: dict[str, Deploy] = field(default_factory=dict)
     latest: dict[str, Deploy] = field(default_factory=dict)
     history: dict[tuple[str, str], HashHistory] = field(default_factory=dict)
-    uninstalls: Counter[str] = field(default_factory=Counter)
-    """Uninstalls sent, by revision (the prune guard counts one revision's)."""
     deployed_at: dict[str, datetime] = field(default_factory=dict)
     """When each feature last finished deploying (what people call "last deployed")."""
     version: int = 0
@@ -68,6 +66,8 @@ class Runtime:
         self.failed: dict[tuple[str, str], Deploy] = {}
         """Pairs whose latest instruction failed (what the circuit breaker counts)."""
         self._by_id: dict[str, Deploy] = {}
+        self._uninstalls: dict[UninstallKey, datetime] = {}
+        """The latest send of each uninstall (what the prune budget counts)."""
 
     def environment(self, name: str) -> EnvironmentRuntime:
         found = self.environments.get(name)
@@ -87,6 +87,20 @@ class Runtime:
             for deploy in env.in_flight.values()
         ]
         return min(deadlines, default=None)
+
+    def uninstalls_since(self, since: datetime) -> dict[UninstallKey, datetime]:
+        """The uninstalls sent after `since`; older ones are forgotten."""
+        self._uninstalls = {key: at for key, at in self._uninstalls.items() if at > since}
+        return self._uninstalls
+
+    def managed(self, uninstalled: Iterable[UninstallKey]) -> int:
+        """Releases fasit manages across the fleet: those it runs and those `uninstalled`."""
+        pairs = {(environment, feature) for environment, feature, _ in uninstalled}
+        for name, env in self.environments.items():
+            pairs.update(
+                (name, release) for release, state in env.releases.items() if state.release_hash
+            )
+        return len(pairs)
 
     def deploy(self, instruction_id: str) -> Deploy | None:
         return self._by_id.get(instruction_id)
@@ -108,8 +122,7 @@ class Runtime:
             elif deploy.state is DeployState.FAILED:
                 history = history.finished(False, deploy.updated_at, deploy.error)
             env.history[key] = history
-            if deploy.action is Action.UNINSTALL:
-                env.uninstalls[deploy.revision] += 1
+            self._note_uninstall(deploy)
             if deploy.in_flight or deploy.timed_out:
                 self._by_id[deploy.instruction_id] = deploy
             if deploy.in_flight:
@@ -136,8 +149,7 @@ class Runtime:
         self._note_failed(deploy)
         key = (deploy.feature, deploy.attempt_key)
         env.history[key] = env.history.get(key, HashHistory()).sent(deploy.attempt)
-        if deploy.action is Action.UNINSTALL and deploy.attempt == 1:
-            env.uninstalls[deploy.revision] += 1
+        self._note_uninstall(deploy)
         self._by_id[deploy.instruction_id] = deploy
         env.version += 1
         return changed
@@ -262,6 +274,14 @@ class Runtime:
         if latest is None or latest.instruction_id == deploy.instruction_id:
             env.latest[deploy.feature] = deploy
             self._note_failed(deploy)
+
+    def _note_uninstall(self, deploy: Deploy) -> None:
+        if deploy.action is not Action.UNINSTALL:
+            return
+        key = (deploy.environment, deploy.feature, deploy.release_hash)
+        known = self._uninstalls.get(key)
+        if known is None or known < deploy.sent_at:
+            self._uninstalls[key] = deploy.sent_at
 
     def _note_failed(self, latest: Deploy) -> None:
         pair = (latest.environment, latest.feature)

@@ -99,6 +99,8 @@ class Discovery:
 
     selector: FileSelector | None
     problems: list[Problem] = field(default_factory=list)
+    index: IndexFile = field(default_factory=IndexFile)
+    """The index file as read (its defaults when there is none or it is invalid)."""
 
 
 def discover(index_documents: Iterable[YamlDocument] | None) -> Discovery:
@@ -133,7 +135,9 @@ def discover(index_documents: Iterable[YamlDocument] | None) -> Discovery:
                 problems.append(
                     Problem.at(INDEX_FILE, position, ProblemCode.INDEX_INVALID, str(exc))
                 )
-    return Discovery(None if problems else _selector(index), problems)
+    if problems:
+        return Discovery(None, problems)
+    return Discovery(_selector(index), problems, index)
 
 
 def _selector(index: IndexFile) -> FileSelector:

@@ -14,7 +14,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from fasit.model import INDEX_FILE, Assignment, Config, Environment, Feature, StateDocument
+from fasit.model import (
+    INDEX_FILE,
+    Assignment,
+    Config,
+    Environment,
+    Feature,
+    IndexFile,
+    StateDocument,
+)
 from fasit.state.discovery import discover
 from fasit.state.documents import Located, read_state_document
 from fasit.state.problems import Problem, ProblemCode, Severity
@@ -56,6 +64,8 @@ class LoadedState:
     invalid: Mapping[tuple[str, str], str] = field(default_factory=dict)
     """(kind, identity) → `file:line` of documents that name an environment or feature but
     are invalid: a reference to one is then told where it is, not that it does not exist."""
+    index: IndexFile = field(default_factory=IndexFile)
+    """The index file (its defaults when there is none): also the repository's settings."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +157,11 @@ def load_state(
     if cache is not None:
         cache.finish()
     return LoadResult(
-        collected.state(), tuple(problems), files, collected.documents, tuple(entries)
+        replace(collected.state(), index=discovery.index),
+        tuple(problems),
+        files,
+        collected.documents,
+        tuple(entries),
     )
 
 

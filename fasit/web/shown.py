@@ -33,6 +33,7 @@ ATTENTION_STATUSES = frozenset(
         Status.MISSING_DEPENDENCY,
         Status.VALUES_INVALID,
         Status.OFFLINE,
+        Status.PRUNE_REFUSED,
     }
 )
 """Statuses that need a person: a release stays in one until someone changes something."""

@@ -28,6 +28,10 @@ class Tally:
         return self.counts.get(Status.FAILED, 0)
 
     @property
+    def prune_refused(self) -> int:
+        return self.counts.get(Status.PRUNE_REFUSED, 0)
+
+    @property
     def pending(self) -> int:
         return sum(self.counts.get(status, 0) for status in PENDING_STATUSES)
 

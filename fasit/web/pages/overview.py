@@ -41,6 +41,7 @@ async def overview_page(sources: Sources, request: Request) -> dict[str, object]
                     "environment": environment,
                     "connected": connected,
                     "failed": tally.failed,
+                    "prune_refused": tally.prune_refused,
                     "offline": not connected,
                     "attention": tally.attention,
                     "statuses": tally.attention_statuses,

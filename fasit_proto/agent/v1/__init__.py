@@ -14,6 +14,7 @@ __all__ = [
     "BEARER_PREFIX",
     "MAX_MESSAGE_BYTES",
     "PROTOCOL_VERSION",
+    "RETRY_AFTER_METADATA",
     "SERVICE_NAME",
     "agent_pb2",
     "agent_pb2_grpc",
@@ -24,6 +25,10 @@ PROTOCOL_VERSION = 1
 
 AUTHORIZATION_METADATA = "authorization"
 """The metadata key of the agent's token (gRPC metadata keys are lower case)."""
+
+RETRY_AFTER_METADATA = "fasit-retry-after-ms"
+"""Trailing metadata of a refused session: milliseconds the agent waits before it dials again
+(at least; its own backoff may be longer)."""
 
 BEARER_PREFIX = "Bearer "
 """The token is sent as `authorization: Bearer <token>`."""

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from naisd.backoff import Backoff
+from naisd.backoff import Backoff, retry_after
 
 
 def test_delays_double_up_to_the_maximum_each_drawn_from_its_upper_half() -> None:
@@ -37,3 +37,19 @@ def test_reset_starts_again_from_the_initial_delay() -> None:
 def test_nonsense_settings_are_refused() -> None:
     with pytest.raises(ValueError, match="0 < initial <= maximum"):
         Backoff(initial=10, maximum=1)
+
+
+@pytest.mark.parametrize(
+    ("metadata", "seconds"),
+    [
+        pytest.param((("fasit-retry-after-ms", "2500"),), 2.5, id="asked"),
+        pytest.param((("fasit-retry-after-ms", b"400"),), 0.4, id="as bytes"),
+        pytest.param((("other", "9"),), 0.0, id="not asked"),
+        pytest.param(None, 0.0, id="no metadata"),
+        pytest.param((("fasit-retry-after-ms", "soon"),), 0.0, id="garbled"),
+    ],
+)
+def test_a_refused_agent_waits_as_long_as_the_controller_asked(
+    metadata: tuple[tuple[str, str | bytes], ...] | None, seconds: float
+) -> None:
+    assert retry_after(metadata) == seconds

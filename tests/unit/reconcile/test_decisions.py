@@ -14,7 +14,6 @@ from fasit.reconcile import (
     Circuit,
     Decision,
     DeployState,
-    PruneGuard,
     Reason,
     RetryPolicy,
     decide_environment,
@@ -461,7 +460,7 @@ def test_nothing_is_pruned_in_an_environment_that_is_not_reconciled(releases: Re
     assert "not reconciled" in decision.message
 
 
-def test_the_prune_guard_refuses_to_uninstall_most_of_an_environment(
+def test_every_prunable_orphan_is_decided_uninstall_and_the_fleet_budget_comes_after(
     releases: Releases,
 ) -> None:
     names = ["a", "b", "c", "d", "e"]
@@ -474,36 +473,7 @@ def test_the_prune_guard_refuses_to_uninstall_most_of_an_environment(
         )
     )
 
-    assert {d.reason for d in decisions if d.feature in names} == {Reason.PRUNE_REFUSED}
-    assert "more than 50% of the releases here" in decisions[0].message
-
-
-def test_the_prune_guard_counts_uninstalls_already_sent_for_the_revision(
-    releases: Releases,
-) -> None:
-    decision = orphans_decided(
-        releases,
-        orphan("cache"),
-        features=frozenset({"cache"}),
-        prune=frozenset({"cache"}),
-        uninstalled_in_revision=3,
-    )["cache"]
-
-    assert decision.reason is Reason.PRUNE_REFUSED
-
-
-def test_the_prune_guard_lets_a_single_orphan_go(releases: Releases) -> None:
-    decisions = decide_environment(
-        view(
-            {},
-            agent=agent(orphan("cache")),
-            features=frozenset({"cache"}),
-            prune=frozenset({"cache"}),
-            prune_guard=PruneGuard(max_share=0.5, always_allowed=1),
-        )
-    )
-
-    assert [d.reason for d in decisions] == [Reason.UNINSTALL]
+    assert {d.reason for d in decisions if d.feature in names} == {Reason.UNINSTALL}
 
 
 def test_an_uninstall_in_flight_is_in_progress(releases: Releases) -> None:

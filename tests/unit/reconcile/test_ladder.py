@@ -55,6 +55,7 @@ def test_an_instruction_in_flight_is_shown_over_a_blocking_decision(
         (Reason.RENDER_ERROR, Status.RENDER_ERROR),
         (Reason.MISSING_CONFIG, Status.MISSING_CONFIG),
         (Reason.AGENT_OFFLINE, Status.OFFLINE),
+        (Reason.PRUNE_REFUSED, Status.PRUNE_REFUSED),
     ],
 )
 def test_a_blocking_decision_is_shown_even_over_an_earlier_deploy(
@@ -90,11 +91,13 @@ def test_unchanged_with_no_deploy_on_record_is_deployed() -> None:
     assert shown_status(Reason.UNCHANGED, None, HASH) is Status.DEPLOYED
 
 
-@pytest.mark.parametrize(
-    "reason", [Reason.ORPHAN, Reason.PRUNE_REFUSED, Reason.PROTECTED, Reason.UNINSTALL]
-)
+@pytest.mark.parametrize("reason", [Reason.ORPHAN, Reason.PROTECTED, Reason.UNINSTALL])
 def test_an_orphan_is_orphan_until_its_uninstall_is_in_flight(reason: Reason) -> None:
     assert shown_status(reason, None, HASH) is Status.ORPHAN
+
+
+def test_a_refused_uninstall_is_prune_refused_for_people_to_act_on() -> None:
+    assert shown_status(Reason.PRUNE_REFUSED, None, HASH) is Status.PRUNE_REFUSED
 
 
 def test_a_failed_uninstall_of_an_orphan_is_failed(deploy: Deploy) -> None:

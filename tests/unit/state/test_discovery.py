@@ -77,3 +77,45 @@ def test_index_with_two_documents_is_invalid() -> None:
     discovery = discover(index.documents)
 
     assert [p.message for p in discovery.problems] == ["the index file holds one document, not 2"]
+
+
+def test_the_index_file_sets_the_prune_budget() -> None:
+    index = read_yaml("prune:\n  budgetPercent: 25\n  window: 30m\n", ".fasit.yaml")
+
+    settings = discover(index.documents).index.prune
+
+    assert (settings.budget_percent, settings.window_seconds) == (25, 1800)
+
+
+def test_without_an_index_file_the_prune_budget_is_ten_percent_an_hour() -> None:
+    settings = discover(None).index.prune
+
+    assert (settings.budget_percent, settings.window_seconds) == (10, 3600)
+
+
+@pytest.mark.parametrize(
+    ("prune", "line", "column", "message"),
+    [
+        pytest.param("budgetPercent: 0", 2, 18, "greater than 0", id="no budget"),
+        pytest.param("budgetPercent: 150", 2, 18, "less than or equal to 100", id="over 100"),
+        pytest.param("window: 10s", 2, 11, "between 1m and 168h", id="window too short"),
+        pytest.param("window: 1 hour", 2, 11, "should match pattern", id="not a duration"),
+        pytest.param("budget: 20", 2, 3, "budget", id="unknown field"),
+    ],
+)
+def test_a_bad_prune_budget_is_invalid_where_it_is_written(
+    prune: str, line: int, column: int, message: str
+) -> None:
+    index = read_yaml(f"prune:\n  {prune}\n", ".fasit.yaml")
+
+    discovery = discover(index.documents)
+
+    assert discovery.selector is None
+    (problem,) = discovery.problems
+    assert (problem.file, problem.code, problem.line, problem.column) == (
+        ".fasit.yaml",
+        ProblemCode.INDEX_INVALID,
+        line,
+        column,
+    )
+    assert message in problem.message

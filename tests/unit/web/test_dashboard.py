@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from fasit.reconcile import Reason, ReleaseView, Status
+from fasit.reconcile import AgentView, Reason, ReleaseView, Status
 from fasit.state import SnapshotStore
 from fasit.web import LiveUpdates, ReadSide, create_app
 from tests import states
@@ -20,6 +20,14 @@ PAYLOAD = '<script>window.owned=1</script><img src=x onerror="window.owned=2">'
 
 @pytest.fixture
 def client(tmp_path: Path) -> TestClient:
+    view = ReleaseView(
+        "nav/dev", "web", Status.DEPLOYED, Reason.UNCHANGED, "1.0.0", "1.0.0", PAYLOAD, AT
+    )
+    return dashboard(tmp_path, StaticFleet([view]))
+
+
+def dashboard(tmp_path: Path, fleet: StaticFleet) -> TestClient:
+    """The dashboard over nav/dev (a label and a secret reference in its values) and `fleet`."""
     files = states.state(
         states.environment(
             "nav", "dev", labels={"team": PAYLOAD}, values={"key": {"secretRef": "dev-key"}}
@@ -31,12 +39,7 @@ def client(tmp_path: Path) -> TestClient:
     built = states.build(tmp_path / "state", files)
     store = SnapshotStore()
     store.offer(built.snapshot)
-    view = ReleaseView(
-        "nav/dev", "web", Status.DEPLOYED, Reason.UNCHANGED, "1.0.0", "1.0.0", PAYLOAD, AT
-    )
-    read = ReadSide(
-        store, StaticFleet([view]), lambda: 1, planned=lambda: (built.snapshot, built.plan)
-    )
+    read = ReadSide(store, fleet, lambda: 1, planned=lambda: (built.snapshot, built.plan))
     return TestClient(create_app(read))
 
 
@@ -108,3 +111,27 @@ def test_the_release_page_shows_values_invalid_and_the_schemas_rule(tmp_path: Pa
     assert "status-VALUES-INVALID" in body
     assert "(values-invalid)" in body
     assert "replicas: must be &lt;= 3" in body
+
+
+def test_an_environment_with_a_refused_uninstall_needs_attention(tmp_path: Path) -> None:
+    refused = ReleaseView(
+        "nav/dev", "cache", Status.PRUNE_REFUSED, Reason.PRUNE_REFUSED, "1.0.0", "1.0.0", "", AT
+    )
+    client = dashboard(tmp_path, StaticFleet([refused], {"nav/dev": AgentView(True, "s")}))
+
+    overview = client.get("/api/v1/overview").json()
+    page = client.get("/").text
+
+    assert overview["attention"] == [
+        {
+            "environment": "nav/dev",
+            "connected": True,
+            "failed": 0,
+            "prune_refused": 1,
+            "offline": False,
+            "attention": 1,
+            "statuses": ["PRUNE-REFUSED"],
+            "releases": 1,
+        }
+    ]
+    assert 'data-badge="attention">1</span> PRUNE-REFUSED' in page
