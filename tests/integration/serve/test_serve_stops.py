@@ -2,7 +2,7 @@
 and a dashboard's event stream open (issue 19.8: one stop in four used to hang for 10 s).
 
 Fifty stops run in-process (`fasit serve`'s own signal handling and stop bound around a
-Controller), which keeps them fast; test_serve.py stops real processes too.
+Controller), which keeps them fast; a few more stop real processes, in one directory.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import signal
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,9 +20,10 @@ from fasit.cli._serve import _run
 from fasit.serve import Controller, ServeConfig
 from fasit.web.live import EVENTS_PATH
 from tests.integration.processes import LOOPBACK, free_port
-from tests.integration.serve.support import EXAMPLE_SECRETS, copy_example
+from tests.integration.serve.support import EXAMPLE_SECRETS, copy_example, serve
 
 STOPS = 50
+PROCESS_STOPS = 3
 
 
 async def dashboard_client(
@@ -53,13 +55,12 @@ async def served_and_stopped(config: ServeConfig, wait_for_change: bool) -> byte
         await writer.wait_closed()
 
 
-@pytest.mark.parametrize("stops", [STOPS])
 async def test_sigterm_stops_serve_every_time_with_a_dashboard_listening(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, stops: int
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     state = copy_example(tmp_path)
     caplog.set_level(logging.ERROR)
-    for stop in range(stops):
+    for stop in range(STOPS):
         config = ServeConfig(
             status_db=tmp_path / "status.db",
             state_dir=state,
@@ -71,5 +72,23 @@ async def test_sigterm_stops_serve_every_time_with_a_dashboard_listening(
 
         rest = await served_and_stopped(config, wait_for_change=stop % 2 == 1)
 
-        assert "did not stop" not in caplog.text, f"stop {stop + 1} of {stops}"
+        assert "did not stop" not in caplog.text, f"stop {stop + 1} of {STOPS}"
         assert rest.endswith(b"0\r\n\r\n"), f"stop {stop + 1}: the stream ended cleanly"
+
+
+def test_sigterm_stops_a_serve_process_with_a_dashboard_listening(tmp_path: Path) -> None:
+    state = copy_example(tmp_path)
+    for stop in range(PROCESS_STOPS):
+        running = serve(
+            tmp_path,
+            *("--state-dir", str(state), "--secrets-dir", str(EXAMPLE_SECRETS), "--fake-agents"),
+        )
+        url = f"http://{LOOPBACK}:{running.http}{EVENTS_PATH}"
+        with urllib.request.urlopen(url, timeout=30) as stream:
+            assert b"event: hello" in stream.readline() + stream.readline()
+            running.stop()
+            stream.read()  # the stream ended: the stop closed it
+
+        log = running.log.read_text()
+        assert running.process.returncode == 0, f"stop {stop + 1}: {log[-2000:]}"
+        assert "did not stop" not in log
