@@ -11,6 +11,9 @@ Caches, so that a steady fleet makes no registry traffic:
   part of the release hash, so releases of a moved tag redeploy.
 - blobs are kept by digest on disk (`cache_dir`) and parsed charts in memory: both immutable.
 
+The in-memory caches are bounded (`tag_cache_size`, `parsed_cache_size`, least recently used
+forgotten first): a server that has named many charts over its life keeps the recent ones.
+
 Failure isolation: one chart version's failure is that version's `Unavailable` outcome; the rest
 resolve. Transient failures (unreachable, timeout, 5xx) are retried with backoff, then the
 registry is left alone for a while (its requests fail at once with the last reason) so a stalled
@@ -34,6 +37,7 @@ from fasit.charts.archive import ArchiveBudget, ArchiveError, ArchiveLimits, rea
 from fasit.charts.blob_cache import BlobCache
 from fasit.charts.chart_files import CHART_YAML, FEATURE_YAML, ChartFiles, parse_chart_files
 from fasit.charts.chart_schema import read_chart_schema, schema_member
+from fasit.charts.lru import Lru
 from fasit.charts.manifest import HELM_CHART_LAYER, HELM_CONFIG, NotAChart, chart_layer
 from fasit.charts.registry import RegistryClient, RegistryError, RegistryFailure
 from fasit.charts.resolved import ChartOutcome, Unavailable
@@ -70,6 +74,10 @@ class OciSettings:
     registry_backoff: Backoff = field(default_factory=lambda: Backoff(initial=1.0, maximum=60.0))
     cache_dir: Path | None = None
     archive: ArchiveLimits = field(default_factory=ArchiveLimits)
+    tag_cache_size: int = 4096
+    """Tags whose digest is kept in memory; the least recently used is looked up again."""
+    parsed_cache_size: int = 1024
+    """Chart versions kept parsed in memory (a chart's files, a few hundred KiB at most)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,9 +133,9 @@ class OciCharts:
         self._blobs = (
             None if self.settings.cache_dir is None else BlobCache(self.settings.cache_dir)
         )
-        self._tags: dict[tuple[OciChart, str], _Tag] = {}
+        self._tags: Lru[tuple[OciChart, str], _Tag] = Lru(self.settings.tag_cache_size)
         self._registries: dict[str, _Registry] = {}
-        self._parsed: dict[tuple[str, str, str], _Parsed] = {}
+        self._parsed: Lru[tuple[str, str, str], _Parsed] = Lru(self.settings.parsed_cache_size)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -147,11 +155,12 @@ class OciCharts:
         """Look up again every tag older than `tag_ttl`; the ones that moved."""
         now = self._clock()
         due = [
-            key for key, tag in self._tags.items() if now - tag.checked_at >= self.settings.tag_ttl
+            (key, known.digest)
+            for key, known in self._tags.items()
+            if now - known.checked_at >= self.settings.tag_ttl
         ]
         changes: list[TagChange] = []
-        for chart, tag in due:
-            before = self._tags[chart, tag].digest
+        for (chart, tag), before in due:
             try:
                 after = await self._lookup(chart, tag)
             except RegistryError as exc:
@@ -238,7 +247,7 @@ class OciCharts:
                 digest,
                 known.digest,
             )
-        self._tags[chart, tag] = _Tag(digest, self._clock())
+        self._tags.put((chart, tag), _Tag(digest, self._clock()))
         return digest
 
     # --- chart content -------------------------------------------------------------------------
@@ -250,8 +259,7 @@ class OciCharts:
             manifest = await self._call(chart, self._blob, chart, digest, True)
             layer = chart_layer(chart, version, manifest)
             archive = await self._call(chart, self._blob, chart, layer, False)
-            parsed = self._parse(chart, version, archive)
-            self._parsed[key] = parsed
+            parsed = self._parsed.put(key, self._parse(chart, version, archive))
         return parsed
 
     def _blob(self, chart: OciChart, digest: str, manifest: bool) -> bytes:

@@ -22,7 +22,6 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urljoin
@@ -35,7 +34,15 @@ from requests.adapters import HTTPAdapter
 from fasit import __version__
 from fasit.charts.credentials import Credential, RegistryCredentials
 from fasit.charts.digest import DigestError, checked_digest
-from fasit.errors import RetryableError
+from fasit.charts.lru import Lru
+from fasit.charts.registry_errors import (
+    RegistryError,
+    RegistryFailure,
+    request_failed,
+    status_failed,
+    too_large,
+    verified,
+)
 from fasit.model import OciChart
 
 __all__ = [
@@ -60,37 +67,6 @@ _MAX_TAG_PAGES: Final = 10
 _do_request = oras.provider.Registry.do_request.__wrapped__
 
 
-class RegistryFailure(StrEnum):
-    """What went wrong, as far as deciding what to do next goes."""
-
-    UNREACHABLE = "unreachable"
-    TIMEOUT = "timeout"
-    SERVER_ERROR = "server-error"
-    UNAUTHORIZED = "unauthorized"
-    NOT_FOUND = "not-found"
-    # Content that does not hash to the digest it was asked by.
-    CORRUPT = "corrupt"
-    INVALID = "invalid"
-
-    @property
-    def transient(self) -> bool:
-        """Whether trying again later may help without anyone changing anything."""
-        return self in _TRANSIENT
-
-
-_TRANSIENT: Final = frozenset(
-    {RegistryFailure.UNREACHABLE, RegistryFailure.TIMEOUT, RegistryFailure.SERVER_ERROR}
-)
-
-
-class RegistryError(RetryableError):
-    """A registry request that failed; `str()` says which registry, what and why."""
-
-    def __init__(self, failure: RegistryFailure, message: str) -> None:
-        super().__init__(message)
-        self.failure = failure
-
-
 @dataclass(frozen=True, slots=True)
 class RegistrySettings:
     """How to reach registries: credentials, which speak plain HTTP, TLS trust and limits."""
@@ -107,6 +83,8 @@ class RegistrySettings:
     max_blob_bytes: int = 64 * _MIB
     # Tags asked per page of a tag listing (`?n=`); at most ten pages are followed.
     tag_page_size: int = 1000
+    # Repositories whose client (and token) is kept; the least recently used is made again.
+    repository_clients: int = 1024
 
 
 class _TimeoutAdapter(HTTPAdapter):
@@ -151,7 +129,9 @@ class RegistryClient:
         self._challenges: dict[str, str] = {}
         self._challenge_locks: dict[str, threading.Lock] = {}
         self._challenge_failures: dict[str, tuple[float, RegistryError]] = {}
-        self._repositories: dict[tuple[str, str], _Repository] = {}
+        self._repositories: Lru[tuple[str, str], _Repository] = Lru(
+            self.settings.repository_clients
+        )
 
     def close(self) -> None:
         self._session.close()
@@ -160,8 +140,9 @@ class RegistryClient:
         """Ask the registry for its challenge again next time (after an auth failure)."""
         with self._lock:
             self._challenges.pop(registry, None)
-            for key in [key for key in self._repositories if key[0] == registry]:
-                del self._repositories[key]
+            for key, _ in self._repositories.items():
+                if key[0] == registry:
+                    self._repositories.discard(key)
 
     def resolve_tag(self, chart: OciChart, tag: str) -> str:
         """The digest `tag` points at now (HEAD on the manifest, so nothing is downloaded)."""
@@ -185,13 +166,13 @@ class RegistryClient:
         """The manifest with `digest`, verified against it."""
         url = self._url(chart, f"manifests/{digest}")
         body = self._read(chart, url, f"manifest {digest}", self.settings.max_manifest_bytes)
-        return _verified(chart, body, digest, "manifest")
+        return verified(chart, body, digest, "manifest")
 
     def fetch_blob(self, chart: OciChart, digest: str) -> bytes:
         """The blob (config or layer) with `digest`, verified against it."""
         url = self._url(chart, f"blobs/{digest}")
         body = self._read(chart, url, f"blob {digest}", self.settings.max_blob_bytes)
-        return _verified(chart, body, digest, "layer")
+        return verified(chart, body, digest, "layer")
 
     def list_tags(self, chart: OciChart) -> list[str]:
         """The repository's tags (`tags/list`, following its pages, bounded), in registry order."""
@@ -235,13 +216,13 @@ class RegistryClient:
             links = response.links
             declared = int(response.headers.get("Content-Length") or 0)
             if declared > limit:
-                raise _too_large(chart, what, limit)
+                raise too_large(chart, what, limit)
             body = bytearray()
             try:
                 for chunk in response.iter_content(_CHUNK):
                     body += chunk
                     if len(body) > limit:
-                        raise _too_large(chart, what, limit)
+                        raise too_large(chart, what, limit)
                     if time.monotonic() > deadline:
                         raise RegistryError(
                             RegistryFailure.TIMEOUT,
@@ -249,7 +230,7 @@ class RegistryClient:
                             f" within {self.settings.response_deadline:g} s",
                         )
             except requests.RequestException as exc:
-                raise _request_failed(chart, what, exc) from None
+                raise request_failed(chart, what, exc) from None
             return bytes(body), links
 
     def _response(
@@ -270,7 +251,7 @@ class RegistryClient:
         if response.status_code < 300:
             return response
         with response:
-            raise _status_failed(chart, what, response)
+            raise status_failed(chart, what, response)
 
     def _send(
         self,
@@ -287,7 +268,7 @@ class RegistryClient:
                 repository.registry, url, method, headers=dict(headers), stream=stream
             )
         except requests.RequestException as exc:
-            raise _request_failed(chart, what, exc) from None
+            raise request_failed(chart, what, exc) from None
         except ValueError:  # oras: no token could be had to answer the registry's challenge
             raise RegistryError(
                 RegistryFailure.UNAUTHORIZED,
@@ -307,8 +288,8 @@ class RegistryClient:
         challenge = self._challenge(chart)
         credential = self.settings.credentials.for_host(chart.registry)
         made = self._make_repository(chart, challenge, credential)
-        with self._lock:
-            return self._repositories.setdefault(key, made)
+        with self._lock:  # another thread may have made one meanwhile: keep the first
+            return self._repositories.get(key) or self._repositories.put(key, made)
 
     def _challenge(self, chart: OciChart) -> str:
         """The auth scheme the registry asks for: '' (none), 'basic' or 'bearer'."""
@@ -335,7 +316,7 @@ class RegistryClient:
             with self._session.get(url, verify=self._verify) as response:
                 status, header = response.status_code, response.headers.get("WWW-Authenticate", "")
         except requests.RequestException as exc:
-            raise _request_failed(chart, "the API version check", exc) from None
+            raise request_failed(chart, "the API version check", exc) from None
         if status == 401:
             scheme = header.split(" ", 1)[0].lower()
             if scheme not in ("basic", "bearer"):
@@ -346,7 +327,7 @@ class RegistryClient:
                 )
             return scheme
         if status >= 300:
-            raise _status_failed(chart, "the API version check", status)
+            raise status_failed(chart, "the API version check", status)
         return ""
 
     def _make_repository(
@@ -389,71 +370,3 @@ class RegistryClient:
     @property
     def _verify(self) -> bool | str:
         return str(self.settings.ca_bundle) if self.settings.ca_bundle else True
-
-
-def _verified(chart: OciChart, body: bytes, digest: str, what: str) -> bytes:
-    actual = "sha256:" + hashlib.sha256(body).hexdigest()
-    if actual != digest:
-        raise RegistryError(
-            RegistryFailure.CORRUPT,
-            f"{chart.registry}: the {what} of {chart.repository} should have digest {digest}"
-            f" but its content hashes to {actual}; the registry's copy is corrupt or tampered",
-        )
-    return body
-
-
-def _too_large(chart: OciChart, what: str, limit: int) -> RegistryError:
-    return RegistryError(
-        RegistryFailure.INVALID,
-        f"{chart.registry}: {what} of {chart.repository} is larger than {limit} bytes",
-    )
-
-
-def _request_failed(chart: OciChart, what: str, exc: requests.RequestException) -> RegistryError:
-    if isinstance(exc, requests.Timeout):
-        return RegistryError(
-            RegistryFailure.TIMEOUT, f"{chart.registry}: {what}: no answer in time ({exc})"
-        )
-    return RegistryError(
-        RegistryFailure.UNREACHABLE, f"{chart.registry} cannot be reached: {_reason(exc)}"
-    )
-
-
-def _reason(exc: requests.RequestException) -> str:
-    """The innermost cause: requests and urllib3 wrap it in long, repetitive messages."""
-    cause: BaseException = exc
-    for _ in range(10):
-        # requests keeps urllib3's error in args, urllib3 its cause in `reason`.
-        candidates = [getattr(cause, "reason", None), cause.__cause__, *cause.args[:1]]
-        inner = next((c for c in candidates if isinstance(c, BaseException)), None)
-        if inner is None:
-            break
-        cause = inner
-    if isinstance(cause, OSError) and cause.strerror:
-        return cause.strerror
-    return str(cause) or type(cause).__name__
-
-
-def _status_failed(chart: OciChart, what: str, response: requests.Response | int) -> RegistryError:
-    status = response if isinstance(response, int) else response.status_code
-    detail = "" if isinstance(response, int) else _error_detail(response)
-    where = f"{chart.registry}: {what} of {chart.repository}"
-    if status in (401, 403):
-        return RegistryError(
-            RegistryFailure.UNAUTHORIZED, f"{where}: access denied (HTTP {status}){detail}"
-        )
-    if status == 404:
-        return RegistryError(RegistryFailure.NOT_FOUND, f"{where}: not found (HTTP 404){detail}")
-    if status == 429 or status >= 500:
-        return RegistryError(RegistryFailure.SERVER_ERROR, f"{where}: HTTP {status}{detail}")
-    return RegistryError(RegistryFailure.INVALID, f"{where}: unexpected HTTP {status}{detail}")
-
-
-def _error_detail(response: requests.Response) -> str:
-    """The registry's own error code, when its body is the distribution spec's error JSON."""
-    try:
-        errors = response.json().get("errors", []) if response.content else []
-    except (ValueError, AttributeError, requests.RequestException):
-        return ""
-    codes = [str(error.get("code")) for error in errors if isinstance(error, Mapping)]
-    return f": {', '.join(codes)}" if codes else ""

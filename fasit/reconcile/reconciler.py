@@ -270,8 +270,11 @@ class Reconciler:
             timeout = self.config.interval
             if due is not None:
                 timeout = min(timeout, max(0.0, (due - self._clock()).total_seconds()))
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for swallows a cancellation
+            # that arrives as the wait completes, and the loop would outlive stop().
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
             self._wake.clear()
             if self._fleet.plan is None:
                 due = None

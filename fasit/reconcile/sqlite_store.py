@@ -1,7 +1,9 @@
 """The status store in one SQLite file: WAL, one writer, batched writes, migrations, retention.
 
 Writes are queued by `record_*` and written by one task, in one transaction per batch, on a
-thread that owns the writing connection; reads use their own connections (WAL lets them run
+thread that owns the writing connection. The queue is bounded: a write beyond `max_queued`
+(agent log lines already beyond half of it, so the rows recovery needs go first) is dropped
+and counted in `dropped`; reads use their own connections (WAL lets them run
 beside the writer). The schema version lives in `PRAGMA user_version`; `_MIGRATIONS` take
 any older file forward, and a newer file than this code knows is refused.
 """
@@ -12,13 +14,16 @@ import asyncio
 import logging
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
 from fasit.errors import CouldNotRun
+from fasit.reconcile._sqlite_retention import apply_retention
 from fasit.reconcile._sqlite_rows import (
     DECISION_COLUMNS,
     DEPLOY_COLUMNS,
@@ -74,10 +79,13 @@ _MIGRATIONS: tuple[str, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class _Write:
+    table: str
     sql: str
     parameters: tuple[object, ...]
     pair: tuple[str, str] | None = None
     """The (environment, feature) whose history grew: retention looks at it next time."""
+    instruction: str | None = None
+    """The instruction whose log lines grew: retention trims them next time."""
 
 
 class StoreError(CouldNotRun):
@@ -93,6 +101,7 @@ class SqliteStatusStore:
         retention: Retention | None = None,
         batch_size: int = 2_000,
         retention_interval: float = 60.0,
+        max_queued: int = 100_000,
     ) -> None:
         self.path = path
         self._retention = retention or Retention()
@@ -105,7 +114,12 @@ class SqliteStatusStore:
         self._writer: asyncio.Task[None] | None = None
         self._retention_interval = retention_interval
         self._touched: set[tuple[str, str]] = set()
+        self._touched_instructions: set[str] = set()
         self._retained_at = time.monotonic()
+        self._max_queued = max_queued
+        self._queued = 0
+        self.dropped: Counter[str] = Counter()
+        """Writes dropped because the queue was full, by table."""
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -141,8 +155,9 @@ class SqliteStatusStore:
     # -- writes --------------------------------------------------------------------------------
 
     def record_decision(self, record: DecisionRecord) -> None:
-        self._queue.put_nowait(
+        self._enqueue(
             _Write(
+                "decisions",
                 f"INSERT INTO decisions ({DECISION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.environment,
@@ -159,8 +174,9 @@ class SqliteStatusStore:
         )
 
     def record_deploy(self, deploy: Deploy) -> None:
-        self._queue.put_nowait(
+        self._enqueue(
             _Write(
+                "deploys",
                 f"INSERT INTO deploys ({DEPLOY_COLUMNS}) VALUES "
                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 deploy_row(deploy),
@@ -171,8 +187,9 @@ class SqliteStatusStore:
     def record_logs(self, records: Sequence[LogRecord]) -> None:
         for record in records:
             line = record.line
-            self._queue.put_nowait(
+            self._enqueue(
                 _Write(
+                    "logs",
                     "INSERT INTO logs (instruction_id, environment, at, kind, text) "
                     "VALUES (?, ?, ?, ?, ?)",
                     (
@@ -182,18 +199,31 @@ class SqliteStatusStore:
                         line.kind.value,
                         line.text,
                     ),
+                    instruction=record.instruction_id,
                 )
             )
 
     def record_inventory(self, record: InventoryRecord) -> None:
         releases = releases_json(record.releases)
-        self._queue.put_nowait(
+        self._enqueue(
             _Write(
+                "inventories",
                 "INSERT OR REPLACE INTO inventories (environment, at, releases, error) "
                 "VALUES (?, ?, ?, ?)",
                 (record.environment, record.at.isoformat(), releases, record.error),
             )
         )
+
+    def _enqueue(self, write: _Write) -> None:
+        # Log lines give way first: decisions and deploys are what a restart recovers from.
+        limit = self._max_queued // 2 if write.table == "logs" else self._max_queued
+        if self._queued >= limit:
+            if not self.dropped:
+                logger.warning("status store: writes queue faster than they are written; dropping")
+            self.dropped[write.table] += 1
+            return
+        self._queued += 1
+        self._queue.put_nowait(write)
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -242,6 +272,7 @@ class SqliteStatusStore:
                     waiters.append(item)
                 else:
                     batch.append(item)
+                    self._queued -= 1
                 if stopping or len(batch) >= self._batch_size or self._queue.empty():
                     break
                 item = self._queue.get_nowait()
@@ -267,35 +298,16 @@ class SqliteStatusStore:
                 connection.execute(write.sql, write.parameters)
                 if write.pair is not None:
                     self._touched.add(write.pair)
+                if write.instruction is not None:
+                    self._touched_instructions.add(write.instruction)
         if time.monotonic() - self._retained_at >= self._retention_interval:
             self._apply_retention(connection)
 
     def _apply_retention(self, connection: sqlite3.Connection) -> None:
-        """Trim the history of the pairs that grew since last time to what `Retention` keeps."""
-        keep = self._retention
-        touched, self._touched = self._touched, set()
+        pairs, self._touched = self._touched, set()
+        instructions, self._touched_instructions = self._touched_instructions, set()
         self._retained_at = time.monotonic()
-        with connection:
-            for environment, feature in touched:
-                connection.execute(
-                    "DELETE FROM decisions WHERE environment = ? AND feature = ? AND id < "
-                    "(SELECT id FROM decisions WHERE environment = ? AND feature = ? "
-                    "ORDER BY id DESC LIMIT 1 OFFSET ?)",
-                    (environment, feature, environment, feature, keep.decisions - 1),
-                )
-                dropped = [
-                    row[0]
-                    for row in connection.execute(
-                        "SELECT instruction_id FROM deploys WHERE environment = ? AND feature = ? "
-                        "GROUP BY instruction_id ORDER BY MAX(id) DESC LIMIT -1 OFFSET ?",
-                        (environment, feature, keep.instructions),
-                    )
-                ]
-                for instruction_id in dropped:
-                    for table in ("deploys", "logs"):
-                        connection.execute(
-                            f"DELETE FROM {table} WHERE instruction_id = ?", (instruction_id,)
-                        )
+        apply_retention(connection, self._retention, pairs, instructions, datetime.now(UTC))
 
     # -- connections and threads ---------------------------------------------------------------
 

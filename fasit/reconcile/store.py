@@ -2,16 +2,16 @@
 
 Append-only logs of run-time facts (never desired state): decisions (a row when one changes),
 deploys (a row per state of an instruction), agent log lines, and each environment's last
-inventory. Writes never wait: they are queued and written in batches by one writer. SQLite
-implements it (`sqlite_store.py`); the interface leaves room for PostgreSQL when several
-controllers share a fleet.
+inventory. Writes never wait: they are queued (up to a bound, beyond which they are dropped and
+counted) and written in batches by one writer. SQLite implements it (`sqlite_store.py`); the
+interface leaves room for PostgreSQL when several controllers share a fleet.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from fasit.agents import LogLine, ReleaseState
@@ -88,17 +88,22 @@ class Recovered:
 
 @dataclass(frozen=True, slots=True)
 class Retention:
-    """How much history is kept per (environment, feature)."""
+    """How much history is kept: per (environment, feature), per instruction, per environment."""
 
     decisions: int = 200
     instructions: int = 50
     """Instructions, with every row of their deploy log and their log lines."""
     lines_per_instruction: int = 5_000
     """Agent log lines per instruction; the oldest beyond it are deleted."""
+    inventory_age: timedelta = timedelta(days=30)
+    """An environment's inventory not reported for this long is deleted (its agent reports a
+    new one when it connects)."""
 
     def __post_init__(self) -> None:
         if min(self.decisions, self.instructions, self.lines_per_instruction) < 1:
             raise ValueError(f"retention must keep at least 1 of each, got {self}")
+        if self.inventory_age <= timedelta(0):
+            raise ValueError(f"retention must keep inventories a while, got {self}")
 
 
 class StatusStore(Protocol):

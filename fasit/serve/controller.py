@@ -149,6 +149,7 @@ class Controller:
             plan_changes=lambda: desired.history.entries,
             history=store,
             agent_messages_dropped=hub.dropped,
+            status_writes_dropped=lambda: store.dropped,
         )
         metrics = FasitMetrics(read)
         live = LiveUpdates(lambda: _shown_state(read))

@@ -96,8 +96,10 @@ class GitSource:
             while True:
                 self._wake.clear()
                 delay = await self._poll_or_retry()
+                # Not wait_for: on Python 3.11 it can swallow a cancellation that meets the wake.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), delay)
+                    async with asyncio.timeout(delay):
+                        await self._wake.wait()
         finally:
             await asyncio.to_thread(self.close)
 

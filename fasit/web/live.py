@@ -63,8 +63,11 @@ class LiveUpdates:
         """Broadcast state changes until cancelled, at most once per `min_interval`."""
         last = self._state()
         while True:
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for swallows a cancellation
+            # that arrives as the wait completes, and the task then outlives the server.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), self.poll)
+                async with asyncio.timeout(self.poll):
+                    await self._changed.wait()
             self._changed.clear()
             now = self._state()
             if now != last:
@@ -107,7 +110,8 @@ class LiveUpdates:
             yield "retry: 2000\nevent: hello\ndata: {}\n\n"
             while True:
                 try:
-                    notice = await asyncio.wait_for(queue.get(), self.keepalive)
+                    async with asyncio.timeout(self.keepalive):
+                        notice = await queue.get()
                 except TimeoutError:
                     yield ": keepalive\n\n"
                     continue

@@ -99,6 +99,14 @@ class _State(Collector):
         for (kind, reason), count in sorted(self._read.agent_messages_dropped().items()):
             dropped.add_metric([kind, reason], count)
         yield dropped
+        unwritten = CounterMetricFamily(
+            "fasit_status_writes_dropped",
+            "Status store rows dropped because its write queue was full, by table.",
+            labels=["table"],
+        )
+        for table, count in sorted(self._read.status_writes_dropped().items()):
+            unwritten.add_metric([table], count)
+        yield unwritten
         revision = GaugeMetricFamily(
             "fasit_revision_info", "The revision being served.", labels=["revision", "source"]
         )

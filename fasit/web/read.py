@@ -87,3 +87,5 @@ class ReadSide:
     history: History = field(default_factory=NoHistory)
     agent_messages_dropped: Callable[[], Mapping[tuple[str, str], int]] = _none_dropped
     """Agent messages (or lines) the hub dropped, by (kind, reason): AgentHub.dropped."""
+    status_writes_dropped: Callable[[], Mapping[str, int]] = dict
+    """Status store writes dropped because its queue was full, by table."""

@@ -464,3 +464,23 @@ def test_a_tag_listing_that_never_ends_stops_after_ten_pages() -> None:
         pages = [path for path in registry.paths if "/tags/list" in path]
     assert len(pages) == 10
     assert len(tags) == 20
+
+
+async def test_a_chart_forgotten_for_room_in_the_caches_is_asked_of_the_registry_again(
+    oci_registry: OciRegistry, fleet_of_charts: list[OciWanted]
+) -> None:
+    oci = OciCharts(
+        RegistryClient(RegistrySettings(plain_http=frozenset({oci_registry.host}))),
+        OciSettings(tag_cache_size=2, parsed_cache_size=2),
+    )
+    first, *others = fleet_of_charts[:3]
+    await oci.resolve([first])
+    await oci.resolve(others)  # two more charts: the first is the least recently used
+    asked = len(oci_registry.requests_from("fasit/"))
+
+    again = await oci.resolve([first])
+    oci.close()
+
+    assert again[first.feature, first.version].chart is not None
+    new = oci_registry.requests_from("fasit/")[asked:]
+    assert [line.split(" ")[0] for line in new] == ["HEAD", "GET", "GET"]  # tag, manifest, layer

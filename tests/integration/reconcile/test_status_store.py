@@ -175,3 +175,85 @@ async def test_a_new_file_is_migrated_to_the_current_schema(tmp_path: Path) -> N
         mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
     connection.close()
     assert (version, mode) == (1, "wal")
+
+
+async def test_writes_beyond_the_queue_bound_are_dropped_and_counted(tmp_path: Path) -> None:
+    store = SqliteStatusStore(tmp_path / "status.db", max_queued=4)
+    await store.open()
+    try:
+        for i in range(10):  # no await between: the writer cannot drain the queue meanwhile
+            store.record_decision(decision(f"decision {i}"))
+        await store.flush()
+        decisions = await store.decisions("nav/dev", "web")
+    finally:
+        await store.close()
+
+    assert [d.message for d in decisions] == [f"decision {i}" for i in (3, 2, 1, 0)]
+    assert store.dropped == {"decisions": 6}
+
+
+async def test_log_lines_give_way_first_when_the_queue_fills(tmp_path: Path) -> None:
+    store = SqliteStatusStore(tmp_path / "status.db", max_queued=4)
+    await store.open()
+    try:
+        store.record_logs([LogRecord("a", "nav/dev", line(f"line {i}")) for i in range(3)])
+        store.record_deploy(deploy("a", DeployState.SENT))
+        store.record_deploy(deploy("a", DeployState.DEPLOYED))
+        await store.flush()
+        deploys = await store.deploys("nav/dev", "web")
+    finally:
+        await store.close()
+
+    assert [d.state for d in deploys] == [DeployState.DEPLOYED, DeployState.SENT]
+    assert store.dropped == {"logs": 1}
+
+
+async def test_retention_keeps_the_newest_lines_of_each_instruction(tmp_path: Path) -> None:
+    retention = Retention(lines_per_instruction=2)
+    store = SqliteStatusStore(tmp_path / "status.db", retention, retention_interval=0.0)
+    await store.open()
+    try:
+        store.record_deploy(deploy("a", DeployState.INSTALLING))
+        store.record_logs([LogRecord("a", "nav/dev", line(f"line {i}")) for i in range(5)])
+        await store.flush()
+        store.record_decision(decision("a write after, so retention runs"))
+        await store.flush()
+        logs = await store.logs("a")
+    finally:
+        await store.close()
+
+    assert [record.line.text for record in logs] == ["line 3", "line 4"]
+
+
+async def test_lines_of_an_instruction_no_longer_kept_are_deleted(tmp_path: Path) -> None:
+    store = SqliteStatusStore(tmp_path / "status.db", retention_interval=0.0)
+    await store.open()
+    try:
+        store.record_logs([LogRecord("gone", "nav/dev", line("late progress"))])
+        await store.flush()
+        store.record_decision(decision("a write after, so retention runs"))
+        await store.flush()
+        logs = await store.logs("gone")
+    finally:
+        await store.close()
+
+    assert logs == []
+
+
+async def test_an_inventory_not_reported_for_longer_than_retention_is_deleted(
+    tmp_path: Path,
+) -> None:
+    now = datetime.now(UTC)
+    store = SqliteStatusStore(
+        tmp_path / "status.db", Retention(inventory_age=timedelta(days=30)), retention_interval=0.0
+    )
+    await store.open()
+    try:
+        store.record_inventory(InventoryRecord("nav/old", now - timedelta(days=31), ()))
+        store.record_inventory(InventoryRecord("nav/dev", now - timedelta(days=1), ()))
+        await store.flush()
+        inventories = await store.inventories()
+    finally:
+        await store.close()
+
+    assert list(inventories) == ["nav/dev"]

@@ -109,3 +109,16 @@ async def test_a_change_nobody_announced_is_found_by_looking() -> None:
 
     assert (await asyncio.wait_for(anext(stream), 1)).startswith("event: change\n")
     await stopped(task)
+
+
+async def test_the_broadcaster_stops_when_cancelled_just_as_a_notice_arrives() -> None:
+    live = LiveUpdates(Shown(), min_interval=0)
+    task = await running(live)
+
+    live.notify()
+    await asyncio.sleep(0)  # the notice has woken the broadcaster's wait, not yet run it
+    task.cancel()
+    done, _ = await asyncio.wait([task], timeout=5)
+
+    assert done == {task}
+    assert task.cancelled()
