@@ -134,4 +134,4 @@ def test_an_environment_with_a_refused_uninstall_needs_attention(tmp_path: Path)
             "releases": 1,
         }
     ]
-    assert 'data-badge="attention">1</span> PRUNE-REFUSED' in page
+    assert 'data-badge="prune-refused">prune-refused</span>' in page
