@@ -205,12 +205,16 @@ class Controller:
         assert self.reconciler is not None
         self.reconciler.update_plan(plan)
 
-    def _publish(self, chart: ResolvedChart) -> ChartReference:
+    async def _publish(self, chart: ResolvedChart) -> ChartReference:
         """An in-repo chart as agents fetch it: packaged, held, addressed by its digest."""
         desired = self._desired
         if desired is None or desired.in_repo is None:
             raise ChartNotPublished(f"{chart.location}: no planned revision holds it yet")
-        served = self.archives.publish(chart, desired.in_repo.package)
+        served = self.archives.held(chart)
+        if served is None:
+            # Packaging reads git objects under the cache's lock, which a fetch holds until
+            # the remote answers: on a thread, so the loop (web, hub, /healthz) runs on.
+            served = await asyncio.to_thread(self.archives.publish, chart, desired.in_repo.package)
         return ChartReference(served.url, served.digest)
 
     async def _listening(self, web: uvicorn.Server, serving: asyncio.Task[None]) -> None:
