@@ -173,6 +173,7 @@ class Controller:
             asyncio.create_task(desired.run(), name="desired-state"),
             asyncio.create_task(source.run(), name="source"),
             asyncio.create_task(live.run(), name="live-updates"),
+            asyncio.create_task(metrics.measure_loop_lag(), name="loop-lag"),
             asyncio.create_task(web.serve(sockets=[listening]), name="web"),
         ]
         await self._listening(web, tasks[-1])
@@ -191,7 +192,7 @@ class Controller:
         web.should_exit = True
         if self.fake_fleet is not None:
             await self.fake_fleet.stop()
-        for task in tasks[1:4]:
+        for task in tasks[1:5]:
             task.cancel()
         await reconciler.stop()
         await asyncio.gather(*tasks, return_exceptions=True)

@@ -23,6 +23,7 @@ import pytest
 
 from fasit.agents import write_token_file
 from tests import states
+from tests.helpers import write_tree
 from tests.integration.git_servers import GitDaemon, GitWork
 from tests.integration.processes import LOOPBACK
 from tests.integration.serve.support import Served, naisd, serve
@@ -175,3 +176,25 @@ def test_the_chart_is_deployed_once_the_stalled_fetch_ends(
         )
         served.stop()
         assert served.process.returncode == 0
+
+
+def _lag_count(served: Served) -> float:
+    _, text = served.get("/metrics")
+    for line in text.splitlines():
+        if line.startswith("fasit_event_loop_lag_seconds_count "):
+            return float(line.split()[1])
+    raise AssertionError("no fasit_event_loop_lag_seconds_count in /metrics")
+
+
+def test_serve_exports_the_event_loop_lag_as_a_histogram_that_grows(tmp_path: Path) -> None:
+    state = write_tree(tmp_path / "state", states.state(states.environment("nav", "dev")))
+    served = serve(tmp_path, "--state-dir", str(state), "--fake-agents")
+    try:
+        first = _lag_count(served)
+        served.until(lambda: _lag_count(served) > first, "a later lag sample")
+
+        _, text = served.get("/metrics")
+        assert "# TYPE fasit_event_loop_lag_seconds histogram" in text
+        assert 'fasit_event_loop_lag_seconds_bucket{le="0.1"}' in text
+    finally:
+        served.stop()
