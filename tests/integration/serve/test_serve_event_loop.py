@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import os
 import signal
 import socket
 import threading
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from fasit.agents import write_token_file
+from fasit.agents import hash_token, write_token_file
 from tests import states
 from tests.helpers import write_tree
 from tests.integration.git_servers import GitDaemon, GitWork
@@ -198,3 +199,46 @@ def test_serve_exports_the_event_loop_lag_as_a_histogram_that_grows(tmp_path: Pa
         assert 'fasit_event_loop_lag_seconds_bucket{le="0.1"}' in text
     finally:
         served.stop()
+
+
+def test_healthz_answers_while_the_token_file_does_not(tmp_path: Path) -> None:
+    state = write_tree(tmp_path / "state", states.state(states.environment("nav", "dev")))
+    tokens = tmp_path / "agent-tokens.yaml"
+    write_token_file(tokens, {"nav/dev": TOKEN})
+    served = serve(tmp_path, "--state-dir", str(state), "--agent-tokens", str(tokens))
+    fifo = tmp_path / "tokens.fifo"
+    os.mkfifo(fifo)
+    os.replace(fifo, tokens)  # a reload now reads a pipe: nothing comes until it is written
+    download = threading.Thread(target=_fetch_archive, args=(served,), daemon=True)
+    writers: list[int] = []
+    try:
+        download.start()  # an agent's download reloads the changed token file
+        served.until(lambda: _reader_waiting(tokens, writers), "a reload reading the file")
+
+        assert served.get("/healthz") == (200, "ok\n")
+    finally:
+        writer = writers[0] if writers else os.open(tokens, os.O_RDWR)
+        os.write(writer, f'nav/dev: "{hash_token(TOKEN)}"\n'.encode())
+        os.close(writer)  # the reload reads to the end and goes on
+        download.join(ENDED_WITHIN)
+        if served.process.poll() is None:
+            served.process.kill()
+            served.process.wait()
+
+
+def _reader_waiting(fifo: Path, writers: list[int]) -> bool:
+    """Whether someone has `fifo` open to read; if so, its write end is added to `writers`."""
+    try:
+        writers.append(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+    except OSError:  # ENXIO: no reader yet
+        return False
+    return True
+
+
+def _fetch_archive(served: Served) -> None:
+    request = urllib.request.Request(
+        f"http://{LOOPBACK}:{served.http}/charts/sha256:{'0' * 64}.tgz",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
+    with contextlib.suppress(OSError):
+        urllib.request.urlopen(request, timeout=ENDED_WITHIN).close()
