@@ -250,7 +250,8 @@ class OciCharts:
             manifest = await self._call(chart, self._blob, chart, digest, True)
             layer = chart_layer(chart, version, manifest)
             archive = await self._call(chart, self._blob, chart, layer, False)
-            parsed = self._parse(chart, version, archive)
+            # Decompressing and parsing a chart archive takes a while: not on the event loop.
+            parsed = await asyncio.to_thread(self._parse, chart, version, archive)
             self._parsed[key] = parsed
         return parsed
 
