@@ -68,8 +68,12 @@ class FetchStallingProxy:
             upstream = socket.create_connection((LOOPBACK, self._upstream))
             self._sockets += [client, upstream]
             held = threading.Event()
-            threading.Thread(target=self._pump, args=(client, upstream, held, True)).start()
-            threading.Thread(target=self._pump, args=(upstream, client, held, False)).start()
+            threading.Thread(
+                target=self._pump, args=(client, upstream, held, True), daemon=True
+            ).start()
+            threading.Thread(
+                target=self._pump, args=(upstream, client, held, False), daemon=True
+            ).start()
 
     def _pump(
         self, source: socket.socket, sink: socket.socket, held: threading.Event, asks: bool
