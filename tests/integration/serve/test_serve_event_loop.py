@@ -4,6 +4,8 @@ A fetch holds the git cache's lock for as long as the remote takes, and packagin
 chart reads git objects under that lock. The remote here is a real `git daemon` behind a proxy
 that, once armed, forwards ref lookups but holds every fetch (its wants go nowhere, nothing
 comes back); an agent connecting meanwhile makes the reconciler package the in-repo chart.
+The token file, reloaded when an agent presents a token, is also made a pipe nobody writes.
+The event loop's lag is exported as a histogram.
 """
 
 from __future__ import annotations
