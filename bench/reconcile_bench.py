@@ -30,6 +30,7 @@ from bench.fleet import write_fleet
 from bench.plan_bench import charts_of
 from bench.validate_bench import machine
 from fasit.agents import AgentConnected, AgentEvent, Delivery, Instruction, ReleaseState
+from fasit.charts import ResolvedChart
 from fasit.plan import Plan, Planner
 from fasit.reconcile import ChartLocator, ChartReference, Reconciler, SqliteStatusStore
 from fasit.state import DirectoryTree, Revision, SnapshotBuilder
@@ -75,13 +76,18 @@ def converged(plan: Plan) -> dict[str, tuple[ReleaseState, ...]]:
     return {environment: tuple(states) for environment, states in running.items()}
 
 
+async def in_place(chart: ResolvedChart) -> ChartReference:
+    """In-repo charts by their directory: nothing here downloads a chart."""
+    return ChartReference(chart.location, chart.digest)
+
+
 async def measure(root: Path) -> None:
     builder = SnapshotBuilder()
     planner = Planner()
     first = builder.build(DirectoryTree(root), Revision("r1", str(root), datetime.now(UTC)))
     plan = planner.plan(first, charts_of(first))
     agents = SilentAgents()
-    locator = ChartLocator(lambda chart: ChartReference(chart.location, chart.digest))
+    locator = ChartLocator(in_place)
     reconciler = Reconciler(agents, SqliteStatusStore(root / "status.db"), locator)
     await reconciler.open()
     for environment, releases in converged(plan).items():

@@ -53,14 +53,13 @@ from typing import Any
 
 from bench.fleet import ENVIRONMENTS_PER_TENANT, write_fleet
 from bench.plan_bench import bumped, charts_of
-from bench.reconcile_bench import SilentAgents, converged
+from bench.reconcile_bench import SilentAgents, converged, in_place
 from bench.validate_bench import machine
 from bench.web_load import load, percentile
 from fasit.agents import AgentConnected
 from fasit.plan import Plan, PlanHistory, Planner
 from fasit.reconcile import (
     ChartLocator,
-    ChartReference,
     PassReport,
     Reconciler,
     SqliteStatusStore,
@@ -199,7 +198,7 @@ class Served:
         self.store = SnapshotStore()
         self.history = PlanHistory()
         self.status_store = status_store
-        locator = ChartLocator(lambda chart: ChartReference(chart.location, chart.digest))
+        locator = ChartLocator(in_place)
         self.reconciler = Reconciler(SilentAgents(), status_store, locator)
         self.revisions = 0
         self.planned = self._plan()

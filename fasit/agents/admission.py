@@ -39,7 +39,7 @@ async def admit(
             grpc.StatusCode.UNAUTHENTICATED,
             f"no bearer token: send metadata '{AUTHORIZATION_METADATA}: Bearer <token>'",
         )
-    environment = tokens.environment_of(token)
+    environment = await tokens.lookup(token)
     if environment is None:
         claimed = await _claimed(requests, hello_timeout)
         logger.warning(

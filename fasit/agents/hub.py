@@ -370,7 +370,7 @@ class AgentHub:
         """Reload a changed token file and end the sessions whose token is no longer valid."""
         while True:
             await asyncio.sleep(self._config.token_poll_interval)
-            self._tokens.refresh()
+            await self._tokens.reload()
             for session in list(self._sessions.values()):
                 if not self._tokens.accepts(session.environment, session.token_hash):
                     logger.warning(

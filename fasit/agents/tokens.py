@@ -11,10 +11,12 @@ disk or logs.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import os
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,7 +119,9 @@ class TokenFile:
 
     Construction reads the file and raises TokenFileInvalid if it is bad. `refresh()` (called by
     the hub on every authentication and on a timer) reloads a changed file; a bad or missing
-    file then keeps the last good tokens and logs why.
+    file then keeps the last good tokens and logs why. Coroutines call `reload` and `lookup`
+    instead, which read the file on a thread: a disk (or a file) that does not answer must not
+    stop an event loop.
     """
 
     def __init__(self, path: Path) -> None:
@@ -125,9 +129,23 @@ class TokenFile:
         self._stat = _stat(path)
         self._hashes = _parse(path)
         self._environments = {token_hash: env for env, token_hash in self._hashes.items()}
+        self._reloading = threading.Lock()
 
     def refresh(self) -> bool:
         """Reload the file if it changed; True when the tokens in force changed."""
+        with self._reloading:  # reloads run on threads: one at a time
+            return self._refresh()
+
+    async def reload(self) -> bool:
+        """`refresh`, on a thread (it reads the disk)."""
+        return await asyncio.to_thread(self.refresh)
+
+    async def lookup(self, token: str) -> str | None:
+        """`environment_of`, with the file reloaded on a thread."""
+        await self.reload()
+        return self._environments.get(hash_token(token))
+
+    def _refresh(self) -> bool:
         stat = _stat(self.path)
         if stat == self._stat:
             return False

@@ -259,7 +259,10 @@ class OciCharts:
             manifest = await self._call(chart, self._blob, chart, digest, True)
             layer = chart_layer(chart, version, manifest)
             archive = await self._call(chart, self._blob, chart, layer, False)
-            parsed = self._parsed.put(key, self._parse(chart, version, archive))
+            # Decompressing and parsing a chart archive takes a while: not on the event loop.
+            parsed = self._parsed.put(
+                key, await asyncio.to_thread(self._parse, chart, version, archive)
+            )
         return parsed
 
     def _blob(self, chart: OciChart, digest: str, manifest: bool) -> bytes:

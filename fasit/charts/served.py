@@ -74,26 +74,38 @@ class ChartArchives:
         self._charts_of: dict[str, str] = {}
         self._bytes = 0
 
-    def publish(self, chart: ResolvedChart, package: Packager) -> ServedChart:
-        """Where agents get `chart`, packaging it with `package` unless it is already held."""
+    def held(self, chart: ResolvedChart) -> ServedChart | None:
+        """Where agents get `chart` if it is packaged already; None if `publish` must package it.
+
+        Never reads the tree, so an event loop may ask it (and only hand `publish` to a thread
+        when this says None).
+        """
         with self._lock:
             packaged = self._use(chart.digest)
-        if packaged is None:
-            # Outside the lock: packaging reads the tree, and readers must not wait for it.
-            packaged = package(chart)
-            with self._lock:
-                packaged = self._keep(chart.digest, packaged)
-            logger.info(
-                "in-repo chart packaged for agents",
-                extra={
-                    "feature": chart.feature,
-                    "version": chart.version,
-                    "digest": packaged.digest,
-                    "bytes": len(packaged.archive),
-                },
-            )
-        url = f"{self.base_url}{ARCHIVES_PATH}/{packaged.digest}.tgz"
-        return ServedChart(url, packaged.digest)
+        return None if packaged is None else self._served(packaged)
+
+    def publish(self, chart: ResolvedChart, package: Packager) -> ServedChart:
+        """Where agents get `chart`, packaging it with `package` unless it is already held.
+
+        Blocks while packaging reads the tree (a git tree waits for a fetch under way).
+        """
+        served = self.held(chart)
+        if served is not None:
+            return served
+        # Outside the lock: packaging reads the tree, and readers must not wait for it.
+        packaged = package(chart)
+        with self._lock:
+            packaged = self._keep(chart.digest, packaged)
+        logger.info(
+            "in-repo chart packaged for agents",
+            extra={
+                "feature": chart.feature,
+                "version": chart.version,
+                "digest": packaged.digest,
+                "bytes": len(packaged.archive),
+            },
+        )
+        return self._served(packaged)
 
     def archive(self, digest: str) -> bytes | None:
         """The archive whose sha256 is `digest` (`sha256:<hex>`), or None if not held."""
@@ -108,6 +120,9 @@ class ChartArchives:
     def held_bytes(self) -> int:
         """The bytes of archives held now (at most `budget`, but for one larger archive)."""
         return self._bytes
+
+    def _served(self, packaged: PackagedChart) -> ServedChart:
+        return ServedChart(f"{self.base_url}{ARCHIVES_PATH}/{packaged.digest}.tgz", packaged.digest)
 
     def _use(self, chart_digest: str) -> PackagedChart | None:
         packaged = self._archives.get(chart_digest)

@@ -8,7 +8,7 @@ manifest digest; an in-repo chart wherever the `ChartLocator` publishes it for a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -45,7 +45,9 @@ class ChartNotPublished(RetryableError):
     """An in-repo chart cannot be handed to agents (no publisher, or packaging failed)."""
 
 
-InRepoPublisher = Callable[[ResolvedChart], ChartReference]
+InRepoPublisher = Callable[[ResolvedChart], Awaitable[ChartReference]]
+"""Publishes an in-repo chart for agents; a coroutine, as packaging reads the tree (off the
+event loop: a git tree waits for a fetch under way)."""
 
 
 class ChartLocator:
@@ -54,7 +56,7 @@ class ChartLocator:
     def __init__(self, publish: InRepoPublisher | None = None) -> None:
         self._publish = publish
 
-    def locate(self, release: DesiredRelease) -> ChartReference:
+    async def locate(self, release: DesiredRelease) -> ChartReference:
         chart = release.chart
         if chart is None:
             raise ChartNotPublished(f"{release.feature_name} {release.version} has no chart")
@@ -66,10 +68,10 @@ class ChartLocator:
                 f"{source}/{release.version} is an in-repo chart and nothing publishes in-repo "
                 "charts to agents here (fasit serve does)"
             )
-        return self._publish(chart)
+        return await self._publish(chart)
 
 
-def build_instruction(
+async def build_instruction(
     decision: Decision, release: DesiredRelease | None, locator: ChartLocator
 ) -> Instruction:
     """The instruction for a deploy (with its release) or an uninstall (release None)."""
@@ -86,7 +88,7 @@ def build_instruction(
             UNINSTALL_TIMEOUT,
             action=Action.UNINSTALL,
         )
-    chart = locator.locate(release)
+    chart = await locator.locate(release)
     return Instruction(
         ident,
         decision.feature,

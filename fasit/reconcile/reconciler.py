@@ -366,7 +366,7 @@ class Reconciler:
             session = "" if state.agent is None else state.agent.session_id
             now = self._clock()
             try:
-                instruction = build_instruction(decision, release, self._locator)
+                instruction = await build_instruction(decision, release, self._locator)
             except ChartNotPublished as exc:
                 unsent = deploy_of(decision, decision.namespace, 0.0, plan.revision.id, "", now)
                 self._record_deploys(self.runtime.failed_to_send(unsent, str(exc)))

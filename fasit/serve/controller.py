@@ -181,6 +181,7 @@ class Controller:
             asyncio.create_task(desired.run(), name="desired-state"),
             asyncio.create_task(source.run(), name="source"),
             asyncio.create_task(live.run(), name="live-updates"),
+            asyncio.create_task(metrics.measure_loop_lag(), name="loop-lag"),
             asyncio.create_task(web.serve(sockets=[listening]), name="web"),
         ]
         await self._listening(web, tasks[-1])
@@ -199,7 +200,7 @@ class Controller:
         web.should_exit = True
         if self.fake_fleet is not None:
             await self.fake_fleet.stop()
-        for task in tasks[1:4]:
+        for task in tasks[1:5]:
             task.cancel()
         await reconciler.stop()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -213,12 +214,16 @@ class Controller:
         assert self.reconciler is not None
         self.reconciler.update_plan(plan)
 
-    def _publish(self, chart: ResolvedChart) -> ChartReference:
+    async def _publish(self, chart: ResolvedChart) -> ChartReference:
         """An in-repo chart as agents fetch it: packaged, held, addressed by its digest."""
         desired = self._desired
         if desired is None or desired.in_repo is None:
             raise ChartNotPublished(f"{chart.location}: no planned revision holds it yet")
-        served = self.archives.publish(chart, desired.in_repo.package)
+        served = self.archives.held(chart)
+        if served is None:
+            # Packaging reads git objects under the cache's lock, which a fetch holds until
+            # the remote answers: on a thread, so the loop (web, hub, /healthz) runs on.
+            served = await asyncio.to_thread(self.archives.publish, chart, desired.in_repo.package)
         return ChartReference(served.url, served.digest)
 
     async def _listening(self, web: uvicorn.Server, serving: asyncio.Task[None]) -> None:

@@ -28,7 +28,7 @@ def chart_route(archives: ChartArchives, tokens: TokenFile) -> Route:
     """The route serving `archives` to agents presenting a token of `tokens`."""
 
     async def serve_archive(request: Request) -> Response:
-        if not _is_agent(request, tokens):
+        if not await _is_agent(request, tokens):
             logger.warning("chart archive refused: no valid agent token")
             return PlainTextResponse(
                 "a valid agent token is required (Authorization: Bearer <token>)\n",
@@ -49,6 +49,6 @@ def chart_route(archives: ChartArchives, tokens: TokenFile) -> Route:
     return Route(f"{ARCHIVES_PATH}/{{name}}", serve_archive, methods=["GET"], name="chart-archive")
 
 
-def _is_agent(request: Request, tokens: TokenFile) -> bool:
+async def _is_agent(request: Request, tokens: TokenFile) -> bool:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and tokens.environment_of(token.strip()) is not None
+    return scheme.lower() == "bearer" and await tokens.lookup(token.strip()) is not None

@@ -125,6 +125,9 @@ def _twin_url(request: Request) -> str:
 def _templates() -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_HERE / "templates"),
+        # Templates ship with the package and never change while serving: no stat of each
+        # template file on every render (on the event loop).
+        auto_reload=False,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

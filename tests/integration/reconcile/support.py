@@ -47,7 +47,7 @@ def token(environment: str) -> str:
     return f"token-of-{environment}"
 
 
-def local_chart(chart: ResolvedChart) -> ChartReference:
+async def local_chart(chart: ResolvedChart) -> ChartReference:
     """In-repo charts by their directory: the fake executor reads no chart."""
     return ChartReference(chart.location, chart.digest)
 

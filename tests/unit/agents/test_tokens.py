@@ -90,6 +90,17 @@ def test_a_rotated_token_is_picked_up_without_restart(tmp_path: Path) -> None:
     assert tokens.environment_of("old") is None
 
 
+async def test_a_coroutine_looking_up_a_token_sees_a_rotated_token(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.yaml"
+    write_token_file(path, {"nav/prod": "old"})
+    tokens = TokenFile(path)
+
+    write_token_file(path, {"nav/prod": "new"})
+
+    assert await tokens.lookup("new") == "nav/prod"
+    assert await tokens.lookup("old") is None
+
+
 def test_a_bad_edit_keeps_the_last_good_tokens(tmp_path: Path) -> None:
     path = tmp_path / "tokens.yaml"
     write_token_file(path, {"nav/prod": "good"})

@@ -87,6 +87,17 @@ def test_a_chart_is_packaged_once_per_digest_whichever_revision_publishes_it(
     assert packager.packaged == ["1.0.0"]
 
 
+def test_a_chart_is_held_once_published_and_not_before(tmp_path: Path) -> None:
+    charts = in_repo(tmp_path)
+    archives = ChartArchives(BASE)
+    assert archives.held(resolved(charts)) is None
+
+    served = archives.publish(resolved(charts), charts.package)
+
+    assert archives.held(resolved(charts)) == served
+    assert archives.held(resolved(charts, "1.0.1")) is None
+
+
 def test_an_archive_never_published_is_not_there() -> None:
     archives = ChartArchives(BASE)
 

@@ -14,7 +14,9 @@ from tests import states
 BASE = "http://127.0.0.1:8080"
 
 
-def test_an_in_repo_chart_goes_out_as_its_served_archives_url_and_digest(tmp_path: Path) -> None:
+async def test_an_in_repo_chart_goes_out_as_its_served_archives_url_and_digest(
+    tmp_path: Path,
+) -> None:
     result = states.build(
         tmp_path,
         states.state(
@@ -28,11 +30,11 @@ def test_an_in_repo_chart_goes_out_as_its_served_archives_url_and_digest(tmp_pat
     in_repo = InRepoCharts(DirectoryTree(tmp_path), result.snapshot.load.entries, LoadLimits())
     archives = ChartArchives(BASE)
 
-    def publish(chart: ResolvedChart) -> ChartReference:
+    async def publish(chart: ResolvedChart) -> ChartReference:
         served = archives.publish(chart, in_repo.package)
         return ChartReference(served.url, served.digest)
 
-    reference = ChartLocator(publish).locate(release)
+    reference = await ChartLocator(publish).locate(release)
 
     assert release.chart is not None
     archive = in_repo.package(release.chart).archive
