@@ -70,6 +70,11 @@ async def read(
     except (grpc.aio.AioRpcError, grpc.RpcError, asyncio.InvalidStateError) as exc:
         session.end(Ending(grpc.StatusCode.UNAVAILABLE, f"reading the stream failed: {exc}"))
         return
+    except grpc.aio.AbortError:
+        # The hub ended the call (stopping, a newer session, a refusal): gRPC fails the read
+        # that was pending. The session's ending is already set; nothing failed.
+        session.end(Ending(grpc.StatusCode.UNAVAILABLE, "the hub ended the stream"))
+        return
     except (BadMessage, DecodeError) as exc:
         session.record.dropped[(kind or "malformed", "refused")] += 1
         log_refusal(session.environment, kind, exc)

@@ -86,7 +86,7 @@ def release_state(message: pb.Release) -> ReleaseState:
         status=message.status,
         revision=message.revision,
         updated=(
-            from_unix_ms(message.updated_unix_ms, f"Release {message.name!r} updated_unix_ms")
+            from_unix_ms(message.updated_unix_ms, f"Release {_shown(message.name)} updated_unix_ms")
             if message.updated_unix_ms
             else None
         ),
@@ -126,6 +126,15 @@ def result_of(message: pb.Result) -> AgentResult | None:
 MAX_LINE_BYTES = 4_096
 """A log line's text beyond this many UTF-8 bytes is cut and ends with TRUNCATED."""
 TRUNCATED = " … [truncated]"
+
+
+_SHOWN_CHARS = 64
+
+
+def _shown(name: str) -> str:
+    """An agent's name for something, quoted and cut short: it goes into a status detail (gRPC
+    refuses metadata past 8 KiB) and a log line."""
+    return repr(name[:_SHOWN_CHARS]) + ("…" if len(name) > _SHOWN_CHARS else "")
 
 
 def _capped(text: str) -> str:

@@ -135,6 +135,10 @@ class TemplateEngine:
             return TemplateError(f"template syntax, line {exc.lineno}: {exc.message}")
         except NotDeterministic as exc:
             return TemplateError(str(exc))
+        except Exception as exc:
+            # Jinja folds constant expressions while compiling: an error a render would raise
+            # (`0[0]` in a condition) can come from here too, and is the same render error.
+            return TemplateError(_describe(exc), type(exc).__name__)
         return CompiledTemplate(source, template, None, names, reads)
 
 

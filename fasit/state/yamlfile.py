@@ -10,6 +10,7 @@ Timestamps stay strings (as in YAML 1.2): state has no use for datetime objects.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -121,6 +122,11 @@ def read_yaml(text: str, file: str, limits: YamlLimits | None = None) -> YamlRes
         else:
             message = " ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
             result.problems.append(Problem.at(file, position, ProblemCode.YAML_SYNTAX, message))
+    except yaml.reader.ReaderError as exc:
+        # A character YAML forbids (a control character): libyaml reports a byte offset only.
+        message = f"{exc.reason} (#x{exc.character:04x})"
+        position = _offset_position(text, exc.position)
+        result.problems.append(Problem.at(file, position, ProblemCode.YAML_SYNTAX, message))
     except yaml.YAMLError as exc:
         result.problems.append(Problem.at(file, None, ProblemCode.YAML_SYNTAX, str(exc)))
     finally:
@@ -319,13 +325,33 @@ class _Builder:
             return node.value
         if tag == f"{_TAG}null":
             return None
-        if tag == f"{_TAG}bool":
-            return _SCALARS.construct_yaml_bool(node)
-        if tag == f"{_TAG}int":
-            return _SCALARS.construct_yaml_int(node)
-        if tag == f"{_TAG}float":
-            return _SCALARS.construct_yaml_float(node)
-        raise _unsupported(node)
+        construct = _TYPED.get(tag)
+        if construct is None:
+            raise _unsupported(node)
+        try:
+            return construct(node)
+        except (ValueError, LookupError):
+            # PyYAML's constructors trust the resolver: text under an explicit tag it does not
+            # fit (`!!int many`), or past Python's 4,300-digit limit, raises whatever int() does.
+            name = tag.removeprefix(_TAG)
+            raise _DocumentError(
+                ProblemCode.YAML_SYNTAX,
+                f"{_shown(node.value)} is not a valid {name} (!!{name})",
+                node.start_mark,
+            ) from None
+
+
+_TYPED = {
+    f"{_TAG}bool": _SCALARS.construct_yaml_bool,
+    f"{_TAG}int": _SCALARS.construct_yaml_int,
+    f"{_TAG}float": _SCALARS.construct_yaml_float,
+}
+_SHOWN_CHARS = 40
+
+
+def _shown(value: str) -> str:
+    """A scalar quoted for a message, cut short: a 5,000-digit number is not worth repeating."""
+    return repr(value[:_SHOWN_CHARS]) + ("…" if len(value) > _SHOWN_CHARS else "")
 
 
 def _merge_into(merged: dict[object, object], data: object, node: yaml.Node) -> None:
@@ -377,6 +403,18 @@ def _matches(key_node: yaml.ScalarNode, item: PathItem) -> bool:
         return True
     # Pydantic reports non-string keys as they were constructed (an int key `1:` is 1).
     return not isinstance(item, str) and str(item) == key_node.value
+
+
+# The line breaks of YAML 1.1, as libyaml counts lines in its marks.
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _offset_position(text: str, offset: int) -> Position:
+    """The line and column of the character at `offset` bytes into `text`'s UTF-8."""
+    before = text.encode("utf-8", "surrogatepass")[:offset].decode("utf-8", "ignore")
+    breaks = list(_LINE_BREAK.finditer(before))
+    start = breaks[-1].end() if breaks else 0
+    return Position(len(breaks) + 1, len(before) - start + 1)
 
 
 def _position(mark: _Mark) -> Position:

@@ -97,6 +97,17 @@ async def test_a_time_outside_the_sane_range_is_refused(hub: AgentHub, when: int
     assert details.startswith(f"refused a progress message: Progress line time_unix_ms = {when}")
 
 
+async def test_a_refusal_quotes_a_long_release_name_cut_short(hub: AgentHub) -> None:
+    # The whole name used to be the status detail: past gRPC's 8 KiB metadata limit the agent
+    # saw RESOURCE_EXHAUSTED instead of why, and the log line held megabytes.
+    release = pb.Release(name="é" * 100_000, updated_unix_ms=INT64_MAX)
+
+    code, details = await _refused(hub, pb.AgentMessage(inventory=pb.Inventory(releases=[release])))
+
+    assert code is grpc.StatusCode.INVALID_ARGUMENT
+    assert details.startswith(f"refused a inventory message: Release '{'é' * 64}'… updated_unix_ms")
+
+
 async def test_a_refused_message_is_logged_with_its_environment(
     hub: AgentHub, caplog: pytest.LogCaptureFixture
 ) -> None:

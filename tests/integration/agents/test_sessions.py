@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -164,3 +165,24 @@ async def test_a_stopped_hub_ends_sessions_as_unavailable(
         "the controller is stopping",
     )
     await session.close()
+
+
+async def test_a_session_the_hub_ends_is_not_logged_as_a_failure_of_the_hub(
+    token_file: Path, hub_config: HubConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    # gRPC fails the reader's pending read with AbortError once the hub ends the call: that
+    # was logged as "the hub failed on a message", with a traceback, at every stop and swap.
+    hub = AgentHub(TokenFile(token_file), dataclasses.replace(hub_config))
+    await hub.start()
+    sessions = [RawSession(hub.address, token=TOKENS[env], first=hello(env)) for env in TOKENS]
+    for session in sessions:
+        await session.receive()
+    replacing = RawSession(hub.address, token=TOKENS["nav/prod"], first=hello())
+    await replacing.receive()
+
+    await hub.stop()
+
+    for session in (*sessions, replacing):
+        await session.ended_with()
+        await session.close()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []

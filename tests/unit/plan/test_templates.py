@@ -110,3 +110,20 @@ def test_printing_a_function_is_an_error_not_a_memory_address() -> None:
 def test_include_names_what_is_not_allowed() -> None:
     with pytest.raises(TemplateError, match="cannot include, import or extend"):
         render("{% include 'other' %}")
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        pytest.param("{{ 1 if 0[0] else 2 }}", id="condition"),
+        pytest.param("{% for x in (not (env if 0[0] else env)) %}a{% endfor %}", id="in-a-loop"),
+    ],
+)
+def test_a_constant_expression_that_fails_as_jinja_folds_it_is_a_template_error(
+    template: str,
+) -> None:
+    # Jinja evaluates constant parts while compiling: `0[0]` fails there, not in the render.
+    with pytest.raises(TemplateError, match="int object has no element 0") as raised:
+        render(template)
+
+    assert raised.value.kind == "UndefinedError"

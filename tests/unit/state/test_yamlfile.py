@@ -60,6 +60,42 @@ def test_syntax_error_keeps_the_documents_before_it() -> None:
     assert codes("a: 1\n---\nb: [\n") == [(ProblemCode.YAML_SYNTAX, 4, 1)]
 
 
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [
+        pytest.param("a: 1\nb: \x1f\n", 2, 4, id="ascii"),
+        pytest.param("a: \U0001f600\r\nbb: é\x07\n", 2, 6, id="after multi-byte characters"),
+    ],
+)
+def test_a_control_character_is_a_syntax_error_at_its_line_and_column(
+    text: str, line: int, column: int
+) -> None:
+    [problem] = read_yaml(text, "f.yaml").problems
+
+    assert (problem.code, problem.line, problem.column) == (ProblemCode.YAML_SYNTAX, line, column)
+    assert problem.message.startswith("control characters are not allowed (#x")
+    assert "<unicode string>" not in problem.message
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param("a: !!int many\n", "'many' is not a valid int (!!int)", id="int"),
+        pytest.param("a: !!int\n", "'' is not a valid int (!!int)", id="empty int"),
+        pytest.param("a: !!float x\n", "'x' is not a valid float (!!float)", id="float"),
+        pytest.param("a: !!bool maybe\n", "'maybe' is not a valid bool (!!bool)", id="bool"),
+        pytest.param("a: " + "1" * 5000 + "\n", f"'{'1' * 40}'… is not a valid int", id="huge"),
+    ],
+)
+def test_a_scalar_that_does_not_fit_its_type_is_a_syntax_error_at_it(
+    text: str, message: str
+) -> None:
+    [problem] = read_yaml(text, "f.yaml").problems
+
+    assert (problem.code, problem.line, problem.column) == (ProblemCode.YAML_SYNTAX, 1, 4)
+    assert problem.message.startswith(message)
+
+
 def test_a_bad_document_does_not_hide_the_good_ones_after_it() -> None:
     result = read_yaml("a: !!set {x}\n---\nb: 2\n", "f.yaml")
 
