@@ -72,7 +72,6 @@ class GitRemote:
     ) -> None:
         self.location = location
         self._auth = auth or GitAuth()
-        self._timeout = timeout
         self._deadlines = Deadlines(timeout, f"git {location.shown_url}")
         self._lock = threading.RLock()
         self._repo = _open_cache(cache_dir)
