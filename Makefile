@@ -8,7 +8,9 @@ STAMP := $(VENV)/.installed
 # Debian packages the tests drive for real (commands they provide, checked before apt-get);
 # chromium is the browser of tests/browser/ (through Playwright, which never downloads one).
 DEBIAN_COMMANDS := git ssh ssh-keygen sshd docker-registry chromium
-DEBIAN_PACKAGES := git openssh-client openssh-server docker-registry chromium
+DEBIAN_PACKAGES := git openssh-client openssh-server docker-registry chromium postgresql
+# Debian keeps PostgreSQL's server programs off PATH, one folder per major version.
+POSTGRES_INITDB := /usr/lib/postgresql/*/bin/initdb
 
 .PHONY: test demo bench lint typecheck unit proto system-deps lock clean
 
@@ -47,6 +49,7 @@ proto: $(STAMP)
 
 system-deps:
 	@missing=""; for c in $(DEBIAN_COMMANDS); do command -v $$c >/dev/null 2>&1 || missing=1; done; \
+	ls $(POSTGRES_INITDB) >/dev/null 2>&1 || missing=1; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages: $(DEBIAN_PACKAGES)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES); \
