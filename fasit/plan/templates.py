@@ -27,10 +27,21 @@ from fasit.plan.sandbox import (
     RenderLimits,
     Sandbox,
 )
-from fasit.plan.template_functions import FUNCTIONS
+from fasit.plan.sprig_functions import SPRIG_FUNCTIONS
+from fasit.plan.template_functions import FASIT_FUNCTIONS
 from fasit.state import read_yaml
 
-__all__ = ["CONTEXT_NAMES", "CompiledTemplate", "Read", "TemplateEngine", "TemplateError"]
+__all__ = [
+    "CONTEXT_NAMES",
+    "FUNCTIONS",
+    "CompiledTemplate",
+    "Read",
+    "TemplateEngine",
+    "TemplateError",
+]
+
+FUNCTIONS = {**FASIT_FUNCTIONS, **SPRIG_FUNCTIONS}
+"""Every function a template may call, as a function and as a filter."""
 
 Read = tuple[str, str | None]
 
