@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
-from fasit.reconcile import AgentView, Reason, ReleaseView, Status
+from fasit.agents import Action
+from fasit.reconcile import AgentView, Deploy, DeployState, Reason, ReleaseView, Status
 from fasit.state import SnapshotStore
-from fasit.web import LiveUpdates, ReadSide, create_app
+from fasit.web import LiveUpdates, NoHistory, ReadSide, create_app
 from tests import states
 from tests.unit.web.support import StaticFleet
 
@@ -135,3 +137,72 @@ def test_an_environment_with_a_refused_uninstall_needs_attention(tmp_path: Path)
         }
     ]
     assert 'data-badge="prune-refused">prune-refused</span>' in page
+
+
+class UpgradeHistory(NoHistory):
+    """The status store's rows of one upgrade of web, 0.9.0 → 1.0.0, sent, acknowledged,
+    deployed (newest first, as the store reads them)."""
+
+    def __init__(self) -> None:
+        sent = Deploy(
+            "nav/dev/web/1",
+            "nav/dev",
+            "web",
+            Action.INSTALL,
+            "1.0.0",
+            "sha256:h",
+            "rev-1",
+            1,
+            DeployState.SENT,
+            AT,
+            AT,
+            AT + timedelta(seconds=360),
+            "web",
+            "session-1",
+            from_version="0.9.0",
+        )
+        acked = sent.moved(DeployState.INSTALLING, AT + timedelta(seconds=1))
+        self.rows = [acked.moved(DeployState.DEPLOYED, AT + timedelta(seconds=2)), acked, sent]
+
+    async def deploys(self, environment: str, feature: str, limit: int = 100) -> list[Deploy]:
+        return self.rows
+
+
+def test_a_deploy_card_shows_the_upgrade_the_decision_made_and_each_event_once(
+    tmp_path: Path,
+) -> None:
+    files = states.state(
+        states.environment("nav", "dev"),
+        states.feature("web"),
+        states.chart("web", "1.0.0"),
+        states.assignment("web", "1.0.0", {}),
+    )
+    built = states.build(tmp_path / "state", files)
+    store = SnapshotStore()
+    store.offer(built.snapshot)
+    view = ReleaseView(
+        "nav/dev", "web", Status.DEPLOYED, Reason.UNCHANGED, "1.0.0", "1.0.0", "", AT
+    )
+    planned = (built.snapshot, built.plan)
+    read = ReadSide(
+        store, StaticFleet([view]), lambda: 1, planned=lambda: planned, history=UpgradeHistory()
+    )
+    client = TestClient(create_app(read))
+
+    deploy = client.get("/api/v1/environments/nav/dev/features/web").json()["deploys"][0]
+    page = client.get("/environments/nav/dev/features/web").text
+    card = " ".join(re.sub(r"<[^>]+>", "", page.split('class="deploy"')[1]).split())
+
+    assert (deploy["change"], deploy["from_version"], deploy["version"]) == (
+        "upgrade",
+        "0.9.0",
+        "1.0.0",
+    )
+    assert deploy["summary"] == "upgrade 0.9.0 → 1.0.0"
+    assert card.startswith('data-instruction="nav/dev/web/1"> upgrade 0.9.0 → 1.0.0 · attempt 1')
+    assert [word for word in card.split() if word in ("sent", "installing", "deployed")] == [
+        "deployed",
+        "sent",
+        "installing",
+        "deployed",
+    ]
