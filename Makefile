@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 DEBIAN_COMMANDS := git ssh ssh-keygen sshd docker-registry chromium
 DEBIAN_PACKAGES := git openssh-client openssh-server docker-registry chromium
 
-.PHONY: test demo bench lint typecheck unit proto system-deps lock clean
+.PHONY: test demo bench lint typecheck unit proto state-files-doc system-deps lock clean
 
 test: $(STAMP) lint typecheck unit
 
@@ -44,6 +44,10 @@ unit: $(STAMP)
 # Regenerate the agent protocol's stubs (fasit_proto/) from proto/ with the pinned grpcio-tools.
 proto: $(STAMP)
 	$(BIN)/python scripts/proto_codegen.py
+
+# Regenerate the field tables of docs/state-files.md from the models (fasit/model/).
+state-files-doc: $(STAMP)
+	$(BIN)/python scripts/state_files_doc.py
 
 system-deps:
 	@missing=""; for c in $(DEBIAN_COMMANDS); do command -v $$c >/dev/null 2>&1 || missing=1; done; \
