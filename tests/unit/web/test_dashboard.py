@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -139,38 +140,42 @@ def test_an_environment_with_a_refused_uninstall_needs_attention(tmp_path: Path)
     assert 'data-badge="prune-refused">prune-refused</span>' in page
 
 
-class UpgradeHistory(NoHistory):
-    """The status store's rows of one upgrade of web, 0.9.0 → 1.0.0, sent, acknowledged,
-    deployed (newest first, as the store reads them)."""
+def upgrade_rows(resent: bool = False) -> list[Deploy]:
+    """The status store's rows of one upgrade of web, 0.9.0 → 1.0.0: sent (again to a new
+    session when `resent`), acknowledged, deployed; newest first, as the store reads them."""
+    sent = Deploy(
+        "nav/dev/web/1",
+        "nav/dev",
+        "web",
+        Action.INSTALL,
+        "1.0.0",
+        "sha256:h",
+        "rev-1",
+        1,
+        DeployState.SENT,
+        AT,
+        AT,
+        AT + timedelta(seconds=360),
+        "web",
+        "session-1",
+        from_version="0.9.0",
+    )
+    again = replace(sent, session_id="session-2", updated_at=AT + timedelta(seconds=1))
+    sends = [again, sent] if resent else [sent]
+    acked = sends[0].moved(DeployState.INSTALLING, AT + timedelta(seconds=2))
+    return [acked.moved(DeployState.DEPLOYED, AT + timedelta(seconds=3)), acked, *sends]
 
-    def __init__(self) -> None:
-        sent = Deploy(
-            "nav/dev/web/1",
-            "nav/dev",
-            "web",
-            Action.INSTALL,
-            "1.0.0",
-            "sha256:h",
-            "rev-1",
-            1,
-            DeployState.SENT,
-            AT,
-            AT,
-            AT + timedelta(seconds=360),
-            "web",
-            "session-1",
-            from_version="0.9.0",
-        )
-        acked = sent.moved(DeployState.INSTALLING, AT + timedelta(seconds=1))
-        self.rows = [acked.moved(DeployState.DEPLOYED, AT + timedelta(seconds=2)), acked, sent]
+
+class RowsHistory(NoHistory):
+    def __init__(self, rows: list[Deploy]) -> None:
+        self.rows = rows
 
     async def deploys(self, environment: str, feature: str, limit: int = 100) -> list[Deploy]:
         return self.rows
 
 
-def test_a_deploy_card_shows_the_upgrade_the_decision_made_and_each_event_once(
-    tmp_path: Path,
-) -> None:
+def release_client(tmp_path: Path, rows: list[Deploy]) -> TestClient:
+    """The dashboard over nav/dev running web 1.0.0, with `rows` as web's deploy log."""
     files = states.state(
         states.environment("nav", "dev"),
         states.feature("web"),
@@ -185,13 +190,24 @@ def test_a_deploy_card_shows_the_upgrade_the_decision_made_and_each_event_once(
     )
     planned = (built.snapshot, built.plan)
     read = ReadSide(
-        store, StaticFleet([view]), lambda: 1, planned=lambda: planned, history=UpgradeHistory()
+        store, StaticFleet([view]), lambda: 1, planned=lambda: planned, history=RowsHistory(rows)
     )
-    client = TestClient(create_app(read))
+    return TestClient(create_app(read))
+
+
+def deploy_card(client: TestClient) -> str:
+    """The text of the first deploy card of web on nav/dev."""
+    page = client.get("/environments/nav/dev/features/web").text
+    return " ".join(re.sub(r"<[^>]+>", "", page.split('class="deploy"')[1]).split())
+
+
+def test_a_deploy_card_shows_the_upgrade_the_decision_made_and_each_event_once(
+    tmp_path: Path,
+) -> None:
+    client = release_client(tmp_path, upgrade_rows())
 
     deploy = client.get("/api/v1/environments/nav/dev/features/web").json()["deploys"][0]
-    page = client.get("/environments/nav/dev/features/web").text
-    card = " ".join(re.sub(r"<[^>]+>", "", page.split('class="deploy"')[1]).split())
+    card = deploy_card(client)
 
     assert (deploy["change"], deploy["from_version"], deploy["version"]) == (
         "upgrade",
@@ -206,3 +222,12 @@ def test_a_deploy_card_shows_the_upgrade_the_decision_made_and_each_event_once(
         "installing",
         "deployed",
     ]
+
+
+def test_an_instruction_sent_again_to_a_new_session_says_resent_in_its_timeline(
+    tmp_path: Path,
+) -> None:
+    card = deploy_card(release_client(tmp_path, upgrade_rows(resent=True)))
+
+    timeline = [w for w in card.split() if w in ("sent", "resent", "installing", "deployed")]
+    assert timeline == ["deployed", "sent", "resent", "installing", "deployed"]
