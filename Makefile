@@ -12,7 +12,7 @@ DEBIAN_PACKAGES := git openssh-client openssh-server docker-registry chromium po
 # Debian keeps PostgreSQL's server programs off PATH, one folder per major version.
 POSTGRES_INITDB := /usr/lib/postgresql/*/bin/initdb
 
-.PHONY: test demo bench lint typecheck unit proto system-deps lock clean
+.PHONY: test demo bench lint typecheck unit proto state-files-doc system-deps lock clean
 
 test: $(STAMP) lint typecheck unit
 
@@ -46,6 +46,10 @@ unit: $(STAMP)
 # Regenerate the agent protocol's stubs (fasit_proto/) from proto/ with the pinned grpcio-tools.
 proto: $(STAMP)
 	$(BIN)/python scripts/proto_codegen.py
+
+# Regenerate the field tables of docs/state-files.md from the models (fasit/model/).
+state-files-doc: $(STAMP)
+	$(BIN)/python scripts/state_files_doc.py
 
 system-deps:
 	@missing=""; for c in $(DEBIAN_COMMANDS); do command -v $$c >/dev/null 2>&1 || missing=1; done; \

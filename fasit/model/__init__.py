@@ -33,6 +33,7 @@ from fasit.model.kinds import (
     Values,
 )
 from fasit.model.oci import OCI_SCHEME, OciChart, parse_oci_chart
+from fasit.model.reference import FieldRow, field_rows, models_of, render_fields
 from fasit.model.schemas import SCHEMA_MODELS, render_schema
 from fasit.model.secrets import SECRET_REF, is_secret_ref
 
@@ -59,6 +60,7 @@ __all__ = [
     "Feature",
     "FeatureName",
     "FeatureYaml",
+    "FieldRow",
     "IndexFile",
     "LabelKey",
     "OciChart",
@@ -67,8 +69,11 @@ __all__ = [
     "StateModel",
     "ValueSpec",
     "Values",
+    "field_rows",
     "is_secret_ref",
+    "models_of",
     "parse_oci_chart",
+    "render_fields",
     "render_schema",
 ]
 

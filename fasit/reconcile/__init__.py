@@ -15,7 +15,7 @@ from fasit.reconcile.decisions import (
     RolloutKey,
     decide_environment,
 )
-from fasit.reconcile.deploys import Deploy, DeployState, HashHistory, attempt_key
+from fasit.reconcile.deploys import Deploy, DeployChange, DeployState, HashHistory, attempt_key
 from fasit.reconcile.fleet import FleetDecider, PassResult, ReconcileConfig
 from fasit.reconcile.instructions import (
     UNINSTALL_TIMEOUT,
@@ -53,6 +53,7 @@ __all__ = [
     "Decision",
     "DecisionRecord",
     "Deploy",
+    "DeployChange",
     "DeployState",
     "EnvironmentView",
     "FleetDecider",

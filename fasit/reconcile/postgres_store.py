@@ -62,6 +62,8 @@ _MIGRATIONS: tuple[str, ...] = (
         environment TEXT PRIMARY KEY, at TEXT NOT NULL, releases TEXT NOT NULL,
         error TEXT NOT NULL);
     """,
+    # The version a deploy replaces (the deploy card's "upgrade A → B").
+    "ALTER TABLE deploys ADD COLUMN from_version TEXT NOT NULL DEFAULT ''",
 )
 
 

@@ -48,6 +48,8 @@ _MIGRATIONS: tuple[str, ...] = (
         environment TEXT PRIMARY KEY, at TEXT NOT NULL, releases TEXT NOT NULL,
         error TEXT NOT NULL);
     """,
+    # 2: a deploy records the version it replaces; rows written before read as "" (unknown).
+    "ALTER TABLE deploys ADD COLUMN from_version TEXT NOT NULL DEFAULT ''",
 )
 
 

@@ -23,7 +23,7 @@ async def test_replicas_opening_a_new_database_at_once_migrate_it_once(postgres_
 
     with psycopg.connect(postgres_url) as connection:
         versions = connection.execute("SELECT version FROM fasit_schema").fetchall()
-    assert versions == [(1,)]
+    assert versions == [(2,)]
 
 
 async def test_a_database_from_a_newer_fasit_is_refused(postgres_url: str) -> None:

@@ -4,6 +4,7 @@ after a restart, reads see what was flushed, the queue is bounded, history is tr
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -60,6 +61,9 @@ def deploy(instruction_id: str, state: DeployState, feature: str = "web") -> Dep
         "web",
         "session-1",
     )
+
+
+# The status file's first schema, as fasit wrote it before deploys recorded from_version.
 
 
 def line(text: str) -> LogLine:
@@ -157,6 +161,22 @@ async def test_retention_keeps_the_newest_decisions_and_instructions_of_each_pai
     assert old_logs == []
     assert [record.line.text for record in kept_logs] == ["log of 5"]
     assert [d.message for d in other] == ["other feature"]
+
+
+async def test_a_deploy_keeps_the_version_it_replaces_across_a_restart(new_store: NewStore) -> None:
+    store = new_store()
+    await store.open()
+    upgrade = replace(deploy("a", DeployState.INSTALLING), from_version="0.9.0")
+    store.record_deploy(upgrade)
+    await store.close()
+
+    again = new_store()
+    recovered = await again.open()
+    rows = await again.deploys("nav/dev", "web")
+    await again.close()
+
+    assert recovered.deploys == [upgrade]
+    assert [row.from_version for row in rows] == ["0.9.0"]
 
 
 async def test_writes_beyond_the_queue_bound_are_dropped_and_counted(new_store: NewStore) -> None:

@@ -154,3 +154,20 @@ def test_a_disabled_dependency_makes_its_dependents_missing_dependency(tmp_path:
 
     assert dev.status is ReleaseStatus.MISSING_DEPENDENCY
     assert "crds (disabled)" in dev.message
+
+
+def test_a_plan_counts_its_releases_with_problems_by_status(tmp_path: Path) -> None:
+    files = state(
+        chart("aivenator", "1.0.0"),
+        feature("aivenator"),
+        feature("naisd"),
+        environment("nav", "dev"),
+        environment("nav", "prod"),
+        environment("acme", "dev", reconcile=False),
+        assignment("aivenator", "1.0.0", {}),
+        assignment("naisd", "9.9.9", {"tenant": "nav"}),
+    )
+
+    plan = build(tmp_path, files).plan
+
+    assert plan.problem_counts() == {"chart-unavailable": 2}
