@@ -36,6 +36,8 @@ class EnvironmentKind(StrEnum):
     TENANT = "tenant"
     MANAGEMENT = "management"
     ONPREM = "onprem"
+    LEGACY = "legacy"
+    """nais/fasit's kind for clusters that predate its tenant model; built in, as there."""
 
 
 # Enums come from YAML as plain strings, so they are validated laxly (by value).
