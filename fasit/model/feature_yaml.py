@@ -71,7 +71,8 @@ class ValueSpec(StateModel):
 
 
 class Dependency(StateModel):
-    """One dependency rule: every feature of `allOf`, or at least one of `anyOf`, is planned."""
+    """One dependency rule: every feature of `allOf`, and at least one of `anyOf`, is planned
+    (an entry may have both, as in nais/fasit)."""
 
     all_of: list[FeatureName] | None = Field(
         default=None,
@@ -85,15 +86,24 @@ class Dependency(StateModel):
     )
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> Dependency:
-        if (self.all_of is None) == (self.any_of is None):
-            raise ValueError("a dependency has exactly one of `allOf` or `anyOf`")
+    def _at_least_one(self) -> Dependency:
+        if self.all_of is None and self.any_of is None:
+            raise ValueError("a dependency needs `allOf`, `anyOf` or both")
         return self
 
     @property
+    def parts(self) -> list[tuple[str, list[str]]]:
+        """(field as written, its feature names) for `allOf` and `anyOf`, where given."""
+        return [
+            (field, names)
+            for field, names in (("allOf", self.all_of), ("anyOf", self.any_of))
+            if names is not None
+        ]
+
+    @property
     def features(self) -> list[str]:
-        """The feature names this rule mentions."""
-        return self.all_of if self.all_of is not None else (self.any_of or [])
+        """The feature names this rule mentions, each once."""
+        return list(dict.fromkeys(name for _, names in self.parts for name in names))
 
 
 class FeatureYaml(StateModel):

@@ -141,9 +141,7 @@ def test_feature_yaml_full_example_parses() -> None:
             "needs `config`, `computed`",
             id="value without source",
         ),
-        pytest.param(
-            {"dependencies": [{"allOf": ["a"], "anyOf": ["b"]}]}, "exactly one", id="both rules"
-        ),
+        pytest.param({"dependencies": [{}]}, "needs `allOf`, `anyOf` or both", id="empty rule"),
         pytest.param(
             {"values": {"a": {"config": {"type": "float"}}}},
             "'string', 'int'",
