@@ -45,7 +45,9 @@ FUNCTIONS = {**FASIT_FUNCTIONS, **SPRIG_FUNCTIONS}
 
 Read = tuple[str, str | None]
 
-CONTEXT_NAMES = frozenset({"kind", "tenant", "env", "envs", "management", "configs"})
+CONTEXT_NAMES = frozenset(
+    {"kind", "tenant", "env", "envs", "management", "configs", "labels"}
+)
 """What a template sees besides functions (DESIGN.md §3)."""
 
 _JINJA_SYNTAX = ("{{", "{%", "{#")

@@ -52,3 +52,18 @@ def test_a_feature_that_does_not_list_legacy_is_a_kind_mismatch_there(tmp_path: 
     )
 
     assert release(result, "nav/old-dc", "web").status is ReleaseStatus.KIND_MISMATCH
+
+
+def test_a_template_reads_the_environments_labels(tmp_path: Path) -> None:
+    labelled = chart("tagger", "1.0.0", {"region": computed("{{ labels.region }}")})
+    result = build(
+        tmp_path,
+        state(
+            labelled,
+            feature("tagger"),
+            environment("nav", "prod", labels={"region": "oslo"}),
+            assignment("tagger", "1.0.0", {}),
+        ),
+    )
+
+    assert release(result, "nav/prod", "tagger").flat["region"] == "oslo"
