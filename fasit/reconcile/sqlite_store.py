@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from fasit.errors import CouldNotRun
+from fasit.errors import CouldNotRun, StatusUnavailable
 from fasit.reconcile._sqlite_retention import apply_retention
 from fasit.reconcile._sqlite_rows import (
     DECISION_COLUMNS,
@@ -120,6 +120,7 @@ class SqliteStatusStore:
         self._queued = 0
         self.dropped: Counter[str] = Counter()
         """Writes dropped because the queue was full, by table."""
+        self._read_failing = False
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -340,12 +341,31 @@ class SqliteStatusStore:
             self._read_connection = None
 
     async def _read(self, sql: str, parameters: tuple[object, ...]) -> list[Row]:
-        def query() -> list[Row]:
-            if self._read_connection is None:
-                self._read_connection = _connect(self.path)
-            return self._read_connection.execute(sql, parameters).fetchall()
+        """The rows, or StatusUnavailable; the first failure (and the recovery) is logged once."""
 
-        return await self._on_reader(query)
+        def query() -> list[Row]:
+            try:
+                if self._read_connection is None:
+                    self._read_connection = _connect(self.path)
+                return self._read_connection.execute(sql, parameters).fetchall()
+            except StoreError as exc:
+                raise StatusUnavailable(str(exc)) from exc
+            except sqlite3.Error as exc:
+                # Locked, corrupt or gone: the next read opens the file afresh.
+                self._close_reader()
+                raise StatusUnavailable(f"cannot read the status store {self.path}: {exc}") from exc
+
+        try:
+            rows = await self._on_reader(query)
+        except StatusUnavailable as exc:
+            if not self._read_failing:
+                logger.error("status store: reads fail until it can be read again: %s", exc)
+            self._read_failing = True
+            raise
+        if self._read_failing:
+            logger.info("status store: reads work again")
+            self._read_failing = False
+        return rows
 
     async def _on_writer(self, call: Callable[..., T], *args: object) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._writer_thread, call, *args)
@@ -357,10 +377,14 @@ class SqliteStatusStore:
 def _connect(path: Path) -> sqlite3.Connection:
     try:
         connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open the status store {path}: {exc}") from exc
+    try:
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")
         connection.execute("PRAGMA busy_timeout = 5000")
     except sqlite3.Error as exc:
+        connection.close()  # a read retried per request must not leave a file handle each time
         raise StoreError(f"cannot open the status store {path}: {exc}") from exc
     return connection
 
