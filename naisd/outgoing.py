@@ -33,11 +33,6 @@ class Outgoing:
         self._offline_log: deque[pb.AgentMessage] = deque(maxlen=offline_lines)
         self._offline_dropped: Counter[str] = Counter()
 
-    @property
-    def is_live(self) -> bool:
-        """Whether a session's stream takes messages now."""
-        return self._queue is not None
-
     def open(self, hello: pb.AgentMessage) -> asyncio.Queue[pb.AgentMessage | None]:
         """A new session's queue, `hello` first, then the progress lines kept while offline."""
         queue: asyncio.Queue[pb.AgentMessage | None] = asyncio.Queue()
