@@ -20,6 +20,8 @@
     └── InvalidInput           what fasit was given is wrong: it becomes a Problem (or an HTTP
         │                      4xx, or a refused message) and nothing retries until it changes
         ├── FileTooLarge       (state.tree) a file over the caller's size limit
+        ├── DocumentError      (state._yaml_construct) a YAML document past a limit or with a
+        │                      tag it may not use: the document becomes a problem at its node
         ├── HelmIgnoreError    (charts.helmignore) a .helmignore rule Helm rejects
         ├── DigestError        (charts.digest) text given as a digest that is not sha256:<hex>
         ├── ArchiveError       (charts.archive) not a readable, bounded .tgz

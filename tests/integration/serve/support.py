@@ -42,6 +42,11 @@ class Served:
         _, body = self.get("/api/v1/releases?limit=5000")
         return {(item["environment"], item["feature"]): item for item in body["items"]}
 
+    def status(self, environment: str, feature: str) -> str | None:
+        """The release's shown status; None while it is not listed yet (before the first plan)."""
+        release = self.releases().get((environment, feature))
+        return None if release is None else str(release["status"])
+
     def until(self, condition: Any, what: str, timeout: float = DEADLINE) -> None:
         deadline = time.monotonic() + timeout
         while True:
