@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import psycopg
 import psycopg_pool
 
+from fasit.errors import StatusUnavailable
 from fasit.reconcile._sql_store import SqlStatusStore
 from fasit.reconcile._sqlite_rows import Row
 from fasit.reconcile._store_sql import Execute
@@ -159,7 +160,7 @@ class PostgresStatusStore(SqlStatusStore):
             with self._pool.connection() as connection:
                 return connection.execute(_adapted(sql), parameters).fetchall()
         except (psycopg.Error, psycopg_pool.PoolTimeout) as exc:
-            raise StoreError(
+            raise StatusUnavailable(
                 f"cannot read the status store {self.shown_url}: {_first_line(exc)}"
             ) from exc
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from fasit.errors import StatusUnavailable
 from fasit.reconcile._sql_store import SqlStatusStore
 from fasit.reconcile._sqlite_rows import Row
 from fasit.reconcile._store_sql import Execute
@@ -93,9 +94,18 @@ class SqliteStatusStore(SqlStatusStore):
         connection.execute("COMMIT")
 
     def _read_rows(self, sql: str, parameters: tuple[object, ...]) -> list[Row]:
-        if self._read_connection is None:
-            self._read_connection = _connect(self.path)
-        return self._read_connection.execute(sql, parameters).fetchall()
+        try:
+            if self._read_connection is None:
+                self._read_connection = _connect(self.path)
+            return self._read_connection.execute(sql, parameters).fetchall()
+        except StoreError as exc:
+            raise StatusUnavailable(str(exc)) from exc
+        except sqlite3.Error as exc:
+            # Locked, corrupt or gone: the next read opens the file afresh.
+            if self._read_connection is not None:
+                self._read_connection.close()
+                self._read_connection = None
+            raise StatusUnavailable(f"cannot read the status store {self.path}: {exc}") from exc
 
     def _release(self) -> None:
         for connection in (self._write_connection, self._read_connection):
@@ -112,9 +122,13 @@ class SqliteStatusStore(SqlStatusStore):
 def _connect(path: Path) -> sqlite3.Connection:
     try:
         connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open the status store {path}: {exc}") from exc
+    try:
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")
         connection.execute("PRAGMA busy_timeout = 5000")
     except sqlite3.Error as exc:
+        connection.close()  # a read retried per request must not leave a file handle each time
         raise StoreError(f"cannot open the status store {path}: {exc}") from exc
     return connection
