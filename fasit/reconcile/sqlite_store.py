@@ -17,7 +17,7 @@ from pathlib import Path
 from fasit.errors import StatusUnavailable
 from fasit.reconcile._sql_store import SqlStatusStore
 from fasit.reconcile._sqlite_rows import Row
-from fasit.reconcile._store_sql import Execute
+from fasit.reconcile._store_sql import Execute, schema_steps
 from fasit.reconcile._write_queue import StoreError
 from fasit.reconcile.store import Retention
 
@@ -25,33 +25,8 @@ __all__ = ["SqliteStatusStore", "StoreError"]
 
 logger = logging.getLogger(__name__)
 
-_MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE decisions (
-        id INTEGER PRIMARY KEY, at TEXT NOT NULL, environment TEXT NOT NULL,
-        feature TEXT NOT NULL, reason TEXT NOT NULL, message TEXT NOT NULL,
-        version TEXT NOT NULL, release_hash TEXT NOT NULL, revision TEXT NOT NULL);
-    CREATE INDEX decisions_by_pair ON decisions (environment, feature, id);
-    CREATE TABLE deploys (
-        id INTEGER PRIMARY KEY, instruction_id TEXT NOT NULL, environment TEXT NOT NULL,
-        feature TEXT NOT NULL, action TEXT NOT NULL, state TEXT NOT NULL,
-        version TEXT NOT NULL, release_hash TEXT NOT NULL, revision TEXT NOT NULL,
-        attempt INTEGER NOT NULL, namespace TEXT NOT NULL, session_id TEXT NOT NULL,
-        error TEXT NOT NULL, timed_out INTEGER NOT NULL, sent_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL, deadline TEXT NOT NULL);
-    CREATE INDEX deploys_by_pair ON deploys (environment, feature, id);
-    CREATE INDEX deploys_by_instruction ON deploys (instruction_id, id);
-    CREATE TABLE logs (
-        id INTEGER PRIMARY KEY, instruction_id TEXT NOT NULL, environment TEXT NOT NULL,
-        at TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL);
-    CREATE INDEX logs_by_instruction ON logs (instruction_id, id);
-    CREATE TABLE inventories (
-        environment TEXT PRIMARY KEY, at TEXT NOT NULL, releases TEXT NOT NULL,
-        error TEXT NOT NULL);
-    """,
-    # 2: a deploy records the version it replaces; rows written before read as "" (unknown).
-    "ALTER TABLE deploys ADD COLUMN from_version TEXT NOT NULL DEFAULT ''",
-)
+# SQLite numbers an INTEGER PRIMARY KEY by itself.
+_MIGRATIONS = schema_steps("INTEGER PRIMARY KEY")
 
 
 class SqliteStatusStore(SqlStatusStore):
