@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import run_cli
+from tests.helpers import Run, run_cli
 
 
 @pytest.fixture(autouse=True)
@@ -67,14 +67,9 @@ def test_a_configuration_that_cannot_run_is_exit_2_saying_why(
     assert message in run.stderr
 
 
-def test_an_unreachable_postgres_status_store_is_exit_2_with_its_password_masked(
-    tmp_path: Path,
-) -> None:
-    with socket.create_server(("127.0.0.1", 0)) as reserved:
-        port = reserved.getsockname()[1]
-    url = f"postgresql://fasit:s3cret@127.0.0.1:{port}/status"
-
-    run = run_cli(
+def serve_on_status_store(tmp_path: Path, status_db: Path | str) -> Run:
+    """`fasit serve` with fake agents over an empty state, on any free ports."""
+    return run_cli(
         "serve",
         "--fake-agents",
         "--state-dir",
@@ -84,8 +79,18 @@ def test_an_unreachable_postgres_status_store_is_exit_2_with_its_password_masked
         "--grpc-addr",
         "127.0.0.1:0",
         "--status-db",
-        url,
+        status_db,
     )
+
+
+def test_an_unreachable_postgres_status_store_is_exit_2_with_its_password_masked(
+    tmp_path: Path,
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as reserved:
+        port = reserved.getsockname()[1]
+    url = f"postgresql://fasit:s3cret@127.0.0.1:{port}/status"
+
+    run = serve_on_status_store(tmp_path, url)
 
     assert run.exit_code == 2
     assert f"cannot use the status store postgresql://fasit:***@127.0.0.1:{port}/status" in (
@@ -98,18 +103,7 @@ def test_a_status_file_that_is_not_a_database_is_exit_2_naming_it(tmp_path: Path
     status = tmp_path / "status.db"
     status.write_text("not a database, but long enough to have a header " * 10)
 
-    run = run_cli(
-        "serve",
-        "--fake-agents",
-        "--state-dir",
-        tmp_path,
-        "--http-addr",
-        "127.0.0.1:0",
-        "--grpc-addr",
-        "127.0.0.1:0",
-        "--status-db",
-        status,
-    )
+    run = serve_on_status_store(tmp_path, status)
 
     assert run.exit_code == 2
     assert f"cannot open the status store {status}" in run.stderr

@@ -161,9 +161,11 @@ def copy_example(tmp_path: Path) -> Path:
     return state
 
 
-def serve_state(tmp_path: Path, state: Path, environ: dict[str, str] | None = None) -> Served:
-    """`fasit serve` with fake agents over `state` and the example secrets; returns once every
-    release settled (stopped again if it does not)."""
+def serve_state(
+    tmp_path: Path, state: Path, environ: dict[str, str] | None = None, *extra: str
+) -> Served:
+    """`fasit serve` with fake agents over `state` and the example secrets (and `extra`
+    arguments); returns once every release settled (stopped again if it does not)."""
     running = serve(
         tmp_path,
         "--state-dir",
@@ -171,6 +173,7 @@ def serve_state(tmp_path: Path, state: Path, environ: dict[str, str] | None = No
         "--secrets-dir",
         str(EXAMPLE_SECRETS),
         "--fake-agents",
+        *extra,
         environ=environ,
     )
     try:

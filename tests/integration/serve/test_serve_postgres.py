@@ -7,25 +7,14 @@ from pathlib import Path
 
 import psycopg
 
-from tests.integration.serve.support import EXAMPLE_SECRETS, copy_example, serve, settled
+from tests.integration.serve.support import copy_example, serve_state
 
 
 def test_serve_on_postgres_keeps_the_fleets_history_in_the_database(
     tmp_path: Path, postgres_url: str
 ) -> None:
-    state = copy_example(tmp_path)
-    served = serve(
-        tmp_path,
-        "--state-dir",
-        str(state),
-        "--secrets-dir",
-        str(EXAMPLE_SECRETS),
-        "--fake-agents",
-        "--status-db",
-        postgres_url,
-    )
+    served = serve_state(tmp_path, copy_example(tmp_path), None, "--status-db", postgres_url)
     try:
-        served.until(lambda: settled(served), "the fleet to settle")
         environment, feature = next(
             pair for pair, item in served.releases().items() if item["status"] == "DEPLOYED"
         )

@@ -15,7 +15,7 @@ from fasit.reconcile import AgentView, Deploy, DeployState, Reason, ReleaseView,
 from fasit.state import SnapshotStore
 from fasit.web import LiveUpdates, NoHistory, ReadSide, create_app
 from tests import states
-from tests.unit.web.support import StaticFleet
+from tests.unit.web.support import StaticFleet, release_client
 
 AT = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 PAYLOAD = '<script>window.owned=1</script><img src=x onerror="window.owned=2">'
@@ -174,27 +174,6 @@ class RowsHistory(NoHistory):
         return self.rows
 
 
-def release_client(tmp_path: Path, rows: list[Deploy]) -> TestClient:
-    """The dashboard over nav/dev running web 1.0.0, with `rows` as web's deploy log."""
-    files = states.state(
-        states.environment("nav", "dev"),
-        states.feature("web"),
-        states.chart("web", "1.0.0"),
-        states.assignment("web", "1.0.0", {}),
-    )
-    built = states.build(tmp_path / "state", files)
-    store = SnapshotStore()
-    store.offer(built.snapshot)
-    view = ReleaseView(
-        "nav/dev", "web", Status.DEPLOYED, Reason.UNCHANGED, "1.0.0", "1.0.0", "", AT
-    )
-    planned = (built.snapshot, built.plan)
-    read = ReadSide(
-        store, StaticFleet([view]), lambda: 1, planned=lambda: planned, history=RowsHistory(rows)
-    )
-    return TestClient(create_app(read))
-
-
 def deploy_card(client: TestClient) -> str:
     """The text of the first deploy card of web on nav/dev."""
     page = client.get("/environments/nav/dev/features/web").text
@@ -204,7 +183,7 @@ def deploy_card(client: TestClient) -> str:
 def test_a_deploy_card_shows_the_upgrade_the_decision_made_and_each_event_once(
     tmp_path: Path,
 ) -> None:
-    client = release_client(tmp_path, upgrade_rows())
+    client = release_client(tmp_path, RowsHistory(upgrade_rows()))
 
     deploy = client.get("/api/v1/environments/nav/dev/features/web").json()["deploys"][0]
     card = deploy_card(client)
@@ -227,7 +206,7 @@ def test_a_deploy_card_shows_the_upgrade_the_decision_made_and_each_event_once(
 def test_an_instruction_sent_again_to_a_new_session_says_resent_in_its_timeline(
     tmp_path: Path,
 ) -> None:
-    card = deploy_card(release_client(tmp_path, upgrade_rows(resent=True)))
+    card = deploy_card(release_client(tmp_path, RowsHistory(upgrade_rows(resent=True))))
 
     timeline = [w for w in card.split() if w in ("sent", "resent", "installing", "deployed")]
     assert timeline == ["deployed", "sent", "resent", "installing", "deployed"]

@@ -14,11 +14,8 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from fasit.reconcile import Reason, ReleaseView, SqliteStatusStore, Status
-from fasit.state import SnapshotStore
-from fasit.web import ReadSide, create_app
-from tests import states
-from tests.unit.web.support import StaticFleet
+from fasit.reconcile import SqliteStatusStore
+from tests.unit.web.support import release_client
 
 AT = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 RELEASE = "/environments/nav/dev/features/web"
@@ -55,27 +52,8 @@ async def status_store(tmp_path: Path) -> AsyncIterator[SqliteStatusStore]:
 
 
 def client_over(tmp_path: Path, store: SqliteStatusStore) -> TestClient:
-    files = states.state(
-        states.environment("nav", "dev"),
-        states.feature("web"),
-        states.chart("web", "1.0.0"),
-        states.assignment("web", "1.0.0", {}),
-    )
-    built = states.build(tmp_path / "state", files)
-    snapshots = SnapshotStore()
-    snapshots.offer(built.snapshot)
-    view = ReleaseView(
-        "nav/dev", "web", Status.DEPLOYED, Reason.UNCHANGED, "1.0.0", "1.0.0", "", AT
-    )
-    read = ReadSide(
-        snapshots,
-        StaticFleet([view]),
-        lambda: 1,
-        planned=lambda: (built.snapshot, built.plan),
-        history=store,
-    )
     # The app runs on the client's own loop and thread; the store's reads run on its threads.
-    return TestClient(create_app(read))
+    return release_client(tmp_path, store)
 
 
 @pytest.mark.parametrize("break_file", BREAKS)
