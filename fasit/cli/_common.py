@@ -7,9 +7,16 @@ import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from fasit.plan import Planner, SecretsDirectory
+from fasit.errors import CouldNotRun
+from fasit.plan import (
+    Planner,
+    SecretsDirectory,
+    ServerValues,
+    TemplateValueError,
+    parse_template_value,
+)
 from fasit.report import Summary
-from fasit.state import Problem
+from fasit.state import Problem, read_yaml
 from fasit.validation import Validation
 
 __all__ = [
@@ -17,13 +24,15 @@ __all__ = [
     "EXIT_CLEAN",
     "EXIT_COULD_NOT_RUN",
     "EXIT_PROBLEMS",
-    "add_secrets_option",
+    "add_planning_options",
+    "add_template_value_options",
     "cwd_path",
     "github_path",
     "planner_for",
     "positive_int",
     "repository_path",
     "seconds",
+    "server_values_for",
     "summarize",
 ]
 
@@ -48,19 +57,76 @@ def summarize(result: Validation, problems: Sequence[Problem]) -> Summary:
     )
 
 
-def add_secrets_option(parser: argparse.ArgumentParser) -> None:
+def add_planning_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """What a plan needs beyond the repository: secrets and the server's template values."""
     parser.add_argument(
         "--secrets-dir",
         type=Path,
         help="resolve {secretRef: NAME} from the file NAME in this directory (output stays"
         " masked; the release hash uses the real values). Default: placeholders",
     )
+    add_template_value_options(parser)
+
+
+def add_template_value_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument(
+        "--template-value",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a value templates read as fasit.KEY (repeatable). Default: the placeholder"
+        " <fasit:KEY> for any key",
+    )
+    parser.add_argument(
+        "--template-values",
+        type=Path,
+        metavar="FILE",
+        help="a YAML mapping of template values (KEY: string); --template-value wins",
+    )
+
+
+def server_values_for(args: argparse.Namespace) -> ServerValues | None:
+    """The template values the command line gives, or None (placeholders)."""
+    given: dict[str, str] = {}
+    file: Path | None = getattr(args, "template_values", None)
+    try:
+        if file is not None:
+            given.update(_template_values_file(file))
+        given.update(parse_template_value(text) for text in getattr(args, "template_value", []))
+        return ServerValues(given) if file is not None or given else None
+    except TemplateValueError as exc:
+        raise CouldNotRun(f"--template-value: {exc}") from None
+
+
+def _template_values_file(file: Path) -> dict[str, str]:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CouldNotRun(f"--template-values {file}: {exc.strerror or exc}") from None
+    read = read_yaml(text, str(file))
+    if read.problems:
+        problem = read.problems[0]
+        raise CouldNotRun(f"{file}:{problem.line or 1}:{problem.column or 1}: {problem.message}")
+    data = read.documents[0].data if read.documents else {}
+    if not isinstance(data, dict):
+        raise CouldNotRun(f"--template-values {file}: expected a mapping of KEY: value")
+    for key, value in data.items():
+        try:
+            ServerValues({key: value})
+        except TemplateValueError as exc:
+            position = read.documents[0].locate([key], at_key=True)
+            raise CouldNotRun(f"{file}:{position.line}:{position.column}: {exc}") from None
+    return data
 
 
 def planner_for(args: argparse.Namespace) -> Planner:
-    """A planner with the secrets the command line names, or placeholders."""
+    """A planner with the secrets and template values the command line names, or
+    placeholders."""
     directory: Path | None = getattr(args, "secrets_dir", None)
-    return Planner(SecretsDirectory(directory) if directory is not None else None)
+    return Planner(
+        SecretsDirectory(directory) if directory is not None else None,
+        server_values=server_values_for(args),
+    )
 
 
 def cwd_path(root: str) -> Callable[[str], str]:

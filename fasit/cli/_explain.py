@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from fasit.cli._charts import add_chart_options, oci_fetcher
-from fasit.cli._common import EXIT_CLEAN, add_secrets_option, planner_for
+from fasit.cli._common import EXIT_CLEAN, add_planning_options, planner_for
 from fasit.errors import CouldNotRun
 from fasit.explain_report import render_explanation
 from fasit.plan import explain
@@ -29,7 +29,7 @@ def add_explain(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     parser.add_argument("feature", metavar="FEATURE")
     parser.add_argument("path", nargs="?", default=".", help="the state root (default: .)")
     parser.add_argument("--format", choices=["text", "json"], default="text")
-    add_secrets_option(parser)
+    add_planning_options(parser)
     add_chart_options(parser)
     parser.set_defaults(command=_explain)
 

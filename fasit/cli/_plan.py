@@ -13,7 +13,7 @@ from fasit.cli._common import (
     EXIT_CHANGES,
     EXIT_CLEAN,
     EXIT_COULD_NOT_RUN,
-    add_secrets_option,
+    add_planning_options,
     planner_for,
     positive_int,
     summarize,
@@ -61,7 +61,7 @@ def add_plan(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=LoadLimits().max_files,
         help="refuse trees with more files than this (default: %(default)s)",
     )
-    add_secrets_option(plan)
+    add_planning_options(plan)
     add_chart_options(plan)
     plan.set_defaults(command=_plan)
 

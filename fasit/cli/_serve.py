@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fasit.cli._charts import add_chart_options, oci_charts
-from fasit.cli._common import seconds
+from fasit.cli._common import add_template_value_options, seconds, server_values_for
 from fasit.cli._logs import configure_logging
 from fasit.errors import CouldNotRun
 from fasit.reconcile import StoreError, is_postgres_url
@@ -93,6 +93,7 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         metavar="FILE",
     )
     _flag(run, "--secrets-dir", "secrets as files: secretRef NAME is DIR/NAME", Path, metavar="DIR")
+    add_template_value_options(run)
     _flag(
         run,
         "--status-db",
@@ -193,6 +194,7 @@ def _config(args: argparse.Namespace) -> ServeConfig:
             grpc_port=grpc_port,
             agent_tokens=args.agent_tokens,
             secrets_dir=args.secrets_dir or (DEMO_SECRETS if demo else None),
+            server_values=server_values_for(args),
             fake_agents=args.fake_agents or demo,
             charts_url=args.charts_url,
             webhook_secret=args.webhook_secret,

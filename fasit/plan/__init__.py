@@ -32,6 +32,12 @@ from fasit.plan.secrets import (
     SecretProvider,
     SecretsDirectory,
 )
+from fasit.plan.server_values import (
+    PlaceholderValues,
+    ServerValues,
+    TemplateValueError,
+    parse_template_value,
+)
 from fasit.plan.templates import TemplateEngine, TemplateError
 
 __all__ = [
@@ -45,6 +51,7 @@ __all__ = [
     "Explanation",
     "KeyConflict",
     "Location",
+    "PlaceholderValues",
     "Placeholders",
     "Plan",
     "PlanChanges",
@@ -55,8 +62,10 @@ __all__ = [
     "SecretMissing",
     "SecretProvider",
     "SecretsDirectory",
+    "ServerValues",
     "TemplateEngine",
     "TemplateError",
+    "TemplateValueError",
     "ValueChange",
     "ValueOrigin",
     "ValueSource",
@@ -66,6 +75,7 @@ __all__ = [
     "explain",
     "nest",
     "oci_charts_wanted",
+    "parse_template_value",
     "release_hash",
     "release_problems",
     "resolve_charts",

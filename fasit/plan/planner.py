@@ -35,6 +35,7 @@ from fasit.plan.sandbox import RenderLimits
 from fasit.plan.schema_check import check_values, traced, violations_message
 from fasit.plan.scopes import EnvironmentScope, tenant_scopes
 from fasit.plan.secrets import Placeholders, SecretProvider
+from fasit.plan.server_values import ServerValues
 from fasit.plan.templates import TemplateEngine
 from fasit.plan.touched import PlanInputs, touched_pairs
 from fasit.plan.values import (
@@ -130,8 +131,11 @@ class Planner:
         secrets: SecretProvider | None = None,
         limits: RenderLimits | None = None,
         plans_kept: int = 4,
+        server_values: ServerValues | None = None,
     ) -> None:
         self.secrets: SecretProvider = secrets or Placeholders()
+        self.server_values = server_values
+        """The `fasit` namespace of templates; None: placeholders."""
         self._engine = TemplateEngine(limits)
         self._layouts: dict[tuple[str, str, str], ValueLayout] = {}
         self._entries: dict[tuple[str, str], _Entry] = {}
@@ -255,7 +259,8 @@ class Planner:
             if previous is not None and _same(previous[0], members):
                 tenants[tenant] = previous
             else:
-                tenants[tenant] = (tuple(members), tenant_scopes(members, self.secrets))
+                scoped = tenant_scopes(members, self.secrets, self.server_values)
+                tenants[tenant] = (tuple(members), scoped)
             scopes.update(tenants[tenant][1])
         self._tenants = tenants
         return scopes

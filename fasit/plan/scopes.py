@@ -2,7 +2,8 @@
 
 `env` is the environment's values plus `name` and `kind`; `envs` the tenant's environments
 other than management; `management` the management environment's values (or none); `kind`,
-`tenant` and `labels` (the environment's labels, as assignments target them). Secret references
+`tenant`, `labels` (the environment's labels, as assignments target them) and `fasit` (values
+the server provides, `server_values.py`). Secret references
 are resolved by the provider; where any secret is in reach a second set of variables holds a
 sentinel per secret, for the taint probe, and `secret_reads` says where secrets sit so only the
 templates that may read one are probed.
@@ -10,11 +11,12 @@ templates that may read one are probed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from fasit.model import SECRET_REF, Environment, EnvironmentKind, is_secret_ref
 from fasit.plan.secrets import Probe, Resolved, SecretProvider, resolve_refs
+from fasit.plan.server_values import PlaceholderValues
 from fasit.plan.templates import Read
 
 __all__ = ["PROBE", "EnvironmentScope", "may_read", "tenant_scopes"]
@@ -38,9 +40,13 @@ class EnvironmentScope:
 
 
 def tenant_scopes(
-    members: Sequence[Environment], provider: SecretProvider
+    members: Sequence[Environment],
+    provider: SecretProvider,
+    server_values: Mapping[str, str] | None = None,
 ) -> dict[str, EnvironmentScope]:
-    """The template scope of each environment of one tenant (`members`: all of them)."""
+    """The template scope of each environment of one tenant (`members`: all of them);
+    `server_values` is the `fasit` namespace (placeholders when none are given)."""
+    fasit_values = PlaceholderValues() if server_values is None else server_values
     management = next(
         (member for member in members if member.environment_kind is EnvironmentKind.MANAGEMENT),
         None,
@@ -78,6 +84,7 @@ def tenant_scopes(
             "envs": envs,
             "management": managed,
             "labels": dict(member.labels),
+            "fasit": fasit_values,
         }
         probe = None
         if probes:

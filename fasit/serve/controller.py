@@ -18,7 +18,7 @@ import uvicorn
 
 from fasit.agents import AgentHub, HubConfig, TokenFile
 from fasit.charts import ChartArchives, OciCharts, ResolvedChart
-from fasit.plan import Plan, Planner, SecretsDirectory
+from fasit.plan import Plan, Planner, SecretsDirectory, ServerValues
 from fasit.reconcile import (
     ChartLocator,
     ChartNotPublished,
@@ -55,6 +55,8 @@ class ServeConfig:
     """The SQLite status file; beside it the git cache and fake agents' tokens."""
     status_url: str | None = None
     """A PostgreSQL status store instead of the SQLite file, when given."""
+    server_values: ServerValues | None = None
+    """What templates read as `fasit.KEY`; None: the placeholder `<fasit:KEY>`."""
     state_dir: Path | None = None
     git: GitSourceConfig | None = None
     http_host: str = "127.0.0.1"
@@ -136,7 +138,10 @@ class Controller:
             hub, store, ChartLocator(self._publish), config.reconcile
         )
         await reconciler.open()
-        planner = Planner(SecretsDirectory(config.secrets_dir) if config.secrets_dir else None)
+        planner = Planner(
+            SecretsDirectory(config.secrets_dir) if config.secrets_dir else None,
+            server_values=config.server_values,
+        )
         desired = self._desired = DesiredState(self.snapshots, planner, self._planned, self._oci)
         builder = SnapshotBuilder()
         source: LocalSource | GitSource = (
