@@ -6,7 +6,8 @@ the camelCase alias (`environmentKind`), because that is what people write and r
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -28,6 +29,10 @@ DnsLabel = Annotated[
 
 class StateModel(BaseModel):
     """Frozen, strict about unknown fields, camelCase aliases for every field."""
+
+    refused_fields: ClassVar[Mapping[str, str]] = {}
+    """Fields another tool's dialect has that this model refuses on purpose (as written) → why,
+    and what to write instead; said in place of "unknown field"."""
 
     model_config = ConfigDict(
         extra="forbid",

@@ -5,8 +5,9 @@ It lives inside the chart (in-repo directory or OCI archive), so it has no apiVe
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field, Strict, model_validator
 
@@ -108,6 +109,13 @@ class Dependency(StateModel):
 
 class FeatureYaml(StateModel):
     """The Feature.yaml of one chart version."""
+
+    refused_fields: ClassVar[Mapping[str, str]] = {
+        "target": "a label selector in Feature.yaml cannot narrow targeting here: the assignment"
+        " that wins picks the chart version, and so the Feature.yaml, so the file cannot take"
+        " part in choosing it (nais/fasit dropped it too); put these labels in the"
+        " assignments' `target`"
+    }
 
     environment_kinds: list[LaxEnvironmentKind] = Field(
         min_length=1,

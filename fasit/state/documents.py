@@ -6,7 +6,7 @@ Chart.yaml); `read_state_document` adds the apiVersion / kind dispatch of state 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -120,7 +120,12 @@ def _problem(
     loc = tuple(error["loc"])
     kind = error["type"]
     field = _dotted(loc)
-    if kind == "extra_forbidden":
+    refusals: Mapping[str, str] = getattr(model, "refused_fields", {})
+    refused = refusals.get(str(loc[-1])) if len(loc) == 1 else None
+    if kind == "extra_forbidden" and refused is not None:
+        code, message = ProblemCode.UNKNOWN_FIELD, f"field {field!r} is not supported: {refused}"
+        position = document.locate(loc, at_key=True)
+    elif kind == "extra_forbidden":
         hint = did_you_mean(str(loc[-1]), field_names(model, loc[:-1]))
         code, message = ProblemCode.UNKNOWN_FIELD, f"unknown field {field!r}{hint}"
         position = document.locate(loc, at_key=True)
