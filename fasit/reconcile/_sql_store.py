@@ -8,6 +8,7 @@ writer and how to run a read (`SqliteStatusStore`, `PostgresStatusStore`).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from abc import ABC, abstractmethod
@@ -25,7 +26,7 @@ from fasit.reconcile._store_sql import (
     DEPLOYS_OF_PAIR,
     INVENTORIES,
     LOGS_OF_INSTRUCTION,
-    Execute,
+    Transaction,
     apply_retention,
     decision_write,
     deploy_write,
@@ -84,7 +85,7 @@ class SqlStatusStore(ABC):
         database is newer than this code or cannot be used."""
 
     @abstractmethod
-    def _transaction(self) -> AbstractContextManager[Execute]:
+    def _transaction(self) -> AbstractContextManager[Transaction]:
         """One transaction of the writer: committed on a clean exit, rolled back otherwise."""
 
     @abstractmethod
@@ -119,8 +120,8 @@ class SqlStatusStore(ABC):
 
     def _open(self) -> Recovered:
         self._migrate()
-        with self._transaction() as execute:
-            return recover(execute)
+        with self._transaction() as transaction:
+            return recover(transaction.execute)
 
     def _shutdown(self) -> None:
         self._writer_thread.shutdown()
@@ -146,9 +147,12 @@ class SqlStatusStore(ABC):
         await self._on_writer(self._write_batch_now, batch)
 
     def _write_batch_now(self, batch: list[Write]) -> None:
-        with self._transaction() as execute:
-            for write in batch:
-                execute(write.sql, write.parameters)
+        with self._transaction() as transaction:
+            # One statement's rows together, in the order they were recorded (ids grow per
+            # table, and only their order within a table means anything).
+            by_statement = sorted(batch, key=lambda write: write.sql)
+            for sql, run in itertools.groupby(by_statement, key=lambda write: write.sql):
+                transaction.execute_many(sql, [write.parameters for write in run])
         for write in batch:
             if write.pair is not None:
                 self._touched.add(write.pair)
@@ -161,8 +165,10 @@ class SqlStatusStore(ABC):
         pairs, self._touched = self._touched, set()
         instructions, self._touched_instructions = self._touched_instructions, set()
         self._retained_at = time.monotonic()
-        with self._transaction() as execute:
-            apply_retention(execute, self._retention, pairs, instructions, datetime.now(UTC))
+        with self._transaction() as transaction:
+            apply_retention(
+                transaction.execute, self._retention, pairs, instructions, datetime.now(UTC)
+            )
 
     # -- reads ---------------------------------------------------------------------------------
 

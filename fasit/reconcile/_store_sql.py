@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from typing import Protocol
 
 from fasit.reconcile._sqlite_rows import (
     DECISION_COLUMNS,
@@ -37,6 +38,7 @@ __all__ = [
     "INVENTORIES",
     "LOGS_OF_INSTRUCTION",
     "Execute",
+    "Transaction",
     "apply_retention",
     "decision_write",
     "deploy_write",
@@ -83,6 +85,17 @@ def schema_steps(key: str) -> tuple[str, ...]:
 
 Execute = Callable[[str, tuple[object, ...]], list[Row]]
 """Runs one statement and returns its rows (none for a write)."""
+
+
+class Transaction(Protocol):
+    """One open transaction of a store's writer."""
+
+    def execute(self, sql: str, parameters: tuple[object, ...]) -> list[Row]: ...
+
+    def execute_many(self, sql: str, rows: Sequence[tuple[object, ...]]) -> None:
+        """The same statement for each parameter row, in as few round trips as it can."""
+        ...
+
 
 LOG_COLUMNS = "instruction_id, environment, at, kind, text"
 INVENTORY_COLUMNS = "environment, at, releases, error"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from typing import Final
@@ -25,7 +25,7 @@ import psycopg_pool
 from fasit.errors import StatusUnavailable
 from fasit.reconcile._sql_store import SqlStatusStore
 from fasit.reconcile._sqlite_rows import Row
-from fasit.reconcile._store_sql import Execute, schema_steps
+from fasit.reconcile._store_sql import Transaction, schema_steps
 from fasit.reconcile._write_queue import StoreError
 from fasit.reconcile.store import Retention
 
@@ -118,16 +118,10 @@ class PostgresStatusStore(SqlStatusStore):
                 )
 
     @contextmanager
-    def _transaction(self) -> Iterator[Execute]:
+    def _transaction(self) -> Iterator[Transaction]:
         # The pool's block commits on a clean exit and rolls back on an exception.
         with self._pool.connection() as connection:
-            cursor = connection.cursor()
-
-            def execute(sql: str, parameters: tuple[object, ...]) -> list[Row]:
-                cursor.execute(_adapted(sql), parameters)
-                return cursor.fetchall() if cursor.description is not None else []
-
-            yield execute
+            yield _PostgresTransaction(connection.cursor())
 
     def _read_rows(self, sql: str, parameters: tuple[object, ...]) -> list[Row]:
         try:
@@ -140,6 +134,19 @@ class PostgresStatusStore(SqlStatusStore):
 
     def _release(self) -> None:
         self._pool.close()
+
+
+class _PostgresTransaction:
+    def __init__(self, cursor: psycopg.Cursor[tuple[object, ...]]) -> None:
+        self._cursor = cursor
+
+    def execute(self, sql: str, parameters: tuple[object, ...]) -> list[Row]:
+        self._cursor.execute(_adapted(sql), parameters)
+        return self._cursor.fetchall() if self._cursor.description is not None else []
+
+    def execute_many(self, sql: str, rows: Sequence[tuple[object, ...]]) -> None:
+        # psycopg sends them in pipeline mode: one round trip for the run, not one per row.
+        self._cursor.executemany(_adapted(sql), rows)
 
 
 @cache

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from fasit.errors import StatusUnavailable
 from fasit.reconcile._sql_store import SqlStatusStore
 from fasit.reconcile._sqlite_rows import Row
-from fasit.reconcile._store_sql import Execute, schema_steps
+from fasit.reconcile._store_sql import Transaction, schema_steps
 from fasit.reconcile._write_queue import StoreError
 from fasit.reconcile.store import Retention
 
@@ -58,11 +58,11 @@ class SqliteStatusStore(SqlStatusStore):
             logger.info("status store migrated", extra={"path": str(self.path), "version": number})
 
     @contextmanager
-    def _transaction(self) -> Iterator[Execute]:
+    def _transaction(self) -> Iterator[Transaction]:
         connection = self._writer_connection()
         connection.execute("BEGIN")
         try:
-            yield lambda sql, parameters: connection.execute(sql, parameters).fetchall()
+            yield _SqliteTransaction(connection)
         except BaseException:
             connection.execute("ROLLBACK")
             raise
@@ -92,6 +92,17 @@ class SqliteStatusStore(SqlStatusStore):
         if self._write_connection is None:
             self._write_connection = _connect(self.path)
         return self._write_connection
+
+
+class _SqliteTransaction:
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    def execute(self, sql: str, parameters: tuple[object, ...]) -> list[Row]:
+        return self._connection.execute(sql, parameters).fetchall()
+
+    def execute_many(self, sql: str, rows: Sequence[tuple[object, ...]]) -> None:
+        self._connection.executemany(sql, rows)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
