@@ -150,6 +150,7 @@ class Controller:
             history=store,
             agent_messages_dropped=hub.dropped,
             status_writes_dropped=lambda: store.dropped,
+            decided_revision=lambda: reconciler.decided_revision,
         )
         metrics = FasitMetrics(read)
         live = LiveUpdates(lambda: _shown_state(read))

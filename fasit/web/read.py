@@ -89,3 +89,6 @@ class ReadSide:
     """Agent messages (or lines) the hub dropped, by (kind, reason): AgentHub.dropped."""
     status_writes_dropped: Callable[[], Mapping[str, int]] = dict
     """Status store writes dropped because its queue was full, by table."""
+    decided_revision: Callable[[], str] = str
+    """The revision whose plan the fleet's release views were decided over ("" before the
+    first pass): Reconciler.decided_revision."""
