@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from fasit.model import duration_seconds
 from fasit.plan import Planner, SecretsDirectory
 from fasit.report import Summary
 from fasit.state import Problem
@@ -19,6 +20,7 @@ __all__ = [
     "EXIT_PROBLEMS",
     "add_secrets_option",
     "cwd_path",
+    "duration",
     "github_path",
     "planner_for",
     "positive_int",
@@ -122,6 +124,18 @@ def seconds(text: str) -> float:
     if not 0 < value <= 3600:
         raise argparse.ArgumentTypeError(f"{text!r}: give between 0 and 3600 seconds")
     return value
+
+
+def duration(text: str) -> float:
+    """A duration as seconds: a number of seconds (`90`), or `90s`, `30m`, `1h`, `1h30m`."""
+    shown = f"{text!r} is not a duration: give seconds (90) or 90s, 30m, 1h"
+    try:
+        value = float(text) if text.replace(".", "", 1).isdigit() else duration_seconds(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(shown) from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a duration above 0")
+    return float(value)
 
 
 def positive_int(text: str) -> int:

@@ -5,6 +5,7 @@ Imports nothing of fasit: every other stage builds on these.
 
 from fasit.model._base import API_VERSION, DnsLabel, StateModel
 from fasit.model.chart_yaml import ChartYaml
+from fasit.model.duration import duration_seconds
 from fasit.model.feature_yaml import (
     ComputedSpec,
     ConfigSpec,
@@ -67,6 +68,7 @@ __all__ = [
     "StateModel",
     "ValueSpec",
     "Values",
+    "duration_seconds",
     "is_secret_ref",
     "parse_oci_chart",
     "render_schema",
