@@ -13,8 +13,10 @@
     │   │                      source closed; the source reports it as SourceUnavailable(timeout)
     │   ├── RegistryError      (charts.registry) a registry request failed: `failure` says how;
     │   │                      becomes `chart-unavailable` until the chart is resolved again
-    │   └── ChartNotPublished  (reconcile.instructions) an in-repo chart agents cannot fetch
-    │                          yet: the deploy fails to send and is retried like a failed deploy
+    │   ├── ChartNotPublished  (reconcile.instructions) an in-repo chart agents cannot fetch
+    │   │                      yet: the deploy fails to send and is retried like a failed deploy
+    │   └── ServerUnreachable  (cli._wait) `fasit wait`'s server did not answer: exit 2 at once,
+    │                          or, once it has answered, tried again until the timeout
     └── InvalidInput           what fasit was given is wrong: it becomes a Problem (or an HTTP
         │                      4xx, or a refused message) and nothing retries until it changes
         ├── FileTooLarge       (state.tree) a file over the caller's size limit
@@ -30,7 +32,9 @@
         ├── NotDeterministic   (plan.sandbox) a template using something that differs per run
         ├── BadMessage         (agents.wire) an agent message the hub refuses
         ├── BadQuery           (web.query) a query parameter the read side answers 400
-        └── NotFound           (web.query) a page about nothing that exists: answered 404
+        ├── NotFound           (web.query) a page about nothing that exists: answered 404
+        └── AmbiguousRevision  (web.progress) a revision prefix several recent ones start with:
+                               answered 409
 
 Problems *in* the state are not exceptions: they are `Problem`s, all of them collected and
 reported together; the InvalidInput errors above are how a stage tells its caller to make one.

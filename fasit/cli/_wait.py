@@ -21,7 +21,7 @@ from urllib.parse import quote
 import requests
 
 from fasit.cli._common import EXIT_CLEAN, EXIT_COULD_NOT_RUN, EXIT_PROBLEMS, duration
-from fasit.errors import CouldNotRun
+from fasit.errors import CouldNotRun, RetryableError
 
 __all__ = ["add_wait"]
 
@@ -80,8 +80,9 @@ class Outcome:
         return {"done": EXIT_CLEAN, "failed": EXIT_PROBLEMS}.get(self.outcome, EXIT_COULD_NOT_RUN)
 
 
-class Unreachable(Exception):
-    """The server did not answer (no connection, a timeout, a 5xx)."""
+class ServerUnreachable(RetryableError):
+    """The server did not answer (no connection, a timeout, a 5xx): retried until the
+    deadline once it has answered before."""
 
 
 class Server:
@@ -96,15 +97,15 @@ class Server:
             self._session.headers["Authorization"] = f"Bearer {token}"
 
     def get(self, path: str, timeout: float) -> tuple[int, dict[str, Any]]:
-        """The status and JSON body of GET `path`; Unreachable when there is no answer."""
+        """The status and JSON body of GET `path`; ServerUnreachable when there is no answer."""
         try:
             response = self._session.get(self.url + path, timeout=timeout)
         except requests.Timeout:
-            raise Unreachable(f"{self.url} did not answer within {timeout:g}s") from None
+            raise ServerUnreachable(f"{self.url} did not answer within {timeout:g}s") from None
         except requests.RequestException:
-            raise Unreachable(f"cannot reach {self.url}: the connection failed") from None
+            raise ServerUnreachable(f"cannot reach {self.url}: the connection failed") from None
         if response.status_code >= 500:
-            raise Unreachable(f"{self.url}{path} answered {response.status_code}")
+            raise ServerUnreachable(f"{self.url}{path} answered {response.status_code}")
         try:
             body = response.json()
         except ValueError:
@@ -183,7 +184,7 @@ def follow(
                     short = body["revision"]["short"]
                     note(f"revision {short}: {body['summary']}")
             contacted = True
-        except Unreachable as exc:
+        except ServerUnreachable as exc:
             if not contacted:
                 return Outcome("unreachable", wanted, None, str(exc))
             note(f"{exc}; trying again")
