@@ -18,7 +18,7 @@ from collections import OrderedDict
 from fasit.errors import InvalidInput
 from fasit.github.repository import GitHubRepository
 from fasit.github.statuses import MAX_DESCRIPTION, CommitState, CommitStatus, StatusClient
-from fasit.web import Progress, ReadSide, ReleaseState, Verdict, progress_of
+from fasit.web import Progress, ReadSide, ReleaseIndex, ReleaseState, Verdict, progress_of
 
 __all__ = ["CommitStatuses", "describe"]
 
@@ -74,6 +74,7 @@ class CommitStatuses:
         self._interval = interval
         self._gap = gap
         self._most = tracked
+        self._index = ReleaseIndex(read.fleet)
         self._wake = asyncio.Event()
         self._known: set[str] = set()
         self._tracked: OrderedDict[str, CommitState | None] = OrderedDict()
@@ -105,7 +106,7 @@ class CommitStatuses:
         due = []
         for revision, sent in list(self._tracked.items()):
             try:
-                progress = progress_of(self._read, revision)
+                progress = progress_of(self._read, revision, index=self._index)
             except InvalidInput:  # no longer kept: nothing more to say about it
                 del self._tracked[revision]
                 continue

@@ -18,7 +18,7 @@ from fasit.web.progress import (
     Verdict,
     is_halted,
 )
-from fasit.web.read import Fleet, History, NoHistory, ReadSide
+from fasit.web.read import Fleet, History, NoHistory, ReadSide, ReleaseIndex
 from fasit.web.webhook import MAX_HOOK_BYTES, WEBHOOK_PATH, webhook_route
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "Progress",
     "ReadOnly",
     "ReadSide",
+    "ReleaseIndex",
     "ReleaseProgress",
     "ReleaseState",
     "Verdict",

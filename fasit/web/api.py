@@ -23,7 +23,7 @@ from fasit.web.progress import (
     revision_progress,
 )
 from fasit.web.query import BadQuery, NotFound, status_filter, whole_number
-from fasit.web.read import ReadSide
+from fasit.web.read import ReadSide, ReleaseIndex
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -120,9 +120,15 @@ def _cursor_of(text: str | None) -> tuple[str, str] | None:
     return environment, feature
 
 
-def progress_of(read: ReadSide, revision: str, feature: str | None = None) -> Progress:
+def progress_of(
+    read: ReadSide,
+    revision: str,
+    feature: str | None = None,
+    index: ReleaseIndex | None = None,
+) -> Progress:
     """The rollout of the one recent revision whose id starts with `revision` (and, with
-    `feature`, of that feature's releases). Raises NotFound or AmbiguousRevision."""
+    `feature`, of that feature's releases), its releases looked up in `index` (kept by the
+    caller across calls). Raises NotFound or AmbiguousRevision."""
     store = read.store
     plans = read.plan_changes()
     found = find_revision(revision, store.history, plans)
@@ -130,18 +136,18 @@ def progress_of(read: ReadSide, revision: str, feature: str | None = None) -> Pr
         found,
         history=store.history,
         plans=plans,
-        releases=read.fleet.releases(),
+        releases=(index or ReleaseIndex(read.fleet)).views(),
         served="" if store.current is None else store.current.revision.id,
         decided=read.decided_revision(),
         feature=feature,
     )
 
 
-def progress(read: ReadSide, request: Request) -> Response:
+def progress(read: ReadSide, request: Request, index: ReleaseIndex) -> Response:
     """`GET /api/v1/revisions/{revision}/progress[?feature=F]`: 404 unknown, 409 ambiguous."""
     feature = request.query_params.get("feature") or None
     try:
-        found = progress_of(read, request.path_params["revision"], feature)
+        found = progress_of(read, request.path_params["revision"], feature, index)
     except NotFound as exc:
         return JSONResponse({"error": str(exc)}, status_code=404)
     except AmbiguousRevision as exc:

@@ -19,7 +19,7 @@ from fasit.web.api import progress, releases, status
 from fasit.web.dashboard import dashboard_routes
 from fasit.web.live import LiveUpdates
 from fasit.web.pages import Sources
-from fasit.web.read import ReadSide
+from fasit.web.read import ReadSide, ReleaseIndex
 
 __all__ = ["ReadOnly", "create_app"]
 
@@ -50,8 +50,10 @@ def create_app(
     async def api_releases(request: Request) -> Response:
         return releases(read, request)
 
+    index = ReleaseIndex(read.fleet)
+
     async def api_progress(request: Request) -> Response:
-        return progress(read, request)
+        return progress(read, request, index)
 
     routes = [
         Route("/healthz", healthz),

@@ -8,7 +8,7 @@ and the GitHub commit statuses follow that. Reads values only; never fetches or 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -133,7 +133,7 @@ def revision_progress(
     *,
     history: Sequence[RevisionRecord],
     plans: Sequence[PlanChanges],
-    releases: Iterable[ReleaseView],
+    releases: Mapping[tuple[str, str], ReleaseView],
     served: str,
     decided: str,
     feature: str | None = None,
@@ -158,9 +158,8 @@ def revision_progress(
     changed: dict[tuple[str, str], ChangeKind] = {}
     for entry in reversed(plans[start:end]):
         changed.update(entry.affected)
-    views = {(view.environment, view.feature): view for view in releases}
     judged = tuple(
-        _judge(pair, kind, views.get(pair), pair in superseded)
+        _judge(pair, kind, releases.get(pair), pair in superseded)
         for pair, kind in sorted(changed.items())
         if feature is None or pair[1] == feature
     )

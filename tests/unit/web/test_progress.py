@@ -67,7 +67,7 @@ def progress(
         wanted,
         history=[record(entry.revision.id) for entry in plans] if history is None else history,
         plans=plans,
-        releases=views,
+        releases={(view.environment, view.feature): view for view in views},
         served=plans[0].revision.id if plans else wanted,
         decided=plans[0].revision.id if decided is None else decided,
         feature=feature,
@@ -289,14 +289,14 @@ def test_a_revision_with_blocking_problems_failed_saying_where() -> None:
 
 
 def test_the_served_revision_not_planned_yet_is_pending() -> None:
-    found = revision_progress(A, history=[record(A)], plans=[], releases=[], served=A, decided="")
+    found = revision_progress(A, history=[record(A)], plans=[], releases={}, served=A, decided="")
 
     assert (found.verdict, found.summary) == (Verdict.PENDING, "served; being planned")
 
 
 def test_a_revision_whose_plan_is_no_longer_kept_is_not_found() -> None:
     with pytest.raises(NotFound, match="revision aaaaaaaaaaaa has no plan kept any more"):
-        revision_progress(A, history=[record(A)], plans=[], releases=[], served=B, decided=B)
+        revision_progress(A, history=[record(A)], plans=[], releases={}, served=B, decided=B)
 
 
 def test_a_unique_prefix_finds_the_full_revision() -> None:
