@@ -8,9 +8,11 @@ STAMP := $(VENV)/.installed
 # Debian packages the tests drive for real (commands they provide, checked before apt-get);
 # chromium is the browser of tests/browser/ (through Playwright, which never downloads one).
 DEBIAN_COMMANDS := git ssh ssh-keygen sshd docker-registry chromium
-DEBIAN_PACKAGES := git openssh-client openssh-server docker-registry chromium
+DEBIAN_PACKAGES := git openssh-client openssh-server docker-registry chromium postgresql
+# Debian keeps PostgreSQL's server programs off PATH, one folder per major version.
+POSTGRES_INITDB := /usr/lib/postgresql/*/bin/initdb
 
-.PHONY: test demo bench lint typecheck unit proto system-deps lock clean
+.PHONY: test demo bench lint typecheck unit proto state-files-doc system-deps lock clean
 
 test: $(STAMP) lint typecheck unit
 
@@ -45,8 +47,13 @@ unit: $(STAMP)
 proto: $(STAMP)
 	$(BIN)/python scripts/proto_codegen.py
 
+# Regenerate the field tables of docs/state-files.md from the models (fasit/model/).
+state-files-doc: $(STAMP)
+	$(BIN)/python scripts/state_files_doc.py
+
 system-deps:
 	@missing=""; for c in $(DEBIAN_COMMANDS); do command -v $$c >/dev/null 2>&1 || missing=1; done; \
+	ls $(POSTGRES_INITDB) >/dev/null 2>&1 || missing=1; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages: $(DEBIAN_PACKAGES)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES); \

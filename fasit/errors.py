@@ -5,7 +5,8 @@
     │   ├── TreeUnavailable    the state root is missing or is not a directory
     │   ├── TokenFileInvalid   the agent token file is unreadable or wrong: every place it is wrong
     │   ├── CredentialsError   (charts.credentials) the registry credentials file cannot be used
-    │   └── StoreError         (reconcile.sqlite_store) the status file cannot be opened or written
+    │   └── StoreError         (reconcile._write_queue) the status store cannot be opened, read
+    │                          or written (a SQLite file, a PostgreSQL database)
     ├── RetryableError         something outside fasit does not answer now: `serve` tries again
     │   │                      later (its own backoff); a one-shot command exits 2
     │   ├── SourceUnavailable  a git remote cannot be read: its `cause` names why (dns, auth, …)
@@ -28,6 +29,7 @@
         ├── SecretMissing      (plan.secrets) a secret that cannot be read (never its value)
         ├── TemplateError      (plan.templates) a template that does not compile or render
         ├── TemplateFunctionError  (plan.template_functions) a function given what it cannot use
+        ├── SemverError        (plan.semver) a version or version constraint that cannot be read
         ├── RenderLimitExceeded    (plan.sandbox) a render past one of its limits
         ├── NotDeterministic   (plan.sandbox) a template using something that differs per run
         ├── BadMessage         (agents.wire) an agent message the hub refuses

@@ -20,7 +20,8 @@ from fasit.cli._common import seconds
 from fasit.cli._logs import configure_logging
 from fasit.errors import CouldNotRun
 from fasit.github import DEFAULT_API_URL
-from fasit.reconcile import StoreError
+from fasit.reconcile import StoreError, is_postgres_url
+from fasit.reconcile.postgres_store import shown_postgres_url
 from fasit.serve import Controller, ServeConfig
 from fasit.serve.http_guard import HEADER_TIMEOUT, connection_cap, raise_open_file_limit
 from fasit.sources import DEFAULT_GIT_TIMEOUT, GitAuth, GitLocation, GitSourceConfig
@@ -93,7 +94,13 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         metavar="FILE",
     )
     _flag(run, "--secrets-dir", "secrets as files: secretRef NAME is DIR/NAME", Path, metavar="DIR")
-    _flag(run, "--status-db", "the SQLite status file (default: .fasit/status.db)", Path)
+    _flag(
+        run,
+        "--status-db",
+        "the status store: a SQLite file (default: .fasit/status.db), or a postgresql:// URL"
+        " that replicas share (password from PGPASSFILE or PGPASSWORD)",
+        metavar="PATH|URL",
+    )
     run.add_argument(
         "--fake-agents",
         action="store_true",
@@ -187,7 +194,7 @@ def _config(args: argparse.Namespace) -> ServeConfig:
     state_dir = DEMO_STATE if demo else args.state_dir
     http_host, http_port = _address(args.http_addr, "--http-addr")
     grpc_host, grpc_port = _address(args.grpc_addr, "--grpc-addr")
-    status_db = args.status_db or Path(".fasit") / "status.db"
+    status_db, status_url = _status_store(args.status_db)
     status_db.parent.mkdir(parents=True, exist_ok=True)
     git = None
     if args.git is not None:
@@ -201,6 +208,7 @@ def _config(args: argparse.Namespace) -> ServeConfig:
     try:
         return ServeConfig(
             status_db=status_db,
+            status_url=status_url,
             state_dir=state_dir,
             git=git,
             http_host=http_host,
@@ -223,6 +231,22 @@ def _config(args: argparse.Namespace) -> ServeConfig:
         )
     except ValueError as exc:
         raise CouldNotRun(str(exc)) from None
+
+
+def _status_store(given: str | None) -> tuple[Path, str | None]:
+    """The SQLite file (with PostgreSQL, the directory beside it still holds the git cache and
+    fake agents' tokens) and the PostgreSQL URL, if one is given. A URL is never a path."""
+    default = Path(".fasit") / "status.db"
+    if given is None:
+        return default, None
+    if is_postgres_url(given):
+        return default, given
+    if "://" in given:
+        raise CouldNotRun(
+            f"--status-db {shown_postgres_url(given)}: a URL fasit cannot store status in;"
+            " give a SQLite file path or a postgresql:// URL"
+        )
+    return Path(given), None
 
 
 def _git_auth(args: argparse.Namespace) -> GitAuth:

@@ -34,6 +34,7 @@ from fasit.model.kinds import (
     Values,
 )
 from fasit.model.oci import OCI_SCHEME, OciChart, parse_oci_chart
+from fasit.model.reference import FieldRow, field_rows, models_of, render_fields
 from fasit.model.schemas import SCHEMA_MODELS, render_schema
 from fasit.model.secrets import SECRET_REF, is_secret_ref
 
@@ -60,6 +61,7 @@ __all__ = [
     "Feature",
     "FeatureName",
     "FeatureYaml",
+    "FieldRow",
     "IndexFile",
     "LabelKey",
     "OciChart",
@@ -69,8 +71,11 @@ __all__ = [
     "ValueSpec",
     "Values",
     "duration_seconds",
+    "field_rows",
     "is_secret_ref",
+    "models_of",
     "parse_oci_chart",
+    "render_fields",
     "render_schema",
 ]
 

@@ -6,14 +6,19 @@ the camelCase alias (`environmentKind`), because that is what people write and r
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-__all__ = ["API_VERSION", "DnsLabel", "StateModel"]
+__all__ = ["API_VERSION", "KIND_DESCRIPTION", "ApiVersion", "DnsLabel", "StateModel"]
 
 API_VERSION = "fasit/v1"
+
+ApiVersion = Annotated[
+    Literal["fasit/v1"], Field(description="The version of the format: always fasit/v1.")
+]
+KIND_DESCRIPTION = "Which kind of document this is; it decides every other field."
 
 # RFC 1123 label: what Kubernetes accepts for namespaces and helm for release names.
 DnsLabel = Annotated[

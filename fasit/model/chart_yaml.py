@@ -14,7 +14,11 @@ class ChartYaml(StateModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    name: str = Field(min_length=1)
-    version: str = Field(min_length=1)
-    description: str = ""
-    sources: list[str] = Field(default_factory=list)
+    name: str = Field(min_length=1, description="The chart's name.")
+    version: str = Field(
+        min_length=1, description="The chart's version: the in-repo directory name, or the tag."
+    )
+    description: str = Field(default="", description="For people; read, not used by fasit yet.")
+    sources: list[str] = Field(
+        default_factory=list, description="URLs of the chart's source; read, not used by fasit yet."
+    )

@@ -29,24 +29,36 @@ class ConfigType(StrEnum):
 class ConfigSpec(StateModel):
     """The value is operator-supplied config of this type; `secret` values only take secretRefs."""
 
-    type: Annotated[ConfigType, Strict(False)]
-    secret: bool = False
+    type: Annotated[ConfigType, Strict(False)] = Field(
+        description="The type the config value must have."
+    )
+    secret: bool = Field(
+        default=False, description="true: only a {secretRef: NAME} is accepted, never a value."
+    )
 
 
 class ComputedSpec(StateModel):
     """The value is computed by a sandboxed Jinja2 template; its output is parsed as YAML."""
 
-    template: str
+    template: str = Field(
+        description="Jinja2 (sandboxed, strict undefined); the output is parsed as YAML."
+    )
 
 
 class ValueSpec(StateModel):
     """One helm value a feature declares: config, computed, or both (config wins when set)."""
 
-    display_name: str = ""
-    description: str = ""
-    required: bool = False
-    config: ConfigSpec | None = None
-    computed: ComputedSpec | None = None
+    display_name: str = Field(default="", description="A name for people (dashboard, explain).")
+    description: str = Field(default="", description="For people: what the value does.")
+    required: bool = Field(
+        default=False, description="true: a release where it ends up unset is missing-config."
+    )
+    config: ConfigSpec | None = Field(
+        default=None, description="Operators may set it (Feature config, Config); its type."
+    )
+    computed: ComputedSpec | None = Field(
+        default=None, description="A template that computes it where config does not set it."
+    )
     ignore_kind: list[LaxEnvironmentKind] = Field(
         default_factory=list, description="Environment kinds for which the value is left out."
     )
@@ -59,28 +71,52 @@ class ValueSpec(StateModel):
 
 
 class Dependency(StateModel):
-    """One dependency rule: every feature of `allOf`, or at least one of `anyOf`, is planned."""
+    """One dependency rule: every feature of `allOf`, and at least one of `anyOf`, is planned
+    (an entry may have both, as in nais/fasit)."""
 
-    all_of: list[FeatureName] | None = Field(default=None, min_length=1)
-    any_of: list[FeatureName] | None = Field(default=None, min_length=1)
+    all_of: list[FeatureName] | None = Field(
+        default=None,
+        min_length=1,
+        description="Every one of these features must be planned in the environment.",
+    )
+    any_of: list[FeatureName] | None = Field(
+        default=None,
+        min_length=1,
+        description="At least one of these features must be planned in the environment.",
+    )
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> Dependency:
-        if (self.all_of is None) == (self.any_of is None):
-            raise ValueError("a dependency has exactly one of `allOf` or `anyOf`")
+    def _at_least_one(self) -> Dependency:
+        if self.all_of is None and self.any_of is None:
+            raise ValueError("a dependency needs `allOf`, `anyOf` or both")
         return self
 
     @property
+    def parts(self) -> list[tuple[str, list[str]]]:
+        """(field as written, its feature names) for `allOf` and `anyOf`, where given."""
+        return [
+            (field, names)
+            for field, names in (("allOf", self.all_of), ("anyOf", self.any_of))
+            if names is not None
+        ]
+
+    @property
     def features(self) -> list[str]:
-        """The feature names this rule mentions."""
-        return self.all_of if self.all_of is not None else (self.any_of or [])
+        """The feature names this rule mentions, each once."""
+        return list(dict.fromkeys(name for _, names in self.parts for name in names))
 
 
 class FeatureYaml(StateModel):
     """The Feature.yaml of one chart version."""
 
-    environment_kinds: list[LaxEnvironmentKind] = Field(min_length=1)
-    dependencies: list[Dependency] = Field(default_factory=list)
+    environment_kinds: list[LaxEnvironmentKind] = Field(
+        min_length=1,
+        description="The environment kinds the feature runs on; elsewhere it is kind-mismatch.",
+    )
+    dependencies: list[Dependency] = Field(
+        default_factory=list,
+        description="Rules that must all hold; a dependent deploys after what it depends on.",
+    )
     timeout: str = Field(
         default="5m",
         pattern=DURATION_PATTERN,

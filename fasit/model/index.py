@@ -58,8 +58,20 @@ class PruneSettings(StateModel):
 class IndexFile(StateModel):
     """Include / exclude globs relative to the state root; `*` stays in a directory, `**` spans."""
 
-    api_version: Literal["fasit/v1"] = "fasit/v1"
-    kind: Literal["Index"] = "Index"
-    include: list[str] = Field(default_factory=lambda: list(DEFAULT_INCLUDE), min_length=1)
-    exclude: list[str] = Field(default_factory=lambda: list(DEFAULT_EXCLUDE))
-    prune: PruneSettings = Field(default_factory=PruneSettings)
+    api_version: Literal["fasit/v1"] = Field(
+        default="fasit/v1", description="The version of the format: always fasit/v1."
+    )
+    kind: Literal["Index"] = Field(default="Index", description="Always Index.")
+    include: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_INCLUDE),
+        min_length=1,
+        description="Globs of the files that hold state documents.",
+    )
+    exclude: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_EXCLUDE),
+        description="Globs of files left out even when included (in-repo chart templates).",
+    )
+    prune: PruneSettings = Field(
+        default_factory=PruneSettings,
+        description="The prune budget: how many uninstalls the fleet may see per window.",
+    )

@@ -12,8 +12,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, JsonValue, Strict, field_validator
 
-from fasit.model._base import DnsLabel, StateModel
+from fasit.model._base import KIND_DESCRIPTION, ApiVersion, DnsLabel, StateModel
 from fasit.model.oci import OCI_SCHEME, parse_oci_chart
+from fasit.model.secrets import is_secret_ref
 
 __all__ = [
     "Assignment",
@@ -35,6 +36,8 @@ class EnvironmentKind(StrEnum):
     TENANT = "tenant"
     MANAGEMENT = "management"
     ONPREM = "onprem"
+    LEGACY = "legacy"
+    """nais/fasit's kind for clusters that predate its tenant model; built in, as there."""
 
 
 # Enums come from YAML as plain strings, so they are validated laxly (by value).
@@ -72,12 +75,19 @@ FeatureName = Annotated[
 class Environment(StateModel):
     """One Kubernetes cluster of a tenant; identity tenant/name."""
 
-    api_version: Literal["fasit/v1"]
-    kind: Literal["Environment"]
-    tenant: DnsLabel
-    name: DnsLabel
-    environment_kind: LaxEnvironmentKind
-    labels: Labels = Field(default_factory=dict)
+    api_version: ApiVersion
+    kind: Literal["Environment"] = Field(description=KIND_DESCRIPTION)
+    tenant: DnsLabel = Field(description="The tenant (team or organisation) it belongs to.")
+    name: DnsLabel = Field(description="Its name within the tenant; identity is tenant/name.")
+    environment_kind: LaxEnvironmentKind = Field(
+        description="What kind of cluster it is; a feature runs only on the kinds its"
+        " Feature.yaml lists. A tenant has at most one management environment."
+    )
+    labels: Labels = Field(
+        default_factory=dict,
+        description="What assignments target: an assignment reaches the environment when these"
+        " contain every label of its target. Values are strings.",
+    )
     values: Values = Field(
         default_factory=dict,
         description="Typed values seen by templates as env.<key>; `name` and `kind` are reserved.",
@@ -85,6 +95,17 @@ class Environment(StateModel):
     reconcile: bool = Field(
         default=True, description="false: planned as disabled, nothing is sent to the agent."
     )
+
+    @field_validator("values")
+    @classmethod
+    def _values_are_named(cls, values: Values) -> Values:
+        # Templates see env.<key>: the whole mapping cannot be one secret.
+        if is_secret_ref(values):
+            raise ValueError(
+                "values is a mapping of named values, not a secret reference: put the secret"
+                " under a key (values: {key: {secretRef: NAME}})"
+            )
+        return values
 
     @property
     def id(self) -> str:
@@ -95,15 +116,19 @@ class Environment(StateModel):
 class Feature(StateModel):
     """The registration of a feature: its chart, global config, prune policy, protection."""
 
-    api_version: Literal["fasit/v1"]
-    kind: Literal["Feature"]
-    name: FeatureName
+    api_version: ApiVersion
+    kind: Literal["Feature"] = Field(description=KIND_DESCRIPTION)
+    name: FeatureName = Field(
+        description="The feature's identity, and its helm release name (at most 53 characters)."
+    )
     chart: str = Field(
         min_length=1,
         description="oci://host/path/name, or a directory in the state repo (charts/<feature>).",
     )
-    namespace: DnsLabel | None = Field(default=None, description="Default: the feature name.")
-    description: str = ""
+    namespace: DnsLabel | None = Field(
+        default=None, description="The namespace helm installs into; null: the feature name."
+    )
+    description: str = Field(default="", description="For people: what the feature is.")
     config: Values = Field(
         default_factory=dict, description="Global config values, keyed by Feature.yaml value keys."
     )
@@ -144,27 +169,35 @@ class Feature(StateModel):
 class Assignment(StateModel):
     """Feature F at version V goes to every environment whose labels contain `target`."""
 
-    api_version: Literal["fasit/v1"]
-    kind: Literal["Assignment"]
-    feature: FeatureName
+    api_version: ApiVersion
+    kind: Literal["Assignment"] = Field(description=KIND_DESCRIPTION)
+    feature: FeatureName = Field(description="The registered Feature it assigns a version of.")
     version: str = Field(
-        min_length=1, description="Quote versions that YAML would read as numbers."
+        min_length=1,
+        description="The chart version (its tag or in-repo directory); quote versions that"
+        " YAML would read as numbers.",
     )
     target: Labels = Field(description="Labels an environment must have; {} = every environment.")
     priority: int = Field(default=0, description="Breaks ties between equally specific targets.")
     enabled: bool = Field(default=True, description="A winning disabled assignment plans disabled.")
-    description: str = ""
+    description: str = Field(default="", description="For people: why this assignment exists.")
     redeploy: str = Field(default="", description="Change it to force one redeploy through git.")
 
 
 class Config(StateModel):
     """Per-environment config overrides for one feature."""
 
-    api_version: Literal["fasit/v1"]
-    kind: Literal["Config"]
-    feature: FeatureName
-    environment: EnvironmentId
-    values: Values
+    api_version: ApiVersion
+    kind: Literal["Config"] = Field(description=KIND_DESCRIPTION)
+    feature: FeatureName = Field(description="The registered Feature whose config it sets.")
+    environment: EnvironmentId = Field(
+        description="The environment it applies to, as tenant/name; identity is feature +"
+        " environment."
+    )
+    values: Values = Field(
+        description="Config values keyed by the Feature.yaml value keys of the version the"
+        " environment gets; above the Feature's global config."
+    )
 
 
 StateDocument = Environment | Feature | Assignment | Config

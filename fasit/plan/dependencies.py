@@ -115,12 +115,12 @@ class _Settler:
         """The dependencies that count, and each unmet rule with its reason and cause."""
         met: list[str] = []
         unmet: list[tuple[str, ProblemCode]] = []
-        for rule in rules:
-            found = {name: self._settle((environment_id, name)) for name in rule.features}
+        for field, names in (part for rule in rules for part in rule.parts):
+            found = {name: self._settle((environment_id, name)) for name in names}
             usable = [name for name, dependency in found.items() if _counts(dependency)]
             met.extend(usable)
-            missing = [name for name in rule.features if name not in usable]
-            if rule.all_of is not None:
+            missing = [name for name in names if name not in usable]
+            if field == "allOf":
                 unmet.extend(self._why(name, found[name]) for name in missing)
             elif not usable:
                 reasons = [self._why(name, found[name]) for name in missing]

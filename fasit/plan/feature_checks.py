@@ -159,8 +159,12 @@ def _dependencies(index: StateIndex, charts: ChartSet) -> list[Problem]:
     edges: dict[str, dict[str, tuple[ResolvedChart, Position]]] = defaultdict(dict)
     for chart in _resolved(charts):
         for rule_number, rule in enumerate(chart.feature_yaml.dependencies):
-            field = "allOf" if rule.all_of is not None else "anyOf"
-            for name_number, name in enumerate(rule.features):
+            named = [
+                (field, name_number, name)
+                for field, names in rule.parts
+                for name_number, name in enumerate(names)
+            ]
+            for field, name_number, name in named:
                 position = chart.feature_yaml_document.locate(
                     ["dependencies", rule_number, field, name_number]
                 )

@@ -14,7 +14,7 @@ plan (`dependencies.py`), which is cheap: they read statuses, not values.
 
 from __future__ import annotations
 
-from collections import OrderedDict, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator, KeysView, Mapping
 from dataclasses import dataclass, field, replace
 
@@ -55,6 +55,7 @@ from fasit.state import (
 __all__ = ["Plan", "Planner"]
 
 _TEMPLATE_SCOPE = frozenset({"envs", "management"})
+_NO_PROBLEM = frozenset({ReleaseStatus.PLANNED, ReleaseStatus.DISABLED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,20 @@ class Plan:
     def ordered(self) -> list[DesiredRelease]:
         """Releases by environment, then feature."""
         return [self.releases[key] for key in sorted(self.releases)]
+
+    def problem_counts(self) -> dict[str, int]:
+        """Releases stopped by a problem, counted by their status (the problem's code), sorted.
+
+        A served revision has no blocking errors, so this is what says it left releases behind
+        (a chart unavailable, a render error); disabled releases are no problem. For example
+        `{"chart-unavailable": 2, "render-error": 1}`.
+        """
+        counts = Counter(
+            release.status.value
+            for release in self.releases.values()
+            if release.status not in _NO_PROBLEM
+        )
+        return dict(sorted(counts.items()))
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,10 +52,31 @@ __all__ = [
     "Sandbox",
 ]
 
+# Sprig's functions that read the clock or make randomness: never defined here, but named so
+# that a template coming from Helm or nais/fasit learns why, and what to write instead.
+_SPRIG_NOT_DETERMINISTIC: Mapping[str, tuple[str, str]] = {
+    "now": ("it reads the clock", "put the time you mean in a config value"),
+    "uuidv4": ("it makes a new random id", "use sha256sum of a stable value, or a config value"),
+    "shuffle": ("it orders at random", "sort, or keep the order given"),
+    **dict.fromkeys(
+        ("randAlphaNum", "randAlpha", "randNumeric", "randAscii", "randInt", "randBytes"),
+        ("it makes random text", "generate it once and keep it as a secret (secretRef)"),
+    ),
+    **dict.fromkeys(
+        ("genPrivateKey", "genCA", "genSelfSignedCert", "genSignedCert", "htpasswd"),
+        ("it makes new keys or salts", "make them once and keep them as secrets (secretRef)"),
+    ),
+}
+
 NOT_DETERMINISTIC: Mapping[tuple[str, str], str] = {
     ("filter", "random"): "it picks an item at random",
     ("global", "lipsum"): "it writes random text",
     ("test", "sameas"): "it compares object identity, which depends on how values are stored",
+    **{
+        (kind, name): why
+        for name, (why, _) in _SPRIG_NOT_DETERMINISTIC.items()
+        for kind in ("global", "filter")
+    },
 }
 """(filter, test or global; name) → why it is refused. Every other filter, test and global of
 Jinja's is a function of its arguments: none reads the clock, and none orders by hash."""
@@ -131,7 +152,7 @@ class Sandbox(SandboxedEnvironment):
         """Steps left in the current render; one planner renders one template at a time."""
         tables = {"filter": self.filters, "test": self.tests, "global": self.globals}
         for kind, name in NOT_DETERMINISTIC:
-            del tables[kind][name]
+            tables[kind].pop(name, None)  # Sprig's names were never there
         self.globals.update(functions)
         self.globals["range"] = self._range
         self.filters.update(functions)
@@ -352,9 +373,11 @@ def _refuse_not_deterministic(tree: nodes.Template) -> None:
             )
     for kind, name in sorted(named & NOT_DETERMINISTIC.keys()):
         reason = NOT_DETERMINISTIC[kind, name]
+        instead = _SPRIG_NOT_DETERMINISTIC.get(name, ("", ""))[1]
         raise NotDeterministic(
             f"`{name}` is not available: templates must be deterministic ({reason}, so the"
             " release hash would change from one plan to the next)"
+            + (f"; instead, {instead}" if instead else "")
         )
 
 

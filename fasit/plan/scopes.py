@@ -1,10 +1,11 @@
 """What computed templates see of an environment: its scope, built once per tenant.
 
 `env` is the environment's values plus `name` and `kind`; `envs` the tenant's environments
-other than management; `management` the management environment's values (or none); `kind`
-and `tenant`. Secret references are resolved by the provider; where any secret is in reach a
-second set of variables holds a sentinel per secret, for the taint probe, and `secret_reads`
-says where secrets sit so only the templates that may read one are probed.
+other than management; `management` the management environment's values (or none); `kind`,
+`tenant` and `labels` (the environment's labels, as assignments target them). Secret references
+are resolved by the provider; where any secret is in reach a second set of variables holds a
+sentinel per secret, for the taint probe, and `secret_reads` says where secrets sit so only the
+templates that may read one are probed.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ class EnvironmentScope:
     """What templates see of one environment, with secrets resolved and as probes."""
 
     variables: dict[str, object]
-    """kind, tenant, env, envs, management; secrets resolved."""
+    """kind, tenant, env, envs, management, labels; secrets resolved."""
     probe: dict[str, object] | None
     """The same with a sentinel for every secret; None when no secret is in reach."""
     secret_texts: frozenset[str]
@@ -76,6 +77,7 @@ def tenant_scopes(
             "env": resolved[member.id],
             "envs": envs,
             "management": managed,
+            "labels": dict(member.labels),
         }
         probe = None
         if probes:

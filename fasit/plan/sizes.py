@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from fasit.plan.sprig_functions import regex_replacement_size
+
 __all__ = ["BUILDERS", "text_size"]
 
 
@@ -100,6 +102,12 @@ _SERIALIZERS = (
     "quote",
     "sha256sum",
     "map_join",
+    "trim_prefix",
+    "trim_suffix",
+    "b32enc",
+    "b32dec",
+    "sha1sum",
+    "toYaml",
 )
 
 BUILDERS: Mapping[str, _Estimate] = {
@@ -113,6 +121,7 @@ BUILDERS: Mapping[str, _Estimate] = {
     "zfill": _widened,
     "expandtabs": _expandtabs,
     "format": _format,
+    "regex_replace_all": regex_replacement_size,
     **dict.fromkeys(_SERIALIZERS, _text),
 }
 """Filter, function or str-method name → an upper bound on the characters its result holds,

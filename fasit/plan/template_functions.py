@@ -22,7 +22,7 @@ from jinja2.runtime import Context
 
 from fasit.errors import InvalidInput
 
-__all__ = ["FUNCTIONS", "TemplateFunctionError"]
+__all__ = ["FASIT_FUNCTIONS", "TemplateFunctionError", "text_of"]
 
 
 class TemplateFunctionError(InvalidInput, ValueError):
@@ -51,7 +51,7 @@ def map_of(items: Iterable[Mapping[str, Any]], key: str, value: str) -> dict[str
 
 def map_join(mapping: Mapping[str, Any], separator: str = "=") -> list[str]:
     """`["key<sep>value", …]` sorted by key: `{a: 1}` → `["a=1"]`."""
-    return [f"{key}{separator}{_text(mapping[key])}" for key in sorted(_mapping(mapping))]
+    return [f"{key}{separator}{text_of(mapping[key])}" for key in sorted(_mapping(mapping))]
 
 
 def environments_as_map(envs: Iterable[Mapping[str, Any]], keys: str | list[str]) -> dict[str, Any]:
@@ -128,15 +128,15 @@ def quote(value: Any) -> str:
     """A double-quoted string (JSON escapes), so YAML reads it as a string; none gives `""`."""
     if value is None:
         return '""'
-    return json.dumps(value if isinstance(value, str) else _text(value), ensure_ascii=False)
+    return json.dumps(value if isinstance(value, str) else text_of(value), ensure_ascii=False)
 
 
 def sha256sum(value: str) -> str:
     """Hex SHA-256 of the UTF-8 bytes of a value's text (a string as it is)."""
-    return hashlib.sha256(_text(value).encode()).hexdigest()
+    return hashlib.sha256(text_of(value).encode()).hexdigest()
 
 
-FUNCTIONS: dict[str, Callable[..., Any]] = {
+FASIT_FUNCTIONS: dict[str, Callable[..., Any]] = {
     function.__name__: function
     for function in (
         b64dec,
@@ -158,7 +158,9 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
 }
 
 
-def _text(value: Any) -> str:
+def text_of(value: Any) -> str:
+    """A value as text: a string as it is, booleans as YAML writes them, none as "", the rest
+    as JSON."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:

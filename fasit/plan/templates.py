@@ -27,14 +27,27 @@ from fasit.plan.sandbox import (
     RenderLimits,
     Sandbox,
 )
-from fasit.plan.template_functions import FUNCTIONS
+from fasit.plan.sprig_functions import SPRIG_FUNCTIONS
+from fasit.plan.template_functions import FASIT_FUNCTIONS
 from fasit.state import read_yaml
 
-__all__ = ["CONTEXT_NAMES", "CompiledTemplate", "Read", "TemplateEngine", "TemplateError"]
+__all__ = [
+    "CONTEXT_NAMES",
+    "FUNCTIONS",
+    "CompiledTemplate",
+    "Read",
+    "TemplateEngine",
+    "TemplateError",
+]
+
+FUNCTIONS = {**FASIT_FUNCTIONS, **SPRIG_FUNCTIONS}
+"""Every function a template may call, as a function and as a filter."""
 
 Read = tuple[str, str | None]
 
-CONTEXT_NAMES = frozenset({"kind", "tenant", "env", "envs", "management", "configs"})
+CONTEXT_NAMES = frozenset(
+    {"kind", "tenant", "env", "envs", "management", "configs", "labels"}
+)
 """What a template sees besides functions (DESIGN.md §3)."""
 
 _JINJA_SYNTAX = ("{{", "{%", "{#")

@@ -1,8 +1,9 @@
 """Reconcile: desired releases against what agents report, decisions, limits, the status ladder.
 
 `Reconciler` runs the loop over an `AgentChannel` (the agent hub) and a `StatusStore`
-(`SqliteStatusStore`); `decide_environment` and `shown_status` are the pure core every surface
-shares. Imports plans and the agents' plain data; nothing here is imported by earlier stages.
+(`SqliteStatusStore`, or `PostgresStatusStore` for replicas sharing a fleet);
+`decide_environment` and `shown_status` are the pure core every surface shares. Imports plans
+and the agents' plain data; nothing here is imported by earlier stages.
 """
 
 from fasit.reconcile.decisions import (
@@ -14,7 +15,7 @@ from fasit.reconcile.decisions import (
     RolloutKey,
     decide_environment,
 )
-from fasit.reconcile.deploys import Deploy, DeployState, HashHistory, attempt_key
+from fasit.reconcile.deploys import Deploy, DeployChange, DeployState, HashHistory, attempt_key
 from fasit.reconcile.fleet import FleetDecider, PassResult, ReconcileConfig
 from fasit.reconcile.instructions import (
     UNINSTALL_TIMEOUT,
@@ -26,6 +27,7 @@ from fasit.reconcile.instructions import (
 )
 from fasit.reconcile.ladder import Status, shown_status
 from fasit.reconcile.limits import Limits, apply_limits, open_circuits
+from fasit.reconcile.postgres_store import PostgresStatusStore, is_postgres_url
 from fasit.reconcile.prune_budget import allowed_uninstalls, apply_prune_budget
 from fasit.reconcile.reconciler import AgentChannel, PassReport, Reconciler, ReleaseView
 from fasit.reconcile.retry import RetryPolicy
@@ -51,6 +53,7 @@ __all__ = [
     "Decision",
     "DecisionRecord",
     "Deploy",
+    "DeployChange",
     "DeployState",
     "EnvironmentView",
     "FleetDecider",
@@ -60,6 +63,7 @@ __all__ = [
     "LogRecord",
     "PassReport",
     "PassResult",
+    "PostgresStatusStore",
     "Reason",
     "ReconcileConfig",
     "Reconciler",
@@ -80,6 +84,7 @@ __all__ = [
     "build_instruction",
     "decide_environment",
     "decision_instruction_id",
+    "is_postgres_url",
     "open_circuits",
     "shown_status",
 ]

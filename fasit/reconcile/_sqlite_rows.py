@@ -27,7 +27,8 @@ Row = tuple[Any, ...]
 
 DEPLOY_COLUMNS = (
     "instruction_id, environment, feature, action, state, version, release_hash, revision, "
-    "attempt, namespace, session_id, error, timed_out, sent_at, updated_at, deadline"
+    "attempt, namespace, session_id, error, timed_out, sent_at, updated_at, deadline, "
+    "from_version"
 )
 DECISION_COLUMNS = "environment, feature, reason, message, version, release_hash, revision, at"
 
@@ -50,6 +51,7 @@ def deploy_row(deploy: Deploy) -> tuple[object, ...]:
         deploy.sent_at.isoformat(),
         deploy.updated_at.isoformat(),
         deploy.deadline.isoformat(),
+        deploy.from_version,
     )
 
 
@@ -71,6 +73,7 @@ def deploy_of_row(row: Row) -> Deploy:
         sent_at,
         updated_at,
         deadline,
+        from_version,
     ) = row
     return Deploy(
         str(instruction_id),
@@ -89,6 +92,7 @@ def deploy_of_row(row: Row) -> Deploy:
         str(session_id),
         str(error),
         bool(timed_out),
+        str(from_version),
     )
 
 

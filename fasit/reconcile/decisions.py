@@ -28,7 +28,13 @@ from enum import StrEnum
 
 from fasit.agents import Action, ReleaseState
 from fasit.plan import DesiredRelease, ReleaseStatus
-from fasit.reconcile.deploys import Deploy, DeployState, HashHistory, attempt_key
+from fasit.reconcile.deploys import (
+    Deploy,
+    DeployState,
+    HashHistory,
+    attempt_key,
+    change_summary,
+)
 from fasit.reconcile.retry import RetryPolicy
 
 __all__ = [
@@ -108,6 +114,9 @@ class Decision:
     namespace: str = ""
     due: datetime | None = None
     """When time alone may change this decision (a retry becomes due, a deadline passes)."""
+    from_version: str = ""
+    """The version running when it was decided ("" when nothing runs): a deploy's
+    `from_version`, so the deploy reads as the change this decision made."""
 
     @property
     def action(self) -> Action:
@@ -187,10 +196,23 @@ def _decide_desired(view: EnvironmentView, release: DesiredRelease) -> Decision:
         return Decision(env, feature, planner_reason, release.message, version)
     release_hash = release.release_hash or ""
 
+    running = _running(view, feature)
+    running_version = "" if running is None else running.version
+
     def decision(
         reason: Reason, message: str, attempt: int = 0, due: datetime | None = None
     ) -> Decision:
-        return Decision(env, feature, reason, message, version, release_hash, attempt, due=due)
+        return Decision(
+            env,
+            feature,
+            reason,
+            message,
+            version,
+            release_hash,
+            attempt,
+            due=due,
+            from_version=running_version,
+        )
 
     offline = _offline_message(view)
     if offline is not None:
@@ -198,7 +220,6 @@ def _decide_desired(view: EnvironmentView, release: DesiredRelease) -> Decision:
     flight = view.in_flight.get(feature)
     if flight is not None and _still_delivered(flight, view):
         return decision(Reason.IN_PROGRESS, _in_progress_message(flight), due=flight.deadline)
-    running = _running(view, feature)
     waiting = [dep for dep in release.depends_on if not _deployed_here(view, dep)]
     if waiting:
         return decision(Reason.WAITING_DEPENDENCY, f"waiting for {', '.join(waiting)} to deploy")
@@ -369,13 +390,13 @@ def _deploy_message(
     if history.failures:
         return f"retrying {version} (attempt {history.attempts + 1}) after: {history.last_error}"
     if running is None:
-        return f"install {version}"
+        return change_summary(Action.INSTALL, "", version)
     if running.status != "deployed":
         return f"{running.version} is {running.status}: deploy {version}"
     if not running.release_hash:
         return f"adopt {running.name} {running.version} (not deployed by fasit): deploy {version}"
     if running.version != version:
-        return f"upgrade {running.version} → {version}"
+        return change_summary(Action.INSTALL, running.version, version)
     if running.release_hash != release_hash:
         return f"{version} runs with another release hash (a change, a redeploy token, or drift)"
     return f"deploy {version}"

@@ -2,8 +2,9 @@
 
 An instruction goes sent → installing (or uninstalling) once the agent acknowledges it →
 deployed, failed or uninstalled. Every transition is one row of the deploy log; `Deploy` is
-the latest row of one instruction id. Plain frozen data, shared by the reconciler, the status
-store and the status ladder.
+the latest row of one instruction id. It records the version it replaces, so it reads as the
+change its decision made (`upgrade 1.1.0 → 1.2.0`), not as helm's bare action. Plain frozen
+data, shared by the reconciler, the status store and the status ladder.
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ from enum import StrEnum
 
 from fasit.agents import Action
 
-__all__ = ["Deploy", "DeployState", "HashHistory", "attempt_key"]
+__all__ = [
+    "Deploy",
+    "DeployChange",
+    "DeployState",
+    "HashHistory",
+    "attempt_key",
+    "change_summary",
+]
 
 
 class DeployState(StrEnum):
@@ -61,6 +69,8 @@ class Deploy:
     error: str = ""
     timed_out: bool = False
     """Failed by the controller at its deadline; a late result from the agent still counts."""
+    from_version: str = ""
+    """The version running when it was decided ("" when nothing ran): what it upgrades."""
 
     @property
     def in_flight(self) -> bool:
@@ -70,8 +80,46 @@ class Deploy:
     def attempt_key(self) -> str:
         return attempt_key(self.action, self.release_hash)
 
+    @property
+    def change(self) -> DeployChange:
+        return _change_of(self.action, self.from_version, self.version)
+
+    @property
+    def summary(self) -> str:
+        """What it does, as its decision said it: `upgrade 1.1.0 → 1.2.0`, `install 1.2.0`."""
+        return change_summary(self.action, self.from_version, self.version)
+
     def moved(self, state: DeployState, at: datetime, error: str = "") -> Deploy:
         return replace(self, state=state, updated_at=at, error=error, timed_out=False)
+
+
+class DeployChange(StrEnum):
+    """What an instruction does to the release, by what ran before it."""
+
+    INSTALL = "install"
+    """Nothing ran."""
+    UPGRADE = "upgrade"
+    """Another version ran (a lower one too: helm upgrades either way)."""
+    REDEPLOY = "redeploy"
+    """The same version ran (other values, a redeploy token, drift, a failed release)."""
+    UNINSTALL = "uninstall"
+
+
+def _change_of(action: Action, from_version: str, version: str) -> DeployChange:
+    if action is Action.UNINSTALL:
+        return DeployChange.UNINSTALL
+    if not from_version:
+        return DeployChange.INSTALL
+    return DeployChange.UPGRADE if from_version != version else DeployChange.REDEPLOY
+
+
+def change_summary(action: Action, from_version: str, version: str) -> str:
+    """`install 1.2.0`, `upgrade 1.1.0 → 1.2.0`, `redeploy 1.2.0`, `uninstall 1.2.0`: the one
+    wording of a change, for the decision that makes it and the deploy that carries it out."""
+    change = _change_of(action, from_version, version)
+    if change is DeployChange.UPGRADE:
+        return f"upgrade {from_version} → {version}"
+    return f"{change.value} {version}"
 
 
 def attempt_key(action: Action, release_hash: str) -> str:

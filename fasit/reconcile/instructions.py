@@ -132,4 +132,5 @@ def deploy_of(
         now + timedelta(seconds=timeout),
         namespace,
         session_id,
+        from_version=decision.from_version,
     )

@@ -19,6 +19,7 @@ class Status(StrEnum):
     KIND_MISMATCH = "KIND-MISMATCH"
     SENT = "SENT"
     INSTALLING = "INSTALLING"
+    UPGRADING = "UPGRADING"
     UNINSTALLING = "UNINSTALLING"
     MISSING_DEPENDENCY = "MISSING-DEPENDENCY"
     CHART_UNAVAILABLE = "CHART-UNAVAILABLE"
@@ -60,7 +61,7 @@ def shown_status(reason: Reason | None, deploy: Deploy | None, current_hash: str
     | status | when (first match wins) |
     |---|---|
     | DISABLED, KIND-MISMATCH | that decision |
-    | SENT, INSTALLING, UNINSTALLING | an instruction is in flight |
+    | SENT, INSTALLING / UPGRADING, UNINSTALLING | an instruction is in flight (acknowledged: UPGRADING when a version ran before it) |
     | MISSING-DEPENDENCY, CHART-UNAVAILABLE, RENDER-ERROR, MISSING-CONFIG, VALUES-INVALID, OFFLINE, PRUNE-REFUSED | that decision (agent-offline: OFFLINE), even over an earlier deploy |
     | FAILED | the latest deploy, of the current hash, failed |
     | DEPLOYED | decision unchanged |
@@ -71,6 +72,8 @@ def shown_status(reason: Reason | None, deploy: Deploy | None, current_hash: str
     if head is not None:
         return head
     if deploy is not None and deploy.in_flight:
+        if deploy.state is DeployState.INSTALLING and deploy.from_version:
+            return Status.UPGRADING  # helm replaces a running release: not a first install
         return _IN_FLIGHT[deploy.state]
     blocked = _BLOCKED.get(reason) if reason is not None else None
     if blocked is not None:

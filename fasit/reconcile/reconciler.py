@@ -444,10 +444,9 @@ class Reconciler:
         for listener in self._deploy_listeners:
             listener(deploy)
         logger.info(
-            "deploy %s: %s %s",
+            "deploy %s: %s",
             deploy.state.value,
-            deploy.action.value,
-            deploy.version,
+            deploy.summary,
             extra={
                 "environment": deploy.environment,
                 "feature": deploy.feature,

@@ -1,54 +1,28 @@
 """The status store in one SQLite file: WAL, one writer, batched writes, migrations, retention.
 
-Writes are queued by `record_*` and written by one task, in one transaction per batch, on a
-thread that owns the writing connection. The queue is bounded: a write beyond `max_queued`
-(agent log lines already beyond half of it, so the rows recovery needs go first) is dropped
-and counted in `dropped`; reads use their own connections (WAL lets them run
-beside the writer). The schema version lives in `PRAGMA user_version`; `_MIGRATIONS` take
-any older file forward, and a newer file than this code knows is refused.
+The queue, batches, reads and retention are shared with PostgreSQL (`_sql_store.py`); here is
+what SQLite adds: a file, WAL (reads run beside the writer on their own connection), and the
+schema version in `PRAGMA user_version`. `_MIGRATIONS` take any older file forward, and a newer
+file than this code knows is refused.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sqlite3
-import time
-from collections import Counter
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
 
-from fasit.errors import CouldNotRun
-from fasit.reconcile._sqlite_retention import apply_retention
-from fasit.reconcile._sqlite_rows import (
-    DECISION_COLUMNS,
-    DEPLOY_COLUMNS,
-    Row,
-    decision_of,
-    deploy_of_row,
-    deploy_row,
-    inventory_of,
-    log_of,
-    releases_json,
-)
-from fasit.reconcile.deploys import Deploy
-from fasit.reconcile.store import (
-    DecisionRecord,
-    InventoryRecord,
-    LogRecord,
-    Recovered,
-    Retention,
-)
+from fasit.reconcile._sql_store import SqlStatusStore
+from fasit.reconcile._sqlite_rows import Row
+from fasit.reconcile._store_sql import Execute
+from fasit.reconcile._write_queue import StoreError
+from fasit.reconcile.store import Retention
 
 __all__ = ["SqliteStatusStore", "StoreError"]
 
 logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 _MIGRATIONS: tuple[str, ...] = (
     """
@@ -74,25 +48,12 @@ _MIGRATIONS: tuple[str, ...] = (
         environment TEXT PRIMARY KEY, at TEXT NOT NULL, releases TEXT NOT NULL,
         error TEXT NOT NULL);
     """,
+    # 2: a deploy records the version it replaces; rows written before read as "" (unknown).
+    "ALTER TABLE deploys ADD COLUMN from_version TEXT NOT NULL DEFAULT ''",
 )
 
 
-@dataclass(frozen=True, slots=True)
-class _Write:
-    table: str
-    sql: str
-    parameters: tuple[object, ...]
-    pair: tuple[str, str] | None = None
-    """The (environment, feature) whose history grew: retention looks at it next time."""
-    instruction: str | None = None
-    """The instruction whose log lines grew: retention trims them next time."""
-
-
-class StoreError(CouldNotRun):
-    """The status file cannot be used: unreadable, or written by a newer fasit."""
-
-
-class SqliteStatusStore:
+class SqliteStatusStore(SqlStatusStore):
     """`StatusStore` over one SQLite file (":memory:" is not supported: readers need a file)."""
 
     def __init__(
@@ -103,215 +64,12 @@ class SqliteStatusStore:
         retention_interval: float = 60.0,
         max_queued: int = 100_000,
     ) -> None:
+        super().__init__(retention, batch_size, retention_interval, max_queued)
         self.path = path
-        self._retention = retention or Retention()
-        self._batch_size = batch_size
-        self._queue: asyncio.Queue[_Write | asyncio.Future[None] | None] = asyncio.Queue()
-        self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="status-store-writer")
-        self._reader_thread = ThreadPoolExecutor(1, thread_name_prefix="status-store-reader")
         self._write_connection: sqlite3.Connection | None = None
         self._read_connection: sqlite3.Connection | None = None
-        self._writer: asyncio.Task[None] | None = None
-        self._retention_interval = retention_interval
-        self._touched: set[tuple[str, str]] = set()
-        self._touched_instructions: set[str] = set()
-        self._retained_at = time.monotonic()
-        self._max_queued = max_queued
-        self._queued = 0
-        self.dropped: Counter[str] = Counter()
-        """Writes dropped because the queue was full, by table."""
 
-    # -- lifecycle -----------------------------------------------------------------------------
-
-    async def open(self) -> Recovered:
-        if self._writer is not None:
-            raise RuntimeError("SqliteStatusStore.open: already open")
-        try:
-            recovered = await self._on_writer(self._open)
-        except BaseException:
-            await self._on_writer(self._close_writer)
-            self._writer_thread.shutdown()
-            self._reader_thread.shutdown()
-            raise
-        self._writer = asyncio.create_task(self._write_loop(), name="status-store-writer")
-        return recovered
-
-    async def flush(self) -> None:
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(done)
-        await done
-
-    async def close(self) -> None:
-        if self._writer is None:
-            return
-        self._queue.put_nowait(None)
-        await self._writer
-        self._writer = None
-        await self._on_writer(self._close_writer)
-        await self._on_reader(self._close_reader)
-        self._writer_thread.shutdown()
-        self._reader_thread.shutdown()
-
-    # -- writes --------------------------------------------------------------------------------
-
-    def record_decision(self, record: DecisionRecord) -> None:
-        self._enqueue(
-            _Write(
-                "decisions",
-                f"INSERT INTO decisions ({DECISION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    record.environment,
-                    record.feature,
-                    record.reason.value,
-                    record.message,
-                    record.version,
-                    record.release_hash,
-                    record.revision,
-                    record.at.isoformat(),
-                ),
-                (record.environment, record.feature),
-            )
-        )
-
-    def record_deploy(self, deploy: Deploy) -> None:
-        self._enqueue(
-            _Write(
-                "deploys",
-                f"INSERT INTO deploys ({DEPLOY_COLUMNS}) VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                deploy_row(deploy),
-                (deploy.environment, deploy.feature),
-            )
-        )
-
-    def record_logs(self, records: Sequence[LogRecord]) -> None:
-        for record in records:
-            line = record.line
-            self._enqueue(
-                _Write(
-                    "logs",
-                    "INSERT INTO logs (instruction_id, environment, at, kind, text) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (
-                        record.instruction_id,
-                        record.environment,
-                        line.at.isoformat(),
-                        line.kind.value,
-                        line.text,
-                    ),
-                    instruction=record.instruction_id,
-                )
-            )
-
-    def record_inventory(self, record: InventoryRecord) -> None:
-        releases = releases_json(record.releases)
-        self._enqueue(
-            _Write(
-                "inventories",
-                "INSERT OR REPLACE INTO inventories (environment, at, releases, error) "
-                "VALUES (?, ?, ?, ?)",
-                (record.environment, record.at.isoformat(), releases, record.error),
-            )
-        )
-
-    def _enqueue(self, write: _Write) -> None:
-        # Log lines give way first: decisions and deploys are what a restart recovers from.
-        limit = self._max_queued // 2 if write.table == "logs" else self._max_queued
-        if self._queued >= limit:
-            if not self.dropped:
-                logger.warning("status store: writes queue faster than they are written; dropping")
-            self.dropped[write.table] += 1
-            return
-        self._queued += 1
-        self._queue.put_nowait(write)
-
-    # -- reads ---------------------------------------------------------------------------------
-
-    async def decisions(
-        self, environment: str, feature: str, limit: int = 100
-    ) -> list[DecisionRecord]:
-        rows = await self._read(
-            f"SELECT {DECISION_COLUMNS} FROM decisions WHERE environment = ? AND feature = ? "
-            "ORDER BY id DESC LIMIT ?",
-            (environment, feature, limit),
-        )
-        return [decision_of(row) for row in rows]
-
-    async def deploys(self, environment: str, feature: str, limit: int = 100) -> list[Deploy]:
-        rows = await self._read(
-            f"SELECT {DEPLOY_COLUMNS} FROM deploys WHERE environment = ? AND feature = ? "
-            "ORDER BY id DESC LIMIT ?",
-            (environment, feature, limit),
-        )
-        return [deploy_of_row(row) for row in rows]
-
-    async def logs(self, instruction_id: str, limit: int = 5_000) -> list[LogRecord]:
-        rows = await self._read(
-            "SELECT instruction_id, environment, at, kind, text FROM logs "
-            "WHERE instruction_id = ? ORDER BY id LIMIT ?",
-            (instruction_id, limit),
-        )
-        return [log_of(row) for row in rows]
-
-    async def inventories(self) -> dict[str, InventoryRecord]:
-        rows = await self._read("SELECT environment, at, releases, error FROM inventories", ())
-        return {row[0]: inventory_of(row) for row in rows}
-
-    # -- the writer ----------------------------------------------------------------------------
-
-    async def _write_loop(self) -> None:
-        stopping = False
-        while not stopping:
-            batch: list[_Write] = []
-            waiters: list[asyncio.Future[None]] = []
-            item = await self._queue.get()
-            while True:
-                if item is None:
-                    stopping = True
-                elif isinstance(item, asyncio.Future):
-                    waiters.append(item)
-                else:
-                    batch.append(item)
-                    self._queued -= 1
-                if stopping or len(batch) >= self._batch_size or self._queue.empty():
-                    break
-                item = self._queue.get_nowait()
-            try:
-                if batch:
-                    await self._on_writer(self._write_batch, batch)
-            except Exception as exc:
-                # The store is history, not desired state: losing a batch must not stop the
-                # reconciler. Say so loudly; the waiters learn it too.
-                logger.exception("status store: a batch of %d writes was lost", len(batch))
-                for waiter in waiters:
-                    if not waiter.done():
-                        waiter.set_exception(StoreError(f"status store write failed: {exc}"))
-                continue
-            for waiter in waiters:
-                if not waiter.done():
-                    waiter.set_result(None)
-
-    def _write_batch(self, batch: list[_Write]) -> None:
-        connection = self._writer_connection()
-        with connection:
-            for write in batch:
-                connection.execute(write.sql, write.parameters)
-                if write.pair is not None:
-                    self._touched.add(write.pair)
-                if write.instruction is not None:
-                    self._touched_instructions.add(write.instruction)
-        if time.monotonic() - self._retained_at >= self._retention_interval:
-            self._apply_retention(connection)
-
-    def _apply_retention(self, connection: sqlite3.Connection) -> None:
-        pairs, self._touched = self._touched, set()
-        instructions, self._touched_instructions = self._touched_instructions, set()
-        self._retained_at = time.monotonic()
-        apply_retention(connection, self._retention, pairs, instructions, datetime.now(UTC))
-
-    # -- connections and threads ---------------------------------------------------------------
-
-    def _open(self) -> Recovered:
+    def _migrate(self) -> None:
         connection = self._writer_connection()
         version = connection.execute("PRAGMA user_version").fetchone()[0]
         if version > len(_MIGRATIONS):
@@ -322,36 +80,33 @@ class SqliteStatusStore:
         for number, script in enumerate(_MIGRATIONS[version:], start=version + 1):
             connection.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
             logger.info("status store migrated", extra={"path": str(self.path), "version": number})
-        return _recover(connection)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Execute]:
+        connection = self._writer_connection()
+        connection.execute("BEGIN")
+        try:
+            yield lambda sql, parameters: connection.execute(sql, parameters).fetchall()
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+    def _read_rows(self, sql: str, parameters: tuple[object, ...]) -> list[Row]:
+        if self._read_connection is None:
+            self._read_connection = _connect(self.path)
+        return self._read_connection.execute(sql, parameters).fetchall()
+
+    def _release(self) -> None:
+        for connection in (self._write_connection, self._read_connection):
+            if connection is not None:
+                connection.close()
+        self._write_connection = self._read_connection = None
 
     def _writer_connection(self) -> sqlite3.Connection:
         if self._write_connection is None:
             self._write_connection = _connect(self.path)
         return self._write_connection
-
-    def _close_writer(self) -> None:
-        if self._write_connection is not None:
-            self._write_connection.close()
-            self._write_connection = None
-
-    def _close_reader(self) -> None:
-        if self._read_connection is not None:
-            self._read_connection.close()
-            self._read_connection = None
-
-    async def _read(self, sql: str, parameters: tuple[object, ...]) -> list[Row]:
-        def query() -> list[Row]:
-            if self._read_connection is None:
-                self._read_connection = _connect(self.path)
-            return self._read_connection.execute(sql, parameters).fetchall()
-
-        return await self._on_reader(query)
-
-    async def _on_writer(self, call: Callable[..., T], *args: object) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._writer_thread, call, *args)
-
-    async def _on_reader(self, call: Callable[..., T], *args: object) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._reader_thread, call, *args)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -363,25 +118,3 @@ def _connect(path: Path) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise StoreError(f"cannot open the status store {path}: {exc}") from exc
     return connection
-
-
-def _recover(connection: sqlite3.Connection) -> Recovered:
-    decisions = {
-        (str(row[0]), str(row[1])): decision_of(row)
-        for row in connection.execute(
-            f"SELECT {DECISION_COLUMNS} FROM decisions WHERE id IN "
-            "(SELECT MAX(id) FROM decisions GROUP BY environment, feature)"
-        )
-    }
-    deploys = [
-        deploy_of_row(row)
-        for row in connection.execute(
-            f"SELECT {DEPLOY_COLUMNS} FROM deploys WHERE id IN "
-            "(SELECT MAX(id) FROM deploys GROUP BY instruction_id) ORDER BY id"
-        )
-    ]
-    inventories = {
-        str(row[0]): inventory_of(row)
-        for row in connection.execute("SELECT environment, at, releases, error FROM inventories")
-    }
-    return Recovered(decisions, deploys, inventories)

@@ -3,8 +3,8 @@
 Append-only logs of run-time facts (never desired state): decisions (a row when one changes),
 deploys (a row per state of an instruction), agent log lines, and each environment's last
 inventory. Writes never wait: they are queued (up to a bound, beyond which they are dropped and
-counted) and written in batches by one writer. SQLite implements it (`sqlite_store.py`); the
-interface leaves room for PostgreSQL when several controllers share a fleet.
+counted) and written in batches by one writer. SQLite implements it (`sqlite_store.py`), and
+PostgreSQL (`postgres_store.py`) for controllers that share a database.
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ from fasit.reconcile import (
     ChartLocator,
     ChartNotPublished,
     ChartReference,
+    PostgresStatusStore,
     ReconcileConfig,
     Reconciler,
     SqliteStatusStore,
@@ -58,6 +59,9 @@ class ServeConfig:
     """Where the state comes from and where the controller listens; see docs/configuration.md."""
 
     status_db: Path
+    """The SQLite status file; beside it the git cache and fake agents' tokens."""
+    status_url: str | None = None
+    """A PostgreSQL status store instead of the SQLite file, when given."""
     state_dir: Path | None = None
     git: GitSourceConfig | None = None
     http_host: str = "127.0.0.1"
@@ -141,7 +145,11 @@ class Controller:
 
     async def _run(self, hub: AgentHub, tokens: TokenFile, stop: asyncio.Event) -> None:
         config = self.config
-        store = SqliteStatusStore(config.status_db)
+        store: SqliteStatusStore | PostgresStatusStore = (
+            PostgresStatusStore(config.status_url)
+            if config.status_url is not None
+            else SqliteStatusStore(config.status_db)
+        )
         reconciler = self.reconciler = Reconciler(
             hub, store, ChartLocator(self._publish), config.reconcile
         )

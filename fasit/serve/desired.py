@@ -73,11 +73,14 @@ class DesiredState:
             self.history.add(plan, changes)
             self.in_repo = in_repo
             self.planned = (snapshot, plan)
+        problems = plan.problem_counts()
+        self._store.planned(snapshot.revision, problems)
         logger.info(
-            "planned revision %s: %d releases (%d rendered)",
+            "planned revision %s: %d releases (%d rendered); %s",
             snapshot.revision.short_id,
             len(plan.releases),
             plan.rendered,
+            _problems_text(problems),
             extra={"revision": snapshot.revision.id},
         )
         self._on_plan(plan)
@@ -106,3 +109,12 @@ class DesiredState:
         task = asyncio.get_running_loop().create_task(self.replan())
         self._replans.add(task)
         task.add_done_callback(self._replans.discard)
+
+
+def _problems_text(problems: dict[str, int]) -> str:
+    """`2 releases with problems: chart-unavailable 2`, or `no release problems`."""
+    if not problems:
+        return "no release problems"
+    total = sum(problems.values())
+    listed = ", ".join(f"{code} {count}" for code, count in problems.items())
+    return f"{total} release{'s' * (total != 1)} with problems: {listed}"

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -43,6 +43,9 @@ class RevisionRecord:
     warnings: int
     problems: tuple[Problem, ...] = ()
     """The first `SnapshotStore.problems_kept` problems, for the revision history."""
+    release_problems: Mapping[str, int] = field(default_factory=dict)
+    """Releases its plan stopped, by problem code (`chart-unavailable`: 2): a served revision
+    has no errors but may leave releases behind. Empty until it is planned (`planned`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +164,22 @@ class SnapshotStore:
         for listener in self._listeners:
             listener(snapshot, record)
         return record
+
+    def planned(
+        self, revision: Revision, release_problems: Mapping[str, int]
+    ) -> RevisionRecord | None:
+        """Record what the plan of a served revision found per release, on its newest entry.
+
+        Returns the updated record; None when the revision has no served entry any more (it
+        left the history while it was planned).
+        """
+        for position in range(len(self._history) - 1, -1, -1):
+            record = self._history[position]
+            if record.revision.id == revision.id and record.outcome is Outcome.SERVED:
+                counts = dict(sorted(release_problems.items()))
+                self._history[position] = replace(record, release_problems=counts)
+                return self._history[position]
+        return None
 
     def source_error(self, reason: str) -> None:
         """The source cannot read its revisions (a remote down): keep serving, and say so."""

@@ -21,7 +21,9 @@ __all__ = [
     "time",
 ]
 
-PENDING_STATUSES = frozenset({Status.PENDING, Status.SENT, Status.INSTALLING, Status.UNINSTALLING})
+PENDING_STATUSES = frozenset(
+    {Status.PENDING, Status.SENT, Status.INSTALLING, Status.UPGRADING, Status.UNINSTALLING}
+)
 """Statuses on the way somewhere: what the "pending" pills count."""
 
 ATTENTION_STATUSES = frozenset(

@@ -49,6 +49,10 @@ def test_an_http_port_in_use_is_exit_2_naming_the_address(tmp_path: Path) -> Non
         ),
         (["--state-dir", "."], "serve needs --agent-tokens (or --fake-agents)"),
         (
+            ["--status-db", "mysql://fasit:pw@db/status"],
+            "--status-db mysql://fasit:***@db/status: a URL fasit cannot store status in",
+        ),
+        (
             ["--state-dir", ".", "--fake-agents", "--agent-tokens", "t.yaml"],
             "--fake-agents brings its own tokens",
         ),
@@ -61,6 +65,33 @@ def test_a_configuration_that_cannot_run_is_exit_2_saying_why(
 
     assert run.exit_code == 2
     assert message in run.stderr
+
+
+def test_an_unreachable_postgres_status_store_is_exit_2_with_its_password_masked(
+    tmp_path: Path,
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as reserved:
+        port = reserved.getsockname()[1]
+    url = f"postgresql://fasit:s3cret@127.0.0.1:{port}/status"
+
+    run = run_cli(
+        "serve",
+        "--fake-agents",
+        "--state-dir",
+        tmp_path,
+        "--http-addr",
+        "127.0.0.1:0",
+        "--grpc-addr",
+        "127.0.0.1:0",
+        "--status-db",
+        url,
+    )
+
+    assert run.exit_code == 2
+    assert f"cannot use the status store postgresql://fasit:***@127.0.0.1:{port}/status" in (
+        run.stderr
+    )
+    assert "s3cret" not in run.stderr + run.stdout
 
 
 def test_a_status_file_that_is_not_a_database_is_exit_2_naming_it(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from tests.integration.git_servers import (
     git_environment,
 )
 from tests.integration.oci_registry import OciRegistry
+from tests.integration.postgres_server import PostgresServer
 from tests.integration.web_server import ChartServer, chart_server
 
 TOKENS = {"nav/prod": "prod-token", "nav/dev": "dev-token"}
@@ -129,3 +130,15 @@ def helm_made_charts(
         digest = oci_registry.manifest_digest(repository, packaged.version.replace("+", "_"))
         pushed[name] = HelmMadeChart(packaged, oci_registry.url(repository), digest)
     return pushed
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """A fresh, empty database of the session's PostgreSQL."""
+    return postgres_server.database()

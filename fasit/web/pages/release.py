@@ -94,7 +94,10 @@ def _instructions(rows: list[Deploy]) -> list[dict[str, object]]:
             entry = grouped[row.instruction_id] = {
                 "instruction_id": row.instruction_id,
                 "action": row.action.value,
+                "change": row.change.value,
+                "from_version": row.from_version or None,
                 "version": row.version,
+                "summary": row.summary,
                 "release_hash": row.release_hash,
                 "revision": row.revision,
                 "attempt": row.attempt,

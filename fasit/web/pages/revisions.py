@@ -42,6 +42,7 @@ async def revisions_page(sources: Sources, request: Request) -> dict[str, object
             "serving": record is serving,
             "errors": record.errors,
             "warnings": record.warnings,
+            "release_problems": dict(record.release_problems),
             "problems": [shown.problem(problem) for problem in record.problems],
             "plans": [_plan(entry) for entry in plans.get(id(record), ())],
         }

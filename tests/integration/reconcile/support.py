@@ -196,6 +196,13 @@ class Fleet:
                 record.reason for record in reversed(await reader.decisions(environment, feature))
             ]
 
+    async def decision_messages(self, environment: str, feature: str) -> list[str]:
+        """The messages in the pair's decision log, oldest first, as written."""
+        async with self._reader() as reader:
+            return [
+                record.message for record in reversed(await reader.decisions(environment, feature))
+            ]
+
     async def logs(self, instruction_id: str) -> list[str]:
         """The agent log lines of an instruction, as written to the status file."""
         async with self._reader() as reader:

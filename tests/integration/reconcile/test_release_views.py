@@ -42,3 +42,24 @@ async def test_a_deployed_release_says_when_it_last_deployed(fleet: Fleet) -> No
 
     assert view is not None
     assert view.deployed_at == deploys[-1].updated_at
+
+
+async def test_an_upgrade_is_upgrading_and_its_deploy_names_the_version_it_replaces(
+    fleet: Fleet,
+) -> None:
+    gated = Gated("nav/dev")
+    gated.gate.set()
+    fleet.connect("nav/dev", gated)
+    fleet.publish(*basic_state())
+    await fleet.until_status("nav/dev", "web", "DEPLOYED")
+    gated.gate.clear()
+
+    fleet.publish(*basic_state(version="1.1.0"))
+    await fleet.until_status("nav/dev", "web", "UPGRADING")
+    decisions = await fleet.decision_messages("nav/dev", "web")
+    gated.gate.set()
+    await fleet.until_status("nav/dev", "web", "DEPLOYED")
+    deploys = await fleet.deploys("nav/dev", "web")
+
+    assert "upgrade 1.0.0 → 1.1.0" in decisions
+    assert {(d.from_version, d.version) for d in deploys} == {("", "1.0.0"), ("1.0.0", "1.1.0")}

@@ -1,9 +1,10 @@
-"""The SQLite status store: what is written comes back after a restart, history is trimmed,
-and a file it cannot use is refused with its path."""
+"""The status store's contract, on SQLite and on PostgreSQL alike: what is written comes back
+after a restart, reads see what was flushed, the queue is bounded, history is trimmed."""
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,11 +17,25 @@ from fasit.reconcile import (
     DeployState,
     InventoryRecord,
     LogRecord,
+    PostgresStatusStore,
     Reason,
     Retention,
     SqliteStatusStore,
-    StoreError,
 )
+from fasit.reconcile._sql_store import SqlStatusStore
+
+NewStore = Callable[..., SqlStatusStore]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> NewStore:
+    """A new store over one database per test (the same each call: a restart reopens it)."""
+    if request.param == "sqlite":
+        path = tmp_path / "status.db"
+        return lambda **options: SqliteStatusStore(path, **options)
+    url: str = request.getfixturevalue("postgres_url")
+    return lambda **options: PostgresStatusStore(url, **options)
+
 
 AT = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
@@ -48,13 +63,17 @@ def deploy(instruction_id: str, state: DeployState, feature: str = "web") -> Dep
     )
 
 
+# The status file's first schema, as fasit wrote it before deploys recorded from_version.
+
+
 def line(text: str) -> LogLine:
     return LogLine(AT, LogKind.STDOUT, text)
 
 
-async def test_decisions_deploys_and_inventories_come_back_after_a_restart(tmp_path: Path) -> None:
-    path = tmp_path / "status.db"
-    store = SqliteStatusStore(path)
+async def test_decisions_deploys_and_inventories_come_back_after_a_restart(
+    new_store: NewStore,
+) -> None:
+    store = new_store()
     await store.open()
     store.record_decision(decision("install 1.0.0"))
     store.record_decision(decision("deploy in flight", reason=Reason.IN_PROGRESS))
@@ -64,7 +83,7 @@ async def test_decisions_deploys_and_inventories_come_back_after_a_restart(tmp_p
     store.record_inventory(InventoryRecord("nav/dev", AT, (release,)))
     await store.close()
 
-    again = SqliteStatusStore(path)
+    again = new_store()
     recovered = await again.open()
     await again.close()
 
@@ -74,9 +93,9 @@ async def test_decisions_deploys_and_inventories_come_back_after_a_restart(tmp_p
 
 
 async def test_recovery_gives_the_latest_row_of_each_instruction_oldest_first(
-    tmp_path: Path,
+    new_store: NewStore,
 ) -> None:
-    store = SqliteStatusStore(tmp_path / "status.db")
+    store = new_store()
     await store.open()
     for row in (
         deploy("first", DeployState.SENT),
@@ -86,7 +105,7 @@ async def test_recovery_gives_the_latest_row_of_each_instruction_oldest_first(
         store.record_deploy(row)
     await store.close()
 
-    again = SqliteStatusStore(tmp_path / "status.db")
+    again = new_store()
     recovered = await again.open()
     await again.close()
 
@@ -96,8 +115,8 @@ async def test_recovery_gives_the_latest_row_of_each_instruction_oldest_first(
     ]
 
 
-async def test_reads_see_what_was_recorded_once_flushed(tmp_path: Path) -> None:
-    store = SqliteStatusStore(tmp_path / "status.db")
+async def test_reads_see_what_was_recorded_once_flushed(new_store: NewStore) -> None:
+    store = new_store()
     await store.open()
     try:
         store.record_deploy(deploy("a", DeployState.SENT))
@@ -115,10 +134,10 @@ async def test_reads_see_what_was_recorded_once_flushed(tmp_path: Path) -> None:
 
 
 async def test_retention_keeps_the_newest_decisions_and_instructions_of_each_pair(
-    tmp_path: Path,
+    new_store: NewStore,
 ) -> None:
     retention = Retention(decisions=3, instructions=2)
-    store = SqliteStatusStore(tmp_path / "status.db", retention, retention_interval=0.0)
+    store = new_store(retention=retention, retention_interval=0.0)
     await store.open()
     try:
         for i in range(6):
@@ -144,41 +163,24 @@ async def test_retention_keeps_the_newest_decisions_and_instructions_of_each_pai
     assert [d.message for d in other] == ["other feature"]
 
 
-async def test_a_status_file_from_a_newer_fasit_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "status.db"
-    with sqlite3.connect(path) as connection:
-        connection.execute("PRAGMA user_version = 99")
-    connection.close()
-
-    store = SqliteStatusStore(path)
-    with pytest.raises(StoreError, match=r"status.db has status schema version 99, newer than"):
-        await store.open()
-
-
-async def test_a_file_that_is_not_a_database_is_refused_with_its_path(tmp_path: Path) -> None:
-    path = tmp_path / "status.db"
-    path.write_text("this is no SQLite file, it is long enough to have a header " * 10)
-
-    store = SqliteStatusStore(path)
-    with pytest.raises(StoreError, match=r"cannot open the status store .*status.db"):
-        await store.open()
-
-
-async def test_a_new_file_is_migrated_to_the_current_schema(tmp_path: Path) -> None:
-    path = tmp_path / "status.db"
-    store = SqliteStatusStore(path)
+async def test_a_deploy_keeps_the_version_it_replaces_across_a_restart(new_store: NewStore) -> None:
+    store = new_store()
     await store.open()
+    upgrade = replace(deploy("a", DeployState.INSTALLING), from_version="0.9.0")
+    store.record_deploy(upgrade)
     await store.close()
 
-    with sqlite3.connect(path) as connection:
-        version = connection.execute("PRAGMA user_version").fetchone()[0]
-        mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
-    connection.close()
-    assert (version, mode) == (1, "wal")
+    again = new_store()
+    recovered = await again.open()
+    rows = await again.deploys("nav/dev", "web")
+    await again.close()
+
+    assert recovered.deploys == [upgrade]
+    assert [row.from_version for row in rows] == ["0.9.0"]
 
 
-async def test_writes_beyond_the_queue_bound_are_dropped_and_counted(tmp_path: Path) -> None:
-    store = SqliteStatusStore(tmp_path / "status.db", max_queued=4)
+async def test_writes_beyond_the_queue_bound_are_dropped_and_counted(new_store: NewStore) -> None:
+    store = new_store(max_queued=4)
     await store.open()
     try:
         for i in range(10):  # no await between: the writer cannot drain the queue meanwhile
@@ -192,8 +194,8 @@ async def test_writes_beyond_the_queue_bound_are_dropped_and_counted(tmp_path: P
     assert store.dropped == {"decisions": 6}
 
 
-async def test_log_lines_give_way_first_when_the_queue_fills(tmp_path: Path) -> None:
-    store = SqliteStatusStore(tmp_path / "status.db", max_queued=4)
+async def test_log_lines_give_way_first_when_the_queue_fills(new_store: NewStore) -> None:
+    store = new_store(max_queued=4)
     await store.open()
     try:
         store.record_logs([LogRecord("a", "nav/dev", line(f"line {i}")) for i in range(3)])
@@ -208,9 +210,9 @@ async def test_log_lines_give_way_first_when_the_queue_fills(tmp_path: Path) -> 
     assert store.dropped == {"logs": 1}
 
 
-async def test_retention_keeps_the_newest_lines_of_each_instruction(tmp_path: Path) -> None:
+async def test_retention_keeps_the_newest_lines_of_each_instruction(new_store: NewStore) -> None:
     retention = Retention(lines_per_instruction=2)
-    store = SqliteStatusStore(tmp_path / "status.db", retention, retention_interval=0.0)
+    store = new_store(retention=retention, retention_interval=0.0)
     await store.open()
     try:
         store.record_deploy(deploy("a", DeployState.INSTALLING))
@@ -225,8 +227,8 @@ async def test_retention_keeps_the_newest_lines_of_each_instruction(tmp_path: Pa
     assert [record.line.text for record in logs] == ["line 3", "line 4"]
 
 
-async def test_lines_of_an_instruction_no_longer_kept_are_deleted(tmp_path: Path) -> None:
-    store = SqliteStatusStore(tmp_path / "status.db", retention_interval=0.0)
+async def test_lines_of_an_instruction_no_longer_kept_are_deleted(new_store: NewStore) -> None:
+    store = new_store(retention_interval=0.0)
     await store.open()
     try:
         store.record_logs([LogRecord("gone", "nav/dev", line("late progress"))])
@@ -241,12 +243,10 @@ async def test_lines_of_an_instruction_no_longer_kept_are_deleted(tmp_path: Path
 
 
 async def test_an_inventory_not_reported_for_longer_than_retention_is_deleted(
-    tmp_path: Path,
+    new_store: NewStore,
 ) -> None:
     now = datetime.now(UTC)
-    store = SqliteStatusStore(
-        tmp_path / "status.db", Retention(inventory_age=timedelta(days=30)), retention_interval=0.0
-    )
+    store = new_store(retention=Retention(inventory_age=timedelta(days=30)), retention_interval=0.0)
     await store.open()
     try:
         store.record_inventory(InventoryRecord("nav/old", now - timedelta(days=31), ()))

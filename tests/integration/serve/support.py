@@ -42,6 +42,11 @@ class Served:
         _, body = self.get("/api/v1/releases?limit=5000")
         return {(item["environment"], item["feature"]): item for item in body["items"]}
 
+    def status(self, environment: str, feature: str) -> str | None:
+        """The release's status; None while it is not planned yet."""
+        item = self.releases().get((environment, feature))
+        return None if item is None else str(item["status"])
+
     def until(self, condition: Any, what: str, timeout: float = DEADLINE) -> None:
         deadline = time.monotonic() + timeout
         while True:

@@ -178,9 +178,7 @@ def test_the_chart_is_deployed_once_the_stalled_fetch_ends(
     with deploying_during_a_stalled_fetch(tmp_path, git_work, proxy) as served:
         proxy.close()  # the fetch fails, letting go of the cache
 
-        served.until(
-            lambda: served.releases()[("nav/dev", "web")]["status"] == "DEPLOYED", "web deployed"
-        )
+        served.until(lambda: served.status("nav/dev", "web") == "DEPLOYED", "web deployed")
         served.stop()
         assert served.process.returncode == 0
 

@@ -1,10 +1,13 @@
-"""`fasit serve` killed mid-rollout and started again on the same status file: naisd
-processes (fake executor) finish what they were given, and nothing is deployed twice."""
+"""`fasit serve` killed mid-rollout and started again on the same status store (a SQLite file
+or a PostgreSQL database): naisd processes (fake executor) finish what they were given, and
+nothing is deployed twice."""
 
 from __future__ import annotations
 
 import signal
 from pathlib import Path
+
+import pytest
 
 from fasit.agents import write_token_file
 from tests import states
@@ -22,8 +25,16 @@ def statuses(served: Served) -> dict[str, str]:
     return {env: item["status"] for (env, _), item in served.releases().items()}
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def status_store(request: pytest.FixtureRequest) -> tuple[str, ...]:
+    """Extra `fasit serve` arguments: none for the SQLite file, else a PostgreSQL database."""
+    if request.param == "sqlite":
+        return ()
+    return ("--status-db", request.getfixturevalue("postgres_url"))
+
+
 def test_killing_serve_mid_rollout_and_starting_it_again_deploys_nothing_twice(
-    tmp_path: Path,
+    tmp_path: Path, status_store: tuple[str, ...]
 ) -> None:
     state = tmp_path / "state"
     write_tree(
@@ -37,7 +48,7 @@ def test_killing_serve_mid_rollout_and_starting_it_again_deploys_nothing_twice(
     )
     tokens = tmp_path / "agent-tokens.yaml"
     write_token_file(tokens, {env: token(env) for env in ENVIRONMENTS})
-    arguments = ("--state-dir", str(state), "--agent-tokens", str(tokens))
+    arguments = ("--state-dir", str(state), "--agent-tokens", str(tokens), *status_store)
     first = serve(tmp_path, *arguments)
     agents = [
         naisd(tmp_path, first, env, token(env), "--executor", "fake", "--fake-delay", "2-2")

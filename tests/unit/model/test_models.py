@@ -37,6 +37,20 @@ def test_environment_defaults() -> None:
     assert (environment.labels, environment.values, environment.reconcile) == ({}, {}, True)
 
 
+def test_environment_values_that_are_one_secret_reference_are_refused() -> None:
+    document = {
+        **HEADER,
+        "kind": "Environment",
+        "tenant": "nav",
+        "name": "prod",
+        "environmentKind": "tenant",
+        "values": {"secretRef": "nav-prod"},
+    }
+
+    with pytest.raises(ValidationError, match="put the secret under a key"):
+        Environment.model_validate(document)
+
+
 def test_feature_namespace_defaults_to_its_name() -> None:
     feature = Feature.model_validate(
         {**HEADER, "kind": "Feature", "name": "aivenator", "chart": "charts/aivenator"}
@@ -127,9 +141,7 @@ def test_feature_yaml_full_example_parses() -> None:
             "needs `config`, `computed`",
             id="value without source",
         ),
-        pytest.param(
-            {"dependencies": [{"allOf": ["a"], "anyOf": ["b"]}]}, "exactly one", id="both rules"
-        ),
+        pytest.param({"dependencies": [{}]}, "needs `allOf`, `anyOf` or both", id="empty rule"),
         pytest.param(
             {"values": {"a": {"config": {"type": "float"}}}},
             "'string', 'int'",

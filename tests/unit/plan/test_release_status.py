@@ -122,6 +122,21 @@ def test_a_release_whose_dependencies_are_planned_there_is_planned(tmp_path: Pat
     assert prod.depends_on == ("crds", "nginx")
 
 
+def test_one_rule_with_all_of_and_any_of_needs_both_as_in_nais(tmp_path: Path) -> None:
+    both = chart("app", "1.0.0", dependencies=[{"allOf": ["crds"], "anyOf": ["nginx", "traefik"]}])
+    files = dependency_state(both, assignment("crds", "1.0.0", {}))
+    without_ingress = release(build(tmp_path / "a", files), "nav/prod", "app")
+    files = dependency_state(
+        both, assignment("crds", "1.0.0", {}), assignment("nginx", "1.0.0", {})
+    )
+    with_ingress = release(build(tmp_path / "b", files), "nav/prod", "app")
+
+    assert without_ingress.status is ReleaseStatus.MISSING_DEPENDENCY
+    assert "any of nginx" in without_ingress.message
+    assert with_ingress.status is ReleaseStatus.PLANNED
+    assert with_ingress.depends_on == ("crds", "nginx")
+
+
 def test_a_dependency_not_planned_in_the_environment_is_missing_dependency(
     tmp_path: Path,
 ) -> None:
@@ -154,3 +169,20 @@ def test_a_disabled_dependency_makes_its_dependents_missing_dependency(tmp_path:
 
     assert dev.status is ReleaseStatus.MISSING_DEPENDENCY
     assert "crds (disabled)" in dev.message
+
+
+def test_a_plan_counts_its_releases_with_problems_by_status(tmp_path: Path) -> None:
+    files = state(
+        chart("aivenator", "1.0.0"),
+        feature("aivenator"),
+        feature("naisd"),
+        environment("nav", "dev"),
+        environment("nav", "prod"),
+        environment("acme", "dev", reconcile=False),
+        assignment("aivenator", "1.0.0", {}),
+        assignment("naisd", "9.9.9", {"tenant": "nav"}),
+    )
+
+    plan = build(tmp_path, files).plan
+
+    assert plan.problem_counts() == {"chart-unavailable": 2}

@@ -334,6 +334,13 @@ def test_another_version_running_is_upgraded(releases: Releases) -> None:
     decision = decided(releases, "api", agent=agent(older))
 
     assert (decision.reason, decision.message) == (Reason.DEPLOY, "upgrade 1.9.0 → 2.0.0")
+    assert decision.from_version == "1.9.0"
+
+
+def test_a_release_not_running_is_installed_from_nothing(releases: Releases) -> None:
+    decision = decided(releases, "api", agent=agent())
+
+    assert (decision.from_version, decision.message) == ("", "install 2.0.0")
 
 
 def test_drift_of_the_release_hash_is_healed(releases: Releases) -> None:

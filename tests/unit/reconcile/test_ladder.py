@@ -47,6 +47,18 @@ def test_an_instruction_in_flight_is_shown_over_a_blocking_decision(
     assert shown_status(Reason.MISSING_CONFIG, in_flight, HASH) is status
 
 
+def test_an_acknowledged_deploy_over_a_running_version_is_upgrading(deploy: Deploy) -> None:
+    upgrading = replace(deploy, state=DeployState.INSTALLING, from_version="1.9.0")
+
+    assert shown_status(Reason.IN_PROGRESS, upgrading, HASH) is Status.UPGRADING
+
+
+def test_an_acknowledged_deploy_where_nothing_runs_is_installing(deploy: Deploy) -> None:
+    installing = replace(deploy, state=DeployState.INSTALLING, from_version="")
+
+    assert shown_status(Reason.IN_PROGRESS, installing, HASH) is Status.INSTALLING
+
+
 @pytest.mark.parametrize(
     ("reason", "status"),
     [

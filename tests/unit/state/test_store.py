@@ -192,3 +192,33 @@ async def test_a_slow_subscriber_gets_the_newest_snapshot_only(tmp_path: Path) -
 
     assert await waiting is newest
     await updates.aclose()
+
+
+def test_a_served_revision_takes_the_problems_its_plan_found_per_release(
+    tmp_path: Path,
+) -> None:
+    store = SnapshotStore()
+    good = snapshot(tmp_path, "good")
+    store.offer(good)
+
+    record = store.planned(good.revision, {"render-error": 1, "chart-unavailable": 2})
+
+    assert record is not None
+    assert (record.errors, record.release_problems) == (
+        0,
+        {"chart-unavailable": 2, "render-error": 1},
+    )
+    assert store.history[0] == record
+
+
+def test_a_revision_served_again_takes_its_plan_problems_on_its_newest_entry(
+    tmp_path: Path,
+) -> None:
+    store = SnapshotStore()
+    first, second = snapshot(tmp_path, "one"), snapshot(tmp_path, "two")
+    for offered in (first, second, first):
+        store.offer(offered)
+
+    store.planned(first.revision, {"missing-config": 3})
+
+    assert [dict(r.release_problems) for r in store.history] == [{"missing-config": 3}, {}, {}]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -249,3 +250,25 @@ def test_a_revision_served_again_is_its_own_history_entry_and_only_the_newest_is
         ("bbb", False, [2]),
         ("aaa", False, [1]),
     ]
+
+
+def test_a_revision_counts_the_problems_of_its_releases_by_code_beside_its_errors(
+    tmp_path: Path,
+) -> None:
+    store = SnapshotStore()
+    offer(store, tmp_path, GOOD, "c0ffee")
+    store.planned(store.history[0].revision, {"chart-unavailable": 2, "render-error": 1})
+    api = client(store)
+
+    item = api.get("/api/v1/revisions").json()["items"][0]
+    page = api.get("/revisions").text
+
+    assert (item["errors"], item["release_problems"]) == (
+        0,
+        {"chart-unavailable": 2, "render-error": 1},
+    )
+    text = " ".join(re.sub(r"<[^>]+>", "", page).split())
+    assert (
+        "0 errors, 0 warnings · 3 releases with problems: chart-unavailable 2, render-error 1"
+        in text
+    )

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
-from fasit.reconcile import AgentView, Reason, ReleaseView, Status
+from fasit.agents import Action
+from fasit.reconcile import AgentView, Deploy, DeployState, Reason, ReleaseView, Status
 from fasit.state import SnapshotStore
-from fasit.web import LiveUpdates, ReadSide, create_app
+from fasit.web import LiveUpdates, NoHistory, ReadSide, create_app
 from tests import states
 from tests.unit.web.support import StaticFleet
 
@@ -135,3 +138,96 @@ def test_an_environment_with_a_refused_uninstall_needs_attention(tmp_path: Path)
         }
     ]
     assert 'data-badge="prune-refused">prune-refused</span>' in page
+
+
+def upgrade_rows(resent: bool = False) -> list[Deploy]:
+    """The status store's rows of one upgrade of web, 0.9.0 → 1.0.0: sent (again to a new
+    session when `resent`), acknowledged, deployed; newest first, as the store reads them."""
+    sent = Deploy(
+        "nav/dev/web/1",
+        "nav/dev",
+        "web",
+        Action.INSTALL,
+        "1.0.0",
+        "sha256:h",
+        "rev-1",
+        1,
+        DeployState.SENT,
+        AT,
+        AT,
+        AT + timedelta(seconds=360),
+        "web",
+        "session-1",
+        from_version="0.9.0",
+    )
+    again = replace(sent, session_id="session-2", updated_at=AT + timedelta(seconds=1))
+    sends = [again, sent] if resent else [sent]
+    acked = sends[0].moved(DeployState.INSTALLING, AT + timedelta(seconds=2))
+    return [acked.moved(DeployState.DEPLOYED, AT + timedelta(seconds=3)), acked, *sends]
+
+
+class RowsHistory(NoHistory):
+    def __init__(self, rows: list[Deploy]) -> None:
+        self.rows = rows
+
+    async def deploys(self, environment: str, feature: str, limit: int = 100) -> list[Deploy]:
+        return self.rows
+
+
+def release_client(tmp_path: Path, rows: list[Deploy]) -> TestClient:
+    """The dashboard over nav/dev running web 1.0.0, with `rows` as web's deploy log."""
+    files = states.state(
+        states.environment("nav", "dev"),
+        states.feature("web"),
+        states.chart("web", "1.0.0"),
+        states.assignment("web", "1.0.0", {}),
+    )
+    built = states.build(tmp_path / "state", files)
+    store = SnapshotStore()
+    store.offer(built.snapshot)
+    view = ReleaseView(
+        "nav/dev", "web", Status.DEPLOYED, Reason.UNCHANGED, "1.0.0", "1.0.0", "", AT
+    )
+    planned = (built.snapshot, built.plan)
+    read = ReadSide(
+        store, StaticFleet([view]), lambda: 1, planned=lambda: planned, history=RowsHistory(rows)
+    )
+    return TestClient(create_app(read))
+
+
+def deploy_card(client: TestClient) -> str:
+    """The text of the first deploy card of web on nav/dev."""
+    page = client.get("/environments/nav/dev/features/web").text
+    return " ".join(re.sub(r"<[^>]+>", "", page.split('class="deploy"')[1]).split())
+
+
+def test_a_deploy_card_shows_the_upgrade_the_decision_made_and_each_event_once(
+    tmp_path: Path,
+) -> None:
+    client = release_client(tmp_path, upgrade_rows())
+
+    deploy = client.get("/api/v1/environments/nav/dev/features/web").json()["deploys"][0]
+    card = deploy_card(client)
+
+    assert (deploy["change"], deploy["from_version"], deploy["version"]) == (
+        "upgrade",
+        "0.9.0",
+        "1.0.0",
+    )
+    assert deploy["summary"] == "upgrade 0.9.0 → 1.0.0"
+    assert card.startswith('data-instruction="nav/dev/web/1"> upgrade 0.9.0 → 1.0.0 · attempt 1')
+    assert [word for word in card.split() if word in ("sent", "installing", "deployed")] == [
+        "deployed",
+        "sent",
+        "installing",
+        "deployed",
+    ]
+
+
+def test_an_instruction_sent_again_to_a_new_session_says_resent_in_its_timeline(
+    tmp_path: Path,
+) -> None:
+    card = deploy_card(release_client(tmp_path, upgrade_rows(resent=True)))
+
+    timeline = [w for w in card.split() if w in ("sent", "resent", "installing", "deployed")]
+    assert timeline == ["deployed", "sent", "resent", "installing", "deployed"]

@@ -1,0 +1,188 @@
+"""What both status stores share: `record_*` into the write queue, batches written in one
+transaction on a writer thread, reads on reader threads, retention, recovery at open.
+
+A store over a particular database says how to migrate, how to open a transaction for the
+writer and how to run a read (`SqliteStatusStore`, `PostgresStatusStore`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from fasit.reconcile._sqlite_rows import Row, decision_of, deploy_of_row, inventory_of, log_of
+from fasit.reconcile._store_sql import (
+    DECISIONS_OF_PAIR,
+    DEPLOYS_OF_PAIR,
+    INVENTORIES,
+    LOGS_OF_INSTRUCTION,
+    Execute,
+    apply_retention,
+    decision_write,
+    deploy_write,
+    inventory_write,
+    log_writes,
+    recover,
+)
+from fasit.reconcile._write_queue import Write, WriteQueue
+from fasit.reconcile.deploys import Deploy
+from fasit.reconcile.store import (
+    DecisionRecord,
+    InventoryRecord,
+    LogRecord,
+    Recovered,
+    Retention,
+)
+
+__all__ = ["SqlStatusStore"]
+
+T = TypeVar("T")
+
+
+class SqlStatusStore(ABC):
+    """`StatusStore` over a SQL database; subclasses connect, migrate and transact."""
+
+    def __init__(
+        self,
+        retention: Retention | None,
+        batch_size: int,
+        retention_interval: float,
+        max_queued: int,
+        readers: int = 1,
+    ) -> None:
+        self._retention = retention or Retention()
+        self._writes = WriteQueue(self._write_batch, batch_size, max_queued)
+        self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="status-store-writer")
+        self._reader_threads = ThreadPoolExecutor(readers, thread_name_prefix="status-store-reader")
+        self._retention_interval = retention_interval
+        self._touched: set[tuple[str, str]] = set()
+        self._touched_instructions: set[str] = set()
+        self._retained_at = time.monotonic()
+
+    @property
+    def dropped(self) -> Counter[str]:
+        """Writes dropped because the queue was full, by table."""
+        return self._writes.dropped
+
+    # -- what a database says ------------------------------------------------------------------
+
+    @abstractmethod
+    def _migrate(self) -> None:
+        """Bring the schema to the current version (on the writer thread); StoreError if the
+        database is newer than this code or cannot be used."""
+
+    @abstractmethod
+    def _transaction(self) -> AbstractContextManager[Execute]:
+        """One transaction of the writer: committed on a clean exit, rolled back otherwise."""
+
+    @abstractmethod
+    def _read_rows(self, sql: str, parameters: tuple[object, ...]) -> list[Row]:
+        """Run one read (on a reader thread)."""
+
+    @abstractmethod
+    def _release(self) -> None:
+        """Close every connection (after the threads are done with them)."""
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def open(self) -> Recovered:
+        if self._writes.running:
+            raise RuntimeError(f"{type(self).__name__}.open: already open")
+        try:
+            recovered = await self._on_writer(self._open)
+        except BaseException:
+            self._shutdown()
+            raise
+        self._writes.start()
+        return recovered
+
+    async def flush(self) -> None:
+        await self._writes.flush()
+
+    async def close(self) -> None:
+        if not self._writes.running:
+            return
+        await self._writes.stop()
+        self._shutdown()
+
+    def _open(self) -> Recovered:
+        self._migrate()
+        with self._transaction() as execute:
+            return recover(execute)
+
+    def _shutdown(self) -> None:
+        self._writer_thread.shutdown()
+        self._reader_threads.shutdown()
+        self._release()
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def record_decision(self, record: DecisionRecord) -> None:
+        self._writes.put(decision_write(record))
+
+    def record_deploy(self, deploy: Deploy) -> None:
+        self._writes.put(deploy_write(deploy))
+
+    def record_logs(self, records: Sequence[LogRecord]) -> None:
+        for write in log_writes(records):
+            self._writes.put(write)
+
+    def record_inventory(self, record: InventoryRecord) -> None:
+        self._writes.put(inventory_write(record))
+
+    async def _write_batch(self, batch: list[Write]) -> None:
+        await self._on_writer(self._write_batch_now, batch)
+
+    def _write_batch_now(self, batch: list[Write]) -> None:
+        with self._transaction() as execute:
+            for write in batch:
+                execute(write.sql, write.parameters)
+        for write in batch:
+            if write.pair is not None:
+                self._touched.add(write.pair)
+            if write.instruction is not None:
+                self._touched_instructions.add(write.instruction)
+        if time.monotonic() - self._retained_at >= self._retention_interval:
+            self._apply_retention()
+
+    def _apply_retention(self) -> None:
+        pairs, self._touched = self._touched, set()
+        instructions, self._touched_instructions = self._touched_instructions, set()
+        self._retained_at = time.monotonic()
+        with self._transaction() as execute:
+            apply_retention(execute, self._retention, pairs, instructions, datetime.now(UTC))
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    async def decisions(
+        self, environment: str, feature: str, limit: int = 100
+    ) -> list[DecisionRecord]:
+        rows = await self._read(DECISIONS_OF_PAIR, (environment, feature, limit))
+        return [decision_of(row) for row in rows]
+
+    async def deploys(self, environment: str, feature: str, limit: int = 100) -> list[Deploy]:
+        rows = await self._read(DEPLOYS_OF_PAIR, (environment, feature, limit))
+        return [deploy_of_row(row) for row in rows]
+
+    async def logs(self, instruction_id: str, limit: int = 5_000) -> list[LogRecord]:
+        rows = await self._read(LOGS_OF_INSTRUCTION, (instruction_id, limit))
+        return [log_of(row) for row in rows]
+
+    async def inventories(self) -> dict[str, InventoryRecord]:
+        rows = await self._read(INVENTORIES, ())
+        return {row[0]: inventory_of(row) for row in rows}
+
+    async def _read(self, sql: str, parameters: tuple[object, ...]) -> list[Row]:
+        return await asyncio.get_running_loop().run_in_executor(
+            self._reader_threads, self._read_rows, sql, parameters
+        )
+
+    async def _on_writer(self, call: Callable[..., T], *args: object) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._writer_thread, call, *args)

@@ -1,0 +1,63 @@
+"""The PostgreSQL status store's own ways: replicas starting at once migrate one database
+once, a database from a newer fasit is refused, and an unreachable one is named with its
+password masked."""
+
+from __future__ import annotations
+
+import asyncio
+
+import psycopg
+import pytest
+
+from fasit.reconcile import PostgresStatusStore, StoreError
+from fasit.reconcile.postgres_store import shown_postgres_url
+from tests.integration.processes import LOOPBACK, free_port
+
+
+async def test_replicas_opening_a_new_database_at_once_migrate_it_once(postgres_url: str) -> None:
+    stores = [PostgresStatusStore(postgres_url) for _ in range(3)]
+
+    await asyncio.gather(*(store.open() for store in stores))
+    for store in stores:
+        await store.close()
+
+    with psycopg.connect(postgres_url) as connection:
+        versions = connection.execute("SELECT version FROM fasit_schema").fetchall()
+    assert versions == [(2,)]
+
+
+async def test_a_database_from_a_newer_fasit_is_refused(postgres_url: str) -> None:
+    with psycopg.connect(postgres_url) as connection:
+        connection.execute("CREATE TABLE fasit_schema (version INTEGER NOT NULL)")
+        connection.execute("INSERT INTO fasit_schema (version) VALUES (99)")
+
+    store = PostgresStatusStore(postgres_url)
+    with pytest.raises(StoreError, match=r"has status schema version 99, newer than this fasit"):
+        await store.open()
+
+
+async def test_an_unreachable_database_is_named_with_its_password_masked() -> None:
+    url = f"postgresql://fasit:s3cret@{LOOPBACK}:{free_port()}/status"
+
+    store = PostgresStatusStore(url)
+    with pytest.raises(StoreError) as refused:
+        await store.open()
+
+    message = str(refused.value)
+    assert f"cannot use the status store postgresql://fasit:***@{LOOPBACK}:" in message
+    assert "s3cret" not in message
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://fasit:pw@db:5432/status", "postgresql://fasit:***@db:5432/status"),
+        (
+            "postgresql://db/status?password=pw&sslmode=require",
+            "postgresql://db/status?password=***&sslmode=require",
+        ),
+        ("postgres://fasit@db/status", "postgres://fasit@db/status"),
+    ],
+)
+def test_a_database_url_is_shown_without_its_password(url: str, shown: str) -> None:
+    assert shown_postgres_url(url) == shown
