@@ -16,11 +16,15 @@
     │   │                      becomes `chart-unavailable` until the chart is resolved again
     │   ├── ChartNotPublished  (reconcile.instructions) an in-repo chart agents cannot fetch
     │   │                      yet: the deploy fails to send and is retried like a failed deploy
+    │   ├── StatusUnavailable  the status store cannot answer a read (locked, corrupt, gone):
+    │   │                      the web answers 503, the next read tries the file afresh
     │   └── ServerUnreachable  (cli._wait) `fasit wait`'s server did not answer: exit 2 at once,
     │                          or, once it has answered, tried again until the timeout
     └── InvalidInput           what fasit was given is wrong: it becomes a Problem (or an HTTP
         │                      4xx, or a refused message) and nothing retries until it changes
         ├── FileTooLarge       (state.tree) a file over the caller's size limit
+        ├── DocumentError      (state._yaml_construct) a YAML document past a limit or with a
+        │                      tag it may not use: the document becomes a problem at its node
         ├── HelmIgnoreError    (charts.helmignore) a .helmignore rule Helm rejects
         ├── DigestError        (charts.digest) text given as a digest that is not sha256:<hex>
         ├── ArchiveError       (charts.archive) not a readable, bounded .tgz
@@ -56,6 +60,7 @@ __all__ = [
     "InvalidInput",
     "RetryableError",
     "SourceUnavailable",
+    "StatusUnavailable",
     "TokenFileInvalid",
     "TreeUnavailable",
 ]
@@ -87,6 +92,10 @@ class SourceUnavailable(RetryableError):
     def __init__(self, cause: str, message: str) -> None:
         super().__init__(message)
         self.cause = cause
+
+
+class StatusUnavailable(RetryableError):
+    """The status store cannot answer a read now; its message names the store and the cause."""
 
 
 class TokenFileInvalid(CouldNotRun):

@@ -8,8 +8,9 @@ simulated cluster). Imports nothing of fasit: only the generated protocol in fas
 __version__ = "0.1.0"
 
 # Below __version__: naisd.agent reads it.
-from naisd.agent import Agent, AgentConfig
+from naisd.agent import Agent
 from naisd.chart_download import ChartDownloadFailed, DownloadSettings
+from naisd.config import AgentConfig
 from naisd.errors import NaisdError
 from naisd.fake import FakeExecutor
 from naisd.helm import HelmExecutor

@@ -4,7 +4,9 @@
 controller has not confirmed), and serves the stream until it ends; then it waits a backoff
 and dials again, until `stop()`. Work runs in its own task, independent of the connection: a
 deploy goes on while the stream is cut, and its result is sent after the reconnect. The same
-class runs as `naisd` (cli.py) and in-process (many agents in one event loop, for demos).
+class runs as `naisd` (cli.py) and in-process (many agents in one event loop, for demos). Its
+timings are config.py's `AgentConfig`; where its messages go (the live stream, or kept for the
+next one) is outgoing.py's `Outgoing`.
 """
 
 from __future__ import annotations
@@ -13,9 +15,8 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections import Counter, deque
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Awaitable, Callable
 from functools import partial
 
 import grpc
@@ -23,13 +24,14 @@ import grpc
 from fasit_proto.agent.v1 import (
     AUTHORIZATION_METADATA,
     BEARER_PREFIX,
-    MAX_MESSAGE_BYTES,
     PROTOCOL_VERSION,
     agent_pb2_grpc,
 )
 from fasit_proto.agent.v1 import agent_pb2 as pb
 from naisd import __version__
 from naisd.backoff import Backoff, retry_after
+from naisd.config import AgentConfig
+from naisd.outgoing import Outgoing, drain
 from naisd.recovery import interrupted_result, recovered_result
 from naisd.results import ResultStore
 from naisd.wire import (
@@ -48,44 +50,6 @@ __all__ = ["Agent", "AgentConfig"]
 logger = logging.getLogger(__name__)
 
 _AUTH_CODES = (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED)
-
-
-@dataclass(frozen=True, slots=True)
-class AgentConfig:
-    """Timings and bounds; the defaults are production's, tests shorten them."""
-
-    heartbeat_interval: float = 10.0
-    """Until the controller's Welcome says otherwise."""
-    inventory_interval: float = 300.0
-    """A full inventory this often, and after every result."""
-    backoff_initial: float = 0.5
-    backoff_maximum: float = 30.0
-    queue_capacity: int = 64
-    """Instructions waiting to run; more are not acknowledged (the controller sends them again)."""
-    outgoing_capacity: int = 1024
-    """Messages waiting for the stream; more are dropped (results stay unconfirmed and are sent
-    again after the next reconnect)."""
-    offline_log_lines: int = 500
-    """Progress lines kept while disconnected, sent after the reconnect (beyond: the oldest go).
-    Below outgoing_capacity, so a reconnect can send them all at once."""
-    work_stop_timeout: float = 5.0
-    """On stop: how long the running work may take to stop (helm is killed well before)."""
-    flush_timeout: float = 3.0
-    """On stop: how long to wait for the controller to confirm the last results."""
-    max_message_bytes: int = MAX_MESSAGE_BYTES
-
-    def channel_options(self) -> list[tuple[str, int]]:
-        """Keepalive pings every 20 s (the hub permits one per 10 s) and message size limits."""
-        return [
-            ("grpc.keepalive_time_ms", 20_000),
-            ("grpc.keepalive_timeout_ms", 10_000),
-            ("grpc.keepalive_permit_without_calls", 1),
-            ("grpc.http2.max_pings_without_data", 0),
-            ("grpc.max_receive_message_length", self.max_message_bytes),
-            ("grpc.max_send_message_length", self.max_message_bytes),
-            # Reconnecting is ours (with backoff and a fresh Hello), not the channel's.
-            ("grpc.enable_retries", 0),
-        ]
 
 
 class Agent:
@@ -116,11 +80,9 @@ class Agent:
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
         self._worker_done = asyncio.Event()
-        self._outgoing: asyncio.Queue[pb.AgentMessage | None] | None = None
+        self._outgoing = Outgoing(self._config.outgoing_capacity, self._config.offline_log_lines)
         self._deadline: asyncio.Timeout | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self._offline_log: deque[pb.AgentMessage] = deque(maxlen=self._config.offline_log_lines)
-        self._offline_dropped: Counter[str] = Counter()
         self.session_id = ""
         """The controller's id of the live session; "" while not connected."""
 
@@ -173,28 +135,22 @@ class Agent:
             logger.error("cannot read the token: %s", exc)
             return 0.0
         inventory = await self._inventory()
-        outgoing: asyncio.Queue[pb.AgentMessage | None] = asyncio.Queue()
-        outgoing.put_nowait(
-            pb.AgentMessage(
-                hello=pb.Hello(
-                    environment=self.environment,
-                    agent_version=__version__,
-                    protocol_version=PROTOCOL_VERSION,
-                    releases=[release_message(r) for r in inventory.releases],
-                    inventory_error=inventory.error,
-                )
-            )
+        hello = pb.Hello(
+            environment=self.environment,
+            agent_version=__version__,
+            protocol_version=PROTOCOL_VERSION,
+            releases=[release_message(r) for r in inventory.releases],
+            inventory_error=inventory.error,
         )
         # In the same step as the queue goes live: a result completing now is sent exactly
         # once, either from this list or by _complete.
-        self._outgoing = outgoing
-        self._send_offline_log()
+        outgoing = self._outgoing.open(pb.AgentMessage(hello=hello))
         for result in self._store.unreported():
-            self._send(result_message(result))
+            self._outgoing.send(result_message(result))
         timers: list[asyncio.Task[None]] = []
         async with self._channel() as channel:
             call = agent_pb2_grpc.AgentServiceStub(channel).Connect(
-                _drain(outgoing), metadata=((AUTHORIZATION_METADATA, BEARER_PREFIX + token),)
+                drain(outgoing), metadata=((AUTHORIZATION_METADATA, BEARER_PREFIX + token),)
             )
             closer = asyncio.create_task(self._close_on_stop(outgoing))
             try:
@@ -208,7 +164,8 @@ class Agent:
             except TimeoutError:
                 logger.warning("stopped before the controller confirmed every result")
             finally:
-                self._outgoing, self._deadline, self.session_id = None, None, ""
+                self._outgoing.close()
+                self._deadline, self.session_id = None, ""
                 for task in [closer, *timers]:
                     task.cancel()
         return 0.0
@@ -239,18 +196,18 @@ class Agent:
         stored = self._store.get(instruction.id)
         if stored is not None:
             # Seen before: answer with what happened then, never run it twice.
-            self._send(ack)
-            self._send(result_message(stored))
+            self._outgoing.send(ack)
+            self._outgoing.send(result_message(stored))
             return
         if instruction.id in self._pending_ids:
-            self._send(ack)
+            self._outgoing.send(ack)
             return
         try:
             work = work_of(instruction)
         except ValueError as exc:
             logger.warning("malformed instruction refused: %s", exc)
             if instruction.id:
-                self._send(ack)
+                self._outgoing.send(ack)
                 self._complete(WorkResult(instruction.id, Outcome.FAILED, str(exc), None, now_ms()))
             return
         if len(self._pending) >= self._config.queue_capacity:
@@ -259,7 +216,7 @@ class Agent:
         self._pending.append(work)
         self._pending_ids.add(work.id)
         self._wake.set()
-        self._send(ack)
+        self._outgoing.send(ack)
 
     async def _close_on_stop(self, outgoing: asyncio.Queue[pb.AgentMessage | None]) -> None:
         """On stop: once the running work is reported, half-close and let the controller
@@ -289,15 +246,6 @@ class Agent:
         if self._credentials is None:
             return grpc.aio.insecure_channel(self.target, options=options)
         return grpc.aio.secure_channel(self.target, self._credentials, options=options)
-
-    def _send(self, message: pb.AgentMessage) -> None:
-        outgoing = self._outgoing
-        if outgoing is None:
-            return
-        if outgoing.qsize() >= self._config.outgoing_capacity:
-            logger.warning("message dropped: the controller is not reading the stream")
-            return
-        outgoing.put_nowait(message)
 
     # -- work -----------------------------------------------------------------------------------
 
@@ -344,25 +292,11 @@ class Agent:
 
     def _complete(self, result: WorkResult) -> None:
         self._store.complete(result)
-        self._send(result_message(result))
+        self._outgoing.send(result_message(result))
 
     def _log(self, instruction_id: str, kind: LogKind, text: str) -> None:
-        message = log_message(instruction_id, kind, text)
-        if self._outgoing is not None:
-            self._send(message)
-            return
-        # Disconnected: keep the line for the next session, so a deploy's log survives a cut.
-        if len(self._offline_log) == self._offline_log.maxlen:
-            self._offline_dropped[self._offline_log[0].progress.instruction_id] += 1
-        self._offline_log.append(message)
-
-    def _send_offline_log(self) -> None:
-        for instruction_id, count in sorted(self._offline_dropped.items()):
-            note = f"{count} log lines written while disconnected were dropped (the oldest)"
-            self._send(log_message(instruction_id, LogKind.AGENT, note))
-        self._offline_dropped.clear()
-        while self._offline_log:
-            self._send(self._offline_log.popleft())
+        # Disconnected, the line is kept for the next session: a deploy's log survives a cut.
+        self._outgoing.log(log_message(instruction_id, kind, text))
 
     async def _recover(self) -> None:
         """Work that was running when naisd last died gets a result, judged by the inventory."""
@@ -387,14 +321,14 @@ class Agent:
             return Inventory((), error=f"{self.executor.name} inventory: {exc!r}")
 
     async def _send_inventory(self) -> None:
-        self._send(inventory_message(await self._inventory()))
+        self._outgoing.send(inventory_message(await self._inventory()))
 
     async def _heartbeat(self) -> None:
         self._heartbeat_now()
 
     def _heartbeat_now(self) -> None:
         if self.executor.is_healthy():
-            self._send(heartbeat_message())
+            self._outgoing.send(heartbeat_message())
 
     async def _every(
         self, interval: float, action: Callable[[], Awaitable[None]], *, now: bool
@@ -409,11 +343,3 @@ class Agent:
         task = asyncio.ensure_future(awaitable)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-
-async def _drain(
-    outgoing: asyncio.Queue[pb.AgentMessage | None],
-) -> AsyncIterator[pb.AgentMessage]:
-    """The request stream: the queue until its None (a half-close)."""
-    while (message := await outgoing.get()) is not None:
-        yield message

@@ -24,7 +24,8 @@ from pathlib import Path
 import grpc
 
 from naisd import __version__
-from naisd.agent import Agent, AgentConfig
+from naisd.agent import Agent
+from naisd.config import AgentConfig
 from naisd.errors import NaisdError
 from naisd.fake import DEFAULT_DELAY, FakeExecutor
 from naisd.helm import HelmExecutor

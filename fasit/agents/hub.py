@@ -4,8 +4,8 @@ The reconciler (a later stage) asks it who is connected and what they run, sends
 with `send`, and consumes `events()`. Each stream is authenticated by its bearer token, must
 open with a Hello for the token's environment, and then runs two loops: the writer sends the
 session's outbox (and a Ping when idle), the reader (reader.py) turns agent messages into
-events. The hub never decides what to deploy and never blocks on a slow agent: see
-docs/agent-protocol.md.
+events. The gRPC server itself (binding, TLS, health, reflection) is server.py's. The hub
+never decides what to deploy and never blocks on a slow agent: see docs/agent-protocol.md.
 """
 
 from __future__ import annotations
@@ -22,13 +22,12 @@ from types import TracebackType
 from typing import Self
 
 import grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
 from fasit.agents.admission import Context, admit
 from fasit.agents.config import HubConfig
 from fasit.agents.contest import Contests, contested_warning, refusal_details
 from fasit.agents.reader import log_refusal, read, refusal
+from fasit.agents.server import AgentServer
 from fasit.agents.session import IDLE, Ending, EnvironmentRecord, Outbox, Session
 from fasit.agents.tokens import TokenFile
 from fasit.agents.types import (
@@ -45,12 +44,7 @@ from fasit.agents.wire import (
     instruction_message,
     release_states,
 )
-from fasit_proto.agent.v1 import (
-    PROTOCOL_VERSION,
-    RETRY_AFTER_METADATA,
-    SERVICE_NAME,
-    agent_pb2_grpc,
-)
+from fasit_proto.agent.v1 import PROTOCOL_VERSION, RETRY_AFTER_METADATA
 from fasit_proto.agent.v1 import agent_pb2 as pb
 
 __all__ = ["AgentHub"]
@@ -69,8 +63,7 @@ class AgentHub:
         self._contests = Contests(self._config.contest)
         self._refused_hellos = 0  # refused before a record exists, so counted here
         self._events: asyncio.Queue[AgentEvent] = asyncio.Queue(self._config.events_capacity)
-        self._server: grpc.aio.Server | None = None
-        self._health: health.aio.HealthServicer | None = None
+        self._server: AgentServer | None = None
         self._port = 0
         # Session ids name the hub instance too, so a restarted controller never reuses one.
         self._nonce = secrets.token_hex(3)
@@ -80,33 +73,16 @@ class AgentHub:
     # -- lifecycle ----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Bind and serve (health and reflection included)."""
+        """Bind and serve (health and reflection included: server.py)."""
         if self._server is not None:
             raise RuntimeError("AgentHub.start: already started")
-        config = self._config
-        server = grpc.aio.server(options=config.server_options())
-        agent_pb2_grpc.add_AgentServiceServicer_to_server(_Servicer(self), server)
-        self._health = health.aio.HealthServicer()
-        health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
-        reflection.enable_server_reflection(
-            (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
-        )
-        address = f"{config.host}:{config.port}"
-        try:
-            if config.tls is None:
-                self._port = server.add_insecure_port(address)
-            else:
-                self._port = server.add_secure_port(address, config.tls.credentials())
-        except RuntimeError as exc:
-            raise OSError(f"agent hub cannot listen on {address}: {exc}") from exc
+        server = AgentServer(self._config, self._connect)
         await server.start()
-        self._server = server
-        for service in (SERVICE_NAME, ""):
-            await self._health.set(service, health_pb2.HealthCheckResponse.SERVING)
+        self._server, self._port = server, server.port
         self._spawn(self._poll_tokens())
         logger.info(
             "agent hub listening",
-            extra={"address": self.address, "tls": config.tls is not None},
+            extra={"address": self.address, "tls": self._config.tls is not None},
         )
 
     async def stop(self) -> None:
@@ -115,9 +91,7 @@ class AgentHub:
             return
         for session in list(self._sessions.values()):
             session.end(Ending(grpc.StatusCode.UNAVAILABLE, "the controller is stopping"))
-        if self._health is not None:
-            await self._health.enter_graceful_shutdown()
-        await self._server.stop(self._config.stop_grace)
+        await self._server.stop()
         self._server = None
         for task in list(self._tasks):
             task.cancel()
@@ -382,22 +356,6 @@ class AgentHub:
                             grpc.StatusCode.UNAUTHENTICATED, "the token of this session was revoked"
                         )
                     )
-
-
-class _Servicer(agent_pb2_grpc.AgentServiceServicer):
-    """The generated service's one method, handed to the hub."""
-
-    def __init__(self, hub: AgentHub) -> None:
-        self._hub = hub
-
-    async def Connect(  # noqa: N802 (the generated name)
-        self,
-        request_iterator: AsyncIterator[pb.AgentMessage],
-        context: Context,
-    ) -> AsyncIterator[pb.ControllerMessage]:
-        # grpc.aio serves a streaming method only if it is itself an async generator function.
-        async for message in self._hub._connect(request_iterator, context):
-            yield message
 
 
 def _now_ms() -> int:

@@ -5,11 +5,17 @@ values.yaml and templates/. The digest is sha256 over the sorted list of (path, 
 content) of every file in the directory that the chart's `.helmignore` keeps (as `helm package`
 would), so any change to any packaged file changes it. Of the packaged files, values.yaml,
 values.schema.json and those of subcharts (`charts/`) are read for the values check.
+
+With `kept_bytes`, the files read while resolving (every packaged file, for the digest) are
+kept, up to that many bytes, so `package` reads no tree: `fasit serve` packages for agents
+while a git fetch may hold the cache that a git tree reads under, for as long as the remote
+takes. The kept bytes are the very ones the digest was made of.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
@@ -37,9 +43,20 @@ __all__ = ["InRepoCharts"]
 class InRepoCharts:
     """Resolves in-repo chart versions from a tree, each at most once."""
 
-    def __init__(self, tree: Tree, entries: Iterable[TreeEntry], limits: LoadLimits) -> None:
+    def __init__(
+        self,
+        tree: Tree,
+        entries: Iterable[TreeEntry],
+        limits: LoadLimits,
+        *,
+        kept_bytes: int = 0,
+    ) -> None:
         self._tree = tree
         self._limits = limits
+        # Path → content of the files read so far, while their sum stays within `kept_bytes`.
+        self._kept: dict[str, bytes] = {}
+        self._kept_room = kept_bytes
+        self._kept_lock = threading.Lock()
         # Every directory (at any depth) → the files below it.
         self._files: dict[str, list[TreeEntry]] = defaultdict(list)
         for entry in entries:
@@ -61,12 +78,22 @@ class InRepoCharts:
         """The resolved in-repo `chart` as the archive agents install (docs/charts.md)."""
         directory = chart.location
         files = {
-            entry.path.removeprefix(directory + "/"): self._tree.read(
-                entry.path, self._limits.max_file_bytes
-            )
+            entry.path.removeprefix(directory + "/"): self._read(entry.path)
             for entry in self._packaged(directory)
         }
         return package_chart(chart.chart_yaml.name, files)
+
+    def _read(self, path: str) -> bytes:
+        """The file at `path`: as kept from an earlier read, else from the tree (then kept)."""
+        with self._kept_lock:
+            content = self._kept.get(path)
+        if content is None:
+            content = self._tree.read(path, self._limits.max_file_bytes)
+            with self._kept_lock:  # charts are packaged on worker threads, maybe two at once
+                if path not in self._kept and len(content) <= self._kept_room:
+                    self._kept[path] = content
+                    self._kept_room -= len(content)
+        return content
 
     def _packaged(self, directory: str) -> list[TreeEntry]:
         """The files of `directory` its `.helmignore` keeps, sorted by path."""
@@ -74,9 +101,7 @@ class InRepoCharts:
         path = f"{directory}/{HELMIGNORE}"
         if not any(entry.path == path for entry in files_in):
             return files_in
-        rules = HelmIgnore(
-            self._tree.read(path, self._limits.max_file_bytes).decode("utf-8", "surrogateescape")
-        )
+        rules = HelmIgnore(self._read(path).decode("utf-8", "surrogateescape"))
         prefix = directory + "/"
         return [entry for entry in files_in if not rules.ignored(entry.path.removeprefix(prefix))]
 
@@ -100,7 +125,7 @@ class InRepoCharts:
         for name in (CHART_YAML, FEATURE_YAML):
             path = names[name].path
             try:
-                contents[name] = (path, self._tree.read(path, self._limits.max_file_bytes))
+                contents[name] = (path, self._read(path))
             except (FileTooLarge, OSError) as exc:
                 return ChartOutcome(None, (_unreadable(path, exc),))
         files, problems = parse_chart_files(
@@ -125,7 +150,7 @@ class InRepoCharts:
         read: dict[str, bytes] = {}
         for entry in (entry for entry in packaged if wanted(entry.path)):
             try:
-                read[entry.path] = self._tree.read(entry.path, self._limits.max_file_bytes)
+                read[entry.path] = self._read(entry.path)
             except (FileTooLarge, OSError) as exc:  # read for the digest just now: hardly ever
                 return ChartOutcome(None, (_unreadable(entry.path, exc),))
         budget = ArchiveBudget(ArchiveLimits())
@@ -148,7 +173,7 @@ class InRepoCharts:
         listing = hashlib.sha256()
         for entry in files:
             try:
-                content = self._tree.read(entry.path, self._limits.max_file_bytes)
+                content = self._read(entry.path)
             except (FileTooLarge, OSError) as exc:
                 problems.append(_unreadable(entry.path, exc))
                 return None

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import logging
 import threading
 import time
@@ -24,7 +23,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urljoin
 
 import oras.provider
 import requests
@@ -43,6 +41,7 @@ from fasit.charts.registry_errors import (
     too_large,
     verified,
 )
+from fasit.charts.tag_list import next_tag_page, tags_of_page
 from fasit.model import OciChart
 
 __all__ = [
@@ -175,22 +174,21 @@ class RegistryClient:
         return verified(chart, body, digest, "layer")
 
     def list_tags(self, chart: OciChart) -> list[str]:
-        """The repository's tags (`tags/list`, following its pages, bounded), in registry order."""
+        """The repository's tags (`tags/list`, following its pages, bounded), in registry order.
+
+        Pages are read one after another, at most ten; a page that is not a list of tags, or a
+        link to a page already read or to another host, is RegistryError (INVALID).
+        """
         url: str | None = self._url(chart, f"tags/list?n={self.settings.tag_page_size}")
         tags: list[str] = []
+        read: set[str] = set()
         for _ in range(_MAX_TAG_PAGES):
             if url is None:
                 break
             body, link = self._read_page(chart, url)
-            try:
-                page = json.loads(body).get("tags") or []
-            except (ValueError, AttributeError):
-                raise RegistryError(
-                    RegistryFailure.INVALID,
-                    f"{chart.registry}: the tag list of {chart.repository} is not JSON",
-                ) from None
-            tags += [tag for tag in page if isinstance(tag, str)]
-            url = urljoin(url, link) if link else None
+            read.add(url)
+            tags += tags_of_page(chart, body)
+            url = next_tag_page(chart, url, link, read)
         return tags
 
     # --- requests ----------------------------------------------------------------------------

@@ -45,9 +45,7 @@ FUNCTIONS = {**FASIT_FUNCTIONS, **SPRIG_FUNCTIONS}
 
 Read = tuple[str, str | None]
 
-CONTEXT_NAMES = frozenset(
-    {"kind", "tenant", "env", "envs", "management", "configs", "labels"}
-)
+CONTEXT_NAMES = frozenset({"kind", "tenant", "env", "envs", "management", "configs", "labels"})
 """What a template sees besides functions (DESIGN.md §3)."""
 
 _JINJA_SYNTAX = ("{{", "{%", "{#")

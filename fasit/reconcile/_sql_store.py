@@ -8,6 +8,7 @@ writer and how to run a read (`SqliteStatusStore`, `PostgresStatusStore`).
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from abc import ABC, abstractmethod
 from collections import Counter
@@ -17,6 +18,7 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from fasit.errors import StatusUnavailable
 from fasit.reconcile._sqlite_rows import Row, decision_of, deploy_of_row, inventory_of, log_of
 from fasit.reconcile._store_sql import (
     DECISIONS_OF_PAIR,
@@ -45,6 +47,8 @@ __all__ = ["SqlStatusStore"]
 
 T = TypeVar("T")
 
+logger = logging.getLogger(__name__)
+
 
 class SqlStatusStore(ABC):
     """`StatusStore` over a SQL database; subclasses connect, migrate and transact."""
@@ -65,6 +69,7 @@ class SqlStatusStore(ABC):
         self._touched: set[tuple[str, str]] = set()
         self._touched_instructions: set[str] = set()
         self._retained_at = time.monotonic()
+        self._read_failing = False
 
     @property
     def dropped(self) -> Counter[str]:
@@ -84,7 +89,7 @@ class SqlStatusStore(ABC):
 
     @abstractmethod
     def _read_rows(self, sql: str, parameters: tuple[object, ...]) -> list[Row]:
-        """Run one read (on a reader thread)."""
+        """Run one read (on a reader thread); StatusUnavailable when the database cannot."""
 
     @abstractmethod
     def _release(self) -> None:
@@ -180,9 +185,20 @@ class SqlStatusStore(ABC):
         return {row[0]: inventory_of(row) for row in rows}
 
     async def _read(self, sql: str, parameters: tuple[object, ...]) -> list[Row]:
-        return await asyncio.get_running_loop().run_in_executor(
-            self._reader_threads, self._read_rows, sql, parameters
-        )
+        """The rows, or StatusUnavailable; the first failure (and the recovery) is logged once."""
+        try:
+            rows = await asyncio.get_running_loop().run_in_executor(
+                self._reader_threads, self._read_rows, sql, parameters
+            )
+        except StatusUnavailable as exc:
+            if not self._read_failing:
+                logger.error("status store: reads fail until it can be read again: %s", exc)
+            self._read_failing = True
+            raise
+        if self._read_failing:
+            logger.info("status store: reads work again")
+            self._read_failing = False
+        return rows
 
     async def _on_writer(self, call: Callable[..., T], *args: object) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._writer_thread, call, *args)

@@ -43,7 +43,43 @@ __all__ = [
     "inventory_write",
     "log_writes",
     "recover",
+    "schema_steps",
 ]
+
+_SCHEMA_STEPS: tuple[str, ...] = (
+    """
+    CREATE TABLE decisions (
+        id {key}, at TEXT NOT NULL, environment TEXT NOT NULL,
+        feature TEXT NOT NULL, reason TEXT NOT NULL, message TEXT NOT NULL,
+        version TEXT NOT NULL, release_hash TEXT NOT NULL, revision TEXT NOT NULL);
+    CREATE INDEX decisions_by_pair ON decisions (environment, feature, id);
+    CREATE TABLE deploys (
+        id {key}, instruction_id TEXT NOT NULL, environment TEXT NOT NULL,
+        feature TEXT NOT NULL, action TEXT NOT NULL, state TEXT NOT NULL,
+        version TEXT NOT NULL, release_hash TEXT NOT NULL, revision TEXT NOT NULL,
+        attempt INTEGER NOT NULL, namespace TEXT NOT NULL, session_id TEXT NOT NULL,
+        error TEXT NOT NULL, timed_out INTEGER NOT NULL, sent_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL, deadline TEXT NOT NULL);
+    CREATE INDEX deploys_by_pair ON deploys (environment, feature, id);
+    CREATE INDEX deploys_by_instruction ON deploys (instruction_id, id);
+    CREATE TABLE logs (
+        id {key}, instruction_id TEXT NOT NULL, environment TEXT NOT NULL,
+        at TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL);
+    CREATE INDEX logs_by_instruction ON logs (instruction_id, id);
+    CREATE TABLE inventories (
+        environment TEXT PRIMARY KEY, at TEXT NOT NULL, releases TEXT NOT NULL,
+        error TEXT NOT NULL);
+    """,
+    # 2: a deploy records the version it replaces; rows written before read as "" (unknown).
+    "ALTER TABLE deploys ADD COLUMN from_version TEXT NOT NULL DEFAULT ''",
+)
+
+
+def schema_steps(key: str) -> tuple[str, ...]:
+    """The schema, step by step (step n takes version n-1 to n); `key` is the database's
+    auto-numbered primary key column (`INTEGER PRIMARY KEY`, `BIGSERIAL PRIMARY KEY`)."""
+    return tuple(step.replace("{key}", key) for step in _SCHEMA_STEPS)
+
 
 Execute = Callable[[str, tuple[object, ...]], list[Row]]
 """Runs one statement and returns its rows (none for a write)."""

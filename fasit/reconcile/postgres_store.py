@@ -22,9 +22,10 @@ from urllib.parse import urlsplit
 import psycopg
 import psycopg_pool
 
+from fasit.errors import StatusUnavailable
 from fasit.reconcile._sql_store import SqlStatusStore
 from fasit.reconcile._sqlite_rows import Row
-from fasit.reconcile._store_sql import Execute
+from fasit.reconcile._store_sql import Execute, schema_steps
 from fasit.reconcile._write_queue import StoreError
 from fasit.reconcile.store import Retention
 
@@ -38,33 +39,7 @@ _MIGRATION_LOCK: Final = 0x6661736974
 _CONNECT_TIMEOUT: Final = 10
 _POOL_TIMEOUT: Final = 5.0
 
-_MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE decisions (
-        id BIGSERIAL PRIMARY KEY, at TEXT NOT NULL, environment TEXT NOT NULL,
-        feature TEXT NOT NULL, reason TEXT NOT NULL, message TEXT NOT NULL,
-        version TEXT NOT NULL, release_hash TEXT NOT NULL, revision TEXT NOT NULL);
-    CREATE INDEX decisions_by_pair ON decisions (environment, feature, id);
-    CREATE TABLE deploys (
-        id BIGSERIAL PRIMARY KEY, instruction_id TEXT NOT NULL, environment TEXT NOT NULL,
-        feature TEXT NOT NULL, action TEXT NOT NULL, state TEXT NOT NULL,
-        version TEXT NOT NULL, release_hash TEXT NOT NULL, revision TEXT NOT NULL,
-        attempt INTEGER NOT NULL, namespace TEXT NOT NULL, session_id TEXT NOT NULL,
-        error TEXT NOT NULL, timed_out INTEGER NOT NULL, sent_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL, deadline TEXT NOT NULL);
-    CREATE INDEX deploys_by_pair ON deploys (environment, feature, id);
-    CREATE INDEX deploys_by_instruction ON deploys (instruction_id, id);
-    CREATE TABLE logs (
-        id BIGSERIAL PRIMARY KEY, instruction_id TEXT NOT NULL, environment TEXT NOT NULL,
-        at TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL);
-    CREATE INDEX logs_by_instruction ON logs (instruction_id, id);
-    CREATE TABLE inventories (
-        environment TEXT PRIMARY KEY, at TEXT NOT NULL, releases TEXT NOT NULL,
-        error TEXT NOT NULL);
-    """,
-    # The version a deploy replaces (the deploy card's "upgrade A → B").
-    "ALTER TABLE deploys ADD COLUMN from_version TEXT NOT NULL DEFAULT ''",
-)
+_MIGRATIONS: Final = schema_steps("BIGSERIAL PRIMARY KEY")
 
 
 def is_postgres_url(value: str) -> bool:
@@ -159,7 +134,7 @@ class PostgresStatusStore(SqlStatusStore):
             with self._pool.connection() as connection:
                 return connection.execute(_adapted(sql), parameters).fetchall()
         except (psycopg.Error, psycopg_pool.PoolTimeout) as exc:
-            raise StoreError(
+            raise StatusUnavailable(
                 f"cannot read the status store {self.shown_url}: {_first_line(exc)}"
             ) from exc
 

@@ -14,9 +14,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from fasit.errors import StatusUnavailable
 from fasit.reconcile._sql_store import SqlStatusStore
 from fasit.reconcile._sqlite_rows import Row
-from fasit.reconcile._store_sql import Execute
+from fasit.reconcile._store_sql import Execute, schema_steps
 from fasit.reconcile._write_queue import StoreError
 from fasit.reconcile.store import Retention
 
@@ -24,33 +25,8 @@ __all__ = ["SqliteStatusStore", "StoreError"]
 
 logger = logging.getLogger(__name__)
 
-_MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE decisions (
-        id INTEGER PRIMARY KEY, at TEXT NOT NULL, environment TEXT NOT NULL,
-        feature TEXT NOT NULL, reason TEXT NOT NULL, message TEXT NOT NULL,
-        version TEXT NOT NULL, release_hash TEXT NOT NULL, revision TEXT NOT NULL);
-    CREATE INDEX decisions_by_pair ON decisions (environment, feature, id);
-    CREATE TABLE deploys (
-        id INTEGER PRIMARY KEY, instruction_id TEXT NOT NULL, environment TEXT NOT NULL,
-        feature TEXT NOT NULL, action TEXT NOT NULL, state TEXT NOT NULL,
-        version TEXT NOT NULL, release_hash TEXT NOT NULL, revision TEXT NOT NULL,
-        attempt INTEGER NOT NULL, namespace TEXT NOT NULL, session_id TEXT NOT NULL,
-        error TEXT NOT NULL, timed_out INTEGER NOT NULL, sent_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL, deadline TEXT NOT NULL);
-    CREATE INDEX deploys_by_pair ON deploys (environment, feature, id);
-    CREATE INDEX deploys_by_instruction ON deploys (instruction_id, id);
-    CREATE TABLE logs (
-        id INTEGER PRIMARY KEY, instruction_id TEXT NOT NULL, environment TEXT NOT NULL,
-        at TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL);
-    CREATE INDEX logs_by_instruction ON logs (instruction_id, id);
-    CREATE TABLE inventories (
-        environment TEXT PRIMARY KEY, at TEXT NOT NULL, releases TEXT NOT NULL,
-        error TEXT NOT NULL);
-    """,
-    # 2: a deploy records the version it replaces; rows written before read as "" (unknown).
-    "ALTER TABLE deploys ADD COLUMN from_version TEXT NOT NULL DEFAULT ''",
-)
+# SQLite numbers an INTEGER PRIMARY KEY by itself.
+_MIGRATIONS = schema_steps("INTEGER PRIMARY KEY")
 
 
 class SqliteStatusStore(SqlStatusStore):
@@ -93,9 +69,18 @@ class SqliteStatusStore(SqlStatusStore):
         connection.execute("COMMIT")
 
     def _read_rows(self, sql: str, parameters: tuple[object, ...]) -> list[Row]:
-        if self._read_connection is None:
-            self._read_connection = _connect(self.path)
-        return self._read_connection.execute(sql, parameters).fetchall()
+        try:
+            if self._read_connection is None:
+                self._read_connection = _connect(self.path)
+            return self._read_connection.execute(sql, parameters).fetchall()
+        except StoreError as exc:
+            raise StatusUnavailable(str(exc)) from exc
+        except sqlite3.Error as exc:
+            # Locked, corrupt or gone: the next read opens the file afresh.
+            if self._read_connection is not None:
+                self._read_connection.close()
+                self._read_connection = None
+            raise StatusUnavailable(f"cannot read the status store {self.path}: {exc}") from exc
 
     def _release(self) -> None:
         for connection in (self._write_connection, self._read_connection):
@@ -112,9 +97,13 @@ class SqliteStatusStore(SqlStatusStore):
 def _connect(path: Path) -> sqlite3.Connection:
     try:
         connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open the status store {path}: {exc}") from exc
+    try:
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")
         connection.execute("PRAGMA busy_timeout = 5000")
     except sqlite3.Error as exc:
+        connection.close()  # a read retried per request must not leave a file handle each time
         raise StoreError(f"cannot open the status store {path}: {exc}") from exc
     return connection

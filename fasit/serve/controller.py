@@ -276,8 +276,8 @@ class Controller:
             raise ChartNotPublished(f"{chart.location}: no planned revision holds it yet")
         served = self.archives.held(chart)
         if served is None:
-            # Packaging reads git objects under the cache's lock, which a fetch holds until
-            # the remote answers: on a thread, so the loop (web, hub, /healthz) runs on.
+            # Packaging compresses, and reads the tree for files not kept from planning (a git
+            # tree's reads wait for a fetch under way): on a thread, so the loop runs on.
             served = await asyncio.to_thread(self.archives.publish, chart, desired.in_repo.package)
         return ChartReference(served.url, served.digest)
 

@@ -24,9 +24,13 @@ from fasit.plan import (
 )
 from fasit.state import LoadLimits, Snapshot, SnapshotStore, collector_paused
 
-__all__ = ["DesiredState"]
+__all__ = ["KEPT_CHART_BYTES", "DesiredState"]
 
 logger = logging.getLogger(__name__)
+
+KEPT_CHART_BYTES = 64 * 1024 * 1024
+"""In-repo chart files kept from planning for packaging (`InRepoCharts(kept_bytes=...)`):
+packaging then reads no git tree, whose reads wait for a fetch under way. Past it, it does."""
 
 
 class DesiredState:
@@ -95,7 +99,9 @@ class DesiredState:
         oci = None
         if wanted and self._oci is not None:
             oci = await self._oci.resolve(wanted)
-        in_repo = InRepoCharts(snapshot.tree, snapshot.load.entries, self._limits)
+        in_repo = InRepoCharts(
+            snapshot.tree, snapshot.load.entries, self._limits, kept_bytes=KEPT_CHART_BYTES
+        )
 
         def resolve() -> ChartSet:
             with collector_paused():

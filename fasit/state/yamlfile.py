@@ -5,7 +5,9 @@ bool, None), keeping libyaml's node tree so any path in the data maps back to a 
 column. Constructing from nodes ourselves is what makes the limits possible: aliases are
 counted and their expansion measured before anything expands (no billion laughs), duplicate
 keys are errors instead of silently last-wins, and only the plain YAML tags are accepted.
-Timestamps stay strings (as in YAML 1.2): state has no use for datetime objects.
+Timestamps stay strings (as in YAML 1.2): state has no use for datetime objects. The
+constructing itself (and `YamlLimits`) is _yaml_construct.py's; this module reads files and
+maps paths back to positions.
 """
 
 from __future__ import annotations
@@ -16,26 +18,13 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import yaml
-from yaml.constructor import SafeConstructor
 
-from fasit.errors import InvalidInput
+from fasit.state._yaml_construct import MERGE_TAG, TAG, Builder, DocumentError, YamlLimits
 from fasit.state.problems import Position, Problem, ProblemCode
 
 __all__ = ["YamlDocument", "YamlLimits", "YamlResult", "read_yaml"]
 
-_TAG = "tag:yaml.org,2002:"
-_SCALARS = SafeConstructor()  # only its stateless scalar constructors are used
-_MERGE = f"{_TAG}merge"
 PathItem = str | int
-
-
-@dataclass(frozen=True, slots=True)
-class YamlLimits:
-    """Bounds on alias use per document; anything past them is a problem, never a hang."""
-
-    max_aliases: int = 100
-    max_alias_expansion: int = 10_000
-    max_depth: int = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,16 +72,6 @@ class YamlResult:
 
     documents: list[YamlDocument] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-
-
-class _DocumentError(InvalidInput):
-    """A problem that makes a document unusable; constructing it stops here."""
-
-    def __init__(self, code: ProblemCode, message: str, mark: yaml.Mark) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.mark = mark
 
 
 def read_yaml(text: str, file: str, limits: YamlLimits | None = None) -> YamlResult:
@@ -187,16 +166,16 @@ def _is_libyaml_depth_error(exc: yaml.MarkedYAMLError) -> bool:
 
 def _is_empty(root: yaml.Node) -> bool:
     """An empty document (`---` with nothing after it) composes to a plain empty null."""
-    return isinstance(root, yaml.ScalarNode) and root.tag == f"{_TAG}null" and root.value == ""
+    return isinstance(root, yaml.ScalarNode) and root.tag == f"{TAG}null" and root.value == ""
 
 
 def _add_document(
     result: YamlResult, root: yaml.Node, index: int, file: str, limits: YamlLimits
 ) -> None:
-    builder = _Builder(limits)
+    builder = Builder(limits)
     try:
         data = builder.build(root, 0)
-    except _DocumentError as exc:
+    except DocumentError as exc:
         result.problems.append(Problem.at(file, _position(exc.mark), exc.code, exc.message))
         return
     if builder.duplicates:
@@ -206,173 +185,6 @@ def _add_document(
         )
         return
     result.documents.append(YamlDocument(data=data, root=root, index=index))
-
-
-class _Builder:
-    """Constructs one document's data, bounded by the limits, memoising shared (aliased) nodes."""
-
-    def __init__(self, limits: YamlLimits) -> None:
-        self._limits = limits
-        self._built: dict[int, tuple[object, int]] = {}  # id(node) -> (data, expanded size)
-        self._building: set[int] = set()
-        self._aliases = 0
-        self._expansion = 0
-        self.duplicates: list[tuple[yaml.Mark, str]] = []
-
-    def build(self, node: yaml.Node, depth: int) -> object:
-        return self._node(node, depth)[0]
-
-    def _node(self, node: yaml.Node, depth: int) -> tuple[object, int]:
-        key = id(node)
-        if key in self._building:
-            raise _DocumentError(
-                ProblemCode.YAML_ALIAS_LIMIT,
-                "recursive alias: a node contains itself",
-                node.start_mark,
-            )
-        seen = self._built.get(key)
-        if seen is not None:
-            self._count_alias(node, seen[1])
-            return seen
-        if depth > self._limits.max_depth:
-            raise _DocumentError(
-                ProblemCode.YAML_TOO_DEEP,
-                f"nesting deeper than {self._limits.max_depth} levels",
-                node.start_mark,
-            )
-        self._building.add(key)
-        if isinstance(node, yaml.MappingNode):
-            built = self._mapping(node, depth)
-        elif isinstance(node, yaml.SequenceNode):
-            built = self._sequence(node, depth)
-        elif isinstance(node, yaml.ScalarNode):
-            built = (self._scalar(node), 1)
-        else:  # pragma: no cover - libyaml composes only these three
-            raise _unsupported(node)
-        self._building.discard(key)
-        self._built[key] = built
-        return built
-
-    def _count_alias(self, node: yaml.Node, size: int) -> None:
-        self._aliases += 1
-        self._expansion += size
-        if self._aliases > self._limits.max_aliases:
-            raise _DocumentError(
-                ProblemCode.YAML_ALIAS_LIMIT,
-                f"more than {self._limits.max_aliases} aliases in one document",
-                node.start_mark,
-            )
-        if self._expansion > self._limits.max_alias_expansion:
-            raise _DocumentError(
-                ProblemCode.YAML_ALIAS_LIMIT,
-                f"aliases expand to more than {self._limits.max_alias_expansion} nodes"
-                " (a YAML bomb?)",
-                node.start_mark,
-            )
-
-    def _sequence(self, node: yaml.SequenceNode, depth: int) -> tuple[object, int]:
-        if node.tag != f"{_TAG}seq":
-            raise _unsupported(node)
-        items: list[object] = []
-        size = 1
-        for child in node.value:
-            data, child_size = self._node(child, depth + 1)
-            items.append(data)
-            size += child_size
-        return items, size
-
-    def _mapping(self, node: yaml.MappingNode, depth: int) -> tuple[object, int]:
-        if node.tag != f"{_TAG}map":
-            raise _unsupported(node)
-        own: dict[object, object] = {}
-        first_seen: dict[object, yaml.Mark] = {}
-        merged: dict[object, object] = {}
-        size = 1
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
-                data, merge_size = self._node(value_node, depth + 1)
-                size += merge_size
-                _merge_into(merged, data, value_node)
-                continue
-            key = self._key(key_node)
-            if key in first_seen:
-                first = first_seen[key]
-                self.duplicates.append(
-                    (
-                        key_node.start_mark,
-                        f"duplicate key {key!r} (first at line {first.line + 1},"
-                        f" column {first.column + 1})",
-                    )
-                )
-                continue
-            first_seen[key] = key_node.start_mark
-            data, value_size = self._node(value_node, depth + 1)
-            own[key] = data
-            size += value_size + 1
-        # Explicit keys win over merged ones, as YAML's merge key specifies.
-        return ({**merged, **own} if merged else own), size
-
-    def _key(self, node: yaml.Node) -> object:
-        if not isinstance(node, yaml.ScalarNode):
-            raise _DocumentError(
-                ProblemCode.YAML_SYNTAX, "a mapping key must be a plain scalar", node.start_mark
-            )
-        return self._scalar(node)
-
-    def _scalar(self, node: yaml.ScalarNode) -> object:
-        tag = node.tag
-        if tag == f"{_TAG}str" or tag == f"{_TAG}timestamp":
-            return node.value
-        if tag == f"{_TAG}null":
-            return None
-        construct = _TYPED.get(tag)
-        if construct is None:
-            raise _unsupported(node)
-        try:
-            return construct(node)
-        except (ValueError, LookupError):
-            # PyYAML's constructors trust the resolver: text under an explicit tag it does not
-            # fit (`!!int many`), or past Python's 4,300-digit limit, raises whatever int() does.
-            name = tag.removeprefix(_TAG)
-            raise _DocumentError(
-                ProblemCode.YAML_SYNTAX,
-                f"{_shown(node.value)} is not a valid {name} (!!{name})",
-                node.start_mark,
-            ) from None
-
-
-_TYPED = {
-    f"{_TAG}bool": _SCALARS.construct_yaml_bool,
-    f"{_TAG}int": _SCALARS.construct_yaml_int,
-    f"{_TAG}float": _SCALARS.construct_yaml_float,
-}
-_SHOWN_CHARS = 40
-
-
-def _shown(value: str) -> str:
-    """A scalar quoted for a message, cut short: a 5,000-digit number is not worth repeating."""
-    return repr(value[:_SHOWN_CHARS]) + ("…" if len(value) > _SHOWN_CHARS else "")
-
-
-def _merge_into(merged: dict[object, object], data: object, node: yaml.Node) -> None:
-    sources = data if isinstance(data, list) else [data]
-    for source in sources:
-        if not isinstance(source, dict):
-            raise _DocumentError(
-                ProblemCode.YAML_SYNTAX,
-                "a merge key (<<) takes a mapping or a list of mappings",
-                node.start_mark,
-            )
-        for key, value in source.items():
-            merged.setdefault(key, value)
-
-
-def _unsupported(node: yaml.Node) -> _DocumentError:
-    return _DocumentError(
-        ProblemCode.YAML_UNSUPPORTED_TAG,
-        f"unsupported YAML tag {node.tag!r}: state documents use plain mappings, lists and scalars",
-        node.start_mark,
-    )
 
 
 def _child(node: yaml.Node, item: PathItem) -> tuple[yaml.Node | None, yaml.Node] | None:
@@ -385,7 +197,7 @@ def _child(node: yaml.Node, item: PathItem) -> tuple[yaml.Node | None, yaml.Node
         return None
     merges: list[yaml.Node] = []
     for key_node, value_node in node.value:
-        if key_node.tag == _MERGE:
+        if key_node.tag == MERGE_TAG:
             merges.extend(
                 value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
             )

@@ -2,12 +2,14 @@
 readiness and the JSON status API; read-only.
 
 Every route is GET (HEAD follows). Any other method gets 405 with a short explanation:
-desired state changes by commit to the state repository, never through this server.
+desired state changes by commit to the state repository, never through this server. A status
+store that cannot be read makes any page that needs it answer 503 (the store logs the cause).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -15,13 +17,14 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from fasit.errors import StatusUnavailable
 from fasit.web.api import progress, releases, status
-from fasit.web.dashboard import dashboard_routes
+from fasit.web.dashboard import dashboard_routes, error_response
 from fasit.web.live import LiveUpdates
 from fasit.web.pages import Sources
 from fasit.web.read import ReadSide, ReleaseIndex
 
-__all__ = ["ReadOnly", "create_app"]
+__all__ = ["STATUS_UNAVAILABLE", "ReadOnly", "create_app"]
 
 _READS = frozenset({"GET", "HEAD"})
 
@@ -66,7 +69,20 @@ def create_app(
         *hooks,
         *dashboard_routes(Sources(read)),
     ]
-    return ReadOnly(Starlette(routes=routes), frozenset(hook.path for hook in hooks))
+    handlers = {StatusUnavailable: _status_unavailable}
+    app = Starlette(routes=routes, exception_handlers=handlers)
+    return ReadOnly(app, frozenset(hook.path for hook in hooks))
+
+
+STATUS_UNAVAILABLE: Final = (
+    "the status store (decision and deploy history) cannot be read right now;"
+    " the server log says why"
+)
+
+
+async def _status_unavailable(request: Request, exc: Exception) -> Response:
+    # The store logged the cause once, when reads began to fail; a request is not news.
+    return error_response(request, STATUS_UNAVAILABLE, 503, {"Retry-After": "30"})
 
 
 class ReadOnly:

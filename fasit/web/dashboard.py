@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -34,7 +34,7 @@ from fasit.web.pages import (
 )
 from fasit.web.query import BadQuery, NotFound
 
-__all__ = ["PAGES", "SECURITY_HEADERS", "dashboard_routes"]
+__all__ = ["PAGES", "SECURITY_HEADERS", "dashboard_routes", "error_response"]
 
 PageData = Callable[[Sources, Request], Awaitable[dict[str, object]]]
 
@@ -86,7 +86,7 @@ def _html(
         try:
             found = await data(sources, request)
         except (BadQuery, NotFound) as exc:
-            return _error_page(request, exc)
+            return error_response(request, str(exc), _status_of(exc))
         body = template.render(page=found, request=request, twin=_twin_url(request))
         return HTMLResponse(body, headers=SECURITY_HEADERS)
 
@@ -98,18 +98,23 @@ def _json(sources: Sources, data: PageData) -> Callable[[Request], Awaitable[Res
         try:
             return JSONResponse(await data(sources, request))
         except (BadQuery, NotFound) as exc:
-            return JSONResponse({"error": str(exc)}, status_code=_status_of(exc))
+            return error_response(request, str(exc), _status_of(exc))
 
     return twin
 
 
-def _error_page(request: Request, error: BadQuery | NotFound) -> Response:
+def error_response(
+    request: Request, message: str, status: int, headers: Mapping[str, str] | None = None
+) -> Response:
+    """`message` (our own words) with `status`: `{"error": message}` under /api/, else a page."""
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": message}, status_code=status, headers=headers)
     body = (
         _templates()
         .get_template("error.html")
-        .render(message=str(error), status=_status_of(error), request=request, twin=None)
+        .render(message=message, status=status, request=request, twin=None)
     )
-    return HTMLResponse(body, status_code=_status_of(error), headers=SECURITY_HEADERS)
+    return HTMLResponse(body, status_code=status, headers={**SECURITY_HEADERS, **(headers or {})})
 
 
 def _status_of(error: BadQuery | NotFound) -> int:

@@ -3,7 +3,9 @@
 It answers `GET /v2/` (no auth), a HEAD or GET of any manifest with one fixed manifest, and
 everything else with 404. The manifest and the `Docker-Content-Digest` header are whatever the
 test gives it, so a layer or config descriptor can carry `sha256:/path/of/a/victim`. Its tag
-list (`tags`) comes in pages of `?n=` with a `Link: rel="next"`, and `endless` links on forever.
+list (`tags`) comes in pages of `?n=` with a `Link: rel="next"`; `endless` links on forever,
+`looping` links every page to itself, `next_link` replaces the link's target, and `tag_body`
+replaces the whole listing. With `missing`, every manifest is unknown (404), as for a missing tag.
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ class HostileRegistry(LoopbackRegistryServer):
         self.paths: list[str] = []
         self.tags: list[str] = []
         self.endless = False
+        self.looping = False
+        self.next_link: str | None = None
+        self.tag_body: bytes | None = None
+        self.missing = False
         super().__init__()
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -60,6 +66,8 @@ class HostileRegistry(LoopbackRegistryServer):
                     self._reply(200, b"{}", "application/json", head)
                 elif "/tags/list" in self.path:
                     self._tags(head)
+                elif "/manifests/" in self.path and registry.missing:
+                    self._reply(404, b'{"errors": [{"code": "MANIFEST_UNKNOWN"}]}', "", head)
                 elif "/manifests/" in self.path:
                     self._reply(200, registry.body, OCI_MANIFEST, head)
                 else:
@@ -75,8 +83,12 @@ class HostileRegistry(LoopbackRegistryServer):
                 if registry.endless:
                     page = [f"{last or 'x'}.{i}" for i in range(size)]
                 more = registry.endless or after + size < len(registry.tags)
-                link = f'<{url.path}?n={size}&last={page[-1]}>; rel="next"' if more else ""
-                body = json.dumps({"name": "x", "tags": page}).encode()
+                target = f"{url.path}?n={size}&last={page[-1]}" if more else ""
+                if registry.looping:
+                    target = self.path
+                target = registry.next_link or target
+                link = f'<{target}>; rel="next"' if target else ""
+                body = registry.tag_body or json.dumps({"name": "x", "tags": page}).encode()
                 self._reply(200, body, "application/json", head, link)
 
             def _reply(

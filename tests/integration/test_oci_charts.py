@@ -22,6 +22,8 @@ from fasit.charts import (
     OciWanted,
     RegistryClient,
     RegistryCredentials,
+    RegistryError,
+    RegistryFailure,
     RegistrySettings,
     TagChange,
 )
@@ -464,6 +466,71 @@ def test_a_tag_listing_that_never_ends_stops_after_ten_pages() -> None:
         pages = [path for path in registry.paths if "/tags/list" in path]
     assert len(pages) == 10
     assert len(tags) == 20
+
+
+def _refused_listing(registry: HostileRegistry) -> str:
+    with pytest.raises(RegistryError) as raised:
+        _listed(registry)
+    assert raised.value.failure is RegistryFailure.INVALID
+    return str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        pytest.param(b'{"tags": ' + b"[" * 100_000, "is not JSON: nested too deeply", id="nested"),
+        pytest.param(b'{"tags": 5}', "is not a list of tags", id="tags-not-a-list"),
+        pytest.param(b'{"tags": "1.0.0"}', "is not a list of tags", id="tags-a-string"),
+        pytest.param(b"[1, 2]", "is not a list of tags", id="not-an-object"),
+    ],
+)
+def test_a_tag_list_that_is_no_list_of_tags_is_an_invalid_answer_naming_the_repository(
+    body: bytes, why: str
+) -> None:
+    with HostileRegistry(helm_manifest()) as registry:
+        registry.tag_body = body
+        message = _refused_listing(registry)
+
+    assert message.startswith(f"{registry.host}: the tag list of paged/chart {why}")
+
+
+def test_a_tag_listing_that_links_back_to_a_page_it_gave_is_refused_after_that_page() -> None:
+    with HostileRegistry(helm_manifest()) as registry:
+        registry.tags = ["1.0.0", "1.1.0", "1.2.0"]
+        registry.looping = True
+        message = _refused_listing(registry)
+
+        pages = [path for path in registry.paths if "/tags/list" in path]
+    assert message == (
+        f"{registry.host}: the tag list of paged/chart links back to a page it already gave"
+        " (/v2/paged/chart/tags/list?n=2)"
+    )
+    assert len(pages) == 1
+
+
+def test_a_tag_listing_that_links_to_another_host_is_refused_without_asking_it() -> None:
+    with HostileRegistry(helm_manifest()) as registry:
+        registry.tags = ["1.0.0", "1.1.0", "1.2.0"]
+        registry.next_link = "http://127.0.0.2:9/v2/paged/chart/tags/list?n=2&last=1.1.0"
+        message = _refused_listing(registry)
+
+    assert message == (
+        f"{registry.host}: the tag list of paged/chart links to another host"
+        " (http://127.0.0.2:9); credentials for this registry are not sent there"
+    )
+
+
+async def test_a_missing_tag_whose_tag_list_is_nested_too_deeply_is_still_chart_missing() -> None:
+    with HostileRegistry(helm_manifest()) as registry:
+        registry.missing = True
+        registry.tag_body = b"[" * 100_000
+        oci = make_charts(registry.host)
+        outcome = await resolve_tagged(oci, registry.url("deep/chart"), "deep")
+        oci.close()
+
+    code, message = unavailable(outcome)
+    assert code is ProblemCode.CHART_MISSING
+    assert message.endswith("tag 1.0.0 of deep/chart: not found (HTTP 404)")
 
 
 async def test_a_chart_forgotten_for_room_in_the_caches_is_asked_of_the_registry_again(

@@ -1,11 +1,11 @@
 """`fasit serve` keeps answering while a git fetch is stalled: nothing blocking runs on its loop.
 
-A fetch holds the git cache's lock for as long as the remote takes, and packaging an in-repo
-chart reads git objects under that lock. The remote here is a real `git daemon` behind a proxy
-that, once armed, forwards ref lookups but holds every fetch (its wants go nowhere, nothing
-comes back); an agent connecting meanwhile makes the reconciler package the in-repo chart.
-The token file, reloaded when an agent presents a token, is also made a pipe nobody writes.
-The event loop's lag is exported as a histogram.
+A fetch holds the git cache's lock for as long as the remote takes; packaging an in-repo chart
+uses the files read when its revision was planned, so it waits for no fetch. The remote here is
+a real `git daemon` behind a proxy that, once armed, forwards ref lookups but holds every fetch
+(its wants go nowhere, nothing comes back); an agent connecting meanwhile makes the reconciler
+package the in-repo chart. The token file, reloaded when an agent presents a token, is also
+made a pipe nobody writes. The event loop's lag is exported as a histogram.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ class FetchStallingProxy:
         self.stalled = threading.Event()
         """Set when a fetch is held."""
         self._sockets: list[socket.socket] = []
+        self.closed = False
         threading.Thread(target=self._accept, daemon=True).start()
 
     def url(self, name: str) -> str:
@@ -55,6 +56,7 @@ class FetchStallingProxy:
 
     def close(self) -> None:
         """Stop listening and cut every connection (a held fetch then fails at once)."""
+        self.closed = True
         self._listener.close()
         for connection in self._sockets:
             with contextlib.suppress(OSError):
@@ -170,6 +172,16 @@ def test_healthz_and_the_dashboard_answer_while_a_fetch_is_stalled(
     with deploying_during_a_stalled_fetch(tmp_path, git_work, proxy) as served:
         assert served.get("/healthz") == (200, "ok\n")
         assert served.get("/")[0] == 200
+
+
+def test_the_chart_is_deployed_while_the_fetch_is_still_stalled(
+    tmp_path: Path, git_work: GitWork, proxy: FetchStallingProxy
+) -> None:
+    with deploying_during_a_stalled_fetch(tmp_path, git_work, proxy) as served:
+        # The chart was read while its revision was planned: packaging it waits for no fetch.
+        served.until(lambda: served.status("nav/dev", "web") == "DEPLOYED", "web deployed")
+
+        assert not proxy.closed
 
 
 def test_the_chart_is_deployed_once_the_stalled_fetch_ends(

@@ -103,3 +103,49 @@ def test_packaging_the_same_files_twice_gives_the_same_bytes(tmp_path: Path) -> 
     os.utime(tmp_path / "a/charts/demo/1.0.0/Chart.yaml", (0, 12345))
 
     assert packaged(chart_tree(tmp_path / "b")) == first == packaged(tmp_path / "a")
+
+
+class ClosingTree(DirectoryTree):
+    """A directory tree whose reads can be shut, as a git tree's wait while a fetch holds it."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.shut = False
+
+    def read(self, path: str, limit: int) -> bytes:
+        if self.shut:
+            raise AssertionError(f"read {path} after resolving")
+        return super().read(path, limit)
+
+
+def test_a_chart_resolved_with_room_to_keep_its_files_is_packaged_without_reading_the_tree(
+    tmp_path: Path,
+) -> None:
+    tree = ClosingTree(chart_tree(tmp_path, **{".helmignore": "*.bak\n", "old.bak": "x\n"}))
+    charts = InRepoCharts(tree, tree.entries(), LoadLimits(), kept_bytes=1024 * 1024)
+    chart = charts.resolve("charts/demo", "demo", "1.0.0").chart
+    assert chart is not None
+    tree.shut = True
+
+    packaged = charts.package(chart)
+
+    members = read_archive(packaged.archive, lambda name: True)
+    assert sorted(members) == [
+        "demo/.helmignore",
+        "demo/Chart.yaml",
+        "demo/Feature.yaml",
+        "demo/templates/cm.yaml",
+    ]
+
+
+def test_files_past_the_room_to_keep_them_are_read_from_the_tree_again(tmp_path: Path) -> None:
+    root = chart_tree(tmp_path, **{"templates/big.yaml": "x" * 4096})
+    tree = DirectoryTree(root)
+    charts = InRepoCharts(tree, tree.entries(), LoadLimits(), kept_bytes=1024)
+    chart = charts.resolve("charts/demo", "demo", "1.0.0").chart
+    assert chart is not None
+    (root / "charts/demo/1.0.0/templates/big.yaml").write_text("y" * 4096)
+
+    members = read_archive(charts.package(chart).archive, lambda name: True)
+
+    assert members["demo/templates/big.yaml"] == b"y" * 4096
