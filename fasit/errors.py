@@ -16,8 +16,10 @@
     │   │                      becomes `chart-unavailable` until the chart is resolved again
     │   ├── ChartNotPublished  (reconcile.instructions) an in-repo chart agents cannot fetch
     │   │                      yet: the deploy fails to send and is retried like a failed deploy
-    │   └── StatusUnavailable  the status store cannot answer a read (locked, corrupt, gone):
-    │                          the web answers 503, the next read tries the file afresh
+    │   ├── StatusUnavailable  the status store cannot answer a read (locked, corrupt, gone):
+    │   │                      the web answers 503, the next read tries the file afresh
+    │   └── ServerUnreachable  (cli._wait) `fasit wait`'s server did not answer: exit 2 at once,
+    │                          or, once it has answered, tried again until the timeout
     └── InvalidInput           what fasit was given is wrong: it becomes a Problem (or an HTTP
         │                      4xx, or a refused message) and nothing retries until it changes
         ├── FileTooLarge       (state.tree) a file over the caller's size limit
@@ -32,11 +34,14 @@
         ├── TemplateError      (plan.templates) a template that does not compile or render
         ├── TemplateFunctionError  (plan.template_functions) a function given what it cannot use
         ├── SemverError        (plan.semver) a version or version constraint that cannot be read
+        ├── TemplateValueError (plan.server_values) a --template-value that cannot be used
         ├── RenderLimitExceeded    (plan.sandbox) a render past one of its limits
         ├── NotDeterministic   (plan.sandbox) a template using something that differs per run
         ├── BadMessage         (agents.wire) an agent message the hub refuses
         ├── BadQuery           (web.query) a query parameter the read side answers 400
-        └── NotFound           (web.query) a page about nothing that exists: answered 404
+        ├── NotFound           (web.query) a page about nothing that exists: answered 404
+        └── AmbiguousRevision  (web.progress) a revision prefix several recent ones start with:
+                               answered 409
 
 Problems *in* the state are not exceptions: they are `Problem`s, all of them collected and
 reported together; the InvalidInput errors above are how a stage tells its caller to make one.

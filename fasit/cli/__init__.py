@@ -1,4 +1,4 @@
-"""The `fasit` command line: validate, plan, explain, schema, serve and agent-token.
+"""The `fasit` command line: validate, plan, explain, schema, serve, agent-token and wait.
 
 Exit codes: 0 clean, 1 problems (or, for `plan --exit-code`, changes), 2 could not run.
 Results go to stdout, logs to stderr.
@@ -20,6 +20,7 @@ from fasit.cli._plan import add_plan
 from fasit.cli._schema import add_schema
 from fasit.cli._serve import add_serve
 from fasit.cli._validate import add_validate
+from fasit.cli._wait import add_wait
 from fasit.errors import CouldNotRun, RetryableError
 
 __all__ = ["main"]
@@ -69,4 +70,5 @@ def _parser() -> argparse.ArgumentParser:
     add_schema(commands)
     add_serve(commands)
     add_agent_token(commands)
+    add_wait(commands)
     return parser

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from fasit.errors import CouldNotRun
+from fasit.model import duration_seconds
 from fasit.plan import (
     Planner,
     SecretsDirectory,
@@ -27,6 +28,7 @@ __all__ = [
     "add_planning_options",
     "add_template_value_options",
     "cwd_path",
+    "duration",
     "github_path",
     "planner_for",
     "positive_int",
@@ -188,6 +190,18 @@ def seconds(text: str) -> float:
     if not 0 < value <= 3600:
         raise argparse.ArgumentTypeError(f"{text!r}: give between 0 and 3600 seconds")
     return value
+
+
+def duration(text: str) -> float:
+    """A duration as seconds: a number of seconds (`90`), or `90s`, `30m`, `1h`, `1h30m`."""
+    shown = f"{text!r} is not a duration: give seconds (90) or 90s, 30m, 1h"
+    try:
+        value = float(text) if text.replace(".", "", 1).isdigit() else duration_seconds(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(shown) from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a duration above 0")
+    return float(value)
 
 
 def positive_int(text: str) -> int:

@@ -19,6 +19,7 @@ from fasit.cli._charts import add_chart_options, oci_charts
 from fasit.cli._common import add_template_value_options, seconds, server_values_for
 from fasit.cli._logs import configure_logging
 from fasit.errors import CouldNotRun
+from fasit.github import DEFAULT_API_URL
 from fasit.reconcile import StoreError, is_postgres_url
 from fasit.reconcile.postgres_store import shown_postgres_url
 from fasit.serve import Controller, ServeConfig
@@ -124,6 +125,29 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         default="",
         metavar="SECRET",
     )
+    links = serve.add_argument_group("links and commit statuses")
+    _flag(
+        links,
+        "--external-url",
+        "where people reach this server's web UI (links in commit statuses)",
+        default="",
+        metavar="URL",
+    )
+    _flag(
+        links,
+        "--github-status-token-file",
+        "set a GitHub commit status on each revision of a github-hosted --git remote, with"
+        " the token in this file",
+        Path,
+        metavar="PATH",
+    )
+    _flag(
+        links,
+        "--github-api-url",
+        f"the GitHub API (default: {DEFAULT_API_URL}; GitHub Enterprise: https://HOST/api/v3)",
+        default=DEFAULT_API_URL,
+        metavar="URL",
+    )
     run.add_argument(
         "--log-format",
         choices=["text", "json"],
@@ -201,6 +225,11 @@ def _config(args: argparse.Namespace) -> ServeConfig:
             http_connections=connection_cap(raise_open_file_limit()),
             header_timeout=args.http_header_timeout,
             agent_timeout=args.agent_timeout,
+            external_url=args.external_url,
+            github_status_token=_read_secret(
+                args.github_status_token_file, "--github-status-token-file"
+            ),
+            github_api_url=args.github_api_url,
         )
     except ValueError as exc:
         raise CouldNotRun(str(exc)) from None

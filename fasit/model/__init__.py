@@ -5,6 +5,7 @@ Imports nothing of fasit: every other stage builds on these.
 
 from fasit.model._base import API_VERSION, DnsLabel, StateModel
 from fasit.model.chart_yaml import ChartYaml
+from fasit.model.duration import duration_seconds
 from fasit.model.feature_yaml import (
     ComputedSpec,
     ConfigSpec,
@@ -69,6 +70,7 @@ __all__ = [
     "StateModel",
     "ValueSpec",
     "Values",
+    "duration_seconds",
     "field_rows",
     "is_secret_ref",
     "models_of",

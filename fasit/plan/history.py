@@ -7,9 +7,10 @@ revision. Values in the changes are masked where secret (`diff_plans` does it).
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
-from fasit.plan.diff import Change, diff_plans
+from fasit.plan.diff import Change, ChangeKind, diff_plans
 from fasit.plan.planner import Plan
 from fasit.state import Revision
 
@@ -27,6 +28,10 @@ class PlanChanges:
     """The first `PlanHistory.changes_kept` changes, by environment then feature."""
     total: int
     """Every change, shown or not (for the first plan: its releases)."""
+    affected: Mapping[tuple[str, str], ChangeKind] = field(default_factory=dict)
+    """Every (environment, feature) the plan changed, none left out, with how: what a
+    revision's rollout progress follows. For the first plan, each of its releases (an
+    `install` when planned, else `status-changed`)."""
 
     @property
     def truncated(self) -> bool:
@@ -51,10 +56,15 @@ class PlanHistory:
         if plan is last:
             return None
         if last is None:  # nothing to compare with: the first plan is all new, not listed
-            return PlanChanges(plan.revision, None, (), len(plan.releases))
+            every = {
+                pair: ChangeKind.INSTALL if release.planned else ChangeKind.STATUS_CHANGED
+                for pair, release in plan.releases.items()
+            }
+            return PlanChanges(plan.revision, None, (), len(plan.releases), every)
         found = diff_plans(last, plan)
+        affected = {(change.environment, change.feature): change.kind for change in found}
         return PlanChanges(
-            plan.revision, last.revision, tuple(found[: self.changes_kept]), len(found)
+            plan.revision, last.revision, tuple(found[: self.changes_kept]), len(found), affected
         )
 
     def add(self, plan: Plan, changes: PlanChanges | None) -> None:

@@ -139,6 +139,9 @@ class Reconciler:
         self._deploy_listeners: list[Callable[[Deploy], None]] = []
         self.generation = 0
         """Bumped whenever what `releases()` shows may have changed (a pass, an agent event)."""
+        self.decided_revision = ""
+        """The revision of the plan the last pass decided over: what `releases()` reflects
+        ("" before the first pass). A plan handed over since is not in the views yet."""
         self._views: dict[str, _CachedViews] = {}
         self._all_views: tuple[int, list[ReleaseView]] = (-1, [])
 
@@ -300,6 +303,7 @@ class Reconciler:
             for deploy in expired:
                 self._record_deploy(deploy)
             result = self._fleet.decide(self.runtime, started)
+            self.decided_revision = plan.revision.id
             recorded = self._record_decisions(result, plan.revision.id, started)
         sent, retry_soon = await self._send(result, plan)
         due = result.due

@@ -18,6 +18,13 @@ import uvicorn
 
 from fasit.agents import AgentHub, HubConfig, TokenFile
 from fasit.charts import ChartArchives, OciCharts, ResolvedChart
+from fasit.github import (
+    DEFAULT_API_URL,
+    CommitStatuses,
+    StatusClient,
+    api_host,
+    github_repository,
+)
 from fasit.plan import Plan, Planner, SecretsDirectory, ServerValues
 from fasit.reconcile import (
     ChartLocator,
@@ -78,8 +85,19 @@ class ServeConfig:
     """Seconds a web client has to send its request headers."""
     agent_timeout: float = 30.0
     """Seconds an agent may send nothing before its session is ended (it shows OFFLINE)."""
+    external_url: str = ""
+    """Where people reach the web UI: the root of links sent out (commit statuses)."""
+    github_status_token: str = field(default="", repr=False)
+    """Set GitHub commit statuses with it (a github-hosted git source only)."""
+    github_api_url: str = DEFAULT_API_URL
 
     def __post_init__(self) -> None:
+        for flag, url in (
+            ("--external-url", self.external_url),
+            ("--github-api-url", self.github_api_url),
+        ):
+            if url and not url.startswith(("http://", "https://")):
+                raise ValueError(f"{flag} {url!r}: expected an http:// or https:// URL")
         if (self.state_dir is None) == (self.git is None):
             raise ValueError("serve needs exactly one source: a state directory or a git URL")
         if self.agent_tokens is None and not self.fake_agents:
@@ -163,6 +181,7 @@ class Controller:
             history=store,
             agent_messages_dropped=hub.dropped,
             status_writes_dropped=lambda: store.dropped,
+            decided_revision=lambda: reconciler.decided_revision,
         )
         metrics = FasitMetrics(read)
         live = LiveUpdates(lambda: _shown_state(read))
@@ -171,6 +190,10 @@ class Controller:
         reconciler.on_pass(metrics.observe_pass)
         reconciler.on_pass(lambda report: live.notify())
         reconciler.on_deploy(metrics.observe_deploy)
+        statuses = self._commit_statuses(read)
+        if statuses is not None:  # a pass only sets its event: GitHub never holds a pass up
+            reconciler.on_pass(lambda report: statuses.wake())
+            self.snapshots.listen(lambda snapshot, record: statuses.wake())
         app = create_app(
             read, [chart_route(self.archives, tokens), metrics.route()], hooks, live=live
         )
@@ -195,6 +218,11 @@ class Controller:
             asyncio.create_task(source.run(), name="source"),
             asyncio.create_task(live.run(), name="live-updates"),
             asyncio.create_task(metrics.measure_loop_lag(), name="loop-lag"),
+            *(
+                []
+                if statuses is None
+                else [asyncio.create_task(statuses.run(), name="commit-statuses")]
+            ),
             asyncio.create_task(web.serve(sockets=[listening]), name="web"),
         ]
         await self._listening(web, tasks[-1])
@@ -213,12 +241,31 @@ class Controller:
         web.should_exit = True
         if self.fake_fleet is not None:
             await self.fake_fleet.stop()
-        for task in tasks[1:5]:
+        for task in tasks[1:-1]:  # all but the reconciler, which stops by itself, and the web
             task.cancel()
         await reconciler.stop()
         await asyncio.gather(*tasks, return_exceptions=True)
         if failed:
             raise RuntimeError(f"{failed[0].get_name()} failed") from failed[0].exception()
+
+    def _commit_statuses(self, read: ReadSide) -> CommitStatuses | None:
+        """The commit status reporter, when a token is given and the state is on GitHub."""
+        config = self.config
+        if not config.github_status_token:
+            return None
+        host = api_host(config.github_api_url)
+        location = None if config.git is None else config.git.location
+        repository = None if location is None else github_repository(location.url, host)
+        if repository is None:
+            logger.warning(
+                "commit statuses are off: the state is not a git repository on %s",
+                host,
+                extra={"source": "a directory" if location is None else location.shown_url},
+            )
+            return None
+        logger.info("commit statuses go to %s on %s", repository, host)
+        client = StatusClient(config.github_api_url, config.github_status_token)
+        return CommitStatuses(read, repository, client, config.external_url)
 
     def _planned(self, plan: Plan) -> None:
         fleet = self.fake_fleet

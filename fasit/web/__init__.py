@@ -5,12 +5,20 @@ live updates by Server-Sent Events, health, readiness, the JSON status API, metr
 webhook, and the route agents fetch in-repo chart archives from (docs/charts.md).
 """
 
-from fasit.web.api import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from fasit.web.api import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, progress_of
 from fasit.web.app import ReadOnly, create_app
 from fasit.web.charts import chart_route
 from fasit.web.live import EVENTS_PATH, LiveUpdates
 from fasit.web.metrics import FasitMetrics
-from fasit.web.read import Fleet, History, NoHistory, ReadSide
+from fasit.web.progress import (
+    AmbiguousRevision,
+    Progress,
+    ReleaseProgress,
+    ReleaseState,
+    Verdict,
+    is_halted,
+)
+from fasit.web.read import Fleet, History, NoHistory, ReadSide, ReleaseIndex
 from fasit.web.webhook import MAX_HOOK_BYTES, WEBHOOK_PATH, webhook_route
 
 __all__ = [
@@ -19,14 +27,22 @@ __all__ = [
     "MAX_HOOK_BYTES",
     "MAX_PAGE_SIZE",
     "WEBHOOK_PATH",
+    "AmbiguousRevision",
     "FasitMetrics",
     "Fleet",
     "History",
     "LiveUpdates",
     "NoHistory",
+    "Progress",
     "ReadOnly",
     "ReadSide",
+    "ReleaseIndex",
+    "ReleaseProgress",
+    "ReleaseState",
+    "Verdict",
     "chart_route",
     "create_app",
+    "is_halted",
+    "progress_of",
     "webhook_route",
 ]

@@ -14,13 +14,31 @@ from starlette.responses import JSONResponse, Response
 
 from fasit.reconcile import ReleaseView
 from fasit.web import shown
-from fasit.web.query import BadQuery, status_filter, whole_number
-from fasit.web.read import ReadSide
+from fasit.web.progress import (
+    AmbiguousRevision,
+    Progress,
+    ReleaseProgress,
+    ReleaseState,
+    find_revision,
+    revision_progress,
+)
+from fasit.web.query import BadQuery, NotFound, status_filter, whole_number
+from fasit.web.read import ReadSide, ReleaseIndex
 
-__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "releases", "status"]
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "LISTED_PER_STATE",
+    "MAX_PAGE_SIZE",
+    "progress",
+    "progress_of",
+    "releases",
+    "status",
+]
 
 DEFAULT_PAGE_SIZE = 500
 MAX_PAGE_SIZE = 5_000
+LISTED_PER_STATE = 100
+"""Releases listed under `failed` and under `pending` in a progress answer (counts are whole)."""
 
 
 def status(read: ReadSide) -> Response:
@@ -100,3 +118,66 @@ def _cursor_of(text: str | None) -> tuple[str, str] | None:
     if not separator:
         raise BadQuery("cursor must be the next of a previous page")
     return environment, feature
+
+
+def progress_of(
+    read: ReadSide,
+    revision: str,
+    feature: str | None = None,
+    index: ReleaseIndex | None = None,
+) -> Progress:
+    """The rollout of the one recent revision whose id starts with `revision` (and, with
+    `feature`, of that feature's releases), its releases looked up in `index` (kept by the
+    caller across calls). Raises NotFound or AmbiguousRevision."""
+    store = read.store
+    plans = read.plan_changes()
+    found = find_revision(revision, store.history, plans)
+    return revision_progress(
+        found,
+        history=store.history,
+        plans=plans,
+        releases=(index or ReleaseIndex(read.fleet)).views(),
+        served="" if store.current is None else store.current.revision.id,
+        decided=read.decided_revision(),
+        feature=feature,
+    )
+
+
+def progress(read: ReadSide, request: Request, index: ReleaseIndex) -> Response:
+    """`GET /api/v1/revisions/{revision}/progress[?feature=F]`: 404 unknown, 409 ambiguous."""
+    feature = request.query_params.get("feature") or None
+    try:
+        found = progress_of(read, request.path_params["revision"], feature, index)
+    except NotFound as exc:
+        return JSONResponse({"error": str(exc)}, status_code=404)
+    except AmbiguousRevision as exc:
+        return JSONResponse({"error": str(exc)}, status_code=409)
+    served = read.store.current
+    counts = {state.value: 0 for state in ReleaseState}
+    for release in found.releases:
+        counts[release.state.value] += 1
+    return JSONResponse(
+        {
+            "revision": shown.revision(found.revision),
+            "serving": served is not None and served.revision.id == found.revision.id,
+            "feature": feature,
+            "state": found.verdict.value,
+            "summary": found.summary,
+            "counts": counts,
+            "failed": _listed(found.having(ReleaseState.FAILED)),
+            "pending": _listed(found.having(ReleaseState.PENDING)),
+        }
+    )
+
+
+def _listed(releases: list[ReleaseProgress]) -> list[dict[str, object]]:
+    return [
+        {
+            "environment": release.environment,
+            "feature": release.feature,
+            "change": release.change.value,
+            "status": release.status or None,
+            "message": release.message,
+        }
+        for release in releases[:LISTED_PER_STATE]
+    ]

@@ -18,11 +18,11 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fasit.errors import StatusUnavailable
-from fasit.web.api import releases, status
+from fasit.web.api import progress, releases, status
 from fasit.web.dashboard import dashboard_routes, error_response
 from fasit.web.live import LiveUpdates
 from fasit.web.pages import Sources
-from fasit.web.read import ReadSide
+from fasit.web.read import ReadSide, ReleaseIndex
 
 __all__ = ["STATUS_UNAVAILABLE", "ReadOnly", "create_app"]
 
@@ -53,11 +53,17 @@ def create_app(
     async def api_releases(request: Request) -> Response:
         return releases(read, request)
 
+    index = ReleaseIndex(read.fleet)
+
+    async def api_progress(request: Request) -> Response:
+        return progress(read, request, index)
+
     routes = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/api/v1/status", api_status),
         Route("/api/v1/releases", api_releases),
+        Route("/api/v1/revisions/{revision}/progress", api_progress),
         *([] if live is None else [live.route()]),
         *more,
         *hooks,

@@ -16,7 +16,7 @@ from fasit.plan import Plan, PlanChanges
 from fasit.reconcile import AgentView, DecisionRecord, Deploy, LogRecord, ReleaseView
 from fasit.state import Snapshot, SnapshotStore
 
-__all__ = ["Fleet", "History", "NoHistory", "ReadSide"]
+__all__ = ["Fleet", "History", "NoHistory", "ReadSide", "ReleaseIndex"]
 
 
 class Fleet(Protocol):
@@ -32,6 +32,23 @@ class Fleet(Protocol):
         ...
 
     def agent(self, environment: str) -> AgentView | None: ...
+
+
+class ReleaseIndex:
+    """The fleet's release views by (environment, feature), made again only when the fleet's
+    `generation` moves: a progress question polled every second costs a lookup per release it
+    asks about, not a walk over the fleet (100,000 views take some 40 ms to index)."""
+
+    def __init__(self, fleet: Fleet) -> None:
+        self._fleet = fleet
+        self._made: tuple[int, Mapping[tuple[str, str], ReleaseView]] = (-1, {})
+
+    def views(self) -> Mapping[tuple[str, str], ReleaseView]:
+        generation = self._fleet.generation
+        if self._made[0] != generation:
+            views = {(view.environment, view.feature): view for view in self._fleet.releases()}
+            self._made = (generation, views)
+        return self._made[1]
 
 
 class History(Protocol):
@@ -89,3 +106,6 @@ class ReadSide:
     """Agent messages (or lines) the hub dropped, by (kind, reason): AgentHub.dropped."""
     status_writes_dropped: Callable[[], Mapping[str, int]] = dict
     """Status store writes dropped because its queue was full, by table."""
+    decided_revision: Callable[[], str] = str
+    """The revision whose plan the fleet's release views were decided over ("" before the
+    first pass): Reconciler.decided_revision."""

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from tests.helpers import BROKEN
+from tests.integration.processes import free_port
 
 ROOT = Path(__file__).parents[2]
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
@@ -47,9 +48,15 @@ def run_step(name: str, tmp_path: Path, **variables: str) -> subprocess.Complete
     )
 
 
-def test_inputs_are_path_strict_plan_base_offline_and_python_version() -> None:
+def test_inputs_are_the_mode_its_wait_inputs_and_validates() -> None:
     assert ACTION["runs"]["using"] == "composite"
     assert {name: spec["default"] for name, spec in ACTION["inputs"].items()} == {
+        "mode": "validate",
+        "server": "",
+        "revision": "",
+        "feature": "",
+        "timeout": "30m",
+        "server-token": "",
         "path": ".",
         "strict": "false",
         "plan-base": "",
@@ -108,4 +115,47 @@ def test_bad_strict_input_is_refused(tmp_path: Path) -> None:
 
 
 def test_plan_step_runs_only_with_a_plan_base() -> None:
-    assert step("fasit plan")["if"] == "${{ !cancelled() && inputs.plan-base != '' }}"
+    assert step("fasit plan")["if"] == (
+        "${{ !cancelled() && inputs.mode != 'wait' && inputs.plan-base != '' }}"
+    )
+
+
+def test_mode_wait_runs_only_the_wait_step() -> None:
+    assert step("fasit validate")["if"] == "${{ inputs.mode != 'wait' }}"
+    assert step("fasit wait")["if"] == "${{ inputs.mode == 'wait' }}"
+
+
+def test_an_unknown_mode_is_refused(tmp_path: Path) -> None:
+    completed = run_step(
+        "fasit validate", tmp_path, FASIT_MODE="deploy", FASIT_PATH=".", FASIT_STRICT="false"
+    )
+
+    assert completed.returncode == 2
+    assert "input mode must be validate or wait, not 'deploy'" in completed.stdout
+
+
+def test_wait_without_a_server_is_refused(tmp_path: Path) -> None:
+    completed = run_step("fasit wait", tmp_path, FASIT_SERVER="", FASIT_TIMEOUT="30m")
+
+    assert completed.returncode == 2
+    assert "input server is required with mode wait" in completed.stdout
+
+
+def test_wait_step_runs_fasit_wait_with_the_token_in_a_private_file(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+
+    completed = run_step(
+        "fasit wait",
+        tmp_path,
+        FASIT_SERVER=url,
+        FASIT_REVISION="abc123",
+        FASIT_TIMEOUT="90s",
+        FASIT_SERVER_TOKEN="s3cret",
+    )
+
+    assert completed.returncode == 2
+    assert f"fasit wait: cannot reach {url}: the connection failed" in completed.stderr
+    token_file = tmp_path / "fasit-server-token"
+    assert token_file.read_text(encoding="utf-8") == "s3cret\n"
+    assert token_file.stat().st_mode & 0o777 == 0o600
+    assert "s3cret" not in completed.stdout + completed.stderr

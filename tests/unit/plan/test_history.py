@@ -64,3 +64,27 @@ def test_changes_beyond_the_limit_are_counted_not_kept(tmp_path: Path) -> None:
     assert changes is not None
     assert changes.truncated
     assert changes.total == 1
+
+
+def test_the_first_plan_affects_every_release_it_plans(tmp_path: Path) -> None:
+    plan = states.build(tmp_path, fleet("1.0.0")).plan
+
+    changes = PlanHistory().changes(plan)
+
+    assert changes is not None
+    assert dict(changes.affected) == {
+        ("nav/dev", "web"): ChangeKind.INSTALL,
+        ("nav/prod", "web"): ChangeKind.INSTALL,
+    }
+
+
+def test_every_affected_release_is_kept_beyond_the_listed_changes(tmp_path: Path) -> None:
+    first = states.build(tmp_path / "a", fleet("1.0.0")).plan
+    second = states.build(tmp_path / "b", fleet("2.0.0")).plan
+    history = PlanHistory(changes_kept=0)
+    history.add(first, history.changes(first))
+
+    changes = history.changes(second)
+
+    assert changes is not None
+    assert dict(changes.affected) == {("nav/dev", "web"): ChangeKind.UPGRADE}
