@@ -45,12 +45,17 @@ ALLOWED: dict[str, frozenset[str]] = {
     "fasit.reconcile": frozenset((_PLAN - {"fasit.sources"}) | {"fasit.agents"}),
     # The read side: reads the stages, never writes desired state.
     "fasit.web": frozenset((_PLAN - {"fasit.sources"}) | {"fasit.agents", "fasit.reconcile"}),
+    # An edge stage: events derived from the reconciler and the snapshot store, sent out.
+    "fasit.notify": frozenset(_PLAN | {"fasit.agents", "fasit.reconcile"}),
     # The wiring of `fasit serve`: every stage (and naisd, for the in-process fake agents).
-    "fasit.serve": frozenset(_PLAN | {"fasit.agents", "fasit.reconcile", "fasit.web", "naisd"}),
+    "fasit.serve": frozenset(
+        _PLAN | {"fasit.agents", "fasit.reconcile", "fasit.web", "fasit.notify", "naisd"}
+    ),
     # The command line: every stage and every report; only `python -m fasit` imports it.
     "fasit.cli": frozenset(
         _PLAN
         | {"fasit.agents", "fasit.reconcile", "fasit.web", "fasit.serve", "fasit.validation"}
+        | {"fasit.notify"}
         | {"fasit.report", "fasit.plan_report", "fasit.explain_report"}
     ),
     "fasit.__main__": frozenset({"fasit", "fasit.cli"}),

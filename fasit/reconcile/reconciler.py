@@ -32,7 +32,7 @@ from fasit.agents import (
     ResultReported,
 )
 from fasit.plan import Plan
-from fasit.reconcile.decisions import AgentView, Decision, Reason
+from fasit.reconcile.decisions import AgentView, Circuit, Decision, Reason, RolloutKey
 from fasit.reconcile.deploys import Deploy
 from fasit.reconcile.fleet import FleetDecider, PassResult, ReconcileConfig
 from fasit.reconcile.instructions import (
@@ -202,6 +202,10 @@ class Reconciler:
     def decisions(self, environment: str) -> list[Decision]:
         """The environment's decisions as of the last pass (limits applied)."""
         return list(self._fleet.current.get(environment, ()))
+
+    def circuits(self) -> Mapping[RolloutKey, Circuit]:
+        """The rollouts held back by the circuit breaker as of the last pass."""
+        return self._fleet.circuits
 
     def agent(self, environment: str) -> AgentView | None:
         """The environment's agent as last seen; None if it never connected."""

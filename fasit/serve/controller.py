@@ -18,6 +18,7 @@ import uvicorn
 
 from fasit.agents import AgentHub, HubConfig, TokenFile
 from fasit.charts import ChartArchives, OciCharts, ResolvedChart
+from fasit.notify import Dispatcher, Links, NotificationMetrics, NotifyConfig, Observer, shown_url
 from fasit.plan import Plan, Planner, SecretsDirectory
 from fasit.reconcile import (
     ChartLocator,
@@ -72,6 +73,9 @@ class ServeConfig:
     """Seconds a web client has to send its request headers."""
     agent_timeout: float = 30.0
     """Seconds an agent may send nothing before its session is ended (it shows OFFLINE)."""
+    external_url: str = ""
+    """The dashboard's public URL, for links in notifications ("" for none)."""
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
 
     def __post_init__(self) -> None:
         if (self.state_dir is None) == (self.git is None):
@@ -96,6 +100,7 @@ class Controller:
         self.hub: AgentHub | None = None
         self.reconciler: Reconciler | None = None
         self.fake_fleet: FakeFleet | None = None
+        self.observer: Observer | None = None
         self.ready = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -158,6 +163,7 @@ class Controller:
         reconciler.on_pass(metrics.observe_pass)
         reconciler.on_pass(lambda report: live.notify())
         reconciler.on_deploy(metrics.observe_deploy)
+        notifications = self._notifications(reconciler, metrics)
         app = create_app(
             read, [chart_route(self.archives, tokens), metrics.route()], hooks, live=live
         )
@@ -184,7 +190,9 @@ class Controller:
             asyncio.create_task(metrics.measure_loop_lag(), name="loop-lag"),
             asyncio.create_task(web.serve(sockets=[listening]), name="web"),
         ]
-        await self._listening(web, tasks[-1])
+        if notifications is not None:
+            tasks.append(asyncio.create_task(notifications.run(), name="notifications"))
+        await self._listening(web, tasks[5])
         self.ready.set()
         logger.info(
             "fasit serve: http://%s:%d, agents on %s",
@@ -197,15 +205,46 @@ class Controller:
         stopped.cancel()
         failed = [task for task in tasks if task.done() and task.exception() is not None]
         live.close()  # open event streams would hold the web server's shutdown
+        if self.observer is not None:
+            self.observer.close()  # agents leaving at shutdown are not news
         web.should_exit = True
         if self.fake_fleet is not None:
             await self.fake_fleet.stop()
         for task in tasks[1:5]:
             task.cancel()
         await reconciler.stop()
+        if notifications is not None:
+            await notifications.stop()
         await asyncio.gather(*tasks, return_exceptions=True)
         if failed:
             raise RuntimeError(f"{failed[0].get_name()} failed") from failed[0].exception()
+
+    def _notifications(self, reconciler: Reconciler, metrics: FasitMetrics) -> Dispatcher | None:
+        """The dispatcher and the observer that feeds it, when any sink is configured."""
+        config = self.config.notify
+        if not config.sinks:
+            return None
+        dispatcher = Dispatcher(config, self._labels)
+        observer = self.observer = Observer(
+            reconciler, dispatcher.publish, Links(self.config.external_url)
+        )
+        self.snapshots.listen(observer.observe_offer)
+        reconciler.on_pass(observer.observe_pass)
+        metrics.registry.register(NotificationMetrics(dispatcher))
+        for sink in config.sinks:
+            logger.info(
+                "notifications: %s to %s",
+                sink.name,
+                shown_url(sink.url),
+                extra={"route": "" if sink.route is None else str(sink.route)},
+            )
+        return dispatcher
+
+    def _labels(self, environment: str) -> dict[str, str]:
+        """The environment's labels in the snapshot being served ({} if it has none)."""
+        current = self.snapshots.current
+        located = None if current is None else current.index.environments.get(environment)
+        return {} if located is None else dict(located.model.labels)
 
     def _planned(self, plan: Plan) -> None:
         fleet = self.fake_fleet

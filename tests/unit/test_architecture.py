@@ -20,6 +20,7 @@ PACKAGES = [
     "fasit.agents",
     "fasit.reconcile",
     "fasit.web",
+    "fasit.notify",
     "fasit.serve",
     "naisd",
 ]
