@@ -139,11 +139,17 @@ def parse_route(text: str, name: str) -> SinkConfig:
     match = _ROUTE.match(text)
     if match is None:
         raise ValueError(
-            f"--notify-route {shown_url(text)!r}: expected LABEL=VALUE=KIND:URL with KIND"
+            f"--notify-route {_shown_route(text)!r}: expected LABEL=VALUE=KIND:URL with KIND"
             " webhook or slack, e.g. tenant=acme=slack:https://hooks.slack.com/services/…"
         )
     url = parse_sink_url(match["url"], "--notify-route")
     return SinkConfig(name, SinkKind(match["kind"]), url, Route(match["label"], match["value"]))
+
+
+def _shown_route(text: str) -> str:
+    """A route as given, its URL (if any) through `shown_url`: tenant=acme=slack:https://h/***."""
+    head, separator, tail = text.partition("://")
+    return head + separator + shown_url("x://" + tail).removeprefix("x://") if separator else text
 
 
 def parse_severity(text: str) -> EventSeverity:

@@ -232,12 +232,8 @@ class Controller:
         reconciler.on_pass(observer.observe_pass)
         metrics.registry.register(NotificationMetrics(dispatcher))
         for sink in config.sinks:
-            logger.info(
-                "notifications: %s to %s",
-                sink.name,
-                shown_url(sink.url),
-                extra={"route": "" if sink.route is None else str(sink.route)},
-            )
+            routed = {} if sink.route is None else {"route": str(sink.route)}
+            logger.info("notifications: %s to %s", sink.name, shown_url(sink.url), extra=routed)
         return dispatcher
 
     def _labels(self, environment: str) -> dict[str, str]:

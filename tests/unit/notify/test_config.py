@@ -108,3 +108,8 @@ def test_a_sink_repr_never_shows_its_url() -> None:
 
     assert "SECRET" not in repr(sink)
     assert "SECRET" not in repr(NotifyConfig((sink,), b"key"))
+
+
+def test_a_refused_route_shows_its_label_but_not_its_url_path() -> None:
+    with pytest.raises(ValueError, match=r"^--notify-route 'tenant=acme=sms:https://h/\*\*\*'"):
+        parse_route("tenant=acme=sms:https://h/services/SECRET", "route-1")
