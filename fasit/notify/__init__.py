@@ -31,12 +31,13 @@ from fasit.notify.events import (
 )
 from fasit.notify.metrics import NotificationMetrics
 from fasit.notify.observer import Observer
-from fasit.notify.post import Answer, BadAnswer, Outgoing, post
+from fasit.notify.post import MAX_HEADER_BYTES, Answer, BadAnswer, Outgoing, post
 from fasit.notify.slack import slack_message, slack_payload
 from fasit.notify.webhook import SIGNATURE_HEADER, sign, webhook_message
 
 __all__ = [
     "DROP_REASONS",
+    "MAX_HEADER_BYTES",
     "SIGNATURE_HEADER",
     "Answer",
     "BadAnswer",

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
+import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
 from fasit.notify import (
@@ -267,3 +269,22 @@ async def test_a_receiver_behind_basic_auth_gets_the_credentials_of_its_url() ->
             await eventually(lambda: dispatcher.delivered["webhook-1"] == 1, "the delivery")
 
     assert receiver.received[0].headers["Authorization"] == "Basic ZmFzaXQ6c0BjcmV0"
+
+
+async def test_an_event_given_up_is_logged_once_naming_the_sink_but_not_the_url_path(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with receiving(KEY) as receiver:
+        receiver.answer(404)
+        async with dispatching(webhook(receiver.url + "/t0k3n")) as dispatcher:
+            with caplog.at_level(logging.WARNING, logger="fasit.notify"):
+                dispatcher.publish(event())
+                await eventually(
+                    lambda: dispatcher.dropped["webhook-1", "undeliverable"] == 1, "refusal"
+                )
+
+    [record] = [r for r in caplog.records if r.name == "fasit.notify.dispatcher"]
+    assert record.getMessage() == "notification not delivered"
+    assert vars(record)["sink"] == "webhook-1"
+    assert vars(record)["error"] == "answered 404 (not retried)"
+    assert "t0k3n" not in str(vars(record))
