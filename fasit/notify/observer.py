@@ -22,7 +22,7 @@ from fasit.notify.events import (
     derive_events,
     revision_event,
 )
-from fasit.reconcile import PassReport, Reconciler, ReleaseView, Status
+from fasit.reconcile import PassReport, Reconciler, Status
 from fasit.state import RevisionRecord, Snapshot
 
 __all__ = ["Observer"]
@@ -45,8 +45,6 @@ class Observer:
         self._links = links
         self._clock = clock
         self._notified = Notified()
-        self._views: list[ReleaseView] | None = None
-        self._releases: dict[tuple[str, str], ReleaseFact] = {}
         self._last_revision: tuple[str, str] | None = None
         self._closed = False
 
@@ -78,16 +76,18 @@ class Observer:
         self._publish(revision_event(record, self._links))
 
     def _release_facts(self) -> dict[tuple[str, str], ReleaseFact]:
-        """FAILED releases and those announced as failing; the walk only when views moved."""
-        views = self._reconciler.releases()
-        announced = self._notified.failing
-        if views is self._views and announced.keys() <= self._releases.keys():
-            return self._releases
+        """The FAILED releases and those announced as failing, looked up one by one.
+
+        Only pairs whose latest deploy failed can show FAILED, so the walk is over those and
+        the announced ones, never over the fleet's views.
+        """
         failed = self._reconciler.runtime.failed
         facts: dict[tuple[str, str], ReleaseFact] = {}
-        for view in views:
-            pair = (view.environment, view.feature)
-            if view.status is not Status.FAILED and pair not in announced:
+        for pair in failed.keys() | self._notified.failing.keys():
+            view = self._reconciler.release(*pair)
+            if view is None:
+                continue
+            if view.status is not Status.FAILED and pair not in self._notified.failing:
                 continue
             deploy = failed.get(pair) if view.status is Status.FAILED else None
             facts[pair] = ReleaseFact(
@@ -100,7 +100,6 @@ class Observer:
                 "" if deploy is None else deploy.error,
                 "" if deploy is None else deploy.revision,
             )
-        self._views, self._releases = views, facts
         return facts
 
     def _agents(self) -> dict[str, bool]:

@@ -234,6 +234,14 @@ class Reconciler:
         self._all_views = (self.generation, views)
         return views
 
+    def release(self, environment: str, feature: str) -> ReleaseView | None:
+        """One (environment, feature) as `releases()` shows it; None if neither desired nor
+        running. Costs one environment's decisions, not the fleet's views."""
+        for decision in self._fleet.current.get(environment, ()):
+            if decision.feature == feature:
+                return self._view(decision, self.runtime.environments.get(environment))
+        return None
+
     def _environment_views(
         self, environment: str, decisions: list[Decision]
     ) -> tuple[ReleaseView, ...]:

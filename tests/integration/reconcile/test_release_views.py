@@ -42,3 +42,16 @@ async def test_a_deployed_release_says_when_it_last_deployed(fleet: Fleet) -> No
 
     assert view is not None
     assert view.deployed_at == deploys[-1].updated_at
+
+
+async def test_one_release_looked_up_is_the_view_the_list_shows(fleet: Fleet) -> None:
+    fleet.connect("nav/dev")
+    fleet.publish(*basic_state())
+    await fleet.until_status("nav/dev", "web", "DEPLOYED")
+    reconciler = fleet.running
+
+    listed = {(view.environment, view.feature): view for view in reconciler.releases()}
+
+    assert reconciler.release("nav/dev", "web") == listed["nav/dev", "web"]
+    assert reconciler.release("nav/prod", "web") == listed["nav/prod", "web"]
+    assert reconciler.release("nav/dev", "nothing") is None
