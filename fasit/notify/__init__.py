@@ -17,7 +17,7 @@ from fasit.notify.config import (
     parse_sink_url,
     shown_url,
 )
-from fasit.notify.dispatcher import DROP_REASONS, Dispatcher, Post
+from fasit.notify.dispatcher import DROP_REASONS, Dispatcher
 from fasit.notify.events import (
     Event,
     EventKind,
@@ -53,7 +53,6 @@ __all__ = [
     "NotifyConfig",
     "Observer",
     "Outgoing",
-    "Post",
     "ReleaseFact",
     "Route",
     "SinkConfig",

@@ -12,22 +12,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 from fasit.notify.config import NotifyConfig, SinkConfig, SinkKind, shown_url
 from fasit.notify.events import Event
-from fasit.notify.post import Answer, Outgoing, post
+from fasit.notify.post import Outgoing, post
 from fasit.notify.slack import slack_message
 from fasit.notify.webhook import webhook_message
 
-__all__ = ["DROP_REASONS", "Dispatcher", "Post"]
+__all__ = ["DROP_REASONS", "Dispatcher"]
 
 logger = logging.getLogger(__name__)
-
-Post = Callable[[str, Outgoing], Awaitable[Answer]]
-"""One attempt: POST to a URL, the receiver's answer (OSError when there is none)."""
 
 QUEUE_FULL = "queue-full"
 UNDELIVERABLE = "undeliverable"
@@ -45,14 +43,13 @@ class Dispatcher:
         config: NotifyConfig,
         labels: Callable[[str], Mapping[str, str]],
         *,
-        send: Post | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         """`labels(environment)`: that environment's labels now (routes match on them)."""
         self.config = config
         self._labels = labels
         self._clock = clock
-        self._send: Post = send or (lambda url, outgoing: post(url, outgoing, now=clock()))
+        self._tls: ssl.SSLContext | None = None
         self._queues: dict[str, asyncio.Queue[Event]] = {
             sink.name: asyncio.Queue(config.policy.queue_size) for sink in config.sinks
         }
@@ -86,6 +83,9 @@ class Dispatcher:
 
     async def run(self) -> None:
         """Deliver until cancelled or stopped: one task per sink."""
+        if any(sink.url.startswith("https:") for sink in self.config.sinks):
+            # The system's CAs are read from disk: once, and off the loop.
+            self._tls = await asyncio.to_thread(ssl.create_default_context)
         self._workers = [
             asyncio.create_task(self._deliver_queue(sink), name=f"notify-{sink.name}")
             for sink in self.config.sinks
@@ -174,7 +174,7 @@ class Dispatcher:
             retry_after: float | None = None
             try:
                 async with asyncio.timeout(min(policy.attempt_timeout, remaining)):
-                    answer = await self._send(sink.url, outgoing)
+                    answer = await post(sink.url, outgoing, now=self._clock(), tls=self._tls)
             except TimeoutError:
                 problem = f"no answer within {min(policy.attempt_timeout, remaining):g} s"
             except OSError as exc:

@@ -46,17 +46,25 @@ class BadAnswer(OSError):
     """The receiver answered something that is not HTTP/1.x (or too much of it)."""
 
 
-async def post(url: str, outgoing: Outgoing, *, now: datetime | None = None) -> Answer:
+async def post(
+    url: str,
+    outgoing: Outgoing,
+    *,
+    now: datetime | None = None,
+    tls: ssl.SSLContext | None = None,
+) -> Answer:
     """POST `outgoing` to `url` (http or https) and return the receiver's answer.
 
-    Raises OSError (BadAnswer included) when it cannot connect or the answer is not HTTP;
-    the caller bounds the time.
+    `tls` verifies https receivers (default: the system's CAs, read from disk on each call:
+    long-running callers make one context off the loop and pass it). Raises OSError
+    (BadAnswer included) when it cannot connect or the answer is not HTTP; the caller bounds
+    the time.
     """
     parts = urlsplit(url)
     host = parts.hostname or ""
     secure = parts.scheme == "https"
     port = parts.port or (443 if secure else 80)
-    context = ssl.create_default_context() if secure else None
+    context = (tls or ssl.create_default_context()) if secure else None
     reader, writer = await asyncio.open_connection(
         host, port, ssl=context, server_hostname=host if secure else None, limit=MAX_HEADER_BYTES
     )
