@@ -13,8 +13,10 @@
     │   │                      source closed; the source reports it as SourceUnavailable(timeout)
     │   ├── RegistryError      (charts.registry) a registry request failed: `failure` says how;
     │   │                      becomes `chart-unavailable` until the chart is resolved again
-    │   └── ChartNotPublished  (reconcile.instructions) an in-repo chart agents cannot fetch
-    │                          yet: the deploy fails to send and is retried like a failed deploy
+    │   ├── ChartNotPublished  (reconcile.instructions) an in-repo chart agents cannot fetch
+    │   │                      yet: the deploy fails to send and is retried like a failed deploy
+    │   └── BadAnswer          (notify.post) a notification receiver's answer is not HTTP/1.x
+    │                          (also an OSError): the event is retried like a failed POST
     └── InvalidInput           what fasit was given is wrong: it becomes a Problem (or an HTTP
         │                      4xx, or a refused message) and nothing retries until it changes
         ├── FileTooLarge       (state.tree) a file over the caller's size limit

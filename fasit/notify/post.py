@@ -18,6 +18,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import SplitResult, unquote, urlsplit
 
 from fasit import __version__
+from fasit.errors import RetryableError
 
 __all__ = ["MAX_HEADER_BYTES", "Answer", "BadAnswer", "Outgoing", "post"]
 
@@ -42,8 +43,11 @@ class Answer:
     retry_after: float | None = None
 
 
-class BadAnswer(OSError):
-    """The receiver answered something that is not HTTP/1.x (or too much of it)."""
+class BadAnswer(RetryableError, OSError):
+    """The receiver answered something that is not HTTP/1.x (or too much of it).
+
+    An OSError too, so the dispatcher retries it as it retries a connection that failed.
+    """
 
 
 async def post(
