@@ -168,7 +168,7 @@ def test_a_hung_agent_shows_offline_after_the_agent_timeout(tmp_path: Path) -> N
     )
     try:
         running.until(
-            lambda: running.releases()[("nav/dev", "web")]["status"] == "OFFLINE",
+            lambda: running.releases().get(("nav/dev", "web"), {}).get("status") == "OFFLINE",
             "nav/dev offline",
         )
         running.until(lambda: deployed(running, "nav/prod", "1.0.0"), "nav/prod deployed")
