@@ -18,8 +18,10 @@
     │   │                      yet: the deploy fails to send and is retried like a failed deploy
     │   ├── StatusUnavailable  the status store cannot answer a read (locked, corrupt, gone):
     │   │                      the web answers 503, the next read tries the file afresh
-    │   └── ServerUnreachable  (cli._wait) `fasit wait`'s server did not answer: exit 2 at once,
-    │                          or, once it has answered, tried again until the timeout
+    │   ├── ServerUnreachable  (cli._wait) `fasit wait`'s server did not answer: exit 2 at once,
+    │   │                      or, once it has answered, tried again until the timeout
+    │   └── BadAnswer          (notify.post) a notification receiver's answer is not HTTP/1.x
+    │                          (also an OSError): the event is retried like a failed POST
     └── InvalidInput           what fasit was given is wrong: it becomes a Problem (or an HTTP
         │                      4xx, or a refused message) and nothing retries until it changes
         ├── FileTooLarge       (state.tree) a file over the caller's size limit

@@ -72,9 +72,7 @@ def render_text(problems: Sequence[Problem], summary: Summary, path: Callable[[s
 
 
 def _text_line(problem: Problem, path: Callable[[str], str]) -> str:
-    where = path(problem.file)
-    if problem.line is not None:
-        where += f":{problem.line}:{problem.column}"
+    where = path(problem.file) + problem.where.removeprefix(problem.file)
     return f"{where}: {problem.severity} {problem.code}: {problem.message}"
 
 

@@ -48,15 +48,18 @@ ALLOWED: dict[str, frozenset[str]] = {
     # Commit statuses: reads the read side's progress, posts to GitHub; nothing imports it
     # but the wiring.
     "fasit.github": frozenset((_PLAN - {"fasit.sources"}) | {"fasit.reconcile", "fasit.web"}),
+    # An edge stage: events derived from the reconciler and the snapshot store, sent out.
+    "fasit.notify": frozenset(_PLAN | {"fasit.agents", "fasit.reconcile"}),
     # The wiring of `fasit serve`: every stage (and naisd, for the in-process fake agents).
     "fasit.serve": frozenset(
-        _PLAN | {"fasit.agents", "fasit.reconcile", "fasit.web", "fasit.github", "naisd"}
+        _PLAN
+        | {"fasit.agents", "fasit.reconcile", "fasit.web", "fasit.github", "fasit.notify", "naisd"}
     ),
     # The command line: every stage and every report; only `python -m fasit` imports it.
     "fasit.cli": frozenset(
         _PLAN
         | {"fasit.agents", "fasit.reconcile", "fasit.web", "fasit.serve", "fasit.validation"}
-        | {"fasit.github"}
+        | {"fasit.github", "fasit.notify"}
         | {"fasit.report", "fasit.plan_report", "fasit.explain_report"}
     ),
     "fasit.__main__": frozenset({"fasit", "fasit.cli"}),

@@ -20,6 +20,16 @@ from fasit.cli._common import add_template_value_options, seconds, server_values
 from fasit.cli._logs import configure_logging
 from fasit.errors import CouldNotRun
 from fasit.github import DEFAULT_API_URL
+from fasit.notify import (
+    EventSeverity,
+    NotifyConfig,
+    SinkConfig,
+    SinkKind,
+    parse_external_url,
+    parse_route,
+    parse_severity,
+    parse_sink_url,
+)
 from fasit.reconcile import StoreError, is_postgres_url
 from fasit.reconcile.postgres_store import shown_postgres_url
 from fasit.serve import Controller, ServeConfig
@@ -129,7 +139,8 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     _flag(
         links,
         "--external-url",
-        "where people reach this server's web UI (links in commit statuses)",
+        "the dashboard's public URL (https://fasit.example.net), for links in notifications and"
+        " commit statuses",
         default="",
         metavar="URL",
     )
@@ -147,6 +158,35 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         f"the GitHub API (default: {DEFAULT_API_URL}; GitHub Enterprise: https://HOST/api/v3)",
         default=DEFAULT_API_URL,
         metavar="URL",
+    )
+    notify = serve.add_argument_group(
+        "notifications",
+        "Events (a release failed or recovered, a circuit opened or closed, a revision served"
+        " or refused, an agent offline or back) sent as they happen; see"
+        " docs/notifications.md.",
+    )
+    _repeated(notify, "--notify-webhook", "POST each event as signed JSON to URL", "URL")
+    _flag(
+        notify,
+        "--notify-secret-file",
+        "the key webhook bodies are signed with (X-Fasit-Signature-256), from a file",
+        Path,
+        metavar="PATH",
+    )
+    _flag(notify, "--notify-slack", "send each event to a Slack incoming webhook", metavar="URL")
+    _flag(
+        notify,
+        "--notify-min-severity",
+        "send only events at least this severe: info, warning or error (default: info)",
+        default="info",
+        metavar="LEVEL",
+    )
+    _repeated(
+        notify,
+        "--notify-route",
+        "also send events about environments labelled LABEL=VALUE to a sink of their own"
+        " (KIND: webhook or slack), e.g. tenant=acme=slack:https://hooks.slack.com/…",
+        "LABEL=VALUE=KIND:URL",
     )
     run.add_argument(
         "--log-format",
@@ -225,11 +265,12 @@ def _config(args: argparse.Namespace) -> ServeConfig:
             http_connections=connection_cap(raise_open_file_limit()),
             header_timeout=args.http_header_timeout,
             agent_timeout=args.agent_timeout,
-            external_url=args.external_url,
+            external_url=parse_external_url(args.external_url),
             github_status_token=_read_secret(
                 args.github_status_token_file, "--github-status-token-file"
             ),
             github_api_url=args.github_api_url,
+            notify=_notify(args),
         )
     except ValueError as exc:
         raise CouldNotRun(str(exc)) from None
@@ -249,6 +290,25 @@ def _status_store(given: str | None) -> tuple[Path, str | None]:
             " give a SQLite file path or a postgresql:// URL"
         )
     return Path(given), None
+
+
+def _notify(args: argparse.Namespace) -> NotifyConfig:
+    """The sinks of the --notify-* flags; ValueError (exit 2) naming a bad one."""
+    sinks = [
+        SinkConfig(f"webhook-{n}", SinkKind.WEBHOOK, parse_sink_url(url, "--notify-webhook"))
+        for n, url in enumerate(_repeated_values(args.notify_webhook, "--notify-webhook"), 1)
+    ]
+    if args.notify_slack:
+        sinks.append(
+            SinkConfig("slack", SinkKind.SLACK, parse_sink_url(args.notify_slack, "--notify-slack"))
+        )
+    routes = _repeated_values(args.notify_route, "--notify-route")
+    sinks += [parse_route(text, f"route-{n}") for n, text in enumerate(routes, 1)]
+    secret = _read_secret(args.notify_secret_file, "--notify-secret-file")
+    if args.notify_secret_file is not None and not secret:
+        raise ValueError(f"--notify-secret-file {args.notify_secret_file}: the file is empty")
+    severity: EventSeverity = parse_severity(args.notify_min_severity)
+    return NotifyConfig(tuple(sinks), secret.encode(), severity)
 
 
 def _git_auth(args: argparse.Namespace) -> GitAuth:
@@ -278,6 +338,28 @@ def _address(text: str, flag: str) -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
+def _repeated(group: argparse._ArgumentGroup, flag: str, help: str, metavar: str) -> None:
+    """A repeatable flag; when it is not given, FASIT_<FLAG> (comma-separated) counts."""
+    group.add_argument(
+        flag,
+        action="append",
+        metavar=metavar,
+        help=f"{help} (repeatable; or {_variable(flag)}, comma-separated)",
+    )
+
+
+def _repeated_values(given: list[str] | None, flag: str) -> list[str]:
+    """The values of a `_repeated` flag: as given, else from its variable."""
+    if given is not None:
+        return given
+    listed = os.environ.get(_variable(flag), "").split(",")
+    return [item.strip() for item in listed if item.strip()]
+
+
+def _variable(flag: str) -> str:
+    return "FASIT_" + flag.removeprefix("--").replace("-", "_").upper()
+
+
 def _flag(
     group: argparse._ArgumentGroup,
     flag: str,
@@ -288,8 +370,7 @@ def _flag(
     metavar: str | None = None,
 ) -> None:
     """A flag whose default comes from FASIT_<FLAG> when that is set (then from `default`)."""
-    variable = "FASIT_" + flag.removeprefix("--").replace("-", "_").upper()
-    given = os.environ.get(variable)
+    given = os.environ.get(_variable(flag))
     group.add_argument(
         flag,
         type=kind,

@@ -92,6 +92,11 @@ class FleetDecider:
         self._desired = grouped
         self.plan = plan
 
+    @property
+    def circuits(self) -> Mapping[RolloutKey, Circuit]:
+        """The circuits open as of the last pass."""
+        return self._circuits
+
     def desired(self, environment: str) -> Mapping[str, DesiredRelease]:
         return self._desired.get(environment, _NOTHING)
 

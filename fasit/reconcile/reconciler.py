@@ -32,7 +32,7 @@ from fasit.agents import (
     ResultReported,
 )
 from fasit.plan import Plan
-from fasit.reconcile.decisions import AgentView, Decision, Reason
+from fasit.reconcile.decisions import AgentView, Circuit, Decision, Reason, RolloutKey
 from fasit.reconcile.deploys import Deploy
 from fasit.reconcile.fleet import FleetDecider, PassResult, ReconcileConfig
 from fasit.reconcile.instructions import (
@@ -206,6 +206,10 @@ class Reconciler:
         """The environment's decisions as of the last pass (limits applied)."""
         return list(self._fleet.current.get(environment, ()))
 
+    def circuits(self) -> Mapping[RolloutKey, Circuit]:
+        """The rollouts held back by the circuit breaker as of the last pass."""
+        return self._fleet.circuits
+
     def agent(self, environment: str) -> AgentView | None:
         """The environment's agent as last seen; None if it never connected."""
         state = self.runtime.environments.get(environment)
@@ -232,6 +236,14 @@ class Reconciler:
                 views.extend(self._environment_views(environment, current[environment]))
         self._all_views = (self.generation, views)
         return views
+
+    def release(self, environment: str, feature: str) -> ReleaseView | None:
+        """One (environment, feature) as `releases()` shows it; None if neither desired nor
+        running. Costs one environment's decisions, not the fleet's views."""
+        for decision in self._fleet.current.get(environment, ()):
+            if decision.feature == feature:
+                return self._view(decision, self.runtime.environments.get(environment))
+        return None
 
     def _environment_views(
         self, environment: str, decisions: list[Decision]

@@ -25,6 +25,7 @@ from fasit.github import (
     api_host,
     github_repository,
 )
+from fasit.notify import Dispatcher, Links, NotificationMetrics, NotifyConfig, Observer, shown_url
 from fasit.plan import Plan, Planner, SecretsDirectory, ServerValues
 from fasit.reconcile import (
     ChartLocator,
@@ -86,10 +87,12 @@ class ServeConfig:
     agent_timeout: float = 30.0
     """Seconds an agent may send nothing before its session is ended (it shows OFFLINE)."""
     external_url: str = ""
-    """Where people reach the web UI: the root of links sent out (commit statuses)."""
+    """The dashboard's public URL: the root of links sent out (notifications, commit statuses;
+    "" for none)."""
     github_status_token: str = field(default="", repr=False)
     """Set GitHub commit statuses with it (a github-hosted git source only)."""
     github_api_url: str = DEFAULT_API_URL
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
 
     def __post_init__(self) -> None:
         for flag, url in (
@@ -120,6 +123,7 @@ class Controller:
         self.hub: AgentHub | None = None
         self.reconciler: Reconciler | None = None
         self.fake_fleet: FakeFleet | None = None
+        self.observer: Observer | None = None
         self.ready = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -194,6 +198,7 @@ class Controller:
         if statuses is not None:  # a pass only sets its event: GitHub never holds a pass up
             reconciler.on_pass(lambda report: statuses.wake())
             self.snapshots.listen(lambda snapshot, record: statuses.wake())
+        notifications = self._notifications(reconciler, metrics)
         app = create_app(
             read, [chart_route(self.archives, tokens), metrics.route()], hooks, live=live
         )
@@ -212,20 +217,21 @@ class Controller:
         # Bound here, not by uvicorn: a port in use is an OSError for the caller to report,
         # where uvicorn would end the process with SystemExit from inside a task.
         listening = _bind(config.http_host, config.http_port)
-        tasks = [
-            asyncio.create_task(reconciler.run(), name="reconciler"),
+        # Stopped by cancelling; the reconciler, the web server and the notifications (which
+        # drain what is queued) stop by themselves below.
+        helpers = [
             asyncio.create_task(desired.run(), name="desired-state"),
             asyncio.create_task(source.run(), name="source"),
             asyncio.create_task(live.run(), name="live-updates"),
             asyncio.create_task(metrics.measure_loop_lag(), name="loop-lag"),
-            *(
-                []
-                if statuses is None
-                else [asyncio.create_task(statuses.run(), name="commit-statuses")]
-            ),
-            asyncio.create_task(web.serve(sockets=[listening]), name="web"),
         ]
-        await self._listening(web, tasks[-1])
+        if statuses is not None:
+            helpers.append(asyncio.create_task(statuses.run(), name="commit-statuses"))
+        serving = asyncio.create_task(web.serve(sockets=[listening]), name="web")
+        tasks = [asyncio.create_task(reconciler.run(), name="reconciler"), *helpers, serving]
+        if notifications is not None:
+            tasks.append(asyncio.create_task(notifications.run(), name="notifications"))
+        await self._listening(web, serving)
         self.ready.set()
         logger.info(
             "fasit serve: http://%s:%d, agents on %s",
@@ -238,12 +244,16 @@ class Controller:
         stopped.cancel()
         failed = [task for task in tasks if task.done() and task.exception() is not None]
         live.close()  # open event streams would hold the web server's shutdown
+        if self.observer is not None:
+            self.observer.close()  # agents leaving at shutdown are not news
         web.should_exit = True
         if self.fake_fleet is not None:
             await self.fake_fleet.stop()
-        for task in tasks[1:-1]:  # all but the reconciler, which stops by itself, and the web
+        for task in helpers:
             task.cancel()
         await reconciler.stop()
+        if notifications is not None:
+            await notifications.stop()
         await asyncio.gather(*tasks, return_exceptions=True)
         if failed:
             raise RuntimeError(f"{failed[0].get_name()} failed") from failed[0].exception()
@@ -266,6 +276,29 @@ class Controller:
         logger.info("commit statuses go to %s on %s", repository, host)
         client = StatusClient(config.github_api_url, config.github_status_token)
         return CommitStatuses(read, repository, client, config.external_url)
+
+    def _notifications(self, reconciler: Reconciler, metrics: FasitMetrics) -> Dispatcher | None:
+        """The dispatcher and the observer that feeds it, when any sink is configured."""
+        config = self.config.notify
+        if not config.sinks:
+            return None
+        dispatcher = Dispatcher(config, self._labels)
+        observer = self.observer = Observer(
+            reconciler, dispatcher.publish, Links(self.config.external_url)
+        )
+        self.snapshots.listen(observer.observe_offer)
+        reconciler.on_pass(observer.observe_pass)
+        metrics.registry.register(NotificationMetrics(dispatcher))
+        for sink in config.sinks:
+            routed = {} if sink.route is None else {"route": str(sink.route)}
+            logger.info("notifications: %s to %s", sink.name, shown_url(sink.url), extra=routed)
+        return dispatcher
+
+    def _labels(self, environment: str) -> dict[str, str]:
+        """The environment's labels in the snapshot being served ({} if it has none)."""
+        current = self.snapshots.current
+        located = None if current is None else current.index.environments.get(environment)
+        return {} if located is None else dict(located.model.labels)
 
     def _planned(self, plan: Plan) -> None:
         fleet = self.fake_fleet

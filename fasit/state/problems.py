@@ -175,6 +175,13 @@ class Problem:
         return cls(file, position.line, position.column, code, message, severity)
 
     @property
+    def where(self) -> str:
+        """`file:line:column`, or the file alone for a problem about a whole file."""
+        if self.line is None:
+            return self.file
+        return f"{self.file}:{self.line}:{self.column}"
+
+    @property
     def sort_key(self) -> tuple[str, int, int, str]:
         """File, then line, then column: the order people read problems in."""
         return (self.file, self.line or 0, self.column or 0, self.code)

@@ -21,6 +21,7 @@ PACKAGES = [
     "fasit.reconcile",
     "fasit.web",
     "fasit.github",
+    "fasit.notify",
     "fasit.serve",
     "naisd",
 ]

@@ -63,3 +63,16 @@ async def test_an_upgrade_is_upgrading_and_its_deploy_names_the_version_it_repla
 
     assert "upgrade 1.0.0 → 1.1.0" in decisions
     assert {(d.from_version, d.version) for d in deploys} == {("", "1.0.0"), ("1.0.0", "1.1.0")}
+
+
+async def test_one_release_looked_up_is_the_view_the_list_shows(fleet: Fleet) -> None:
+    fleet.connect("nav/dev")
+    fleet.publish(*basic_state())
+    await fleet.until_status("nav/dev", "web", "DEPLOYED")
+    reconciler = fleet.running
+
+    listed = {(view.environment, view.feature): view for view in reconciler.releases()}
+
+    assert reconciler.release("nav/dev", "web") == listed["nav/dev", "web"]
+    assert reconciler.release("nav/prod", "web") == listed["nav/prod", "web"]
+    assert reconciler.release("nav/dev", "nothing") is None
