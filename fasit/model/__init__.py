@@ -29,8 +29,10 @@ from fasit.model.kinds import (
     Feature,
     FeatureName,
     LabelKey,
+    Rollout,
     StateDocument,
     Values,
+    Wave,
 )
 from fasit.model.oci import OCI_SCHEME, OciChart, parse_oci_chart
 from fasit.model.schemas import SCHEMA_MODELS, render_schema
@@ -63,10 +65,12 @@ __all__ = [
     "LabelKey",
     "OciChart",
     "PruneSettings",
+    "Rollout",
     "StateDocument",
     "StateModel",
     "ValueSpec",
     "Values",
+    "Wave",
     "is_secret_ref",
     "parse_oci_chart",
     "render_schema",
@@ -77,4 +81,5 @@ KINDS: dict[str, type[StateDocument]] = {
     "Feature": Feature,
     "Assignment": Assignment,
     "Config": Config,
+    "Rollout": Rollout,
 }
