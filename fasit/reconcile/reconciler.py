@@ -49,6 +49,7 @@ from fasit.reconcile.store import (
     LogRecord,
     StatusStore,
 )
+from fasit.reconcile.waves import ChangeProgress
 from fasit.state import collector_paused
 
 __all__ = ["AgentChannel", "PassReport", "Reconciler", "ReleaseView"]
@@ -202,6 +203,10 @@ class Reconciler:
     def decisions(self, environment: str) -> list[Decision]:
         """The environment's decisions as of the last pass (limits applied)."""
         return list(self._fleet.current.get(environment, ()))
+
+    def rollouts(self) -> list[ChangeProgress]:
+        """Each change on its way through a Rollout's waves, as of the last pass."""
+        return self._fleet.changes()
 
     def agent(self, environment: str) -> AgentView | None:
         """The environment's agent as last seen; None if it never connected."""

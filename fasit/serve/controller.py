@@ -150,6 +150,7 @@ class Controller:
             history=store,
             agent_messages_dropped=hub.dropped,
             status_writes_dropped=lambda: store.dropped,
+            rollouts=reconciler.rollouts,
         )
         metrics = FasitMetrics(read)
         live = LiveUpdates(lambda: _shown_state(read))

@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from fasit.plan import Plan, PlanChanges
-from fasit.reconcile import AgentView, DecisionRecord, Deploy, LogRecord, ReleaseView
+from fasit.reconcile import (
+    AgentView,
+    ChangeProgress,
+    DecisionRecord,
+    Deploy,
+    LogRecord,
+    ReleaseView,
+)
 from fasit.state import Snapshot, SnapshotStore
 
 __all__ = ["Fleet", "History", "NoHistory", "ReadSide"]
@@ -69,6 +76,10 @@ def _no_plan_changes() -> Sequence[PlanChanges]:
     return ()
 
 
+def _no_rollouts() -> Sequence[ChangeProgress]:
+    return ()
+
+
 def _none_dropped() -> Mapping[tuple[str, str], int]:
     return {}
 
@@ -89,3 +100,5 @@ class ReadSide:
     """Agent messages (or lines) the hub dropped, by (kind, reason): AgentHub.dropped."""
     status_writes_dropped: Callable[[], Mapping[str, int]] = dict
     """Status store writes dropped because its queue was full, by table."""
+    rollouts: Callable[[], Sequence[ChangeProgress]] = _no_rollouts
+    """Each change rolling through a Rollout's waves (Reconciler.rollouts)."""
