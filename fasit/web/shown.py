@@ -111,7 +111,9 @@ def rollout(change: ChangeProgress, now: datetime) -> dict[str, object]:
 
 
 def _wave(wave: WaveProgress) -> dict[str, object]:
-    if wave.hold is None:
+    if not wave.standings:
+        state = "empty"  # the change reaches no environment of it
+    elif wave.hold is None:
         state = "done" if wave.deployed == len(wave.standings) else "rolling"
     else:
         state = "halted" if wave.hold.reason is Reason.HALTED else "waiting"
