@@ -5,6 +5,7 @@ Imports nothing of fasit: every other stage builds on these.
 
 from fasit.model._base import API_VERSION, DnsLabel, StateModel
 from fasit.model.chart_yaml import ChartYaml
+from fasit.model.duration import duration_seconds, duration_text
 from fasit.model.feature_yaml import (
     ComputedSpec,
     ConfigSpec,
@@ -71,6 +72,8 @@ __all__ = [
     "ValueSpec",
     "Values",
     "Wave",
+    "duration_seconds",
+    "duration_text",
     "is_secret_ref",
     "parse_oci_chart",
     "render_schema",

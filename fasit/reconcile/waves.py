@@ -22,11 +22,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+from fasit.model import duration_text
 from fasit.plan import DesiredRelease, ReleaseStatus
 from fasit.reconcile.decisions import Decision, Reason, RolloutKey
 from fasit.reconcile.deploys import DeployState
 from fasit.reconcile.runtime import EnvironmentRuntime
-from fasit.state import WaveLayout, some
+from fasit.state import WaveLayout, pause_note, some
 
 __all__ = [
     "ChangeProgress",
@@ -194,7 +195,7 @@ def gate_change(
             hold = Hold(
                 Reason.WAITING_WAVE,
                 f"waiting for wave {last_reached}: soaking until {_clock(until)}"
-                f" (wave {name} soaks {_span(soak)})",
+                f" (wave {name} soaks {duration_text(soak)})",
                 until,
             )
         waves.append(WaveProgress(name, soak, members, hold))
@@ -221,9 +222,7 @@ def gate_change(
                 latest = standing.since
     if current < 0:
         current = max((n for n, wave in enumerate(waves) if wave.standings), default=0)
-    paused = ""
-    if layout.paused:
-        paused = _paused(layout.rollout.model.reason, layout.where_paused)
+    paused = f"paused: {layout.pause_note}" if layout.paused else ""
     return ChangeProgress(
         key, layout.name, tuple(waves), current, halted, soak_until, paused=paused
     )
@@ -232,10 +231,11 @@ def gate_change(
 def pause_hold(release: DesiredRelease, layout: WaveLayout | None) -> Hold | None:
     """A pause that holds `release`: its Rollout's, else its winning assignment's."""
     if layout is not None and layout.paused:
-        return Hold(Reason.PAUSED, _paused(layout.rollout.model.reason, layout.where_paused))
+        return Hold(Reason.PAUSED, f"paused: {layout.pause_note}")
     assignment = release.assignment
     if assignment.model.paused:
-        return Hold(Reason.PAUSED, _paused(assignment.model.reason, assignment.where("paused")))
+        note = pause_note(assignment.model.reason, assignment.where("paused"))
+        return Hold(Reason.PAUSED, f"paused: {note}")
     return None
 
 
@@ -268,16 +268,5 @@ def hold_sends(
     return held
 
 
-def _paused(reason: str, where: str) -> str:
-    return f"paused: {reason or 'no reason given'} ({where})"
-
-
 def _clock(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%H:%M:%S UTC")
-
-
-def _span(seconds: int) -> str:
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = "".join(f"{n}{unit}" for n, unit in ((hours, "h"), (minutes, "m"), (secs, "s")) if n)
-    return text or "0s"

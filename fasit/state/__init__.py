@@ -21,6 +21,7 @@ from fasit.state.rollouts import (
     REST_WAVE,
     WaveLayout,
     check_rollouts,
+    pause_note,
     rollout_of,
 )
 from fasit.state.snapshot import (
@@ -79,6 +80,7 @@ __all__ = [
     "discover",
     "load_state",
     "parse_yaml_bytes",
+    "pause_note",
     "rank",
     "read_state_document",
     "read_yaml",

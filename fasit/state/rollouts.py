@@ -18,7 +18,14 @@ from fasit.state.problems import Problem, ProblemCode, Severity, some
 from fasit.state.suggest import did_you_mean
 from fasit.state.targeting import LabelIndex
 
-__all__ = ["DEFAULT_ROLLOUT", "REST_WAVE", "WaveLayout", "check_rollouts", "rollout_of"]
+__all__ = [
+    "DEFAULT_ROLLOUT",
+    "REST_WAVE",
+    "WaveLayout",
+    "check_rollouts",
+    "pause_note",
+    "rollout_of",
+]
 
 DEFAULT_ROLLOUT = "default"
 """The Rollout every Feature that names none follows, when it exists."""
@@ -65,9 +72,16 @@ class WaveLayout:
         return self.rollout.model.skip_offline
 
     @property
-    def where_paused(self) -> str:
-        """`file:line` of `paused: true`, for the status message."""
-        return self.rollout.where("paused")
+    def pause_note(self) -> str:
+        """`REASON (file:line)` while the Rollout is paused, else ""."""
+        if not self.paused:
+            return ""
+        return pause_note(self.rollout.model.reason, self.rollout.where("paused"))
+
+
+def pause_note(reason: str, where: str) -> str:
+    """How a pause is shown after `paused: `: its reason and where it is set."""
+    return f"{reason or 'no reason given'} ({where})"
 
 
 def rollout_of(feature: Feature, layouts: Mapping[str, WaveLayout]) -> WaveLayout | None:
