@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import UTC, datetime
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -18,7 +17,7 @@ from fasit.web import shown
 from fasit.web.query import BadQuery, status_filter, whole_number
 from fasit.web.read import ReadSide
 
-__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "releases", "rollouts", "status"]
+__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "releases", "status"]
 
 DEFAULT_PAGE_SIZE = 500
 MAX_PAGE_SIZE = 5_000
@@ -83,12 +82,6 @@ def releases(read: ReadSide, request: Request) -> Response:
             "next": next_cursor,
         }
     )
-
-
-def rollouts(read: ReadSide) -> Response:
-    """Each change on its way through a Rollout's waves (docs/api.md)."""
-    now = datetime.now(UTC)
-    return JSONResponse({"items": [shown.rollout(change, now) for change in read.rollouts()]})
 
 
 def _cursor(view: ReleaseView) -> str:

@@ -15,7 +15,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from fasit.web.api import releases, rollouts, status
+from fasit.web.api import releases, status
 from fasit.web.dashboard import dashboard_routes
 from fasit.web.live import LiveUpdates
 from fasit.web.pages import Sources
@@ -50,15 +50,11 @@ def create_app(
     async def api_releases(request: Request) -> Response:
         return releases(read, request)
 
-    async def api_rollouts(request: Request) -> Response:
-        return rollouts(read)
-
     routes = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/api/v1/status", api_status),
         Route("/api/v1/releases", api_releases),
-        Route("/api/v1/rollouts", api_rollouts),
         *([] if live is None else [live.route()]),
         *more,
         *hooks,

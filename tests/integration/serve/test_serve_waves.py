@@ -110,6 +110,8 @@ def test_a_failure_in_dev_halts_prod_and_the_rollouts_api_says_why(tmp_path: Pat
             ("prod", "halted"),
             ("(rest)", "empty"),
         ]
+        _, metrics = served.get("/metrics")
+        assert f'fasit_rollout_wave{{change="{change["change"]}",feature="web"}} 0.0' in metrics
         assert releases["acme/dev"]["status"] == "FAILED"
         for env in PROD:
             assert releases[env]["status"] == "PENDING"
