@@ -58,7 +58,7 @@ class ProblemCode(StrEnum):
     API_VERSION = "api-version"
     """apiVersion is missing or is not fasit/v1."""
     UNKNOWN_KIND = "unknown-kind"
-    """kind is missing or is not Environment, Feature, Assignment or Config."""
+    """kind is missing or is not Environment, Feature, Assignment, Config or Rollout."""
     UNKNOWN_FIELD = "unknown-field"
     """A field the kind does not have (often a typo)."""
     MISSING_FIELD = "missing-field"

@@ -14,15 +14,13 @@ from fasit.web import ReadSide, create_app
 from tests import states
 from tests.unit.web.support import StaticFleet
 
-NOW = datetime.now(UTC)
-
 
 def client(tmp_path: Path, *changes: ChangeProgress) -> TestClient:
     read = ReadSide(SnapshotStore(), StaticFleet(), lambda: 0, rollouts=lambda: changes)
     return TestClient(create_app(read))
 
 
-def change(tmp_path: Path, *standings: Standing) -> ChangeProgress:
+def change(tmp_path: Path, now: datetime, *standings: Standing) -> ChangeProgress:
     files = states.state(
         states.environment("nav", "dev"),
         states.environment("nav", "prod"),
@@ -32,13 +30,16 @@ def change(tmp_path: Path, *standings: Standing) -> ChangeProgress:
         states.assignment("web", "2.0.0", {}),
     )
     layout = states.build(tmp_path, files).plan.rollouts["web"]
-    return gate_change(("web", "2.0.0", "sha256:" + "ab" * 32), layout, standings, NOW)
+    return gate_change(("web", "2.0.0", "sha256:" + "ab" * 32), layout, standings, now)
 
 
 def test_a_soaking_change_shows_the_soak_still_to_go(tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    deployed_at = now - timedelta(minutes=20)
     soaking = change(
         tmp_path,
-        Standing("nav/dev", 0, Progress.DEPLOYED, "DEPLOYED", NOW - timedelta(minutes=20)),
+        now,
+        Standing("nav/dev", 0, Progress.DEPLOYED, "DEPLOYED", deployed_at),
         Standing("nav/prod", 1, Progress.DEPLOYING, "deploying 2.0.0"),
     )
 
@@ -48,7 +49,9 @@ def test_a_soaking_change_shows_the_soak_still_to_go(tmp_path: Path) -> None:
     assert item["change"] == "2.0.0@abababababab"
     assert item["current_wave"] == "prod"
     assert item["halted"] is None
-    assert 2390 <= item["soak_remaining_seconds"] <= 2400
+    until = deployed_at + timedelta(hours=1)
+    assert item["soak_until"] == until.isoformat().replace("+00:00", "Z")
+    assert 0 < item["soak_remaining_seconds"] <= 2400  # counted from the request
     assert [(w["name"], w["state"], w["deployed"], w["total"]) for w in item["waves"]] == [
         ("dev", "done", 1, 1),
         ("prod", "waiting", 0, 1),
@@ -60,6 +63,7 @@ def test_a_soaking_change_shows_the_soak_still_to_go(tmp_path: Path) -> None:
 def test_a_halted_change_shows_why_on_the_page(tmp_path: Path) -> None:
     halted = change(
         tmp_path,
+        datetime.now(UTC),
         Standing("nav/dev", 0, Progress.FAILED, "FAILED"),
         Standing("nav/prod", 1, Progress.DEPLOYING, "deploying 2.0.0"),
     )
