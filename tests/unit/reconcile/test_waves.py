@@ -20,6 +20,7 @@ from fasit.reconcile import (
     Deploy,
     DeployState,
     FleetDecider,
+    Limits,
     Progress,
     Reason,
     ReconcileConfig,
@@ -99,7 +100,12 @@ class Fleet:
         )
 
     def finished(
-        self, environment: str, state: DeployState, at: datetime, feature: str = "web"
+        self,
+        environment: str,
+        state: DeployState,
+        at: datetime,
+        feature: str = "web",
+        session: str = "s-1",
     ) -> None:
         """The desired release's deploy finished at `at` (as the deploy log recorded it)."""
         release = self.release(environment, feature)
@@ -119,7 +125,7 @@ class Fleet:
                     at,
                     at + timedelta(minutes=6),
                     release.namespace,
-                    "s-1",
+                    session,
                 )
             ]
         )
@@ -331,6 +337,23 @@ def test_a_paused_rollout_lets_work_in_flight_finish(tmp_path: Path) -> None:
     decided = fleet.decide()
 
     assert decided[("nav/dev", "web")][0] is Reason.IN_PROGRESS
+
+
+def test_a_paused_rollout_resends_what_an_ended_session_never_acknowledged(
+    tmp_path: Path,
+) -> None:
+    # Two at a time per environment, so that the serial limit does not hold the resend back.
+    fleet = Fleet(tmp_path, FleetDecider(ReconcileConfig(limits=Limits(per_environment=2))))
+    fleet.take(fleet_state(("web", "2.0.0"), paused=True))
+    for environment in EVERY:
+        fleet.connect(environment)
+    fleet.finished("nav/dev", DeployState.SENT, NOW - timedelta(seconds=5), session="s-0")
+
+    decided = fleet.decide()
+
+    assert decided[("nav/dev", "web")][0] is Reason.DEPLOY
+    assert decided[("nav/dev", "web")][1].startswith("resending ")
+    assert decided[("acme/dev", "web")][0] is Reason.PAUSED
 
 
 def test_a_paused_assignment_holds_its_change_and_not_the_others(tmp_path: Path) -> None:
