@@ -13,6 +13,10 @@ converged fleet), so:
   (the count of decisions recorded is the count of rows written);
 - one assignment changed: its version bumped in the state, the next revision planned
   incrementally, then the pass that sends the upgrade (fleet cap 50) and records decisions.
+
+With `--waves`, the state also holds a Rollout `default` that every feature follows, in three
+waves by the `stage` label (dev, then staging and prod after a soak): each pass also works
+out where every environment stands in every change, and the bump reaches only the first wave.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import platform
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -39,6 +44,19 @@ RUNS = 15
 TENANTS = 20  # x 50 environments each
 FEATURES = 50
 BUMPED = "assignments/feature-000.yaml"
+WAVES = """apiVersion: fasit/v1
+kind: Rollout
+name: default
+waves:
+  - name: dev
+    target: {stage: dev}
+  - name: staging
+    target: {stage: staging}
+    soak: 10m
+  - name: prod
+    target: {stage: prod}
+    soak: 1h
+"""
 
 
 class SilentAgents:
@@ -111,6 +129,9 @@ async def measure(root: Path) -> None:
     after = [await reconciler.run_pass() for _ in range(RUNS)]
 
     print(f"machine: {machine()}, Python {platform.python_version()}")
+    if plan.rollouts:
+        rolling = len(reconciler.rollouts())
+        print(f"waves: every feature follows Rollout default ({rolling} changes rolling)")
     print(
         f"fleet: {len(plan.environments)} environments x {FEATURES} features = "
         f"{len(plan.releases)} releases, all running at their desired hash"
@@ -142,6 +163,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="fasit-reconcile-") as directory:
         root = Path(directory)
         write_fleet(root, tenants=TENANTS, features=FEATURES, targets=({},))
+        if "--waves" in sys.argv[1:]:
+            (root / "rollouts").mkdir()
+            (root / "rollouts" / "default.yaml").write_text(WAVES, encoding="utf-8")
         asyncio.run(measure(root))
 
 

@@ -45,6 +45,9 @@ def _text(explanation: Explanation) -> str:
             lines.append(f"  {release.message}")
         if release.release_hash:
             lines.append(f"  release hash {release.release_hash}")
+    wave = explanation.wave_sentence()
+    if wave:
+        lines += ["", f"Rollout: {wave}"]
     if explanation.sources:
         lines += ["", "Values:"]
         for source in explanation.sources:

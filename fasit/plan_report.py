@@ -13,7 +13,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from fasit.plan import Change, ChangeKind, DesiredRelease, Plan, ReleaseStatus, ValueChange
+from fasit.plan import (
+    Change,
+    ChangeKind,
+    DesiredRelease,
+    Plan,
+    ReleaseStatus,
+    ValueChange,
+    rollout_orders,
+    wave_label,
+)
 
 __all__ = ["PlanFormat", "PlanReport", "render_plan"]
 
@@ -55,14 +64,22 @@ def _json(report: PlanReport) -> str:
         "base": None
         if report.base is None
         else {"revision": report.base.revision.id, "name": report.base_name},
-        "releases": [_release_json(release) for release in report.head.ordered()],
+        "releases": [_release_json(report.head, release) for release in report.head.ordered()],
         "changes": [change.document() for change in report.changes],
+        "rollouts": [order.document() for order in rollout_orders(report.head, report.changes)],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def _release_json(release: DesiredRelease) -> dict[str, object]:
+def _release_json(plan: Plan, release: DesiredRelease) -> dict[str, object]:
     location = release.assignment_location
+    layout = plan.rollouts.get(release.feature_name)
+    wave = None
+    if layout is not None:
+        wave = {
+            "rollout": layout.name,
+            "wave": layout.names[layout.wave_of(release.environment_id)],
+        }
     return {
         "environment": release.environment_id,
         "feature": release.feature_name,
@@ -75,6 +92,7 @@ def _release_json(release: DesiredRelease) -> dict[str, object]:
         "release_hash": release.release_hash,
         "assignment": {"file": location.file, "line": location.line},
         "message": release.message,
+        "rollout": wave,
     }
 
 
@@ -92,11 +110,16 @@ def _text(report: PlanReport) -> str:
         lines.append(environment)
         for change in changes:
             sign = _SIGNS[change.kind]
-            lines.append(f"  {sign} {change.feature} {_move(change)} ({change.kind})")
+            wave = wave_label(report.head, change.environment, change.feature)
+            kind = f"{change.kind}, {wave}" if wave else change.kind
+            lines.append(f"  {sign} {change.feature} {_move(change)} ({kind})")
             if change.message:
                 lines.append(f"      {change.message}")
             lines.extend(f"      {_value_line(value)}" for value in change.values)
         lines.append("")
+    orders = rollout_orders(report.head, report.changes)
+    if orders:
+        lines += ["Rollout order:", *(f"  {order.sentence()}" for order in orders), ""]
     lines.append(_summary(report.changes))
     return "\n".join(lines) + "\n"
 
@@ -123,7 +146,9 @@ def _text_state(plan: Plan, name: str) -> str:
             current = release.environment_id
             lines.append(current)
         status = "" if release.planned else f" [{release.status}]"
-        lines.append(f"  {release.feature_name} {release.version}{status}")
+        wave = wave_label(plan, release.environment_id, release.feature_name)
+        wave = f" ({wave})" if wave else ""
+        lines.append(f"  {release.feature_name} {release.version}{status}{wave}")
         if release.message:
             lines.append(f"      {release.message}")
         for source in release.sources() if release.planned else ():
@@ -180,6 +205,11 @@ def _markdown(report: PlanReport) -> str:
         kinds = Counter(change.kind for change in report.changes)
         lines += ["| change | releases |", "|---|---:|"]
         lines += [f"| {kind} | {kinds[kind]} |" for kind in _ORDER if kinds[kind]]
+        lines.append("")
+    orders = rollout_orders(report.head, report.changes)
+    if orders:
+        lines += ["Rollout order:", ""]
+        lines += [f"- {_escape(order.sentence())}" for order in orders]
         lines.append("")
     groups: dict[tuple[str, ChangeKind, str], list[Change]] = defaultdict(list)
     for change in report.changes:

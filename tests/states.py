@@ -44,11 +44,18 @@ def feature(
     prune: bool | None = None,
     chart: str | None = None,
     protected: bool | None = None,
+    rollout: str | None = None,
 ) -> dict[str, str]:
     """A Feature whose chart is `chart` (default: the in-repo charts/<name>)."""
     chart = chart or f"charts/{name}"
     text = _document(
-        "Feature", name=name, chart=chart, config=config, prune=prune, protected=protected
+        "Feature",
+        name=name,
+        chart=chart,
+        config=config,
+        prune=prune,
+        protected=protected,
+        rollout=rollout,
     )
     return {f"features/{name}.yaml": text}
 
@@ -61,6 +68,8 @@ def assignment(
     enabled: bool | None = None,
     redeploy: str | None = None,
     file: str | None = None,
+    paused: bool | None = None,
+    reason: str | None = None,
 ) -> dict[str, str]:
     text = _document(
         "Assignment",
@@ -70,6 +79,8 @@ def assignment(
         priority=priority,
         enabled=enabled,
         redeploy=redeploy,
+        paused=paused,
+        reason=reason,
     )
     labels = "-".join(f"{key}-{value}" for key, value in sorted(target.items())) or "all"
     return {file or f"assignments/{name}/{version}-{labels}-{priority or 0}.yaml": text}
@@ -78,6 +89,23 @@ def assignment(
 def config(name: str, environment_id: str, values: dict[str, Any]) -> dict[str, str]:
     text = _document("Config", feature=name, environment=environment_id, values=values)
     return {f"configs/{name}/{environment_id.replace('/', '-')}.yaml": text}
+
+
+def rollout(
+    name: str,
+    *waves: tuple[str, dict[str, str], str],
+    skip_offline: bool | None = None,
+    paused: bool | None = None,
+    reason: str | None = None,
+) -> dict[str, str]:
+    """A Rollout of waves given as (name, target, soak), one field per line."""
+    lines = ["apiVersion: fasit/v1", "kind: Rollout", f"name: {name}", "waves:"]
+    for wave, target, soak in waves:
+        lines += [f"  - name: {wave}", f"    target: {json.dumps(target)}", f"    soak: {soak}"]
+    for key, value in (("skipOffline", skip_offline), ("paused", paused), ("reason", reason)):
+        if value is not None:
+            lines.append(f"{key}: {json.dumps(value)}")
+    return {f"rollouts/{name}.yaml": "\n".join(lines) + "\n"}
 
 
 def chart(

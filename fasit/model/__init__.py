@@ -5,7 +5,7 @@ Imports nothing of fasit: every other stage builds on these.
 
 from fasit.model._base import API_VERSION, DnsLabel, StateModel
 from fasit.model.chart_yaml import ChartYaml
-from fasit.model.duration import duration_seconds
+from fasit.model.duration import duration_seconds, duration_text
 from fasit.model.feature_yaml import (
     ComputedSpec,
     ConfigSpec,
@@ -30,8 +30,10 @@ from fasit.model.kinds import (
     Feature,
     FeatureName,
     LabelKey,
+    Rollout,
     StateDocument,
     Values,
+    Wave,
 )
 from fasit.model.oci import OCI_SCHEME, OciChart, parse_oci_chart
 from fasit.model.reference import FieldRow, field_rows, models_of, render_fields
@@ -66,11 +68,14 @@ __all__ = [
     "LabelKey",
     "OciChart",
     "PruneSettings",
+    "Rollout",
     "StateDocument",
     "StateModel",
     "ValueSpec",
     "Values",
+    "Wave",
     "duration_seconds",
+    "duration_text",
     "field_rows",
     "is_secret_ref",
     "models_of",
@@ -84,4 +89,5 @@ KINDS: dict[str, type[StateDocument]] = {
     "Feature": Feature,
     "Assignment": Assignment,
     "Config": Config,
+    "Rollout": Rollout,
 }

@@ -1,8 +1,8 @@
-"""The four document kinds of a state repository: Environment, Feature, Assignment, Config.
+"""The document kinds of a state repository: Environment, Feature, Assignment, Config, Rollout.
 
-Field names, required fields and defaults are the contract of DESIGN.md §2. Identity rules
-(tenant/name, feature + target, feature + environment) are enforced by the loader's
-cross-checks, not here: a model only knows its own document.
+Field names, required fields and defaults are the contract of DESIGN.md §2 (and issue 21 for
+Rollout). Identity rules (tenant/name, feature + target, feature + environment, rollout name)
+are enforced by the loader's cross-checks, not here: a model only knows its own document.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, JsonValue, Strict, field_validator
 
 from fasit.model._base import KIND_DESCRIPTION, ApiVersion, DnsLabel, StateModel
+from fasit.model.duration import DURATION_PATTERN, duration_seconds
 from fasit.model.oci import OCI_SCHEME, parse_oci_chart
 from fasit.model.secrets import is_secret_ref
 
@@ -25,8 +26,10 @@ __all__ = [
     "Feature",
     "FeatureName",
     "LabelKey",
+    "Rollout",
     "StateDocument",
     "Values",
+    "Wave",
 ]
 
 
@@ -139,6 +142,11 @@ class Feature(StateModel):
         default=False,
         description="true: never uninstalled, whatever `prune` says (fasit's own agent).",
     )
+    rollout: DnsLabel | None = Field(
+        default=None,
+        description="The Rollout whose waves a change of this feature follows; default: the"
+        " Rollout named `default` if there is one, else every environment at once.",
+    )
 
     @field_validator("chart")
     @classmethod
@@ -182,6 +190,11 @@ class Assignment(StateModel):
     enabled: bool = Field(default=True, description="A winning disabled assignment plans disabled.")
     description: str = Field(default="", description="For people: why this assignment exists.")
     redeploy: str = Field(default="", description="Change it to force one redeploy through git.")
+    paused: bool = Field(
+        default=False,
+        description="true: nothing new of this assignment is sent (in-flight work finishes).",
+    )
+    reason: str = Field(default="", description="Why it is paused; shown in the status.")
 
 
 class Config(StateModel):
@@ -200,4 +213,47 @@ class Config(StateModel):
     )
 
 
-StateDocument = Environment | Feature | Assignment | Config
+class Wave(StateModel):
+    """One wave of a Rollout: the environments its target selects, and how long the waves
+    before it must have run a change healthy before it gets that change."""
+
+    name: DnsLabel = Field(description="Unique within its Rollout; shown in statuses.")
+    target: Labels = Field(description="Labels an environment must have, as in assignments.")
+    soak: str = Field(
+        default="0s",
+        pattern=DURATION_PATTERN,
+        min_length=2,
+        description="Go-style duration (10m, 1h30m): every environment of the waves before"
+        " must have been DEPLOYED at the change this long before this wave gets it.",
+    )
+
+    @property
+    def soak_seconds(self) -> int:
+        return duration_seconds(self.soak)
+
+
+class Rollout(StateModel):
+    """The order in which a change of a feature reaches environments: waves, then the rest."""
+
+    api_version: ApiVersion
+    kind: Literal["Rollout"] = Field(description=KIND_DESCRIPTION)
+    name: DnsLabel = Field(
+        description="What Features name in `rollout:`; `default` is followed by every Feature"
+        " that names none."
+    )
+    waves: list[Wave] = Field(
+        min_length=1,
+        description="In order; environments no wave selects form an implicit last wave.",
+    )
+    skip_offline: bool = Field(
+        default=False,
+        description="true: environments without a connected agent do not hold their wave.",
+    )
+    paused: bool = Field(
+        default=False,
+        description="true: nothing new is sent for the features that follow this Rollout.",
+    )
+    reason: str = Field(default="", description="Why it is paused; shown in the status.")
+
+
+StateDocument = Environment | Feature | Assignment | Config | Rollout

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from fasit.model.feature_yaml import FeatureYaml
 from fasit.model.index import IndexFile
-from fasit.model.kinds import Assignment, Config, Environment, Feature
+from fasit.model.kinds import Assignment, Config, Environment, Feature, Rollout
 
 __all__ = ["SCHEMA_MODELS", "render_schema"]
 
@@ -21,6 +21,7 @@ SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "feature": Feature,
     "assignment": Assignment,
     "config": Config,
+    "rollout": Rollout,
     "feature-yaml": FeatureYaml,
     "index": IndexFile,
 }

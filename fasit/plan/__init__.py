@@ -24,6 +24,7 @@ from fasit.plan.release import (
     release_hash,
 )
 from fasit.plan.release_checks import release_problems
+from fasit.plan.rollout_order import RolloutOrder, WaveStep, rollout_orders, wave_label
 from fasit.plan.sandbox import RenderLimits
 from fasit.plan.secrets import (
     MASK,
@@ -59,6 +60,7 @@ __all__ = [
     "Planner",
     "ReleaseStatus",
     "RenderLimits",
+    "RolloutOrder",
     "SecretMissing",
     "SecretProvider",
     "SecretsDirectory",
@@ -69,6 +71,7 @@ __all__ = [
     "ValueChange",
     "ValueOrigin",
     "ValueSource",
+    "WaveStep",
     "check_config_value",
     "check_features",
     "diff_plans",
@@ -79,6 +82,8 @@ __all__ = [
     "release_hash",
     "release_problems",
     "resolve_charts",
+    "rollout_orders",
     "split_key",
     "version_key",
+    "wave_label",
 ]

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fasit.model import Assignment, Environment, Feature
+from fasit.model import Assignment, Environment, Feature, duration_text
 from fasit.plan.planner import Plan
 from fasit.plan.release import DesiredRelease, ValueSource
-from fasit.state import Located, Snapshot, rank
+from fasit.state import Located, Snapshot, WaveLayout, rank
 
 __all__ = ["AssignmentVerdict", "Explanation", "explain"]
 
@@ -34,6 +34,49 @@ class Explanation:
     verdicts: tuple[AssignmentVerdict, ...]
     release: DesiredRelease | None
     sources: tuple[ValueSource, ...]
+    rollout: WaveLayout | None = None
+    """The Rollout the feature's changes follow, if any."""
+
+    def wave(self) -> dict[str, object] | None:
+        """Which wave of its Rollout the environment is in, and the waves' order."""
+        layout = self.rollout
+        if layout is None:
+            return None
+        number = layout.wave_of(self.environment.model.id)
+        return {
+            "rollout": layout.name,
+            "wave": layout.names[number],
+            "index": number,
+            "order": [layout.names[n] for n in _order(layout, number)],
+            "soak_seconds": layout.soaks[number],
+            "paused": layout.pause_note or None,
+        }
+
+    def wave_sentence(self) -> str:
+        """The wave in a sentence for people: where it is and when a change reaches it."""
+        layout = self.rollout
+        if layout is None:
+            return ""
+        number = layout.wave_of(self.environment.model.id)
+        order = " → ".join(
+            f"{layout.names[n]} after a {duration_text(layout.soaks[n])} soak"
+            if layout.soaks[n]
+            else layout.names[n]
+            for n in _order(layout, number)
+        )
+        head = f"wave {layout.names[number]} of {layout.name} ({order})"
+        if number == 0:
+            when = "the first wave: its changes come here first"
+        else:
+            soak = layout.soaks[number]
+            waited = f" for {duration_text(soak)}" if soak else ""
+            noun = "wave" if number == 1 else "waves"
+            when = (
+                f"its changes reach this environment once every environment of {noun}"
+                f" {', '.join(layout.names[:number])} has run them DEPLOYED{waited}"
+            )
+        paused = layout.pause_note
+        return f"{head}; {when}" + (f"; paused: {paused}" if paused else "")
 
     def document(self) -> dict[str, object]:
         """The explanation as plain data (`fasit explain --format json`, the dashboard):
@@ -57,6 +100,7 @@ class Explanation:
                 }
                 for verdict in self.verdicts
             ],
+            "rollout": self.wave(),
             "release": None
             if release is None
             else {
@@ -95,7 +139,8 @@ def explain(snapshot: Snapshot, plan: Plan, environment_id: str, feature: str) -
     )
     release = plan.releases.get((environment_id, feature))
     sources = tuple(release.sources()) if release is not None and release.planned else ()
-    return Explanation(environment, index.features[feature], verdicts, release, sources)
+    layout = plan.rollouts.get(feature)
+    return Explanation(environment, index.features[feature], verdicts, release, sources, layout)
 
 
 def _verdict(
@@ -167,3 +212,8 @@ def _display_name(release: DesiredRelease | None, key: str) -> str:
     chart = None if release is None else release.chart
     spec = None if chart is None else chart.feature_yaml.values.get(key)
     return "" if spec is None else spec.display_name
+
+
+def _order(layout: WaveLayout, number: int) -> list[int]:
+    """The declared waves, and the implicit last one when the environment is in it."""
+    return list(range(layout.rest)) + ([layout.rest] if number == layout.rest else [])

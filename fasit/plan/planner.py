@@ -50,7 +50,9 @@ from fasit.state import (
     Revision,
     Snapshot,
     StateIndex,
+    WaveLayout,
     collector_paused,
+    rollout_of,
 )
 
 __all__ = ["Plan", "Planner"]
@@ -77,6 +79,8 @@ class Plan:
     """Features never uninstalled, whatever `prune` says."""
     prune_budget: PruneSettings = field(default_factory=PruneSettings)
     """How many uninstalls the fleet may see per window (`.fasit.yaml`'s `prune`)."""
+    rollouts: Mapping[str, WaveLayout] = field(default_factory=dict)
+    """The waves each feature's changes follow, by feature; a feature with none is absent."""
 
     def ordered(self) -> list[DesiredRelease]:
         """Releases by environment, then feature."""
@@ -212,6 +216,7 @@ class Planner:
             frozenset(index.features),
             frozenset(name for name, feature in index.features.items() if feature.model.protected),
             snapshot.load.state.index.prune,
+            _feature_rollouts(index),
         )
 
     def _prepare(
@@ -392,3 +397,13 @@ def _reads_secrets(
 
 def _same(old: tuple[Environment, ...], new: list[Environment]) -> bool:
     return len(old) == len(new) and all(a is b for a, b in zip(old, new, strict=True))
+
+
+def _feature_rollouts(index: StateIndex) -> dict[str, WaveLayout]:
+    """The layout each feature's changes follow; features that follow none are left out."""
+    followed = {}
+    for name, feature in index.features.items():
+        layout = rollout_of(feature.model, index.rollouts)
+        if layout is not None:
+            followed[name] = layout
+    return followed

@@ -16,7 +16,8 @@ For a release fasit manages that nothing desires: in-progress, orphan (also when
 is away: nothing is sent), protected or uninstall. Limits that span environments are applied
 afterwards: the prune budget (`prune_budget.py`) turns uninstalls beyond it into
 `prune-refused`, and `limits.py` (one instruction at a time per environment, the fleet cap)
-turns some sends into `queued`.
+turns some sends into `queued`; before them, the wave rule (`waves.py`) turns deploys that
+a Rollout's waves or a pause hold back into `waiting-wave`, `halted` or `paused`.
 """
 
 from __future__ import annotations
@@ -67,6 +68,12 @@ class Reason(StrEnum):
     DEPLOY = "deploy"
     QUEUED = "queued"
     """Would deploy, but a limit holds it back this pass (see limits.py)."""
+    WAITING_WAVE = "waiting-wave"
+    """Would deploy, but the change has not passed the waves before this one (waves.py)."""
+    HALTED = "halted"
+    """Would deploy, but the change failed in an earlier wave (waves.py)."""
+    PAUSED = "paused"
+    """Would deploy, but its Rollout or its assignment is paused (waves.py)."""
     ORPHAN = "orphan"
     PRUNE_REFUSED = "prune-refused"
     """An orphan `prune: true` would uninstall, but the fleet's prune budget is spent

@@ -1,9 +1,10 @@
-"""One reconcile pass over the fleet: decide each environment, then apply the fleet's limits.
+"""One reconcile pass over the fleet: decide each environment, then apply waves and limits.
 
 Cheap when nothing changed: an environment is decided again only when its desired releases
 (the planner keeps unchanged ones identical), its run-time state (`EnvironmentRuntime.version`)
 or the open circuits changed, or a time it was waiting for came. Otherwise its last decisions
-stand, so an idle pass over 1,000 environments costs a dictionary walk, no I/O.
+stand, so an idle pass over 1,000 environments costs a dictionary walk, no I/O. Where each
+environment stands in each change (waves.py) is worked out again on the same terms.
 """
 
 from __future__ import annotations
@@ -25,6 +26,16 @@ from fasit.reconcile.limits import Limits, apply_limits, open_circuits
 from fasit.reconcile.prune_budget import BudgetResult, apply_prune_budget
 from fasit.reconcile.retry import RetryPolicy
 from fasit.reconcile.runtime import Runtime
+from fasit.reconcile.waves import (
+    ChangeProgress,
+    Hold,
+    Standing,
+    gate_change,
+    hold_sends,
+    pause_hold,
+    standing_of,
+)
+from fasit.state import WaveLayout
 
 __all__ = ["FleetDecider", "PassResult", "ReconcileConfig"]
 
@@ -65,6 +76,16 @@ class _Memo:
     """Where the deploys and uninstalls are among `decisions`."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Standings:
+    """Where one environment stands in the changes that reach it, valid while its inputs are."""
+
+    desired: Mapping[str, DesiredRelease]
+    version: int
+    layouts: Mapping[str, WaveLayout]
+    standings: tuple[tuple[RolloutKey, Standing], ...]
+
+
 _NOTHING: Mapping[str, DesiredRelease] = {}
 
 
@@ -77,6 +98,9 @@ class FleetDecider:
         self._desired: dict[str, dict[str, DesiredRelease]] = {}
         self._memo: dict[str, _Memo] = {}
         self._circuits: dict[RolloutKey, Circuit] = {}
+        self._standings: dict[str, _Standings] = {}
+        self._changes: dict[RolloutKey, ChangeProgress] = {}
+        self._changes_due: datetime | None = None
         self.current: dict[str, list[Decision]] = {}
         """Every environment's decisions as of the last pass (limits applied)."""
 
@@ -100,11 +124,17 @@ class FleetDecider:
     def desired(self, environment: str) -> Mapping[str, DesiredRelease]:
         return self._desired.get(environment, _NOTHING)
 
+    def changes(self) -> list[ChangeProgress]:
+        """Each change rolling through a Rollout's waves (not yet DEPLOYED everywhere) as of
+        the last pass, by feature then version."""
+        return [change for _, change in sorted(self._changes.items()) if not change.done]
+
     def decide(self, runtime: Runtime, now: datetime) -> PassResult:
         plan = self.plan
         if plan is None:
             raise RuntimeError("FleetDecider.decide: no plan yet")
         circuits = self._open_circuits(runtime)
+        self._track_changes(plan, runtime, now)
         environments = plan.environments.keys() | runtime.environments.keys()
         fresh: dict[str, list[Decision]] = {}
         due: datetime | None = None
@@ -125,13 +155,19 @@ class FleetDecider:
             for environment, memo in self._memo.items()
             if memo.sends
         }
-        budgeted = _budgeted(wanted, runtime, plan, now)
+        gated = hold_sends(
+            wanted,
+            lambda environment, feature: self._hold(plan, environment, feature),
+            lambda decision: _resending(runtime, decision),
+        )
+        budgeted = _budgeted(gated, runtime, plan, now)
         limited = {
             **budgeted.decisions,
             **apply_limits(budgeted.decisions, runtime.in_flight_counts(), self._config.limits),
         }
-        if budgeted.due is not None and (due is None or budgeted.due < due):
-            due = budgeted.due
+        for extra in (budgeted.due, self._changes_due):
+            if extra is not None and (due is None or extra < due):
+                due = extra
         changed = dict(fresh)
         for environment, held in limited.items():
             memo = self._memo[environment]
@@ -190,6 +226,68 @@ class FleetDecider:
         self._memo[environment] = memo
         return memo
 
+    def _track_changes(self, plan: Plan, runtime: Runtime, now: datetime) -> None:
+        """Work out each change's waves again when a standing moved or a soak ended."""
+        moved = False
+        for environment in plan.environments:
+            if self._refresh_standings(environment, plan, runtime):
+                moved = True
+        for gone in self._standings.keys() - plan.environments.keys():
+            del self._standings[gone]
+            moved = True
+        due = self._changes_due
+        if not moved and (due is None or now < due):
+            return
+        reached: dict[RolloutKey, list[Standing]] = {}
+        for memo in self._standings.values():
+            for key, standing in memo.standings:
+                reached.setdefault(key, []).append(standing)
+        self._changes = {
+            key: gate_change(key, plan.rollouts[key[0]], standings, now)
+            for key, standings in reached.items()
+        }
+        dues = [change.due for change in self._changes.values() if change.due is not None]
+        self._changes_due = min(dues, default=None)
+
+    def _refresh_standings(self, environment: str, plan: Plan, runtime: Runtime) -> bool:
+        """Whether the environment's standings were worked out again."""
+        desired = self._desired.get(environment, _NOTHING)
+        state = runtime.environments.get(environment)
+        version = -1 if state is None else state.version
+        memo = self._standings.get(environment)
+        layouts = plan.rollouts
+        if (
+            memo is not None
+            and memo.desired is desired
+            and memo.version == version
+            and memo.layouts is layouts
+        ):
+            return False
+        standings = []
+        for feature, release in desired.items():
+            layout = layouts.get(feature)
+            if layout is None:
+                continue
+            standing = standing_of(environment, release, state, layout.wave_of(environment))
+            if standing is not None:
+                standings.append(((feature, release.version, release.digest or ""), standing))
+        self._standings[environment] = _Standings(desired, version, layouts, tuple(standings))
+        return True
+
+    def _hold(self, plan: Plan, environment: str, feature: str) -> Hold | None:
+        """What keeps a deploy of `feature` to `environment` back: a pause, or its wave."""
+        release = self._desired.get(environment, _NOTHING).get(feature)
+        if release is None:
+            return None
+        layout = plan.rollouts.get(feature)
+        paused = pause_hold(release, layout)
+        if paused is not None or layout is None:
+            return paused
+        change = self._changes.get((feature, release.version, release.digest or ""))
+        if change is None:
+            return None
+        return change.waves[layout.wave_of(environment)].hold
+
     def _open_circuits(self, runtime: Runtime) -> dict[RolloutKey, Circuit]:
         """The open circuits; the same object as last pass when none changed."""
         failures = []
@@ -214,6 +312,13 @@ def _budgeted(
     settings = plan.prune_budget
     sent = runtime.uninstalls_since(now - timedelta(seconds=settings.window_seconds))
     return apply_prune_budget(wanted, sent, runtime.managed(sent), settings)
+
+
+def _resending(runtime: Runtime, decision: Decision) -> bool:
+    """A deploy of an instruction already sent (never acknowledged): in-flight work."""
+    state = runtime.environments.get(decision.environment)
+    flight = None if state is None else state.in_flight.get(decision.feature)
+    return flight is not None and flight.release_hash == decision.release_hash
 
 
 def _same(previous: Mapping[str, DesiredRelease], current: Mapping[str, DesiredRelease]) -> bool:

@@ -49,6 +49,7 @@ from fasit.reconcile.store import (
     LogRecord,
     StatusStore,
 )
+from fasit.reconcile.waves import ChangeProgress
 from fasit.state import collector_paused
 
 __all__ = ["AgentChannel", "PassReport", "Reconciler", "ReleaseView"]
@@ -209,6 +210,10 @@ class Reconciler:
     def circuits(self) -> Mapping[RolloutKey, Circuit]:
         """The rollouts held back by the circuit breaker as of the last pass."""
         return self._fleet.circuits
+
+    def rollouts(self) -> list[ChangeProgress]:
+        """Each change on its way through a Rollout's waves, as of the last pass."""
+        return self._fleet.changes()
 
     def agent(self, environment: str) -> AgentView | None:
         """The environment's agent as last seen; None if it never connected."""

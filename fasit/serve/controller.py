@@ -186,6 +186,7 @@ class Controller:
             agent_messages_dropped=hub.dropped,
             status_writes_dropped=lambda: store.dropped,
             decided_revision=lambda: reconciler.decided_revision,
+            rollouts=reconciler.rollouts,
         )
         metrics = FasitMetrics(read)
         live = LiveUpdates(lambda: _shown_state(read))

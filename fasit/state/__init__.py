@@ -16,6 +16,14 @@ from fasit.state.loader import (
     read_yaml_file,
 )
 from fasit.state.problems import Position, Problem, ProblemCode, Severity, some
+from fasit.state.rollouts import (
+    DEFAULT_ROLLOUT,
+    REST_WAVE,
+    WaveLayout,
+    check_rollouts,
+    pause_note,
+    rollout_of,
+)
 from fasit.state.snapshot import (
     Revision,
     Snapshot,
@@ -29,7 +37,9 @@ from fasit.state.tree import DirectoryTree, EntryKind, FileTooLarge, MemoryTree,
 from fasit.state.yamlfile import YamlDocument, YamlLimits, YamlResult, read_yaml
 
 __all__ = [
+    "DEFAULT_ROLLOUT",
     "RESERVED_VALUE_KEYS",
+    "REST_WAVE",
     "DirectoryTree",
     "Discovery",
     "EntryKind",
@@ -58,20 +68,24 @@ __all__ = [
     "Targeting",
     "Tree",
     "TreeEntry",
+    "WaveLayout",
     "YamlDocument",
     "YamlLimits",
     "YamlResult",
     "build_snapshot",
+    "check_rollouts",
     "collector_paused",
     "compile_glob",
     "cross_check",
     "discover",
     "load_state",
     "parse_yaml_bytes",
+    "pause_note",
     "rank",
     "read_state_document",
     "read_yaml",
     "read_yaml_file",
+    "rollout_of",
     "some",
     "target",
     "validate_model",

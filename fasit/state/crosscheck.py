@@ -9,13 +9,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
-from fasit.model import Assignment, Config, Environment, EnvironmentKind, Feature, StateDocument
+from fasit.model import (
+    Assignment,
+    Config,
+    Environment,
+    EnvironmentKind,
+    Feature,
+    StateDocument,
+)
 from fasit.state.documents import Located
 from fasit.state.loader import LoadedState
 from fasit.state.problems import Problem, ProblemCode, Severity
+from fasit.state.rollouts import WaveLayout, check_rollouts
 from fasit.state.suggest import did_you_mean
 from fasit.state.targeting import LabelIndex
 
@@ -42,6 +50,8 @@ class StateIndex:
     """By (environment id, feature name)."""
     management: dict[str, Located[Environment]]
     """The management environment of each tenant that has one."""
+    rollouts: dict[str, WaveLayout] = field(default_factory=dict)
+    """Each Rollout's waves over the environments, by Rollout name."""
 
 
 def cross_check(state: LoadedState) -> tuple[StateIndex, list[Problem]]:
@@ -65,7 +75,12 @@ def cross_check(state: LoadedState) -> tuple[StateIndex, list[Problem]]:
         "environment",
         problems,
     )
+    rollouts = _unique(state.rollouts, lambda r: r.model.name, "rollout", "name", problems)
     management = _management(environments.values(), problems)
+    layouts, rollout_problems = check_rollouts(
+        rollouts, environments.values(), features.values(), state.invalid
+    )
+    problems.extend(rollout_problems)
     problems.extend(_reserved_keys(environments.values()))
 
     known_assignments = []
@@ -94,6 +109,7 @@ def cross_check(state: LoadedState) -> tuple[StateIndex, list[Problem]]:
         assignments=tuple(known_assignments),
         configs=known_configs,
         management=management,
+        rollouts=layouts,
     )
     return index, problems
 

@@ -21,6 +21,7 @@ from fasit.model import (
     Environment,
     Feature,
     IndexFile,
+    Rollout,
     StateDocument,
 )
 from fasit.state.discovery import discover
@@ -61,6 +62,7 @@ class LoadedState:
     features: tuple[Located[Feature], ...] = ()
     assignments: tuple[Located[Assignment], ...] = ()
     configs: tuple[Located[Config], ...] = ()
+    rollouts: tuple[Located[Rollout], ...] = ()
     invalid: Mapping[tuple[str, str], str] = field(default_factory=dict)
     """(kind, identity) → `file:line` of documents that name an environment or feature but
     are invalid: a reference to one is then told where it is, not that it does not exist."""
@@ -259,13 +261,13 @@ def _judge_documents(path: str, parsed: YamlResult) -> _ParsedFile:
 
 
 def _identity(data: object) -> tuple[str, str] | None:
-    """(kind, identity) an invalid Environment or Feature document still names, if it does."""
+    """(kind, identity) an invalid Environment, Feature or Rollout document still names."""
     if not isinstance(data, dict):
         return None
     kind, name = data.get("kind"), data.get("name")
     if kind == "Environment" and isinstance(data.get("tenant"), str) and isinstance(name, str):
         return kind, f"{data['tenant']}/{name}"
-    if kind == "Feature" and isinstance(name, str):
+    if kind in ("Feature", "Rollout") and isinstance(name, str):
         return kind, name
     return None
 
@@ -332,6 +334,7 @@ class _Collected:
     features: list[Located[Feature]] = field(default_factory=list)
     assignments: list[Located[Assignment]] = field(default_factory=list)
     configs: list[Located[Config]] = field(default_factory=list)
+    rollouts: list[Located[Rollout]] = field(default_factory=list)
     invalid: dict[tuple[str, str], str] = field(default_factory=dict)
     documents: int = 0
 
@@ -341,6 +344,7 @@ class _Collected:
             Feature: self.features,
             Assignment: self.assignments,
             Config: self.configs,
+            Rollout: self.rollouts,
         }
 
     def add(self, located: Located[StateDocument]) -> None:
@@ -354,5 +358,6 @@ class _Collected:
             tuple(self.features),
             tuple(self.assignments),
             tuple(self.configs),
+            tuple(self.rollouts),
             dict(self.invalid),
         )

@@ -3,7 +3,8 @@
 An environment matches an assignment when its labels contain every target label. Per
 (environment, feature) the winner is the matching assignment with the most target labels,
 then the highest priority; a disabled winner means the feature is disabled there. A tie that
-remains between assignments that disagree (version, enabled or redeploy) is ambiguous.
+remains between assignments that disagree (version, enabled, redeploy or paused) is
+ambiguous.
 
 Environments are numbered and each label (key, value) maps to a bitset of environments, so an
 assignment's environments are the AND of a few integers rather than a scan of the fleet.
@@ -113,9 +114,9 @@ def rank(assignment: Located[Assignment]) -> tuple[int, int]:
     return (len(assignment.model.target), assignment.model.priority)
 
 
-def _outcome(assignment: Located[Assignment]) -> tuple[str, bool, str]:
+def _outcome(assignment: Located[Assignment]) -> tuple[str, bool, str, bool]:
     model = assignment.model
-    return (model.version, model.enabled, model.redeploy)
+    return (model.version, model.enabled, model.redeploy, model.paused)
 
 
 def _ambiguity(
@@ -139,7 +140,7 @@ def _ambiguity(
 
 def _differences(first: Assignment, second: Assignment) -> str:
     parts = []
-    for field in ("version", "enabled", "redeploy"):
+    for field in ("version", "enabled", "redeploy", "paused"):
         mine, theirs = getattr(first, field), getattr(second, field)
         if mine != theirs:
             parts.append(f"{field} ({mine!r} vs {theirs!r})")

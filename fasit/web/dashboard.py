@@ -31,6 +31,7 @@ from fasit.web.pages import (
     overview_page,
     release_page,
     revisions_page,
+    rollouts_page,
 )
 from fasit.web.query import BadQuery, NotFound
 
@@ -49,6 +50,7 @@ PAGES: tuple[tuple[str, PageData, str], ...] = (
     ("/environments/{tenant}/{name}", environment_page, "environment.html"),
     (_RELEASE, release_page, "release.html"),
     ("/revisions", revisions_page, "revisions.html"),
+    ("/rollouts", rollouts_page, "rollouts.html"),
 )
 """(path, data, template): the page at `path`, its JSON twin at /api/v1 + path (the overview's
 at /api/v1/overview)."""

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fasit.reconcile import Deploy, DeployState, PassReport
+from fasit.reconcile import Deploy, DeployState, PassReport, change_label
 from fasit.state import Outcome, RevisionRecord, Snapshot
 from fasit.web.read import ReadSide
 
@@ -159,3 +159,12 @@ class _State(Collector):
             version = view.running_version or view.desired_version
             releases.add_metric([view.environment, view.feature, version, view.status.value], 1)
         yield releases
+        waves = GaugeMetricFamily(
+            "fasit_rollout_wave",
+            "Per change rolling through a Rollout's waves: the index of the wave rolling now"
+            " (0 is the first).",
+            labels=["feature", "change"],
+        )
+        for change in self._read.rollouts():
+            waves.add_metric([change.key[0], change_label(change.key)], change.current)
+        yield waves

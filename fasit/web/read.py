@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from fasit.plan import Plan, PlanChanges
-from fasit.reconcile import AgentView, DecisionRecord, Deploy, LogRecord, ReleaseView
+from fasit.reconcile import (
+    AgentView,
+    ChangeProgress,
+    DecisionRecord,
+    Deploy,
+    LogRecord,
+    ReleaseView,
+)
 from fasit.state import Snapshot, SnapshotStore
 
 __all__ = ["Fleet", "History", "NoHistory", "ReadSide", "ReleaseIndex"]
@@ -86,6 +93,10 @@ def _no_plan_changes() -> Sequence[PlanChanges]:
     return ()
 
 
+def _no_rollouts() -> Sequence[ChangeProgress]:
+    return ()
+
+
 def _none_dropped() -> Mapping[tuple[str, str], int]:
     return {}
 
@@ -109,3 +120,5 @@ class ReadSide:
     decided_revision: Callable[[], str] = str
     """The revision whose plan the fleet's release views were decided over ("" before the
     first pass): Reconciler.decided_revision."""
+    rollouts: Callable[[], Sequence[ChangeProgress]] = _no_rollouts
+    """Each change rolling through a Rollout's waves (Reconciler.rollouts)."""

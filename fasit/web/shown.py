@@ -8,7 +8,7 @@ from datetime import datetime
 
 from fasit.model import SECRET_REF, is_secret_ref
 from fasit.plan import MASK
-from fasit.reconcile import ReleaseView, Status
+from fasit.reconcile import ChangeProgress, Reason, ReleaseView, Status, WaveProgress, change_label
 from fasit.state import Problem, Revision
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "problem",
     "release",
     "revision",
+    "rollout",
     "time",
 ]
 
@@ -85,6 +86,55 @@ def release(view: ReleaseView) -> dict[str, object]:
         "message": view.message,
         "updated_at": time(view.updated_at),
         "deployed_at": time(view.deployed_at),
+    }
+
+
+def rollout(change: ChangeProgress, now: datetime) -> dict[str, object]:
+    """One change on its way through a Rollout's waves: per wave, per environment, with the
+    soak still to go (from `now`) and what halted or paused it."""
+    feature, version, digest = change.key
+    remaining = None
+    if change.soak_until is not None:
+        remaining = max(0, round((change.soak_until - now).total_seconds()))
+    return {
+        "feature": feature,
+        "change": change_label(change.key),
+        "version": version,
+        "digest": digest or None,
+        "rollout": change.rollout,
+        "current_wave": change.waves[change.current].name,
+        "current_index": change.current,
+        "halted": change.halted or None,
+        "paused": change.paused or None,
+        "soak_until": time(change.soak_until),
+        "soak_remaining_seconds": remaining,
+        "waves": [_wave(wave) for wave in change.waves],
+    }
+
+
+def _wave(wave: WaveProgress) -> dict[str, object]:
+    if not wave.standings:
+        state = "empty"  # the change reaches no environment of it
+    elif wave.hold is None:
+        state = "done" if wave.deployed == len(wave.standings) else "rolling"
+    else:
+        state = "halted" if wave.hold.reason is Reason.HALTED else "waiting"
+    return {
+        "name": wave.name,
+        "soak_seconds": wave.soak_seconds,
+        "state": state,
+        "held": None if wave.hold is None else wave.hold.message,
+        "deployed": wave.deployed,
+        "total": len(wave.standings),
+        "environments": [
+            {
+                "environment": standing.environment,
+                "progress": standing.progress.value,
+                "detail": standing.detail,
+                "deployed_since": time(standing.since),
+            }
+            for standing in wave.standings
+        ],
     }
 
 

@@ -14,6 +14,7 @@ from tests.states import (
     configurable,
     environment,
     feature,
+    rollout,
     state,
 )
 
@@ -55,7 +56,7 @@ def test_plan_json_has_the_documented_shape(repo: Path) -> None:
     [_, prod] = run.json["releases"]
     assert set(prod) == {
         "environment", "feature", "status", "version", "chart", "digest", "namespace",
-        "values", "release_hash", "assignment", "message",
+        "values", "release_hash", "assignment", "message", "rollout",
     }  # fmt: skip
     assert (prod["environment"], prod["version"], prod["status"]) == (
         "nav/prod",
@@ -166,3 +167,69 @@ def test_explain_an_unknown_environment_lists_the_known_ones(repo: Path) -> None
 
     assert run.exit_code == 2
     assert "no environment 'nav/staging' (known: nav/dev, nav/prod)" in run.stderr
+
+
+WAVES = rollout("default", ("dev", {"env": "dev"}, "0s"), ("prod", {"env": "prod"}, "10m"))
+
+
+def test_plan_says_which_wave_each_environment_is_in(tmp_path: Path) -> None:
+    repo = write_tree(tmp_path / "repo", {**ROOT_FILES, **WAVES})
+
+    text = run_cli("plan", repo)
+    as_json = run_cli("plan", repo, "--format", "json")
+
+    assert "nav/dev\n  x 1.0.0 (wave dev of default)\n" in text.stdout
+    assert "nav/prod\n  x 2.0.0 (wave prod of default)\n" in text.stdout
+    assert [release["rollout"] for release in as_json.json["releases"]] == [
+        {"rollout": "default", "wave": "dev"},
+        {"rollout": "default", "wave": "prod"},
+    ]
+
+
+def test_plan_of_a_change_gives_the_order_it_rolls_in(tmp_path: Path) -> None:
+    base = write_tree(tmp_path / "base", {**ROOT_FILES, **WAVES})
+    bump = {
+        **assignment("x", "2.0.0", {}, file="assignments/x/all.yaml"),
+        **assignment("x", "2.0.0", {"team": "a"}, redeploy="1", file="assignments/x/team-a.yaml"),
+    }
+    head = write_tree(tmp_path / "head", {**ROOT_FILES, **WAVES, **bump})
+
+    text = run_cli("plan", head, "--base", str(base))
+    as_json = run_cli("plan", head, "--base", str(base), "--format", "json")
+    markdown = run_cli("plan", head, "--base", str(base), "--format", "markdown")
+
+    order = "x rolls out by default: dev (nav/dev) → prod after a 10m soak (nav/prod)"
+    assert "  ~ x 1.0.0 → 2.0.0 (upgrade, wave dev of default)\n" in text.stdout
+    assert f"Rollout order:\n  {order}\n" in text.stdout
+    assert f"- {order}" in markdown.stdout
+    assert as_json.json["rollouts"] == [
+        {
+            "feature": "x",
+            "rollout": "default",
+            "paused": None,
+            "waves": [
+                {"name": "dev", "soak_seconds": 0, "environments": ["nav/dev"]},
+                {"name": "prod", "soak_seconds": 600, "environments": ["nav/prod"]},
+            ],
+        }
+    ]
+
+
+def test_explain_says_which_wave_the_environment_is_in(tmp_path: Path) -> None:
+    repo = write_tree(tmp_path / "repo", {**ROOT_FILES, **WAVES})
+
+    text = run_cli("explain", "nav/prod", "x", repo)
+    as_json = run_cli("explain", "nav/prod", "x", repo, "--format", "json")
+
+    assert (
+        "Rollout: wave prod of default (dev → prod after a 10m soak); its changes reach this"
+        " environment once every environment of wave dev has run them DEPLOYED for 10m"
+    ) in text.stdout
+    assert as_json.json["rollout"] == {
+        "rollout": "default",
+        "wave": "prod",
+        "index": 1,
+        "order": ["dev", "prod"],
+        "soak_seconds": 600,
+        "paused": None,
+    }

@@ -21,6 +21,7 @@ KIND_SCHEMAS = {
     "Feature": "feature",
     "Assignment": "assignment",
     "Config": "config",
+    "Rollout": "rollout",
 }
 
 

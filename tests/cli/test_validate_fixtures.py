@@ -46,6 +46,7 @@ COMMITTED = [
     ),
     pytest.param("second-management", "environments/nav/mgmt2.yaml", 5, 18, id="second-management"),
     pytest.param("reserved-value-key", "environments/nav/prod.yaml", 9, 3, id="reserved-value-key"),
+    pytest.param("unknown-rollout", "features/aivenator.yaml", 5, 10, id="unknown-rollout"),
     # Charts and Feature.yaml
     pytest.param("chart-missing", "assignments/aivenator/nav.yaml", 4, 10, id="chart-missing"),
     pytest.param(
@@ -134,6 +135,7 @@ NOT_FAILING = [
         "chart-not-checked", "features/aivenator.yaml", 4, 8, "notice", id="chart-not-checked"
     ),
     pytest.param("empty-file", "features/aivenator.yaml", None, None, "notice", id="empty-file"),
+    pytest.param("empty-wave", "rollouts/default.yaml", 6, 13, "warning", id="empty-wave"),
 ]
 
 # Generated in test_validate_limits.py, because a committed fixture cannot hold them.
@@ -214,6 +216,28 @@ def test_ambiguity_names_both_files_and_the_environments_affected() -> None:
     )
 
 
+def test_an_environment_in_two_waves_is_reported_at_both() -> None:
+    run = validate(BROKEN / "wave-overlap", "--format", "json")
+
+    assert run.exit_code == 1
+    assert [(p["file"], p["line"], p["column"], p["message"]) for p in run.json["problems"]] == [
+        (
+            "rollouts/default.yaml",
+            6,
+            13,
+            "wave 'nav' and wave 'prod' (at rollouts/default.yaml:8) both select nav/prod:"
+            " an environment is in one wave only",
+        ),
+        (
+            "rollouts/default.yaml",
+            8,
+            13,
+            "wave 'prod' and wave 'nav' (at rollouts/default.yaml:6) both select nav/prod:"
+            " an environment is in one wave only",
+        ),
+    ]
+
+
 def test_invalid_feature_yaml_reports_each_field_in_the_chart() -> None:
     run = validate(BROKEN / "feature-yaml-invalid", "--format", "json")
 
@@ -244,7 +268,7 @@ def test_every_problem_code_is_proven_by_a_fixture() -> None:
     proven = (
         {param.values[0] for param in [*COMMITTED, *NOT_FAILING]}
         | GENERATED
-        | {"duplicate", "ambiguous-assignment", "feature-yaml-invalid"}
+        | {"duplicate", "ambiguous-assignment", "feature-yaml-invalid", "wave-overlap"}
         | {code.value for code in REGISTRY_CODES}
     )
 

@@ -66,7 +66,7 @@ def test_text_lists_problems_grouped_by_file_then_a_summary() -> None:
         ' a valid string, got 1.10 (YAML reads it as a number): quote it ("1.10") to keep it'
         " a string",
         f"{root}/assignments/aivenator/nav.yaml:8:7: error unknown-kind: unknown kind"
-        " 'Assignmnet' (one of Environment, Feature, Assignment, Config)",
+        " 'Assignmnet' (one of Environment, Feature, Assignment, Config, Rollout)",
     ]
     assert blocks[1] == (
         f"{root}/configs/aivenator/nav-dev.yaml: notice empty-file: the file holds no documents"

@@ -6,6 +6,7 @@ from fasit.web.pages.features import feature_page, features_page
 from fasit.web.pages.overview import overview_page
 from fasit.web.pages.release import release_page
 from fasit.web.pages.revisions import revisions_page
+from fasit.web.pages.rollouts import rollouts_page
 from fasit.web.pages.sources import Sources
 
 __all__ = [
@@ -17,4 +18,5 @@ __all__ = [
     "overview_page",
     "release_page",
     "revisions_page",
+    "rollouts_page",
 ]

@@ -74,21 +74,21 @@ def test_a_stale_reference_fails_the_check_and_names_the_command_that_regenerate
     assert "run `python scripts/state_files_doc.py`" in run.stderr
 
 
-class Rollout(StateModel):
+class Canary(StateModel):
     """A kind nobody has written prose for yet."""
 
     api_version: Literal["fasit/v1"] = Field(description="The version of the format.")
-    kind: Literal["Rollout"] = Field(description="The kind.")
+    kind: Literal["Canary"] = Field(description="The kind.")
     waves: int = Field(default=1, description="How many waves.")
 
 
 def test_a_registered_kind_without_a_section_of_its_own_still_gets_its_table() -> None:
     text = DOC.read_text(encoding="utf-8")
 
-    generated = load_script().generate(text, {**KINDS, "Rollout": Rollout})
+    generated = load_script().generate(text, {**KINDS, "Canary": Canary})
 
     section = generated.split("<!-- kinds without a section -->")[1]
-    assert "### Rollout\n\nA kind nobody has written prose for yet." in section
+    assert "### Canary\n\nA kind nobody has written prose for yet." in section
     assert "| `waves` | integer | `1` | How many waves. |" in section
 
 
