@@ -16,7 +16,6 @@ from fasit.web.progress import (
     ReleaseProgress,
     ReleaseState,
     Verdict,
-    is_halted,
 )
 from fasit.web.read import Fleet, History, NoHistory, ReadSide, ReleaseIndex
 from fasit.web.webhook import MAX_HOOK_BYTES, WEBHOOK_PATH, webhook_route
@@ -42,7 +41,6 @@ __all__ = [
     "Verdict",
     "chart_route",
     "create_app",
-    "is_halted",
     "progress_of",
     "webhook_route",
 ]

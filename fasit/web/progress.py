@@ -14,13 +14,12 @@ from enum import StrEnum
 
 from fasit.errors import InvalidInput
 from fasit.plan import ChangeKind, PlanChanges
-from fasit.reconcile import ReleaseView, Status
+from fasit.reconcile import Reason, ReleaseView, Status
 from fasit.state import Outcome, Revision, RevisionRecord
 from fasit.web.query import NotFound
 
 __all__ = [
     "FAILING_STATUSES",
-    "HALTED_PREFIX",
     "IGNORED_STATUSES",
     "AmbiguousRevision",
     "Progress",
@@ -28,13 +27,8 @@ __all__ = [
     "ReleaseState",
     "Verdict",
     "find_revision",
-    "is_halted",
     "revision_progress",
 ]
-
-HALTED_PREFIX = "halted:"
-"""How a release held back by a halted rollout wave says so: PENDING, its message starting
-with this ("halted: acme/dev FAILED")."""
 
 IGNORED_STATUSES = frozenset({Status.DISABLED, Status.KIND_MISMATCH})
 """Releases that deploy nothing (a disabled assignment, `reconcile: false`, a kind mismatch)."""
@@ -102,12 +96,6 @@ class Progress:
 
     def having(self, state: ReleaseState) -> list[ReleaseProgress]:
         return [release for release in self.releases if release.state is state]
-
-
-def is_halted(message: str) -> bool:
-    """Whether a PENDING release's message says a rollout wave halted it (kept in one place, so
-    the words can follow the reconciler's)."""
-    return message.startswith(HALTED_PREFIX)
 
 
 def find_revision(
@@ -203,9 +191,7 @@ def _judge(
         return judged(ReleaseState.PENDING, "not decided yet")
     if view.status in IGNORED_STATUSES:
         return judged(ReleaseState.IGNORED)
-    if view.status in FAILING_STATUSES or (
-        view.status is Status.PENDING and is_halted(view.message)
-    ):
+    if view.status in FAILING_STATUSES or view.reason is Reason.HALTED:
         return judged(ReleaseState.FAILED)
     if view.status is Status.DEPLOYED and kind is not ChangeKind.UNINSTALL:
         return judged(ReleaseState.DONE)

@@ -1,10 +1,12 @@
 """Acceptance of progressive rollouts: `fasit serve --fake-agents` over five environments in two
 waves (dev, then prod after a 5 s soak). A version bump reaches prod only once every dev
 environment runs it DEPLOYED and the soak is over; a dev environment that fails it halts prod,
-and /api/v1/rollouts says so. Bounded polling; no assertion on how long anything took."""
+and /api/v1/rollouts says so. `fasit wait` follows both: exit 0, then exit 1 naming the halt.
+Bounded polling; no assertion on how long anything took."""
 
 from __future__ import annotations
 
+import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from typing import Any
 from tests import states
 from tests.helpers import write_tree
 from tests.integration.serve.support import Served, serve
+from tests.integration.serve.test_wait import WAIT_BOUND, served_revision, wait, wait_command
 
 DEV = ("acme/dev", "nav/dev")
 PROD = ("acme/prod", "beta/prod", "nav/prod")
@@ -53,7 +56,15 @@ def test_a_bump_reaches_prod_only_after_dev_runs_it_for_the_soak(tmp_path: Path)
             "every environment to run 1.0.0",
             DEADLINE,
         )
+        first = served_revision(served)
         write_tree(state, fleet("2.0.0"))
+        served.until(lambda: served_revision(served) != first, "the bump to be served", DEADLINE)
+        waiting = subprocess.Popen(
+            wait_command(served, "--revision", served_revision(served), "--timeout", "60s"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         seen: dict[str, Any] = {"waiting": False}
 
         def watch() -> bool:
@@ -73,6 +84,9 @@ def test_a_bump_reaches_prod_only_after_dev_runs_it_for_the_soak(tmp_path: Path)
         assert prod_first >= dev_done + timedelta(seconds=5)  # the server's own clock
         assert seen["waiting"]
         assert served.get("/api/v1/rollouts") == (200, {"items": []})  # nothing left rolling
+        out, err = waiting.communicate(timeout=WAIT_BOUND)
+        assert waiting.returncode == 0, err
+        assert out.startswith("done: revision ")
     finally:
         served.stop()
 
@@ -117,5 +131,9 @@ def test_a_failure_in_dev_halts_prod_and_the_rollouts_api_says_why(tmp_path: Pat
             assert releases[env]["status"] == "PENDING"
             assert releases[env]["running_version"] is None
             assert releases[env]["message"] == change["halted"]
+        halted_wait = wait(served, "--timeout", "45s")
+        assert halted_wait.returncode == 1, halted_wait.stderr
+        assert "  acme/dev web: FAILED: " in halted_wait.stdout
+        assert "  nav/prod web: PENDING: halted: acme/dev FAILED" in halted_wait.stdout
     finally:
         served.stop()

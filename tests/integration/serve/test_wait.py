@@ -34,17 +34,21 @@ def served(tmp_path: Path) -> Iterator[tuple[Served, Path]]:
         running.stop()
 
 
+def wait_command(served: Served, *args: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "fasit",
+        "wait",
+        "--server",
+        f"http://{LOOPBACK}:{served.http}",
+        *args,
+    ]
+
+
 def wait(served: Served, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "fasit",
-            "wait",
-            "--server",
-            f"http://{LOOPBACK}:{served.http}",
-            *args,
-        ],
+        wait_command(served, *args),
         capture_output=True,
         text=True,
         timeout=WAIT_BOUND,

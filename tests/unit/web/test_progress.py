@@ -16,7 +16,6 @@ from fasit.web.progress import (
     ReleaseState,
     Verdict,
     find_revision,
-    is_halted,
     revision_progress,
 )
 from fasit.web.query import NotFound
@@ -47,11 +46,11 @@ def _pair(key: str) -> tuple[str, str]:
     return environment.replace("_", "/", 1), feature
 
 
-def view(pair: str, status: Status, message: str = "") -> ReleaseView:
+def view(
+    pair: str, status: Status, message: str = "", reason: Reason = Reason.UNCHANGED
+) -> ReleaseView:
     environment, feature = _pair(pair)
-    return ReleaseView(
-        environment, feature, status, Reason.UNCHANGED, "2.0.0", "1.0.0", message, AT
-    )
+    return ReleaseView(environment, feature, status, reason, "2.0.0", "1.0.0", message, AT)
 
 
 def progress(
@@ -121,7 +120,7 @@ def test_a_release_in_a_problem_status_fails_the_rollout_naming_it(status: Statu
 
 
 def test_a_release_halted_by_its_wave_fails_the_rollout() -> None:
-    halted = view("nav_prod__web", Status.PENDING, "halted: nav/dev FAILED")
+    halted = view("nav_prod__web", Status.PENDING, "halted: nav/dev FAILED", Reason.HALTED)
 
     found = progress(BUMP, [view("nav_dev__web", Status.DEPLOYED), halted])
 
@@ -130,16 +129,26 @@ def test_a_release_halted_by_its_wave_fails_the_rollout() -> None:
 
 
 def test_a_release_waiting_for_its_wave_is_pending() -> None:
-    waiting = view("nav_prod__web", Status.PENDING, "waiting for wave dev: nav/dev deploying")
+    waiting = view(
+        "nav_prod__web",
+        Status.PENDING,
+        "waiting for wave dev: nav/dev deploying",
+        Reason.WAITING_WAVE,
+    )
 
     found = progress(BUMP, [view("nav_dev__web", Status.DEPLOYED), waiting])
 
     assert found.verdict is Verdict.PENDING
 
 
-def test_halted_is_recognised_by_the_message_prefix_only() -> None:
-    assert is_halted("halted: acme/dev FAILED")
-    assert not is_halted("waiting for wave dev; halted: later")
+def test_a_paused_release_holds_the_rollout_without_failing_it() -> None:
+    paused = view(
+        "nav_prod__web", Status.PENDING, "paused: freeze (rollouts/x.yaml:4)", Reason.PAUSED
+    )
+
+    found = progress(BUMP, [view("nav_dev__web", Status.DEPLOYED), paused])
+
+    assert found.verdict is Verdict.PENDING
 
 
 def test_an_offline_environment_holds_the_rollout() -> None:
