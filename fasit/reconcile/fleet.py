@@ -163,7 +163,9 @@ class FleetDecider:
         budgeted = _budgeted(gated, runtime, plan, now)
         limited = {
             **budgeted.decisions,
-            **apply_limits(budgeted.decisions, runtime.in_flight_counts(), self._config.limits),
+            **apply_limits(
+                budgeted.decisions, _busy(runtime, budgeted.decisions), self._config.limits
+            ),
         }
         for extra in (budgeted.due, self._changes_due):
             if extra is not None and (due is None or extra < due):
@@ -312,6 +314,17 @@ def _budgeted(
     settings = plan.prune_budget
     sent = runtime.uninstalls_since(now - timedelta(seconds=settings.window_seconds))
     return apply_prune_budget(wanted, sent, runtime.managed(sent), settings)
+
+
+def _busy(runtime: Runtime, sends: Mapping[str, list[Decision]]) -> dict[str, int]:
+    """Instructions in flight per environment, less those about to be resent: a resend takes
+    the place of its own unacknowledged instruction, so that one must not hold it back."""
+    busy = dict(runtime.in_flight_counts())
+    for environment, decisions in sends.items():
+        resends = sum(1 for d in decisions if d.reason.sends and _resending(runtime, d))
+        if resends:
+            busy[environment] = max(0, busy.get(environment, 0) - resends)
+    return busy
 
 
 def _resending(runtime: Runtime, decision: Decision) -> bool:

@@ -20,7 +20,6 @@ from fasit.reconcile import (
     Deploy,
     DeployState,
     FleetDecider,
-    Limits,
     Progress,
     Reason,
     ReconcileConfig,
@@ -342,8 +341,7 @@ def test_a_paused_rollout_lets_work_in_flight_finish(tmp_path: Path) -> None:
 def test_a_paused_rollout_resends_what_an_ended_session_never_acknowledged(
     tmp_path: Path,
 ) -> None:
-    # Two at a time per environment, so that the serial limit does not hold the resend back.
-    fleet = Fleet(tmp_path, FleetDecider(ReconcileConfig(limits=Limits(per_environment=2))))
+    fleet = Fleet(tmp_path)
     fleet.take(fleet_state(("web", "2.0.0"), paused=True))
     for environment in EVERY:
         fleet.connect(environment)
