@@ -77,6 +77,10 @@ def test_a_user_goes_from_the_overview_to_a_feature_to_an_environment_to_a_relea
     expect(page.locator("section.revision .outcome")).to_have_text("served")
     screenshot(page, "revisions")
 
+    page.get_by_role("navigation").get_by_role("link", name="Rollouts").click()
+    expect(page.locator("h1")).to_have_text("Rollouts")
+    screenshot(page, "rollouts")
+
 
 def test_a_status_changes_live_without_a_reload_after_a_file_edit(
     start: Callable[..., Dashboard], page: Page
