@@ -29,7 +29,7 @@ from fasit.reconcile.ladder import Status, shown_status
 from fasit.reconcile.limits import Limits, apply_limits, open_circuits
 from fasit.reconcile.postgres_store import PostgresStatusStore, is_postgres_url
 from fasit.reconcile.prune_budget import allowed_uninstalls, apply_prune_budget
-from fasit.reconcile.reconciler import AgentChannel, PassReport, Reconciler, ReleaseView
+from fasit.reconcile.reconciler import AgentChannel, PassReport, Reconciler
 from fasit.reconcile.retry import RetryPolicy
 from fasit.reconcile.runtime import Runtime
 from fasit.reconcile.sqlite_store import SqliteStatusStore, StoreError
@@ -41,6 +41,7 @@ from fasit.reconcile.store import (
     Retention,
     StatusStore,
 )
+from fasit.reconcile.views import ReleaseView
 from fasit.reconcile.waves import (
     ChangeProgress,
     Hold,

@@ -41,18 +41,18 @@ from fasit.reconcile.instructions import (
     build_instruction,
     deploy_of,
 )
-from fasit.reconcile.ladder import Status, shown_status
-from fasit.reconcile.runtime import EnvironmentRuntime, Runtime
+from fasit.reconcile.runtime import Runtime
 from fasit.reconcile.store import (
     DecisionRecord,
     InventoryRecord,
     LogRecord,
     StatusStore,
 )
+from fasit.reconcile.views import ReleaseView, ReleaseViews
 from fasit.reconcile.waves import ChangeProgress
 from fasit.state import collector_paused
 
-__all__ = ["AgentChannel", "PassReport", "Reconciler", "ReleaseView"]
+__all__ = ["AgentChannel", "PassReport", "Reconciler"]
 
 logger = logging.getLogger(__name__)
 
@@ -89,31 +89,6 @@ class PassReport:
         return sum(self.recorded.values())
 
 
-@dataclass(frozen=True, slots=True)
-class ReleaseView:
-    """One (environment, feature) as every surface shows it."""
-
-    environment: str
-    feature: str
-    status: Status
-    reason: Reason
-    desired_version: str
-    running_version: str
-    message: str
-    updated_at: datetime
-    deployed_at: datetime | None = None
-    """When the release last finished deploying; None if fasit never saw it deployed."""
-
-
-@dataclass(frozen=True, slots=True)
-class _CachedViews:
-    """One environment's views, valid while its decisions and run-time state are the same."""
-
-    decisions: list[Decision]
-    runtime_version: int
-    views: tuple[ReleaseView, ...]
-
-
 class Reconciler:
     """Use `update_plan` to give it desired state, `run()` to reconcile, `stop()` to end."""
 
@@ -143,8 +118,9 @@ class Reconciler:
         self.decided_revision = ""
         """The revision of the plan the last pass decided over: what `releases()` reflects
         ("" before the first pass). A plan handed over since is not in the views yet."""
-        self._views: dict[str, _CachedViews] = {}
-        self._all_views: tuple[int, list[ReleaseView]] = (-1, [])
+        self._release_views = ReleaseViews(
+            self._fleet, self.runtime, lambda pair: self._recorded.get(pair), clock
+        )
 
     # -- inputs --------------------------------------------------------------------------------
 
@@ -221,66 +197,14 @@ class Reconciler:
         return None if state is None else state.agent
 
     def releases(self) -> list[ReleaseView]:
-        """Every (environment, feature) desired or running, by environment then feature.
-
-        The same list until `generation` moves (callers must not change it); rebuilt then
-        only for the environments whose decisions or run-time state changed, so a dashboard
-        polled all day costs little between passes.
-        """
-        generation, views = self._all_views
-        if generation == self.generation:
-            return views
-        current = self._fleet.current
-        for gone in self._views.keys() - current.keys():
-            del self._views[gone]
-        views = []
-        # Up to one view per release (100,000 after a fleet-wide change): no gen-2 walks of
-        # the whole heap while they are made, as in a pass.
-        with collector_paused():
-            for environment in sorted(current):
-                views.extend(self._environment_views(environment, current[environment]))
-        self._all_views = (self.generation, views)
-        return views
+        """Every (environment, feature) desired or running, by environment then feature; the
+        same list until `generation` moves (callers must not change it)."""
+        return self._release_views.all(self.generation)
 
     def release(self, environment: str, feature: str) -> ReleaseView | None:
         """One (environment, feature) as `releases()` shows it; None if neither desired nor
         running. Costs one environment's decisions, not the fleet's views."""
-        for decision in self._fleet.current.get(environment, ()):
-            if decision.feature == feature:
-                return self._view(decision, self.runtime.environments.get(environment))
-        return None
-
-    def _environment_views(
-        self, environment: str, decisions: list[Decision]
-    ) -> tuple[ReleaseView, ...]:
-        state = self.runtime.environments.get(environment)
-        version = -1 if state is None else state.version
-        cached = self._views.get(environment)
-        if cached is None or cached.decisions is not decisions or cached.runtime_version != version:
-            cached = _CachedViews(
-                decisions, version, tuple(self._view(decision, state) for decision in decisions)
-            )
-            self._views[environment] = cached
-        return cached.views
-
-    def _view(self, decision: Decision, state: EnvironmentRuntime | None) -> ReleaseView:
-        deploy = None if state is None else state.latest.get(decision.feature)
-        running = None if state is None else state.releases.get(decision.feature)
-        recorded = self._recorded.get((decision.environment, decision.feature))
-        updated = recorded.at if recorded is not None else None
-        if deploy is not None and (updated is None or deploy.updated_at > updated):
-            updated = deploy.updated_at
-        return ReleaseView(
-            decision.environment,
-            decision.feature,
-            shown_status(decision.reason, deploy, decision.release_hash),
-            decision.reason,
-            decision.version,
-            "" if running is None else running.version,
-            decision.message,
-            self._clock() if updated is None else updated,
-            None if state is None else state.deployed_at.get(decision.feature),
-        )
+        return self._release_views.one(environment, feature)
 
     # -- passes --------------------------------------------------------------------------------
 
