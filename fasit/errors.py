@@ -3,7 +3,8 @@
     FasitError                 every error fasit raises on purpose; its text is for a person
     ├── CouldNotRun            the command cannot do its job at all: the CLI prints it, exits 2
     │   ├── TreeUnavailable    the state root is missing or is not a directory
-    │   ├── TokenFileInvalid   the agent token file is unreadable or wrong: every place it is wrong
+    │   ├── TokenFileInvalid   a token file (agents', API) is unreadable or wrong: every place
+    │   │                      it is wrong
     │   ├── CredentialsError   (charts.credentials) the registry credentials file cannot be used
     │   └── StoreError         (reconcile._write_queue) the status store cannot be opened, read
     │                          or written (a SQLite file, a PostgreSQL database)
@@ -102,9 +103,10 @@ class StatusUnavailable(RetryableError):
 
 
 class TokenFileInvalid(CouldNotRun):
-    """The agent token file cannot be used; `problems` are its `file:line:col: what` lines."""
+    """A token file (agent or API tokens) cannot be used; `problems` are its
+    `file:line:col: what` lines."""
 
-    def __init__(self, path: str, problems: list[str]) -> None:
-        super().__init__(f"agent token file {path} is not valid:\n  " + "\n  ".join(problems))
+    def __init__(self, path: str, problems: list[str], what: str = "agent token file") -> None:
+        super().__init__(f"{what} {path} is not valid:\n  " + "\n  ".join(problems))
         self.path = path
         self.problems = problems

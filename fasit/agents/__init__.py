@@ -10,7 +10,15 @@ from fasit.agents.config import HubConfig, TlsConfig
 from fasit.agents.contest import ContestPolicy
 from fasit.agents.hub import AgentHub
 from fasit.agents.ids import instruction_id
-from fasit.agents.tokens import TokenFile, hash_token, set_token, write_token_file
+from fasit.agents.token_files import (
+    ReloadedFile,
+    hash_token,
+    read_mapping,
+    replace_line,
+    where,
+    write_atomically,
+)
+from fasit.agents.tokens import TokenFile, set_token, write_token_file
 from fasit.agents.types import (
     Action,
     AgentConnected,
@@ -51,11 +59,16 @@ __all__ = [
     "Outcome",
     "ProgressReported",
     "ReleaseState",
+    "ReloadedFile",
     "ResultReported",
     "TlsConfig",
     "TokenFile",
     "hash_token",
     "instruction_id",
+    "read_mapping",
+    "replace_line",
     "set_token",
+    "where",
+    "write_atomically",
     "write_token_file",
 ]

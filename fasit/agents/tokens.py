@@ -11,107 +11,61 @@ disk or logs.
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import logging
-import os
 import re
-import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from fasit.agents.token_files import (
+    ReloadedFile,
+    hash_token,
+    read_mapping,
+    replace_line,
+    where,
+    write_atomically,
+)
 from fasit.errors import CouldNotRun, TokenFileInvalid
 
 __all__ = ["TokenFile", "hash_token", "set_token", "write_token_file"]
 
-logger = logging.getLogger(__name__)
-
 _ENVIRONMENT = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _HASH = re.compile(r"^sha256:[0-9a-f]{64}$")
-_MAX_BYTES = 1024 * 1024
-
-
-def hash_token(token: str) -> str:
-    """`sha256:<hex>` of a token as its file holds it, surrounding whitespace stripped.
-
-    >>> hash_token("s3cret\\n") == hash_token("s3cret")
-    True
-    """
-    return "sha256:" + hashlib.sha256(token.strip().encode()).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class _Stat:
-    """What tells a changed file: an atomic rename changes the inode, an edit mtime or size."""
-
-    inode: int
-    mtime_ns: int
-    ctime_ns: int
-    size: int
-
-
-def _stat(path: Path) -> _Stat | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return _Stat(st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size)
+_WHAT = "agent token file"
 
 
 def _parse(path: Path) -> dict[str, str]:
     """environment → token hash, or TokenFileInvalid listing every bad place."""
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(_MAX_BYTES + 1)
-    except OSError as exc:
-        raise TokenFileInvalid(str(path), [f"{path}: cannot read: {exc.strerror}"]) from exc
-    if len(data) > _MAX_BYTES:
-        raise TokenFileInvalid(str(path), [f"{path}: larger than {_MAX_BYTES} bytes"])
-    try:
-        root = yaml.compose(data.decode("utf-8"), Loader=yaml.CSafeLoader)
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise TokenFileInvalid(str(path), [f"{path}: not valid YAML: {exc}"]) from exc
+    root = read_mapping(path, _WHAT, "a mapping of tenant/env to sha256:<hex>")
     if root is None:
         return {}
-    if not isinstance(root, yaml.MappingNode):
-        raise TokenFileInvalid(
-            str(path), [f"{_where(path, root)}: expected a mapping of tenant/env to sha256:<hex>"]
-        )
     problems: list[str] = []
     hashes: dict[str, str] = {}
     owner: dict[str, str] = {}
     for key, value in root.value:
         environment = key.value if isinstance(key, yaml.ScalarNode) else None
         if environment is None or not _ENVIRONMENT.match(environment):
-            problems.append(f"{_where(path, key)}: key must be an environment tenant/name")
+            problems.append(f"{where(path, key)}: key must be an environment tenant/name")
             continue
         if environment in hashes:
-            problems.append(f"{_where(path, key)}: {environment} is listed twice")
+            problems.append(f"{where(path, key)}: {environment} is listed twice")
             continue
         token_hash = value.value if isinstance(value, yaml.ScalarNode) else None
         if not isinstance(token_hash, str) or not _HASH.match(token_hash):
             problems.append(
-                f'{_where(path, value)}: {environment}: expected "sha256:<64 lowercase hex>"'
+                f'{where(path, value)}: {environment}: expected "sha256:<64 lowercase hex>"'
             )
             continue
         if token_hash in owner:
             problems.append(
-                f"{_where(path, value)}: {environment} has the same token as {owner[token_hash]}"
+                f"{where(path, value)}: {environment} has the same token as {owner[token_hash]}"
                 " (a token is valid for one environment only)"
             )
             continue
         hashes[environment] = token_hash
         owner[token_hash] = environment
     if problems:
-        raise TokenFileInvalid(str(path), problems)
+        raise TokenFileInvalid(str(path), problems, _WHAT)
     return hashes
-
-
-def _where(path: Path, node: yaml.Node) -> str:
-    mark = node.start_mark
-    return f"{path}:{mark.line + 1}:{mark.column + 1}"
 
 
 class TokenFile:
@@ -126,41 +80,27 @@ class TokenFile:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._stat = _stat(path)
-        self._hashes = _parse(path)
-        self._environments = {token_hash: env for env, token_hash in self._hashes.items()}
-        self._reloading = threading.Lock()
+        self._file = ReloadedFile(path, _parse, _WHAT)
+        self._environments = _by_hash(self._file.current)
 
     def refresh(self) -> bool:
         """Reload the file if it changed; True when the tokens in force changed."""
-        with self._reloading:  # reloads run on threads: one at a time
-            return self._refresh()
+        changed = self._file.refresh()
+        if changed:
+            self._environments = _by_hash(self._file.current)
+        return changed
 
     async def reload(self) -> bool:
         """`refresh`, on a thread (it reads the disk)."""
-        return await asyncio.to_thread(self.refresh)
+        changed = await self._file.reload()
+        if changed:
+            self._environments = _by_hash(self._file.current)
+        return changed
 
     async def lookup(self, token: str) -> str | None:
         """`environment_of`, with the file reloaded on a thread."""
         await self.reload()
         return self._environments.get(hash_token(token))
-
-    def _refresh(self) -> bool:
-        stat = _stat(self.path)
-        if stat == self._stat:
-            return False
-        self._stat = stat
-        try:
-            hashes = _parse(self.path)
-        except TokenFileInvalid as exc:
-            logger.error("agent token file not reloaded, the last good one stays: %s", exc)
-            return False
-        if hashes == self._hashes:
-            return False
-        self._hashes = hashes
-        self._environments = {token_hash: env for env, token_hash in hashes.items()}
-        logger.info("agent token file reloaded", extra={"environments": len(hashes)})
-        return True
 
     def environment_of(self, token: str) -> str | None:
         """The environment `token` opens, or None; reloads a changed file first."""
@@ -169,17 +109,21 @@ class TokenFile:
 
     def accepts(self, environment: str, token_hash: str) -> bool:
         """Whether `token_hash` is (still) the token of `environment`."""
-        return self._hashes.get(environment) == token_hash
+        return self._file.current.get(environment) == token_hash
 
     @property
     def environments(self) -> frozenset[str]:
-        return frozenset(self._hashes)
+        return frozenset(self._file.current)
+
+
+def _by_hash(hashes: dict[str, str]) -> dict[str, str]:
+    return {token_hash: env for env, token_hash in hashes.items()}
 
 
 def write_token_file(path: Path, tokens: dict[str, str]) -> None:
     """Write a token file for `tokens` (environment → token), atomically; for tools and tests."""
     lines = [f'{env}: "{hash_token(token)}"' for env, token in sorted(tokens.items())]
-    _write_atomically(path, "\n".join(lines) + "\n")
+    write_atomically(path, "\n".join(lines) + "\n")
 
 
 def set_token(path: Path, environment: str, token: str) -> None:
@@ -194,28 +138,4 @@ def set_token(path: Path, environment: str, token: str) -> None:
             f"{environment!r} is not an environment: expected TENANT/NAME"
             " (lowercase letters, digits and '-', e.g. nav/prod)"
         )
-    text = ""
-    if path.exists():
-        _parse(path)
-        text = path.read_text(encoding="utf-8")
-    key = re.compile(rf"^([\"']?){re.escape(environment)}\1\s*:")
-    lines = [line for line in text.splitlines() if not key.match(line)]
-    entry = f'{environment}: "{hash_token(token)}"'
-    kept = text.splitlines()
-    at = next((i for i, line in enumerate(kept) if key.match(line)), len(lines))
-    lines.insert(at, entry)
-    _write_atomically(path, "\n".join(lines) + "\n")
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Replace `path` by `text` in one rename; a new file is 0600, an old one keeps its mode."""
-    try:
-        mode = path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        mode = 0o600
-    partial = path.with_name(path.name + ".partial")
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.chmod(partial, mode)
-    os.replace(partial, path)
+    replace_line(path, environment, f'{environment}: "{hash_token(token)}"', _parse)

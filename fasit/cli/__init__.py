@@ -1,4 +1,5 @@
-"""The `fasit` command line: validate, plan, explain, schema, serve, agent-token and wait.
+"""The `fasit` command line: validate, plan, explain, schema, serve, agent-token, api-token and
+wait.
 
 Exit codes: 0 clean, 1 problems (or, for `plan --exit-code`, changes), 2 could not run.
 Results go to stdout, logs to stderr.
@@ -14,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 from fasit import __version__
 from fasit.cli._agent_token import add_agent_token
+from fasit.cli._api_token import add_api_token
 from fasit.cli._common import EXIT_COULD_NOT_RUN
 from fasit.cli._explain import add_explain
 from fasit.cli._plan import add_plan
@@ -70,5 +72,6 @@ def _parser() -> argparse.ArgumentParser:
     add_schema(commands)
     add_serve(commands)
     add_agent_token(commands)
+    add_api_token(commands)
     add_wait(commands)
     return parser

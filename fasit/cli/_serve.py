@@ -95,6 +95,31 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         default="",
         metavar="URL",
     )
+    access = serve.add_argument_group(
+        "access", "Who may read the dashboard and API, and what each sees; see docs/access.md."
+    )
+    _flag(
+        access,
+        "--api-tokens",
+        'API token hashes with the tenants each sees (NAME: {hash: "sha256:<hex>", tenants:'
+        " [nav]}); every request then needs Authorization: Bearer TOKEN; reloaded on change",
+        Path,
+        metavar="FILE",
+    )
+    access.add_argument(
+        "--insecure-open-dashboard",
+        action="store_true",
+        default=os.environ.get("FASIT_INSECURE_OPEN_DASHBOARD", "") in ("1", "true"),
+        help="without --api-tokens, listen on a non-loopback --http-addr all the same: anyone"
+        " who reaches it sees every tenant's fleet",
+    )
+    _flag(
+        access,
+        "--metrics-addr",
+        "serve /metrics on its own listener, without authentication, instead of the main one"
+        " (where, with --api-tokens, it needs a fleet admin's token)",
+        metavar="HOST:PORT",
+    )
     run = serve.add_argument_group("running")
     _flag(
         run,
@@ -271,6 +296,11 @@ def _config(args: argparse.Namespace) -> ServeConfig:
             ),
             github_api_url=args.github_api_url,
             notify=_notify(args),
+            api_tokens=args.api_tokens,
+            metrics_addr=None
+            if args.metrics_addr is None
+            else _address(args.metrics_addr, "--metrics-addr"),
+            open_dashboard=args.insecure_open_dashboard,
         )
     except ValueError as exc:
         raise CouldNotRun(str(exc)) from None

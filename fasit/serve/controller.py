@@ -9,12 +9,15 @@ reconciler (which writes what its store has queued), and last the hub.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import uvicorn
+from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from fasit.agents import AgentHub, HubConfig, TokenFile
 from fasit.charts import ChartArchives, OciCharts, ResolvedChart
@@ -42,15 +45,19 @@ from fasit.serve.http_guard import HEADER_TIMEOUT, GuardedH11Protocol
 from fasit.sources import GitSource, GitSourceConfig, LocalSource
 from fasit.state import SnapshotBuilder, SnapshotStore
 from fasit.web import (
+    ApiTokens,
+    Authenticator,
+    BearerTokens,
     FasitMetrics,
     LiveUpdates,
     ReadSide,
+    Scopes,
     chart_route,
     create_app,
     webhook_route,
 )
 
-__all__ = ["Controller", "ServeConfig"]
+__all__ = ["Controller", "ServeConfig", "is_loopback"]
 
 logger = logging.getLogger(__name__)
 
@@ -93,8 +100,21 @@ class ServeConfig:
     """Set GitHub commit statuses with it (a github-hosted git source only)."""
     github_api_url: str = DEFAULT_API_URL
     notify: NotifyConfig = field(default_factory=NotifyConfig)
+    api_tokens: Path | None = None
+    """The API token file: with it, every page and API call needs a token, and each token sees
+    only its tenants' environments (docs/access.md)."""
+    metrics_addr: tuple[str, int] | None = None
+    """Serve /metrics on its own listener (no authentication) instead of the main one."""
+    open_dashboard: bool = False
+    """Serve the dashboard without authentication on a non-loopback address all the same."""
 
     def __post_init__(self) -> None:
+        if self.api_tokens is None and not self.open_dashboard and not is_loopback(self.http_host):
+            raise ValueError(
+                f"--http-addr {self.http_host}:{self.http_port} is not a loopback address and no"
+                " authentication is configured: give --api-tokens FILE, or"
+                " --insecure-open-dashboard to show every tenant's fleet to anyone who reaches it"
+            )
         for flag, url in (
             ("--external-url", self.external_url),
             ("--github-api-url", self.github_api_url),
@@ -189,7 +209,8 @@ class Controller:
             rollouts=reconciler.rollouts,
         )
         metrics = FasitMetrics(read)
-        live = LiveUpdates(lambda: _shown_state(read))
+        scopes = Scopes(read)
+        live = LiveUpdates(lambda viewer: scopes.of(viewer).shown_state())
         self.snapshots.listen(metrics.observe_offer)
         self.snapshots.listen(lambda snapshot, record: live.notify())
         reconciler.on_pass(metrics.observe_pass)
@@ -200,24 +221,27 @@ class Controller:
             reconciler.on_pass(lambda report: statuses.wake())
             self.snapshots.listen(lambda snapshot, record: statuses.wake())
         notifications = self._notifications(reconciler, metrics)
+        authenticators: list[Authenticator] = []
+        if config.api_tokens is not None:
+            authenticators.append(BearerTokens(ApiTokens(config.api_tokens)))
+        own_metrics = config.metrics_addr is not None
         app = create_app(
-            read, [chart_route(self.archives, tokens), metrics.route()], hooks, live=live
+            read,
+            [chart_route(self.archives, tokens), *([] if own_metrics else [metrics.route()])],
+            hooks,
+            live=live,
+            authenticators=authenticators,
+            scopes=scopes,
         )
-        web = uvicorn.Server(
-            uvicorn.Config(
-                app,
-                host=config.http_host,
-                port=config.http_port,
-                log_config=None,
-                access_log=False,
-                lifespan="off",
-                timeout_graceful_shutdown=5,
-                http=GuardedH11Protocol.guarded(config.http_connections, config.header_timeout),
-            )
-        )
+        web = self._server(app)
         # Bound here, not by uvicorn: a port in use is an OSError for the caller to report,
         # where uvicorn would end the process with SystemExit from inside a task.
-        listening = _bind(config.http_host, config.http_port)
+        listening = _bind(config.http_host, config.http_port, "--http-addr")
+        metrics_web = None
+        if config.metrics_addr is not None:
+            host, port = config.metrics_addr
+            metrics_listening = _bind(host, port, "--metrics-addr")
+            metrics_web = self._server(Starlette(routes=[metrics.route()]))
         # Stopped by cancelling; the reconciler, the web server and the notifications (which
         # drain what is queued) stop by themselves below.
         helpers = [
@@ -230,9 +254,16 @@ class Controller:
             helpers.append(asyncio.create_task(statuses.run(), name="commit-statuses"))
         serving = asyncio.create_task(web.serve(sockets=[listening]), name="web")
         tasks = [asyncio.create_task(reconciler.run(), name="reconciler"), *helpers, serving]
+        if metrics_web is not None:
+            metrics_serving = asyncio.create_task(
+                metrics_web.serve(sockets=[metrics_listening]), name="metrics"
+            )
+            tasks.append(metrics_serving)
         if notifications is not None:
             tasks.append(asyncio.create_task(notifications.run(), name="notifications"))
         await self._listening(web, serving)
+        if metrics_web is not None:
+            await self._listening(metrics_web, metrics_serving)
         self.ready.set()
         logger.info(
             "fasit serve: http://%s:%d, agents on %s",
@@ -248,6 +279,8 @@ class Controller:
         if self.observer is not None:
             self.observer.close()  # agents leaving at shutdown are not news
         web.should_exit = True
+        if metrics_web is not None:
+            metrics_web.should_exit = True
         if self.fake_fleet is not None:
             await self.fake_fleet.stop()
         for task in helpers:
@@ -258,6 +291,19 @@ class Controller:
         await asyncio.gather(*tasks, return_exceptions=True)
         if failed:
             raise RuntimeError(f"{failed[0].get_name()} failed") from failed[0].exception()
+
+    def _server(self, app: ASGIApp) -> uvicorn.Server:
+        config = self.config
+        return uvicorn.Server(
+            uvicorn.Config(
+                app,
+                log_config=None,
+                access_log=False,
+                lifespan="off",
+                timeout_graceful_shutdown=5,
+                http=GuardedH11Protocol.guarded(config.http_connections, config.header_timeout),
+            )
+        )
 
     def _commit_statuses(self, read: ReadSide) -> CommitStatuses | None:
         """The commit status reporter, when a token is given and the state is on GitHub."""
@@ -328,20 +374,21 @@ class Controller:
             await asyncio.sleep(0.01)
 
 
-def _shown_state(read: ReadSide) -> tuple[int, str, str, str]:
-    """What the dashboard shows moves only when this does (live updates compare it)."""
-    store = read.store
-    served = "" if store.current is None else store.current.revision.id
-    newest = store.freshness.newest
-    newest_id = "" if newest is None else newest.id
-    return (read.fleet.generation, served, newest_id, store.freshness.reason)
+def is_loopback(host: str) -> bool:
+    """Whether `host` (an address or `localhost`) only listens to this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to anything
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def _bind(host: str, port: int, flag: str) -> socket.socket:
     try:
         listening = socket.create_server((host, port), reuse_port=False)
     except OSError as exc:
-        raise OSError(f"cannot listen on {host}:{port} (--http-addr): {exc.strerror}") from exc
+        raise OSError(f"cannot listen on {host}:{port} ({flag}): {exc.strerror}") from exc
     listening.setblocking(False)
     return listening
 

@@ -2,14 +2,18 @@
 
 The read-only app: the dashboard (pages/, templates/, static/) with a JSON twin of every page,
 live updates by Server-Sent Events, health, readiness, the JSON status API, metrics, the git
-webhook, and the route agents fetch in-repo chart archives from (docs/charts.md).
+webhook, and the route agents fetch in-repo chart archives from (docs/charts.md); API tokens
+and the per-viewer scoping that keeps each tenant to its own environments (docs/access.md).
 """
 
 from fasit.web.api import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, progress_of
+from fasit.web.api_tokens import ApiTokens, parse_tenants, set_api_token
 from fasit.web.app import ReadOnly, create_app
+from fasit.web.auth import Authenticate, Authenticator, BearerTokens
 from fasit.web.charts import chart_route
 from fasit.web.live import EVENTS_PATH, LiveUpdates
 from fasit.web.metrics import FasitMetrics
+from fasit.web.pages import Scopes, Sources
 from fasit.web.progress import (
     AmbiguousRevision,
     Progress,
@@ -17,16 +21,23 @@ from fasit.web.progress import (
     ReleaseState,
     Verdict,
 )
-from fasit.web.read import Fleet, History, NoHistory, ReadSide, ReleaseIndex
+from fasit.web.read import Fleet, History, NoHistory, ReadSide, ReleaseIndex, Revisions
+from fasit.web.viewer import EVERY_TENANT, OPEN, Viewer, viewer_of
 from fasit.web.webhook import MAX_HOOK_BYTES, WEBHOOK_PATH, webhook_route
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "EVENTS_PATH",
+    "EVERY_TENANT",
     "MAX_HOOK_BYTES",
     "MAX_PAGE_SIZE",
+    "OPEN",
     "WEBHOOK_PATH",
     "AmbiguousRevision",
+    "ApiTokens",
+    "Authenticate",
+    "Authenticator",
+    "BearerTokens",
     "FasitMetrics",
     "Fleet",
     "History",
@@ -38,9 +49,16 @@ __all__ = [
     "ReleaseIndex",
     "ReleaseProgress",
     "ReleaseState",
+    "Revisions",
+    "Scopes",
+    "Sources",
     "Verdict",
+    "Viewer",
     "chart_route",
     "create_app",
+    "parse_tenants",
     "progress_of",
+    "set_api_token",
+    "viewer_of",
     "webhook_route",
 ]

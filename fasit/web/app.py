@@ -19,10 +19,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fasit.errors import StatusUnavailable
 from fasit.web.api import progress, releases, status
+from fasit.web.auth import Authenticate, Authenticator
 from fasit.web.dashboard import dashboard_routes, error_response
 from fasit.web.live import LiveUpdates
-from fasit.web.pages import Sources
-from fasit.web.read import ReadSide, ReleaseIndex
+from fasit.web.pages import Scopes
+from fasit.web.read import ReadSide
+from fasit.web.viewer import viewer_of
 
 __all__ = ["STATUS_UNAVAILABLE", "ReadOnly", "create_app"]
 
@@ -34,10 +36,16 @@ def create_app(
     more: Sequence[BaseRoute] = (),
     hooks: Sequence[Route] = (),
     live: LiveUpdates | None = None,
+    *,
+    authenticators: Sequence[Authenticator] = (),
+    scopes: Scopes | None = None,
 ) -> ASGIApp:
     """The app over `read`, with `more` GET routes, `hooks` (the only POSTs: a webhook asks
     for a refresh, it changes no state) and `live` updates; nothing in it writes desired state.
+    With `authenticators`, every request but health, readiness and the routes with their own
+    proof needs credentials, and each viewer reads only its part (`scopes`) of `read`.
     """
+    scopes = scopes or Scopes(read)
 
     async def healthz(request: Request) -> Response:
         return PlainTextResponse("ok\n")
@@ -48,15 +56,14 @@ def create_app(
         return PlainTextResponse("not ready: no revision served yet\n", status_code=503)
 
     async def api_status(request: Request) -> Response:
-        return status(read)
+        return status(scopes.of(viewer_of(request)).read)
 
     async def api_releases(request: Request) -> Response:
-        return releases(read, request)
-
-    index = ReleaseIndex(read.fleet)
+        return releases(scopes.of(viewer_of(request)).read, request)
 
     async def api_progress(request: Request) -> Response:
-        return progress(read, request, index)
+        sources = scopes.of(viewer_of(request))
+        return progress(sources.read, request, sources.index)
 
     routes = [
         Route("/healthz", healthz),
@@ -67,11 +74,12 @@ def create_app(
         *([] if live is None else [live.route()]),
         *more,
         *hooks,
-        *dashboard_routes(Sources(read)),
+        *dashboard_routes(scopes),
     ]
     handlers = {StatusUnavailable: _status_unavailable}
     app = Starlette(routes=routes, exception_handlers=handlers)
-    return ReadOnly(app, frozenset(hook.path for hook in hooks))
+    hook_paths = frozenset(hook.path for hook in hooks)
+    return ReadOnly(Authenticate(app, authenticators, hook_paths), hook_paths)
 
 
 STATUS_UNAVAILABLE: Final = (

@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 
 from fasit.web.live import EVENTS_PATH
 from fasit.web.pages import (
+    Scopes,
     Sources,
     environment_page,
     environments_page,
@@ -34,6 +35,7 @@ from fasit.web.pages import (
     rollouts_page,
 )
 from fasit.web.query import BadQuery, NotFound
+from fasit.web.viewer import viewer_of
 
 __all__ = ["PAGES", "SECURITY_HEADERS", "dashboard_routes", "error_response"]
 
@@ -66,13 +68,13 @@ SECURITY_HEADERS = {
 }
 
 
-def dashboard_routes(sources: Sources) -> list[BaseRoute]:
-    """Every page, its JSON twin, and /static."""
+def dashboard_routes(scopes: Scopes) -> list[BaseRoute]:
+    """Every page, its JSON twin, and /static; each request reads its viewer's sources."""
     templates = _templates()
     routes: list[BaseRoute] = []
     for path, data, template in PAGES:
-        routes.append(Route(path, _html(sources, data, templates.get_template(template))))
-        routes.append(Route(_twin(path), _json(sources, data)))
+        routes.append(Route(path, _html(scopes, data, templates.get_template(template))))
+        routes.append(Route(_twin(path), _json(scopes, data)))
     routes.append(Mount("/static", StaticFiles(directory=_HERE / "static"), name="static"))
     return routes
 
@@ -82,11 +84,11 @@ def _twin(path: str) -> str:
 
 
 def _html(
-    sources: Sources, data: PageData, template: jinja2.Template
+    scopes: Scopes, data: PageData, template: jinja2.Template
 ) -> Callable[[Request], Awaitable[Response]]:
     async def page(request: Request) -> Response:
         try:
-            found = await data(sources, request)
+            found = await data(scopes.of(viewer_of(request)), request)
         except (BadQuery, NotFound) as exc:
             return error_response(request, str(exc), _status_of(exc))
         body = template.render(page=found, request=request, twin=_twin_url(request))
@@ -95,10 +97,10 @@ def _html(
     return page
 
 
-def _json(sources: Sources, data: PageData) -> Callable[[Request], Awaitable[Response]]:
+def _json(scopes: Scopes, data: PageData) -> Callable[[Request], Awaitable[Response]]:
     async def twin(request: Request) -> Response:
         try:
-            return JSONResponse(await data(sources, request))
+            return JSONResponse(await data(scopes.of(viewer_of(request)), request))
         except (BadQuery, NotFound) as exc:
             return error_response(request, str(exc), _status_of(exc))
 

@@ -1,6 +1,10 @@
 """Live updates by Server-Sent Events: `GET /api/v1/events` says "changed" when what the pages
 show may have changed, at most once per `min_interval`; pages then fetch themselves again.
 
+What a page shows depends on who looks: `state(viewer)` is compared per tenant set of the
+connected clients, and a notice goes only to the clients whose own state moved, so a change
+in one tenant's environments never reaches another tenant's page.
+
 Each client has a bounded queue: a client too slow to read loses its oldest notices, never
 the newest (a notice carries no data a page needs, only that it should look again). Streams
 end when `close()` is called (shutdown), so they never hold the server open.
@@ -12,10 +16,13 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Callable, Hashable
+from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
+
+from fasit.web.viewer import OPEN, Viewer, viewer_of
 
 __all__ = ["EVENTS_PATH", "LiveUpdates"]
 
@@ -24,12 +31,21 @@ EVENTS_PATH = "/api/v1/events"
 _CLOSED = object()
 
 
+@dataclass(slots=True)
+class _Audience:
+    """The clients of one tenant set, and the state they were last told about."""
+
+    viewer: Viewer
+    last: Hashable
+    queues: set[asyncio.Queue[object]]
+
+
 class LiveUpdates:
     """Tells every connected page when the state it shows moved."""
 
     def __init__(
         self,
-        state: Callable[[], Hashable],
+        state: Callable[[Viewer], Hashable],
         queue_size: int = 8,
         max_clients: int = 500,
         min_interval: float = 0.5,
@@ -44,7 +60,7 @@ class LiveUpdates:
         self.poll = poll
         """Seconds between looks at `state()` when nobody notified: changes that come without
         a notice (an agent's acknowledgement between passes) still reach pages."""
-        self._clients: set[asyncio.Queue[object]] = set()
+        self._audiences: dict[frozenset[str] | None, _Audience] = {}
         self._changed = asyncio.Event()
         self._closed = False
         self.sent = 0
@@ -53,7 +69,7 @@ class LiveUpdates:
 
     @property
     def clients(self) -> int:
-        return len(self._clients)
+        return sum(len(audience.queues) for audience in self._audiences.values())
 
     def notify(self) -> None:
         """Something may have changed; clients hear of it if `state()` differs."""
@@ -61,7 +77,6 @@ class LiveUpdates:
 
     async def run(self) -> None:
         """Broadcast state changes until cancelled, at most once per `min_interval`."""
-        last = self._state()
         while True:
             # asyncio.timeout, not wait_for: Python 3.11's wait_for swallows a cancellation
             # that arrives as the wait completes, and the task then outlives the server.
@@ -69,17 +84,19 @@ class LiveUpdates:
                 async with asyncio.timeout(self.poll):
                     await self._changed.wait()
             self._changed.clear()
-            now = self._state()
-            if now != last:
-                last = now
-                self._broadcast(json.dumps({"state": str(hash(now))}))
+            for audience in list(self._audiences.values()):
+                now = self._state(audience.viewer)
+                if now != audience.last:
+                    audience.last = now
+                    self._broadcast(audience, json.dumps({"state": str(hash(now))}))
             await asyncio.sleep(self.min_interval)
 
     def close(self) -> None:
         """End every stream (the server is stopping)."""
         self._closed = True
-        for queue in self._clients:
-            self._offer(queue, _CLOSED)
+        for audience in self._audiences.values():
+            for queue in audience.queues:
+                self._offer(queue, _CLOSED)
 
     def route(self) -> Route:
         return Route(EVENTS_PATH, self._events)
@@ -87,25 +104,31 @@ class LiveUpdates:
     async def _events(self, request: Request) -> Response:
         if self._closed:
             return PlainTextResponse("503: stopping\n", status_code=503)
-        if len(self._clients) >= self.max_clients:
+        if self.clients >= self.max_clients:
             return PlainTextResponse(
                 f"503: {self.max_clients} live clients already; reload later\n",
                 status_code=503,
                 headers={"Retry-After": "30"},
             )
         return StreamingResponse(
-            self.connect(),
+            self.connect(viewer_of(request)),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
 
-    def connect(self) -> AsyncIterator[str]:
-        """A new client's stream of Server-Sent Events, registered from now on."""
+    def connect(self, viewer: Viewer = OPEN) -> AsyncIterator[str]:
+        """A new client's stream of Server-Sent Events for `viewer`, registered from now on."""
         queue: asyncio.Queue[object] = asyncio.Queue(self.queue_size)
-        self._clients.add(queue)
-        return self._stream(queue)
+        key = viewer.tenants
+        audience = self._audiences.get(key)
+        if audience is None:
+            audience = self._audiences[key] = _Audience(viewer, self._state(viewer), set())
+        audience.queues.add(queue)
+        return self._stream(key, queue)
 
-    async def _stream(self, queue: asyncio.Queue[object]) -> AsyncIterator[str]:
+    async def _stream(
+        self, key: frozenset[str] | None, queue: asyncio.Queue[object]
+    ) -> AsyncIterator[str]:
         try:
             yield "retry: 2000\nevent: hello\ndata: {}\n\n"
             while True:
@@ -120,12 +143,16 @@ class LiveUpdates:
                 self.sent += 1
                 yield f"event: change\ndata: {notice}\n\n"
         finally:
-            self._clients.discard(queue)
+            audience = self._audiences.get(key)
+            if audience is not None:
+                audience.queues.discard(queue)
+                if not audience.queues:
+                    del self._audiences[key]
 
-    def _broadcast(self, notice: str) -> None:
+    def _broadcast(self, audience: _Audience, notice: str) -> None:
         if self._closed:
             return  # each queue ends with the close notice; nothing may push it out
-        for queue in self._clients:
+        for queue in audience.queues:
             self._offer(queue, notice)
 
     def _offer(self, queue: asyncio.Queue[object], notice: object) -> None:

@@ -21,9 +21,9 @@ from fasit.reconcile import (
     LogRecord,
     ReleaseView,
 )
-from fasit.state import Snapshot, SnapshotStore
+from fasit.state import FailedRevision, Freshness, RevisionRecord, Snapshot
 
-__all__ = ["Fleet", "History", "NoHistory", "ReadSide", "ReleaseIndex"]
+__all__ = ["Fleet", "History", "NoHistory", "ReadSide", "ReleaseIndex", "Revisions"]
 
 
 class Fleet(Protocol):
@@ -56,6 +56,31 @@ class ReleaseIndex:
             views = {(view.environment, view.feature): view for view in self._fleet.releases()}
             self._made = (generation, views)
         return self._made[1]
+
+
+class Revisions(Protocol):
+    """The snapshot store's read half (`SnapshotStore`, or a viewer's part of it)."""
+
+    @property
+    def current(self) -> Snapshot | None: ...
+
+    @property
+    def ready(self) -> bool: ...
+
+    @property
+    def newest_failed(self) -> FailedRevision | None: ...
+
+    @property
+    def history(self) -> tuple[RevisionRecord, ...]: ...
+
+    @property
+    def freshness(self) -> Freshness: ...
+
+    @property
+    def failed_revisions(self) -> int: ...
+
+    @property
+    def source_errors(self) -> int: ...
 
 
 class History(Protocol):
@@ -105,7 +130,7 @@ def _none_dropped() -> Mapping[tuple[str, str], int]:
 class ReadSide:
     """What the surfaces read: snapshots, statuses, agents, plans and their history."""
 
-    store: SnapshotStore
+    store: Revisions
     fleet: Fleet
     agents_connected: Callable[[], int]
     planned: Callable[[], tuple[Snapshot, Plan] | None] = _nothing_planned

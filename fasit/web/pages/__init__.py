@@ -7,9 +7,10 @@ from fasit.web.pages.overview import overview_page
 from fasit.web.pages.release import release_page
 from fasit.web.pages.revisions import revisions_page
 from fasit.web.pages.rollouts import rollouts_page
-from fasit.web.pages.sources import Sources
+from fasit.web.pages.sources import Scopes, Sources
 
 __all__ = [
+    "Scopes",
     "Sources",
     "environment_page",
     "environments_page",

@@ -10,6 +10,7 @@ from fasit.state import Located, Snapshot
 from fasit.web import shown
 from fasit.web.pages.sources import Sources
 from fasit.web.query import NotFound, Paging, page_of, status_filter
+from fasit.web.viewer import Viewer
 
 __all__ = ["MATCHES_SHOWN", "feature_page", "features_page"]
 
@@ -53,7 +54,7 @@ async def feature_page(sources: Sources, request: Request) -> dict[str, object]:
     summary = sources.summaries.current()
     snapshot = sources.snapshot()
     located = None if snapshot is None else snapshot.index.features.get(name)
-    if located is None and name not in summary.features:
+    if name not in summary.features:  # every registered feature, for a viewer of them all
         raise NotFound(f"no feature {name!r} in the served revision or on any agent")
     views = [
         view for view in summary.by_feature.get(name, ()) if wanted is None or view.status is wanted
@@ -74,21 +75,27 @@ async def feature_page(sources: Sources, request: Request) -> dict[str, object]:
         **({} if tally is None else tally.shown()),
         "filters": {"status": wanted},
         "releases": page_of(views, paging, shown.release),
-        "assignments": [] if snapshot is None else _assignments(snapshot, name),
+        "assignments": [] if snapshot is None else _assignments(snapshot, name, sources.viewer),
     }
 
 
-def _assignments(snapshot: Snapshot, feature: str) -> list[dict[str, object]]:
+def _assignments(snapshot: Snapshot, feature: str, viewer: Viewer) -> list[dict[str, object]]:
+    """The feature's assignments, for a tenant viewer only those that reach one of its
+    environments, counted over those (the targeting is the whole snapshot's)."""
+    sees = viewer.sees
     targeting = snapshot.targeting
     won: dict[int, int] = {}
-    for (_, winner_feature), winner in targeting.winners.items():
-        if winner_feature == feature:
+    for (environment, winner_feature), winner in targeting.winners.items():
+        if winner_feature == feature and sees(environment):
             won[id(winner)] = won.get(id(winner), 0) + 1
-    return [
-        _assignment(assignment, targeting.matched(assignment), won.get(id(assignment), 0))
-        for assignment in snapshot.index.assignments
-        if assignment.model.feature == feature
-    ]
+    shown = []
+    for assignment in snapshot.index.assignments:
+        if assignment.model.feature != feature:
+            continue
+        matched = [name for name in targeting.matched(assignment) if sees(name)]
+        if matched or viewer.is_admin:
+            shown.append(_assignment(assignment, matched, won.get(id(assignment), 0)))
+    return shown
 
 
 def _assignment(assignment: Located[Assignment], matched: list[str], won: int) -> dict[str, object]:

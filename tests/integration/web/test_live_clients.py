@@ -11,6 +11,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from fasit.serve.http_guard import GuardedH11Protocol
+from fasit.web.auth import Authenticate
 from fasit.web.live import EVENTS_PATH, LiveUpdates
 from tests.integration.processes import LOOPBACK, free_port
 from tests.integration.waiting import eventually
@@ -21,11 +22,11 @@ KEEPALIVE = 3600.0
 
 @pytest.fixture
 async def served() -> AsyncIterator[tuple[LiveUpdates, int]]:
-    live = LiveUpdates(lambda: 0, keepalive=KEEPALIVE)
+    live = LiveUpdates(lambda viewer: 0, keepalive=KEEPALIVE)
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
-            Starlette(routes=[live.route()]),
+            Authenticate(Starlette(routes=[live.route()])),
             host=LOOPBACK,
             port=port,
             log_config=None,

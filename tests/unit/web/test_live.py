@@ -7,13 +7,14 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fasit.web import LiveUpdates
+from fasit.web.viewer import Viewer
 
 
 class Shown:
     def __init__(self) -> None:
         self.state = 0
 
-    def __call__(self) -> int:
+    def __call__(self, viewer: Viewer) -> int:
         return self.state
 
 
