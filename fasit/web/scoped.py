@@ -16,6 +16,7 @@ another tenant's.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -28,20 +29,64 @@ from fasit.reconcile import (
     LogRecord,
     ReleaseView,
 )
-from fasit.state import FailedRevision, Freshness, Problem, RevisionRecord, Severity, Snapshot
+from fasit.state import (
+    FailedRevision,
+    Freshness,
+    Outcome,
+    Problem,
+    Revision,
+    RevisionRecord,
+    Severity,
+    Snapshot,
+)
 from fasit.web.read import Fleet, History, ReadSide, Revisions
 
-__all__ = ["ScopedFleet", "scoped_read"]
+__all__ = ["HIDDEN_ENVIRONMENT", "Redactor", "ScopedFleet", "scoped_read"]
 
 Sees = Callable[[str], bool]
+
+
+HIDDEN_ENVIRONMENT = "(another tenant's environment)"
+"""What a message shows in place of an environment the viewer may not see."""
+
+
+class Redactor:
+    """Words about another tenant's environments taken out of sentences: a wave waiting for
+    `acme/dev`, a circuit opened by failures elsewhere. The ids to hide are every environment
+    of the plan and the fleet that the viewer does not see, found again when either moves."""
+
+    def __init__(self, read: ReadSide, sees: Sees) -> None:
+        self._read = read
+        self._sees = sees
+        self._made: tuple[object, int, re.Pattern[str] | None] = (None, -1, None)
+
+    def __call__(self, text: str) -> str:
+        pattern = self._pattern()
+        return text if pattern is None or not text else pattern.sub(HIDDEN_ENVIRONMENT, text)
+
+    def _pattern(self) -> re.Pattern[str] | None:
+        planned = self._read.planned()
+        plan = None if planned is None else planned[1]
+        generation = self._read.fleet.generation
+        if self._made[0] is not plan or self._made[1] != generation:
+            names = set() if plan is None else set(plan.environments)
+            names |= {view.environment for view in self._read.fleet.releases()}
+            hidden = sorted((n for n in names if not self._sees(n)), key=len, reverse=True)
+            pattern = None
+            if hidden:
+                words = "|".join(map(re.escape, hidden))
+                pattern = re.compile(rf"(?<![-a-z0-9/])(?:{words})(?![-a-z0-9])")
+            self._made = (plan, generation, pattern)
+        return self._made[2]
 
 
 class ScopedFleet:
     """The fleet's releases and agents in the viewer's environments only."""
 
-    def __init__(self, fleet: Fleet, sees: Sees) -> None:
+    def __init__(self, fleet: Fleet, sees: Sees, redact: Callable[[str], str]) -> None:
         self._fleet = fleet
         self._sees = sees
+        self._redact = redact
         self._made: tuple[int, list[ReleaseView], int] = (-1, [], 0)
 
     @property
@@ -62,7 +107,11 @@ class ScopedFleet:
     def _current(self) -> tuple[int, list[ReleaseView], int]:
         generation = self._fleet.generation
         if self._made[0] != generation:
-            views = [v for v in self._fleet.releases() if self._sees(v.environment)]
+            views = [
+                replace(v, message=self._redact(v.message))
+                for v in self._fleet.releases()
+                if self._sees(v.environment)
+            ]
             # Not `updated_at`: a pass that touches only another tenant may still stamp it.
             shown = tuple(
                 (
@@ -84,21 +133,24 @@ class ScopedFleet:
 class _ScopedHistory:
     """Decisions and deploys of the viewer's environments only."""
 
-    def __init__(self, history: History, sees: Sees) -> None:
+    def __init__(self, history: History, sees: Sees, redact: Callable[[str], str]) -> None:
         self._history = history
         self._sees = sees
+        self._redact = redact
 
     async def decisions(
         self, environment: str, feature: str, limit: int = 100
     ) -> list[DecisionRecord]:
         if not self._sees(environment):
             return []
-        return await self._history.decisions(environment, feature, limit)
+        records = await self._history.decisions(environment, feature, limit)
+        return [replace(r, message=self._redact(r.message)) for r in records]
 
     async def deploys(self, environment: str, feature: str, limit: int = 100) -> list[Deploy]:
         if not self._sees(environment):
             return []
-        return await self._history.deploys(environment, feature, limit)
+        rows = await self._history.deploys(environment, feature, limit)
+        return [replace(r, error=self._redact(r.error)) for r in rows]
 
     async def logs(self, instruction_id: str, limit: int = 5_000) -> list[LogRecord]:
         # Instruction ids reach a page only from `deploys` above, which is scoped.
@@ -144,10 +196,22 @@ class _ScopedRevisions:
         self._plan_changes = plan_changes
         self._planned = planned
         self._files = _files(None)
+        self._named: tuple[Snapshot, Revision, Snapshot] | None = None
 
     @property
     def current(self) -> Snapshot | None:
-        return self._store.current
+        """The served snapshot, named by the newest served revision this viewer may see: a
+        commit that changed only another tenant's environments changed nothing here, and its
+        id, author and message are not this viewer's to read."""
+        current = self._store.current
+        if current is None:
+            return None
+        shown = next((r for r in self.history if r.outcome is Outcome.SERVED), None)
+        if shown is None or shown.revision == current.revision:
+            return current
+        if self._named is None or self._named[0] is not current or self._named[1] != shown.revision:
+            self._named = (current, shown.revision, replace(current, revision=shown.revision))
+        return self._named[2]
 
     @property
     def ready(self) -> bool:
@@ -177,33 +241,35 @@ class _ScopedRevisions:
     @property
     def freshness(self) -> Freshness:
         freshness = self._store.freshness
-        newest = freshness.newest
-        if newest is None or newest == freshness.served:
-            return freshness
+        current = self.current
+        served = None if current is None else current.revision
+        history = self.history
+        newest = history[0].revision if history else served
+        reason = freshness.reason
         failed = self._store.newest_failed
         if failed is not None and self._scoped(failed.record) is None:
             # Another tenant's broken revision: stale all the same, but not a word of it.
-            return replace(
-                freshness,
-                newest=freshness.served,
-                reason="the newest revision cannot be served; serving the last good revision",
-            )
-        return freshness
+            reason = "the newest revision cannot be served; serving the last good revision"
+        return replace(freshness, served=served, newest=newest, reason=reason)
 
     def _scoped(self, record: RevisionRecord) -> RevisionRecord | None:
         problems = tuple(p for p in record.problems if self._concerns(p))
         named = bool(record.problems)
         concerns = bool(problems)
+        has_plan = False
         for entry in self._plan_changes():
-            if entry.revision.id != record.revision.id or concerns:
+            if entry.revision.id != record.revision.id:
                 continue
+            has_plan = True
             for environment, _ in entry.affected:
                 named = True
-                if environment.partition("/")[0] in self._tenants:
+                if concerns or environment.partition("/")[0] in self._tenants:
                     concerns = True
                     break
         if named and not concerns:
             return None
+        if record.outcome is Outcome.SERVED and not has_plan and not concerns:
+            return None  # what it changes is not known yet: it may be another tenant's only
         planned = self._planned()
         release_problems: Mapping[str, int] = {}
         if planned is not None and planned[1].revision.id == record.revision.id:
@@ -236,8 +302,12 @@ def _scoped_plan(snapshot: Snapshot, plan: Plan, sees: Sees) -> tuple[Snapshot, 
     releases = {key: release for key, release in plan.releases.items() if sees(key[0])}
     environments = {name: env for name, env in plan.environments.items() if sees(name)}
     index = snapshot.index
+    matched = snapshot.targeting.matched
     scoped_index = replace(
         index,
+        # An assignment is the viewer's business where it reaches one of its environments;
+        # one aimed only at another tenant (its target, its description) is not.
+        assignments=tuple(a for a in index.assignments if any(map(sees, matched(a)))),
         environments={name: env for name, env in index.environments.items() if sees(name)},
         configs={key: config for key, config in index.configs.items() if sees(key[0])},
         management={tenant: env for tenant, env in index.management.items() if sees(env.model.id)},
@@ -251,27 +321,22 @@ def _scoped_plan(snapshot: Snapshot, plan: Plan, sees: Sees) -> tuple[Snapshot, 
     return replace(snapshot, index=scoped_index), scoped_plan
 
 
-def _scoped_rollout(change: ChangeProgress, sees: Sees) -> ChangeProgress | None:
-    hidden = [s.environment for w in change.waves for s in w.standings if not sees(s.environment)]
-
-    def told(text: str, instead: str) -> str:
-        return instead if any(name in text for name in hidden) else text
-
+def _scoped_rollout(
+    change: ChangeProgress, sees: Sees, redact: Callable[[str], str]
+) -> ChangeProgress | None:
     waves = tuple(
         replace(
             wave,
             standings=tuple(s for s in wave.standings if sees(s.environment)),
             hold=None
             if wave.hold is None
-            else replace(wave.hold, message=told(wave.hold.message, "held by another tenant")),
+            else replace(wave.hold, message=redact(wave.hold.message)),
         )
         for wave in change.waves
     )
     if not any(wave.standings for wave in waves):
         return None
-    return replace(
-        change, waves=waves, halted=told(change.halted, "halted by another tenant's environment")
-    )
+    return replace(change, waves=waves, halted=redact(change.halted))
 
 
 def scoped_read(read: ReadSide, tenants: frozenset[str]) -> tuple[ReadSide, ScopedFleet]:
@@ -280,7 +345,8 @@ def scoped_read(read: ReadSide, tenants: frozenset[str]) -> tuple[ReadSide, Scop
     def sees(environment: str) -> bool:
         return environment.partition("/")[0] in tenants
 
-    fleet = ScopedFleet(read.fleet, sees)
+    redact = Redactor(read, sees)
+    fleet = ScopedFleet(read.fleet, sees, redact)
     made: list[tuple[Plan, tuple[Snapshot, Plan]]] = []
 
     def planned() -> tuple[Snapshot, Plan] | None:
@@ -295,7 +361,7 @@ def scoped_read(read: ReadSide, tenants: frozenset[str]) -> tuple[ReadSide, Scop
         return [_scoped_changes(entry, sees) for entry in read.plan_changes()]
 
     def rollouts() -> Sequence[ChangeProgress]:
-        kept = (_scoped_rollout(change, sees) for change in read.rollouts())
+        kept = (_scoped_rollout(change, sees, redact) for change in read.rollouts())
         return [change for change in kept if change is not None]
 
     def agents_connected() -> int:
@@ -310,7 +376,7 @@ def scoped_read(read: ReadSide, tenants: frozenset[str]) -> tuple[ReadSide, Scop
         agents_connected,
         planned=planned,
         plan_changes=plan_changes,
-        history=_ScopedHistory(read.history, sees),
+        history=_ScopedHistory(read.history, sees, redact),
         agent_messages_dropped=read.agent_messages_dropped,
         status_writes_dropped=read.status_writes_dropped,
         decided_revision=read.decided_revision,

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import helm_python
 
+from fasit.serve import ServeConfig
+
 DOCKERFILE = (Path(__file__).parents[2] / "Dockerfile").read_text(encoding="utf-8")
 
 
@@ -24,6 +26,23 @@ def test_both_images_run_as_a_non_root_user() -> None:
 
 def test_the_fasit_image_runs_fasit_serve() -> None:
     assert 'ENTRYPOINT ["fasit", "serve"]' in stage("fasit")
+
+
+def test_the_fasit_image_default_command_passes_the_loopback_rule(tmp_path: Path) -> None:
+    environment = dict(re.findall(r"\b(FASIT_[A-Z_]+)=(\S+)", stage("fasit")))
+    host, _, port = environment["FASIT_HTTP_ADDR"].rpartition(":")
+    assert host == "0.0.0.0"  # what a container's published port reaches
+
+    config = ServeConfig(  # raises, as `fasit serve` would, if the image's settings break it
+        status_db=tmp_path / "status.db",
+        state_dir=tmp_path,
+        fake_agents=True,
+        http_host=host,
+        http_port=int(port),
+        open_dashboard=environment.get("FASIT_INSECURE_OPEN_DASHBOARD") == "true",
+    )
+
+    assert config.open_dashboard
 
 
 def test_the_naisd_image_runs_naisd_with_helm() -> None:

@@ -80,8 +80,9 @@ async def feature_page(sources: Sources, request: Request) -> dict[str, object]:
 
 
 def _assignments(snapshot: Snapshot, feature: str, viewer: Viewer) -> list[dict[str, object]]:
-    """The feature's assignments, for a tenant viewer only those that reach one of its
-    environments, counted over those (the targeting is the whole snapshot's)."""
+    """The feature's assignments (a tenant viewer's snapshot holds those that reach its
+    environments), with the environments each reaches counted over what the viewer sees (the
+    targeting is the whole snapshot's)."""
     sees = viewer.sees
     targeting = snapshot.targeting
     won: dict[int, int] = {}
@@ -93,8 +94,7 @@ def _assignments(snapshot: Snapshot, feature: str, viewer: Viewer) -> list[dict[
         if assignment.model.feature != feature:
             continue
         matched = [name for name in targeting.matched(assignment) if sees(name)]
-        if matched or viewer.is_admin:
-            shown.append(_assignment(assignment, matched, won.get(id(assignment), 0)))
+        shown.append(_assignment(assignment, matched, won.get(id(assignment), 0)))
     return shown
 
 

@@ -49,10 +49,12 @@ class Sources:
         newest = "" if freshness.newest is None else freshness.newest.id
         if self.scoped_fleet is None:
             return (self.read.fleet.generation, served, newest, freshness.reason)
+        # Not the served revision's id: another tenant's commit changes it, and a notice must
+        # not tell of that; the newest revision this viewer may see stands for it.
         history = store.history
         seen = "" if not history else history[0].revision.id
         agents = self.read.agents_connected()
-        return (self.scoped_fleet.fingerprint(), agents, served, seen, freshness.reason)
+        return (self.scoped_fleet.fingerprint(), agents, seen, freshness.reason)
 
 
 class Scopes:
