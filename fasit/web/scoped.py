@@ -268,9 +268,16 @@ class _ScopedRevisions:
                     break
         if named and not concerns:
             return None
-        if record.outcome is Outcome.SERVED and not has_plan and not concerns:
-            return None  # what it changes is not known yet: it may be another tenant's only
         planned = self._planned()
+        current = self._store.current
+        if (
+            not concerns
+            and not has_plan
+            and current is not None
+            and current.revision == record.revision
+            and (planned is None or planned[1].revision != record.revision)
+        ):
+            return None  # served, not planned yet: it may change another tenant's only
         release_problems: Mapping[str, int] = {}
         if planned is not None and planned[1].revision.id == record.revision.id:
             release_problems = planned[1].problem_counts()
