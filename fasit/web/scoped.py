@@ -58,7 +58,8 @@ class Redactor:
     def __init__(self, read: ReadSide, sees: Sees) -> None:
         self._read = read
         self._sees = sees
-        self._made: tuple[object, int, re.Pattern[str] | None] = (None, -1, None)
+        self._made: tuple[object, int] = (None, -1)
+        self._hidden: tuple[frozenset[str], re.Pattern[str] | None] = (frozenset(), None)
 
     def __call__(self, text: str) -> str:
         pattern = self._pattern()
@@ -71,13 +72,20 @@ class Redactor:
         if self._made[0] is not plan or self._made[1] != generation:
             names = set() if plan is None else set(plan.environments)
             names |= {view.environment for view in self._read.fleet.releases()}
-            hidden = sorted((n for n in names if not self._sees(n)), key=len, reverse=True)
-            pattern = None
-            if hidden:
-                words = "|".join(map(re.escape, hidden))
-                pattern = re.compile(rf"(?<![-a-z0-9/])(?:{words})(?![-a-z0-9])")
-            self._made = (plan, generation, pattern)
-        return self._made[2]
+            hidden = frozenset(n for n in names if not self._sees(n))
+            if hidden != self._hidden[0]:  # compiled again only when the ids to hide change
+                self._hidden = (hidden, _alternatives(hidden))
+            self._made = (plan, generation)
+        return self._hidden[1]
+
+
+def _alternatives(names: frozenset[str]) -> re.Pattern[str] | None:
+    """A pattern matching any of `names` as a whole environment id (`acme/dev`, not
+    `acme/dev-2`), longest first; None for none."""
+    if not names:
+        return None
+    words = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+    return re.compile(rf"(?<![-a-z0-9/])(?:{words})(?![-a-z0-9])")
 
 
 class ScopedFleet:

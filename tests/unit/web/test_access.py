@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from fasit.reconcile import Reason, ReleaseView, Status
 from fasit.state import DirectoryTree, Revision, SnapshotStore, build_snapshot
 from fasit.web import ApiTokens, BearerTokens, ReadSide, create_app, set_api_token
+from fasit.web.scoped import scoped_read
 from tests import states
 from tests.helpers import write_tree
 from tests.unit.web.support import AT, StaticFleet
@@ -151,3 +152,27 @@ def test_counts_are_the_viewers_own(fleet: Fleet) -> None:
     assert fleet.json("/api/v1/overview", "admins")["releases"]["total"] == 2  # type: ignore[index]
     assert fleet.json("/api/v1/features", "nav")["items"][0]["total"] == 1  # type: ignore[index]
     assert fleet.json("/api/v1/environments?tenant=acme", "nav")["total"] == 0
+
+
+def test_another_tenants_environment_is_named_in_no_message(tmp_path: Path) -> None:
+    waiting = ReleaseView(
+        "nav/dev",
+        "web",
+        Status.PENDING,
+        Reason.WAITING_WAVE,
+        "1.0.0",
+        "",
+        "waiting for wave dev: acme/dev deploying 1.0.0, nav/dev-2 FAILED",
+        AT,
+    )
+    built = states.build(tmp_path / "state", FILES)
+    snapshots = SnapshotStore()
+    snapshots.offer(built.snapshot)
+    fleet = StaticFleet([view("acme/dev"), waiting, view("nav/dev-2")])
+    read = ReadSide(snapshots, fleet, lambda: 0, planned=lambda: (built.snapshot, built.plan))
+
+    scoped, _ = scoped_read(read, frozenset({"nav"}))
+
+    assert next(v.message for v in scoped.fleet.releases() if v.environment == "nav/dev") == (
+        "waiting for wave dev: (another tenant's environment) deploying 1.0.0, nav/dev-2 FAILED"
+    )
