@@ -38,7 +38,7 @@
         ├── SemverError        (plan.semver) a version or version constraint that cannot be read
         ├── TemplateValueError (plan.server_values) a --template-value that cannot be used
         ├── RenderLimitExceeded    (plan.sandbox) a render past one of its limits
-        ├── NotDeterministic   (plan.sandbox) a template using something that differs per run
+        ├── NotDeterministic   (plan.determinism) a template using something that differs per run
         ├── BadMessage         (agents.wire) an agent message the hub refuses
         ├── BadQuery           (web.query) a query parameter the read side answers 400
         ├── NotFound           (web.query) a page about nothing that exists: answered 404
