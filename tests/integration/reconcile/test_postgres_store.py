@@ -5,6 +5,7 @@ masked, and one that goes down and comes back is read again."""
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import psycopg
 import pytest
@@ -15,6 +16,7 @@ from fasit.reconcile.postgres_store import shown_postgres_url
 from tests.integration.postgres_server import PostgresServer
 from tests.integration.processes import LOOPBACK, free_port
 from tests.integration.reconcile.test_status_store import decision
+from tests.integration.waiting import eventually
 
 
 async def test_replicas_opening_a_new_database_at_once_migrate_it_once(postgres_url: str) -> None:
@@ -83,3 +85,26 @@ async def test_reads_fail_while_the_database_is_down_and_work_once_it_is_back() 
             await store.close()
 
     assert [record.message for record in back] == ["install 1.0.0"]
+
+
+async def test_a_write_made_while_the_database_is_down_is_kept_once_it_is_back(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with PostgresServer() as server:
+        store = PostgresStatusStore(server.database())
+        await store.open()
+        try:
+            server.stop()
+            with caplog.at_level(logging.WARNING, logger="fasit.reconcile"):
+                store.record_decision(decision("install 1.0.0"))
+                await eventually(
+                    lambda: any("trying again" in r.getMessage() for r in caplog.records),
+                    "the writer to meet the database down",
+                )
+            server.start()
+            await store.flush()
+            kept = await store.decisions("nav/dev", "web")
+        finally:
+            await store.close()
+
+    assert [record.message for record in kept] == ["install 1.0.0"]
