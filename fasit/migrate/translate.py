@@ -91,12 +91,13 @@ class Translation:
 
 
 def translate(template: str) -> Translation:
-    """The template in fasit's dialect. A template without `{{` is a constant and stays as it is.
+    """The template in fasit's dialect. A template with no `{{`, `{%` or `{#` is a constant
+    in both dialects and stays as it is.
 
     >>> translate('{{ .Env.name | quote }}').text
     '{{ env.name | quote }}'
     """
-    if "{{" not in template:
+    if not any(tag in template for tag in ("{{", "{%", "{#")):
         return Translation(template)
     try:
         nodes = parse(template)
