@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import yaml
 
-from fasit.migrate.translate import Untranslated, translate
+from fasit.migrate.gotemplate import Position
+from fasit.migrate.translate import Translation, Untranslated, translate
 from fasit.state import read_yaml
 
 __all__ = ["MARKER", "Conversion", "Finding", "UnreadableFeatureYaml", "convert_feature_yaml"]
@@ -61,7 +62,7 @@ def convert_feature_yaml(text: str, name: str = "Feature.yaml") -> Conversion:
     comments: dict[int, list[str]] = {}
     edits: list[tuple[_Template, str]] = []
     for template in templates:
-        translation = translate(template.node.value)
+        translation = _translated(template.node.value)
         if translation.text is None:
             for item in translation.untranslated:
                 line, column = _file_position(text, template.node, item)
@@ -89,6 +90,19 @@ def convert_feature_yaml(text: str, name: str = "Feature.yaml") -> Conversion:
     converted = _edited(text, edits, comments, name)
     findings.sort(key=lambda finding: (finding.line, finding.column))
     return Conversion(converted, len(edits), tuple(findings))
+
+
+def _translated(template: str) -> Translation:
+    """The template translated; one holding Jinja's own tags is most likely converted already
+    (a second run), so it is left for a person to look at rather than escaped."""
+    jinja = next((tag for tag in ("{%", "{#") if tag in template), None)
+    if jinja is not None:
+        at = template.index(jinja)
+        line = template.count("\n", 0, at) + 1
+        column = at - (template.rfind("\n", 0, at) + 1) + 1
+        reason = f"holds `{jinja}`, a Jinja tag: converted already? left as it is"
+        return Translation(None, (Untranslated(Position(line, column), reason),))
+    return translate(template)
 
 
 def _keep_metadata_values(root: yaml.MappingNode, text: str, inserts: dict[int, list[str]]) -> None:

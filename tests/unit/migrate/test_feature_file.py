@@ -111,3 +111,20 @@ def test_an_untranslatable_template_is_kept_under_a_comment_and_found() -> None:
 def test_a_file_that_is_no_yaml_mapping_is_unreadable(text: str, message: str) -> None:
     with pytest.raises(UnreadableFeatureYaml, match="^" + message):
         convert_feature_yaml(text)
+
+
+def test_a_template_already_in_jinja_is_left_for_a_person() -> None:
+    text = (
+        "environmentKinds: [tenant]\nvalues:\n"
+        "  a: {computed: {template: '{% if x %}1{% endif %}'}}\n"
+    )
+
+    conversion = convert_feature_yaml(text)
+
+    assert conversion.findings == (
+        Finding(
+            3,
+            29,
+            "values.a.computed.template: holds `{%`, a Jinja tag: converted already? left as it is",
+        ),
+    )
