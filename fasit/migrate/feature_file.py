@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import yaml
 
+from fasit.errors import InvalidInput
 from fasit.migrate.gotemplate import Position
 from fasit.migrate.translate import Translation, Untranslated, translate
 from fasit.state import read_yaml
@@ -24,7 +25,7 @@ MARKER = "# fasit migrate:"
 """The start of the comment above what a person must finish."""
 
 
-class UnreadableFeatureYaml(ValueError):
+class UnreadableFeatureYaml(InvalidInput):
     """The text is not a YAML mapping (the message starts with line:column)."""
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from fasit.errors import InvalidInput
+
 __all__ = [
     "Action",
     "Argument",
@@ -34,7 +36,7 @@ __all__ = [
 ]
 
 
-class GoTemplateError(ValueError):
+class GoTemplateError(InvalidInput):
     """A template that text/template would refuse; the message starts with line:column."""
 
     def __init__(self, position: Position, message: str) -> None:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from fasit.errors import InvalidInput
 from fasit.migrate._expressions import (
     ATOM,
     CONCAT,
@@ -125,7 +126,9 @@ def translate(template: str) -> Translation:
     return Translation(text)
 
 
-class _Cannot(Exception):
+class _Cannot(InvalidInput):
+    """Raised inside one node of a template; collected as an Untranslated, never escapes."""
+
     def __init__(self, position: Position, reason: str) -> None:
         super().__init__(reason)
         self.position = position
