@@ -39,6 +39,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "fasit.explain_report": frozenset(_PLAN),
     # `fasit validate`'s pipeline over a tree: snapshot, charts, plan.
     "fasit.validation": frozenset(_PLAN),
+    # `fasit migrate`: nais/fasit's files read as text and written in fasit's formats.
+    "fasit.migrate": frozenset(_STATE),
     # The wire carries plain data: the hub knows environments and releases, never plans.
     "fasit.agents": frozenset(_MODEL | {"fasit_proto"}),
     # Decides over plans and drives agents; the read side (later) reads it, never the reverse.
@@ -59,7 +61,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "fasit.cli": frozenset(
         _PLAN
         | {"fasit.agents", "fasit.reconcile", "fasit.web", "fasit.serve", "fasit.validation"}
-        | {"fasit.github", "fasit.notify"}
+        | {"fasit.github", "fasit.notify", "fasit.migrate"}
         | {"fasit.report", "fasit.plan_report", "fasit.explain_report"}
     ),
     "fasit.__main__": frozenset({"fasit", "fasit.cli"}),

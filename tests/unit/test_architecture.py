@@ -12,6 +12,7 @@ from tests.layering import CHECKED, check_layering
 
 ROOT = Path(__file__).parents[2]
 PACKAGES = [
+    "fasit.migrate",
     "fasit.model",
     "fasit.state",
     "fasit.sources",
