@@ -18,6 +18,7 @@ from fasit.errors import InvalidInput
 
 __all__ = [
     "NOT_DETERMINISTIC",
+    "SPRIG_REFUSED",
     "NotDeterministic",
     "refuse_address",
     "refuse_not_deterministic",
@@ -25,7 +26,7 @@ __all__ = [
 
 # Sprig's functions that read the clock or make randomness: never defined here, but named so
 # that a template coming from Helm or nais/fasit learns why, and what to write instead.
-_SPRIG_NOT_DETERMINISTIC: Mapping[str, tuple[str, str]] = {
+SPRIG_REFUSED: Mapping[str, tuple[str, str]] = {
     "now": ("it reads the clock", "put the time you mean in a config value"),
     "uuidv4": ("it makes a new random id", "use sha256sum of a stable value, or a config value"),
     "shuffle": ("it orders at random", "sort, or keep the order given"),
@@ -45,7 +46,7 @@ NOT_DETERMINISTIC: Mapping[tuple[str, str], str] = {
     ("test", "sameas"): "it compares object identity, which depends on how values are stored",
     **{
         (kind, name): why
-        for name, (why, _) in _SPRIG_NOT_DETERMINISTIC.items()
+        for name, (why, _) in SPRIG_REFUSED.items()
         for kind in ("global", "filter")
     },
 }
@@ -88,7 +89,7 @@ def refuse_not_deterministic(tree: nodes.Template) -> None:
             )
     for kind, name in sorted(named & NOT_DETERMINISTIC.keys()):
         reason = NOT_DETERMINISTIC[kind, name]
-        instead = _SPRIG_NOT_DETERMINISTIC.get(name, ("", ""))[1]
+        instead = SPRIG_REFUSED.get(name, ("", ""))[1]
         raise NotDeterministic(
             f"`{name}` is not available: templates must be deterministic ({reason}, so the"
             " release hash would change from one plan to the next)"
