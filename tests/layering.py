@@ -16,7 +16,7 @@ __all__ = ["ALLOWED", "CHECKED", "BackEdge", "Layering", "check_layering"]
 
 CHECKED = ("fasit", "naisd", "fasit_proto")
 
-_MODEL = {"fasit", "fasit.errors", "fasit.model"}
+_MODEL = {"fasit", "fasit.backoff", "fasit.errors", "fasit.model"}
 _STATE = _MODEL | {"fasit.state"}
 _CHARTS = _STATE | {"fasit.sources", "fasit.charts"}
 _PLAN = _CHARTS | {"fasit.plan"}
@@ -29,6 +29,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "naisd": frozenset({"fasit_proto"}),
     "fasit": frozenset(),
     "fasit.errors": frozenset({"fasit"}),
+    # One retry policy for every stage that retries (pure: no clock, no sleep).
+    "fasit.backoff": frozenset({"fasit"}),
     "fasit.model": frozenset({"fasit"}),
     "fasit.state": frozenset(_STATE),
     "fasit.report": frozenset(_STATE),

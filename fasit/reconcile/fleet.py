@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from fasit.backoff import Backoff
 from fasit.plan import DesiredRelease, Plan
+from fasit.reconcile.decision_inputs import DEPLOY_RETRY
 from fasit.reconcile.decisions import (
     Circuit,
     Decision,
@@ -24,7 +26,6 @@ from fasit.reconcile.decisions import (
 )
 from fasit.reconcile.limits import Limits, apply_limits, open_circuits
 from fasit.reconcile.prune_budget import BudgetResult, apply_prune_budget
-from fasit.reconcile.retry import RetryPolicy
 from fasit.reconcile.runtime import Runtime
 from fasit.reconcile.waves import (
     ChangeProgress,
@@ -45,7 +46,7 @@ class ReconcileConfig:
     interval: float = 60.0
     """Seconds between passes when nothing wakes the reconciler."""
     limits: Limits = field(default_factory=Limits)
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    retry: Backoff = DEPLOY_RETRY
     timeout_margin: float = 60.0
     """Seconds past an instruction's helm timeout before it counts as failed."""
     resend_after: float = 1.0

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from fasit.backoff import Backoff
 from fasit.charts import (
     ChartOutcome,
     Credential,
@@ -28,7 +29,6 @@ from fasit.charts import (
     TagChange,
 )
 from fasit.model import parse_oci_chart
-from fasit.sources.backoff import Backoff
 from fasit.state import ProblemCode
 from tests.integration.hostile_registry import HostileRegistry, helm_manifest
 from tests.integration.oci_registry import (

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from fasit.agents import Action
+from fasit.backoff import Backoff
 from fasit.plan import DesiredRelease, ReleaseStatus
 from fasit.reconcile import (
     AgentView,
@@ -15,7 +16,6 @@ from fasit.reconcile import (
     Decision,
     DeployState,
     Reason,
-    RetryPolicy,
     decide_environment,
 )
 from tests.unit.reconcile.support import (
@@ -237,7 +237,7 @@ def test_after_max_attempts_a_failed_release_is_not_retried(releases: Releases) 
         "api",
         agent=agent(),
         history=api_failed(releases, 3, ago=10_000),
-        retry=RetryPolicy(max_attempts=3),
+        retry=Backoff(initial=30.0, maximum=900.0, jitter=0.0, attempts=3),
     )
 
     assert decision.reason is Reason.BACKOFF
