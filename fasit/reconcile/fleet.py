@@ -36,7 +36,7 @@ from fasit.reconcile.waves import (
     pause_hold,
     standing_of,
 )
-from fasit.state import WaveLayout
+from fasit.state import WaveLayout, same_objects
 
 __all__ = ["FleetDecider", "PassResult", "ReconcileConfig"]
 
@@ -112,7 +112,7 @@ class FleetDecider:
             grouped.setdefault(environment, {})[feature] = release
         for environment, releases in grouped.items():
             previous = self._desired.get(environment)
-            if previous is not None and _same(previous, releases):
+            if previous is not None and same_objects(previous, releases):
                 grouped[environment] = previous
         self._desired = grouped
         self.plan = plan
@@ -333,9 +333,3 @@ def _resending(runtime: Runtime, decision: Decision) -> bool:
     state = runtime.environments.get(decision.environment)
     flight = None if state is None else state.in_flight.get(decision.feature)
     return flight is not None and flight.release_hash == decision.release_hash
-
-
-def _same(previous: Mapping[str, DesiredRelease], current: Mapping[str, DesiredRelease]) -> bool:
-    if len(previous) != len(current):
-        return False
-    return all(previous.get(feature) is release for feature, release in current.items())
