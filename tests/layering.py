@@ -33,14 +33,11 @@ ALLOWED: dict[str, frozenset[str]] = {
     "fasit.backoff": frozenset({"fasit"}),
     "fasit.model": frozenset({"fasit"}),
     "fasit.state": frozenset(_STATE),
-    "fasit.report": frozenset(_STATE),
     "fasit.sources": frozenset(_STATE),
     "fasit.charts": frozenset(_CHARTS),
     "fasit.plan": frozenset(_PLAN),
-    "fasit.plan_report": frozenset(_PLAN),
-    "fasit.explain_report": frozenset(_PLAN),
-    # `fasit validate`'s pipeline over a tree: snapshot, charts, plan.
-    "fasit.validation": frozenset(_PLAN),
+    # What the one-shot commands print: problems, plans and explanations, rendered.
+    "fasit.report": frozenset(_PLAN),
     # The wire carries plain data: the hub knows environments and releases, never plans.
     "fasit.agents": frozenset(_MODEL | {"fasit_proto"}),
     # Decides over plans and drives agents; the read side (later) reads it, never the reverse.
@@ -60,9 +57,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     # The command line: every stage and every report; only `python -m fasit` imports it.
     "fasit.cli": frozenset(
         _PLAN
-        | {"fasit.agents", "fasit.reconcile", "fasit.web", "fasit.serve", "fasit.validation"}
+        | {"fasit.agents", "fasit.reconcile", "fasit.web", "fasit.serve"}
         | {"fasit.github", "fasit.notify"}
-        | {"fasit.report", "fasit.plan_report", "fasit.explain_report"}
+        | {"fasit.report"}
     ),
     "fasit.__main__": frozenset({"fasit", "fasit.cli"}),
 }
