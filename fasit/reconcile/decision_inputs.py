@@ -11,11 +11,12 @@ from datetime import datetime
 from enum import StrEnum
 
 from fasit.agents import Action, ReleaseState
+from fasit.backoff import Backoff
 from fasit.plan import DesiredRelease
 from fasit.reconcile.deploys import Deploy, HashHistory
-from fasit.reconcile.retry import RetryPolicy
 
 __all__ = [
+    "DEPLOY_RETRY",
     "AgentView",
     "Circuit",
     "Decision",
@@ -23,6 +24,12 @@ __all__ = [
     "Reason",
     "RolloutKey",
 ]
+
+
+DEPLOY_RETRY = Backoff(initial=30.0, maximum=900.0, jitter=0.0, attempts=8)
+"""When a failed deploy or uninstall of one hash is tried again: 30 s doubling to 900 s,
+exact (decisions are pure and repeatable), and after 8 failures no more until the hash changes
+(docs/reconcile.md, Limits)."""
 
 
 class Reason(StrEnum):
@@ -151,4 +158,4 @@ class EnvironmentView:
     protected: frozenset[str] = frozenset()
     """Registered features never uninstalled (fasit's own agent), whatever `prune` says."""
     circuits: Mapping[RolloutKey, Circuit] = field(default_factory=dict)
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    retry: Backoff = DEPLOY_RETRY

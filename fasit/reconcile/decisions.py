@@ -50,18 +50,16 @@ __all__ = [
     "Reason",
     "RolloutKey",
     "decide_environment",
+    "planner_reason",
 ]
 
 
-_PLANNER_REASONS = {
-    ReleaseStatus.DISABLED: Reason.DISABLED,
-    ReleaseStatus.KIND_MISMATCH: Reason.KIND_MISMATCH,
-    ReleaseStatus.MISSING_DEPENDENCY: Reason.MISSING_DEPENDENCY,
-    ReleaseStatus.CHART_UNAVAILABLE: Reason.CHART_UNAVAILABLE,
-    ReleaseStatus.RENDER_ERROR: Reason.RENDER_ERROR,
-    ReleaseStatus.MISSING_CONFIG: Reason.MISSING_CONFIG,
-    ReleaseStatus.VALUES_INVALID: Reason.VALUES_INVALID,
-}
+def planner_reason(status: ReleaseStatus) -> Reason | None:
+    """The decision a planner verdict is (the same word), or None for `planned`.
+
+    A new `ReleaseStatus` without its `Reason` fails here, loudly, at its first release.
+    """
+    return None if status is ReleaseStatus.PLANNED else Reason(status.value)
 
 
 def decide_environment(view: EnvironmentView) -> list[Decision]:
@@ -74,9 +72,9 @@ def decide_environment(view: EnvironmentView) -> list[Decision]:
 def _decide_desired(view: EnvironmentView, release: DesiredRelease) -> Decision:
     env, feature = view.environment, release.feature_name
     version = release.version
-    planner_reason = _PLANNER_REASONS.get(release.status)
-    if planner_reason is not None:
-        return Decision(env, feature, planner_reason, release.message, version)
+    verdict = planner_reason(release.status)
+    if verdict is not None:
+        return Decision(env, feature, verdict, release.message, version)
     release_hash = release.release_hash or ""
 
     running = _running(view, feature)
@@ -107,29 +105,9 @@ def _decide_desired(view: EnvironmentView, release: DesiredRelease) -> Decision:
     if waiting:
         return decision(Reason.WAITING_DEPENDENCY, f"waiting for {', '.join(waiting)} to deploy")
     history = view.history.get((feature, release_hash), HashHistory())
-    if flight is not None and flight.release_hash == release_hash:
-        # Queued for a session that ended before the agent acknowledged it: the same id again,
-        # so an agent that did receive it answers with its result instead of running twice.
-        return decision(
-            Reason.DEPLOY,
-            f"resending {flight.instruction_id}: not acknowledged before the stream ended",
-            attempt=flight.attempt,
-        )
-    if history.failures and history.last_failed_at is not None:
-        retry_at = view.retry.next_attempt(history.failures, history.last_failed_at)
-        if retry_at is None:
-            return decision(
-                Reason.BACKOFF,
-                f"failed {history.failures} times, gave up (last: {history.last_error}); "
-                "a new release hash (a change, or a redeploy token) tries again",
-            )
-        if view.now < retry_at:
-            return decision(
-                Reason.BACKOFF,
-                f"failed {history.failures} time{'s' if history.failures > 1 else ''} "
-                f"(last: {history.last_error}); next attempt at {_stamp(retry_at)}",
-                due=retry_at,
-            )
+    rung = _retry_rung(view, flight, release_hash, history, Reason.DEPLOY)
+    if rung is not None:
+        return decision(*rung)
     if running is not None and _runs(running, release_hash):
         return decision(Reason.UNCHANGED, f"running {running.version} at the desired hash")
     circuit = view.circuits.get((feature, version, release.digest or ""))
@@ -186,25 +164,54 @@ def _decide_orphan(view: EnvironmentView, state: ReleaseState, candidate: bool) 
         return decision(Reason.ORPHAN, _orphan_message(view, state))
     key = attempt_key(Action.UNINSTALL, state.release_hash)
     history = view.history.get((state.name, key), HashHistory())
-    if flight is not None and flight.attempt_key == key:
-        return decision(
-            Reason.UNINSTALL,
-            f"resending {flight.instruction_id}: not acknowledged before the stream ended",
-            attempt=flight.attempt,
-        )
-    if history.failures and history.last_failed_at is not None:
-        retry_at = view.retry.next_attempt(history.failures, history.last_failed_at)
-        if retry_at is None or view.now < retry_at:
-            return decision(
-                Reason.BACKOFF,
-                f"uninstall failed {history.failures} times (last: {history.last_error})",
-                due=retry_at,
-            )
+    rung = _retry_rung(view, flight, key, history, Reason.UNINSTALL)
+    if rung is not None:
+        return decision(*rung)
     return decision(
         Reason.UNINSTALL,
         f"no assignment reaches {env} and {state.name} has prune: true",
         attempt=history.attempts + 1,
     )
+
+
+_RETRY_WORDS = {
+    Reason.DEPLOY: ("failed", "a new release hash (a change, or a redeploy token)"),
+    Reason.UNINSTALL: ("uninstall failed", "a new release hash of the running release"),
+}
+"""Per kind of send: what failed, and what makes it try again once it gave up."""
+
+Rung = tuple[Reason, str, int, datetime | None]
+"""What a rung decides: reason, message, attempt and due time (the `decision` arguments)."""
+
+
+def _retry_rung(
+    view: EnvironmentView, flight: Deploy | None, key: str, history: HashHistory, send: Reason
+) -> Rung | None:
+    """The resend and backoff rungs of a send (`send`: deploy or uninstall) of attempt `key`.
+
+    An instruction queued for a session that ended before the agent acknowledged it goes
+    again with the same id, so an agent that did receive it answers with its result instead
+    of running twice. A failed one waits for its backoff, and past the last attempt it gave
+    up until the key (the release hash) changes. None: neither rung holds.
+    """
+    if flight is not None and flight.attempt_key == key:
+        message = f"resending {flight.instruction_id}: not acknowledged before the stream ended"
+        return send, message, flight.attempt, None
+    if not history.failures or history.last_failed_at is None:
+        return None
+    what, again = _RETRY_WORDS[send]
+    retry_at = view.retry.next_attempt(history.failures, history.last_failed_at)
+    if retry_at is None:
+        message = (
+            f"{what} {history.failures} times, gave up (last: {history.last_error}); "
+            f"{again} tries again"
+        )
+        return Reason.BACKOFF, message, 0, None
+    if view.now < retry_at:
+        times = f"{history.failures} time{'s' if history.failures > 1 else ''}"
+        message = f"{what} {times} (last: {history.last_error}); next attempt at {_stamp(retry_at)}"
+        return Reason.BACKOFF, message, 0, retry_at
+    return None
 
 
 def _orphan_message(view: EnvironmentView, state: ReleaseState) -> str:

@@ -13,9 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from fasit.plan import Planner, ServerValues
+from fasit.plan import Planner, ServerValues, validate_tree
 from fasit.state import DirectoryTree
-from fasit.validation import validate_tree
 from tests.helpers import run_cli, write_tree
 from tests.states import assignment, environment, feature, release, state
 
