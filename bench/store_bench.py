@@ -41,10 +41,12 @@ AT = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 _STATES = (DeployState.SENT, DeployState.INSTALLING, DeployState.DEPLOYED)
 
 
-def _load(store: SqlStatusStore, pairs: int, rounds: int) -> int:
+async def _load(store: SqlStatusStore, pairs: int, rounds: int) -> int:
     rows = 0
     for round_number in range(rounds):
         for pair in range(pairs):
+            if pair % 500 == 0:
+                await store.flush()  # as passes do: a pass's writes, then the next pass
             environment, feature = f"t{pair % 50}/env{pair}", f"feature{pair % 7}"
             instruction = f"{environment}-{feature}-{round_number}"
             store.record_decision(
@@ -75,7 +77,7 @@ async def _measure(name: str, new: Callable[[], SqlStatusStore], pairs: int, rou
     store = new()
     await store.open()
     started = time.perf_counter()
-    rows = _load(store, pairs, rounds)
+    rows = await _load(store, pairs, rounds)
     await store.flush()
     written = time.perf_counter() - started
     reads = []
@@ -90,6 +92,7 @@ async def _measure(name: str, new: Callable[[], SqlStatusStore], pairs: int, rou
     recovered = await again.open()
     recover = time.perf_counter() - began
     await again.close()
+    assert not store.dropped, store.dropped  # every row written, or the figure means nothing
     print(
         f"{name:>10}: write {rows:,} rows in {written:.2f} s ({rows / written:,.0f} rows/s); "
         f"read deploys(pair) median {statistics.median(reads) * 1000:.2f} ms, "

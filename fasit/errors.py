@@ -39,7 +39,10 @@
         ├── SemverError        (plan.semver) a version or version constraint that cannot be read
         ├── TemplateValueError (plan.server_values) a --template-value that cannot be used
         ├── RenderLimitExceeded    (plan.sandbox) a render past one of its limits
-        ├── NotDeterministic   (plan.sandbox) a template using something that differs per run
+        ├── NotDeterministic   (plan.determinism) a template using something that differs per run
+        ├── GoTemplateError    (migrate.go_ast) a Go template text/template would refuse, at
+        │                      its line:column (`fasit migrate` lists it for a person)
+        ├── UnreadableFeatureYaml  (migrate.feature_file) a Feature.yaml that is no YAML mapping
         ├── BadMessage         (agents.wire) an agent message the hub refuses
         ├── BadQuery           (web.query) a query parameter the read side answers 400
         ├── NotFound           (web.query) a page about nothing that exists: answered 404

@@ -16,7 +16,7 @@ __all__ = ["ALLOWED", "CHECKED", "BackEdge", "Layering", "check_layering"]
 
 CHECKED = ("fasit", "naisd", "fasit_proto")
 
-_MODEL = {"fasit", "fasit.errors", "fasit.model"}
+_MODEL = {"fasit", "fasit.backoff", "fasit.errors", "fasit.model"}
 _STATE = _MODEL | {"fasit.state"}
 _CHARTS = _STATE | {"fasit.sources", "fasit.charts"}
 _PLAN = _CHARTS | {"fasit.plan"}
@@ -29,16 +29,17 @@ ALLOWED: dict[str, frozenset[str]] = {
     "naisd": frozenset({"fasit_proto"}),
     "fasit": frozenset(),
     "fasit.errors": frozenset({"fasit"}),
+    # One retry policy for every stage that retries (pure: no clock, no sleep).
+    "fasit.backoff": frozenset({"fasit"}),
     "fasit.model": frozenset({"fasit"}),
     "fasit.state": frozenset(_STATE),
-    "fasit.report": frozenset(_STATE),
     "fasit.sources": frozenset(_STATE),
     "fasit.charts": frozenset(_CHARTS),
     "fasit.plan": frozenset(_PLAN),
-    "fasit.plan_report": frozenset(_PLAN),
-    "fasit.explain_report": frozenset(_PLAN),
-    # `fasit validate`'s pipeline over a tree: snapshot, charts, plan.
-    "fasit.validation": frozenset(_PLAN),
+    # What the one-shot commands print: problems, plans and explanations, rendered.
+    "fasit.report": frozenset(_PLAN),
+    # `fasit migrate`: nais/fasit's files read as text and written in fasit's formats.
+    "fasit.migrate": frozenset(_STATE),
     # The wire carries plain data: the hub knows environments and releases, never plans.
     "fasit.agents": frozenset(_MODEL | {"fasit_proto"}),
     # Decides over plans and drives agents; the read side (later) reads it, never the reverse.
@@ -58,9 +59,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     # The command line: every stage and every report; only `python -m fasit` imports it.
     "fasit.cli": frozenset(
         _PLAN
-        | {"fasit.agents", "fasit.reconcile", "fasit.web", "fasit.serve", "fasit.validation"}
-        | {"fasit.github", "fasit.notify"}
-        | {"fasit.report", "fasit.plan_report", "fasit.explain_report"}
+        | {"fasit.agents", "fasit.reconcile", "fasit.web", "fasit.serve"}
+        | {"fasit.github", "fasit.notify", "fasit.migrate"}
+        | {"fasit.report"}
     ),
     "fasit.__main__": frozenset({"fasit", "fasit.cli"}),
 }

@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fasit.plan import DesiredRelease, Planner, SecretsDirectory
+from fasit.plan import DesiredRelease, Planner, SecretsDirectory, Validation, validate_tree
 from fasit.state import DirectoryTree
-from fasit.validation import Validation, validate_tree
 from tests.helpers import write_tree
 
 

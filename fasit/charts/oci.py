@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
+from fasit.backoff import Backoff
 from fasit.charts.archive import ArchiveBudget, ArchiveError, ArchiveLimits, read_archive
 from fasit.charts.blob_cache import BlobCache
 from fasit.charts.chart_files import CHART_YAML, FEATURE_YAML, ChartFiles, parse_chart_files
@@ -43,7 +44,6 @@ from fasit.charts.registry import RegistryClient, RegistryError, RegistryFailure
 from fasit.charts.resolved import ChartOutcome, Unavailable
 from fasit.charts.versions import existing_note
 from fasit.model import OciChart, parse_oci_chart
-from fasit.sources.backoff import Backoff
 from fasit.state import LoadLimits, Problem, ProblemCode
 
 __all__ = [
@@ -332,11 +332,11 @@ class OciCharts:
                 attempt += 1
                 # A timeout already cost the whole wait: the registry's backoff retries it.
                 if attempt < self.settings.attempts and exc.failure is not RegistryFailure.TIMEOUT:
-                    await asyncio.sleep(self.settings.retry.delay(attempt - 1))
+                    await asyncio.sleep(self.settings.retry.delay(attempt))
                     continue
                 registry.failures += 1
                 registry.reason = str(exc)
-                delay = self.settings.registry_backoff.delay(registry.failures - 1)
+                delay = self.settings.registry_backoff.delay(registry.failures)
                 registry.down_until = self._clock() + delay
                 raise
             if registry.failures:

@@ -1,15 +1,15 @@
-"""The one module that talks to OCI registries, through oras-py, made safe to lean on.
+"""The one module that talks to OCI registries: the distribution API over one requests session.
 
-oras-py is synchronous, wraps every request in a retry loop that sleeps for minutes, and sets no
-timeouts. Here every request has a connect and a read timeout and a whole-response deadline,
-oras' retry decorator is bypassed (retries with backoff belong to the caller, `OciCharts`), and
-every failure becomes a `RegistryError` with a kind the caller can act on. Calls block: run them
-in worker threads (`OciCharts` does).
+Every request has a connect and a read timeout and a whole-response deadline, none is retried
+here (retries with backoff belong to the caller, `OciCharts`), and every failure becomes a
+`RegistryError` with a kind the caller can act on. Calls block: run them in worker threads
+(`OciCharts` does).
 
 Auth follows the registry's own challenge, read once per host from `GET /v2/`: none, Basic
-(htpasswd registries: credentials sent with every request), or Bearer (oras' token flow, with
-basic credentials or a registry token to obtain it). Every body read is size-capped and checked
-against the sha256 digest it was asked for.
+(htpasswd registries: credentials sent with every request), or Bearer (the token flow of
+`registry_token.py`, with the basic credentials or anonymously; a registry token from the
+config is sent as it is). Every body read is size-capped and checked against the sha256 digest
+it was asked for.
 """
 
 from __future__ import annotations
@@ -22,9 +22,8 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
-import oras.provider
 import requests
 from requests import PreparedRequest
 from requests.adapters import HTTPAdapter
@@ -41,6 +40,7 @@ from fasit.charts.registry_errors import (
     too_large,
     verified,
 )
+from fasit.charts.registry_token import parse_bearer_challenge, request_token
 from fasit.charts.tag_list import next_tag_page, tags_of_page
 from fasit.model import OciChart
 
@@ -62,8 +62,6 @@ _MIB: Final = 1024 * 1024
 _CHUNK: Final = 64 * 1024
 # A tag listing is followed this far (Link: rel="next"): enough to name the nearest versions.
 _MAX_TAG_PAGES: Final = 10
-# oras' `do_request` under its retry decorator (five attempts, sleeping up to 83 s each).
-_do_request = oras.provider.Registry.do_request.__wrapped__
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +105,26 @@ class _TimeoutAdapter(HTTPAdapter):
 
 @dataclass(slots=True)
 class _Repository:
-    """One repository's oras client; its token is scoped to the repository, hence one each."""
+    """How to authenticate to one repository; a token is scoped to it, hence one each.
 
-    registry: Any
-    basic: str | None
+    `basic` (base64 "user:password") goes with every request to a Basic registry, or to the
+    token service of a Bearer one (`bearer`); `token` is the Bearer token in use, fetched again
+    when refused unless it is the registry token of the config (`fixed`).
+    """
+
+    basic: str | None = None
+    bearer: bool = False
+    token: str | None = None
+    fixed: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def headers(self) -> dict[str, str]:
+        headers = {"Accept": ", ".join(MANIFEST_MEDIA_TYPES)}
+        if self.token is not None:
+            headers["Authorization"] = f"Bearer {self.token}"
+        elif self.basic is not None and not self.bearer:
+            headers["Authorization"] = f"Basic {self.basic}"
+        return headers
 
 
 class RegistryClient:
@@ -236,16 +249,13 @@ class RegistryClient:
     ) -> requests.Response:
         """A 2xx response (the caller closes it), or RegistryError."""
         repository = self._repository(chart)
-        headers = {"Accept": ", ".join(MANIFEST_MEDIA_TYPES)}
-        if repository.basic is not None:
-            headers["Authorization"] = f"Basic {repository.basic}"
         with repository.lock:
-            response = self._send(repository, chart, method, url, headers, what, stream)
-            if response.status_code == 401 and getattr(repository.registry.auth, "token", None):
-                # An expired bearer token: oras would resend it; fetch a fresh one instead.
-                response.close()
-                repository.registry.auth.token = None
-                response = self._send(repository, chart, method, url, headers, what, stream)
+            response = self._send(chart, method, url, repository.headers(), what, stream)
+            if response.status_code == 401 and repository.bearer and not repository.fixed:
+                # No token yet, or an expired one: answer the challenge, then ask once more.
+                with response:
+                    repository.token = self._token(chart, what, response, repository.basic)
+                response = self._send(chart, method, url, repository.headers(), what, stream)
         if response.status_code < 300:
             return response
         with response:
@@ -253,7 +263,6 @@ class RegistryClient:
 
     def _send(
         self,
-        repository: _Repository,
         chart: OciChart,
         method: str,
         url: str,
@@ -262,20 +271,31 @@ class RegistryClient:
         stream: bool,
     ) -> requests.Response:
         try:
-            response: requests.Response = _do_request(
-                repository.registry, url, method, headers=dict(headers), stream=stream
+            return self._session.request(
+                method, url, headers=headers, stream=stream, verify=self._verify
             )
         except requests.RequestException as exc:
             raise request_failed(chart, what, exc) from None
-        except ValueError:  # oras: no token could be had to answer the registry's challenge
-            raise RegistryError(
-                RegistryFailure.UNAUTHORIZED,
-                f"{chart.registry}: {what} of {chart.repository}: access denied (its token"
-                " service gave no token for the credentials configured, or for none)",
-            ) from None
-        return response
 
     # --- auth --------------------------------------------------------------------------------
+
+    def _token(
+        self, chart: OciChart, what: str, refused: requests.Response, basic: str | None
+    ) -> str:
+        """A token for the Bearer challenge of `refused` (a 401), from its token service."""
+        challenge = parse_bearer_challenge(refused.headers.get("WWW-Authenticate", ""))
+        if challenge is None:
+            raise status_failed(chart, what, refused)
+        if challenge.realm.startswith("http://") and chart.registry not in self.settings.plain_http:
+            raise RegistryError(
+                RegistryFailure.UNAUTHORIZED,
+                f"{chart.registry}: its token service {challenge.realm} is plain HTTP; fasit"
+                " sends no credentials in the clear for a registry it reaches over HTTPS",
+            )
+        try:
+            return request_token(self._session, chart, what, challenge, basic, verify=self._verify)
+        except requests.RequestException as exc:
+            raise request_failed(chart, f"{what} (its token service)", exc) from None
 
     def _repository(self, chart: OciChart) -> _Repository:
         key = (chart.registry, chart.repository)
@@ -285,7 +305,7 @@ class RegistryClient:
             return found
         challenge = self._challenge(chart)
         credential = self.settings.credentials.for_host(chart.registry)
-        made = self._make_repository(chart, challenge, credential)
+        made = _make_repository(chart, challenge, credential, self._helper_note(chart))
         with self._lock:  # another thread may have made one meanwhile: keep the first
             return self._repositories.get(key) or self._repositories.put(key, made)
 
@@ -328,35 +348,6 @@ class RegistryClient:
             raise status_failed(chart, "the API version check", status)
         return ""
 
-    def _make_repository(
-        self, chart: OciChart, challenge: str, credential: Credential | None
-    ) -> _Repository:
-        insecure = chart.registry in self.settings.plain_http
-        registry = oras.provider.Registry(
-            hostname=chart.registry,
-            insecure=insecure,
-            tls_verify=self._verify,
-            # oras' token flow reads a Basic realm as a token URL; Basic gets its own backend.
-            auth_backend="basic" if challenge == "basic" else "token",
-        )
-        registry.session = self._session
-        registry.auth.session = self._session
-        if challenge == "basic":
-            if credential is None or not credential.username:
-                raise RegistryError(
-                    RegistryFailure.UNAUTHORIZED,
-                    f"{chart.registry} asks for a username and password and none is configured"
-                    " for it (docker config.json `auths`)" + self._helper_note(chart),
-                )
-            registry.auth.set_basic_auth(credential.username, credential.password)
-            basic = f"{credential.username}:{credential.password}".encode()
-            return _Repository(registry, base64.b64encode(basic).decode())
-        if credential is not None and credential.token:
-            registry.auth.set_token_auth(credential.token)
-        elif credential is not None:
-            registry.auth.set_basic_auth(credential.username, credential.password)
-        return _Repository(registry, None)
-
     def _helper_note(self, chart: OciChart) -> str:
         helper = self.settings.credentials.helper_for(chart.registry)
         return (
@@ -368,3 +359,23 @@ class RegistryClient:
     @property
     def _verify(self) -> bool | str:
         return str(self.settings.ca_bundle) if self.settings.ca_bundle else True
+
+
+def _make_repository(
+    chart: OciChart, challenge: str, credential: Credential | None, helper_note: str
+) -> _Repository:
+    """How to authenticate to `chart`'s repository, given the registry's challenge."""
+    basic = None
+    if credential is not None and credential.username:
+        pair = f"{credential.username}:{credential.password}".encode()
+        basic = base64.b64encode(pair).decode()
+    if challenge == "basic" and basic is None:
+        raise RegistryError(
+            RegistryFailure.UNAUTHORIZED,
+            f"{chart.registry} asks for a username and password and none is configured"
+            " for it (docker config.json `auths`)" + helper_note,
+        )
+    if challenge != "basic" and credential is not None and credential.token:
+        return _Repository(bearer=True, token=credential.token, fixed=True)
+    # An open registry ('') needs nothing; a Bearer one gets `basic` only at its token service.
+    return _Repository(basic=basic if challenge else None, bearer=challenge == "bearer")

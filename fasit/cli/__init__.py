@@ -1,5 +1,5 @@
-"""The `fasit` command line: validate, plan, explain, schema, serve, agent-token, api-token and
-wait.
+"""The `fasit` command line: validate, plan, explain, schema, serve, agent-token, api-token,
+wait and migrate.
 
 Exit codes: 0 clean, 1 problems (or, for `plan --exit-code`, changes), 2 could not run.
 Results go to stdout, logs to stderr.
@@ -18,6 +18,7 @@ from fasit.cli._agent_token import add_agent_token
 from fasit.cli._api_token import add_api_token
 from fasit.cli._common import EXIT_COULD_NOT_RUN
 from fasit.cli._explain import add_explain
+from fasit.cli._migrate import add_migrate
 from fasit.cli._plan import add_plan
 from fasit.cli._schema import add_schema
 from fasit.cli._serve import add_serve
@@ -74,4 +75,5 @@ def _parser() -> argparse.ArgumentParser:
     add_agent_token(commands)
     add_api_token(commands)
     add_wait(commands)
+    add_migrate(commands)
     return parser

@@ -18,7 +18,7 @@ from fasit.charts import (
     load_docker_config,
 )
 from fasit.cli._common import seconds
-from fasit.validation import FetchOci
+from fasit.plan import FetchOci
 
 __all__ = ["PLAIN_HTTP_ENV", "add_chart_options", "oci_fetcher"]
 

@@ -14,11 +14,11 @@ from fasit.plan import (
     SecretsDirectory,
     ServerValues,
     TemplateValueError,
+    Validation,
     parse_template_value,
 )
 from fasit.report import Summary
 from fasit.state import Problem, read_yaml
-from fasit.validation import Validation
 
 __all__ = [
     "EXIT_CHANGES",

@@ -18,12 +18,10 @@ from fasit.cli._common import (
     positive_int,
     summarize,
 )
-from fasit.plan import Planner, diff_plans
-from fasit.plan_report import PlanFormat, PlanReport, render_plan
-from fasit.report import Format, render
+from fasit.plan import FetchOci, Planner, Validation, diff_plans, validate_tree
+from fasit.report import Format, PlanFormat, PlanReport, render, render_plan
 from fasit.sources import local_revision
 from fasit.state import DirectoryTree, LoadLimits
-from fasit.validation import FetchOci, Validation, validate_tree
 
 __all__ = ["add_plan", "read_side"]
 

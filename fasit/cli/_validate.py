@@ -22,10 +22,10 @@ from fasit.cli._common import (
     summarize,
 )
 from fasit.errors import CouldNotRun
+from fasit.plan import FetchOci, Validation, validate_tree
 from fasit.report import Format, render
 from fasit.sources import DEFAULT_GIT_TIMEOUT, GitAuth, GitLocation, GitRemote, read_commit
 from fasit.state import DirectoryTree, LoadLimits, Severity
-from fasit.validation import FetchOci, Validation, validate_tree
 
 __all__ = ["add_validate"]
 

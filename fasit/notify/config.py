@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from urllib.parse import urlsplit
 
+from fasit.backoff import Backoff
 from fasit.notify.events import EventSeverity
-from fasit.sources import Backoff
 
 __all__ = [
     "DeliveryPolicy",

@@ -188,7 +188,7 @@ class Dispatcher:
                 retry_after = answer.retry_after
             if attempt >= policy.max_attempts:
                 return f"{problem}, after {attempt} attempts"
-            wait = max(policy.backoff.delay(attempt - 1), retry_after or 0.0)
+            wait = max(policy.backoff.delay(attempt), retry_after or 0.0)
             if loop.time() + wait >= deadline:
                 return f"{problem}; the next attempt would pass the {policy.deadline:g} s deadline"
             logger.debug(

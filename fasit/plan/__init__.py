@@ -1,6 +1,7 @@
 """Plan: desired releases from a snapshot and its charts; values, templates and secrets.
 
 Pure over immutable data (a secret provider aside): knows nothing of gRPC, deploys or the web.
+`validate_tree` is the one build of a tree, snapshot to plan, that the one-shot commands run.
 """
 
 from fasit.plan.config_values import ConfigIssue, check_config_value
@@ -40,6 +41,7 @@ from fasit.plan.server_values import (
     parse_template_value,
 )
 from fasit.plan.templates import TemplateEngine, TemplateError
+from fasit.plan.validation import FetchOci, Validation, validate_tree
 
 __all__ = [
     "MASK",
@@ -50,6 +52,7 @@ __all__ = [
     "ConfigIssue",
     "DesiredRelease",
     "Explanation",
+    "FetchOci",
     "KeyConflict",
     "Location",
     "PlaceholderValues",
@@ -68,6 +71,7 @@ __all__ = [
     "TemplateEngine",
     "TemplateError",
     "TemplateValueError",
+    "Validation",
     "ValueChange",
     "ValueOrigin",
     "ValueSource",
@@ -84,6 +88,7 @@ __all__ = [
     "resolve_charts",
     "rollout_orders",
     "split_key",
+    "validate_tree",
     "version_key",
     "wave_label",
 ]

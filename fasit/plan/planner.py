@@ -53,6 +53,7 @@ from fasit.state import (
     WaveLayout,
     collector_paused,
     rollout_of,
+    same_objects,
 )
 
 __all__ = ["Plan", "Planner"]
@@ -261,7 +262,7 @@ class Planner:
         tenants = {}
         for tenant, members in by_tenant.items():
             previous = self._tenants.get(tenant)
-            if previous is not None and _same(previous[0], members):
+            if previous is not None and same_objects(previous[0], members):
                 tenants[tenant] = previous
             else:
                 scoped = tenant_scopes(members, self.secrets, self.server_values)
@@ -393,10 +394,6 @@ def _reads_secrets(
         return True
     configs = [feature.model.config, config.model.values if config is not None else {}]
     return any(is_secret_ref(value) for values in configs for value in values.values())
-
-
-def _same(old: tuple[Environment, ...], new: list[Environment]) -> bool:
-    return len(old) == len(new) and all(a is b for a, b in zip(old, new, strict=True))
 
 
 def _feature_rollouts(index: StateIndex) -> dict[str, WaveLayout]:

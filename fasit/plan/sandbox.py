@@ -16,11 +16,10 @@ of work or memory is bounded here:
 There is no loader: `include`, `import` and `extends` fail, so a template sees only its
 context.
 
-Renders are deterministic: the same inputs give the same output in every process, so a release
-hash changes only when its inputs do. The names of Jinja's that break this (`NOT_DETERMINISTIC`)
-are removed, and a template naming one is refused when it compiles, taken branch or not.
-Two values are refused as they appear: an output holding an object's memory address, and a
-set (made by `-` on a mapping's keys), whose order follows the hash seed.
+Renders are deterministic (`determinism.py`): the names of Jinja's that break this are removed,
+and a template naming one is refused when it compiles; an output holding a memory address is
+refused as it appears, and so is a set (made by `-` on a mapping's keys), whose order follows
+the hash seed.
 """
 
 from __future__ import annotations
@@ -40,6 +39,12 @@ from jinja2.sandbox import SandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
 from fasit.errors import InvalidInput
+from fasit.plan.determinism import (
+    NOT_DETERMINISTIC,
+    NotDeterministic,
+    refuse_address,
+    refuse_not_deterministic,
+)
 from fasit.plan.sizes import BUILDERS, text_size
 from fasit.state import some
 
@@ -51,44 +56,6 @@ __all__ = [
     "RenderLimits",
     "Sandbox",
 ]
-
-# Sprig's functions that read the clock or make randomness: never defined here, but named so
-# that a template coming from Helm or nais/fasit learns why, and what to write instead.
-_SPRIG_NOT_DETERMINISTIC: Mapping[str, tuple[str, str]] = {
-    "now": ("it reads the clock", "put the time you mean in a config value"),
-    "uuidv4": ("it makes a new random id", "use sha256sum of a stable value, or a config value"),
-    "shuffle": ("it orders at random", "sort, or keep the order given"),
-    **dict.fromkeys(
-        ("randAlphaNum", "randAlpha", "randNumeric", "randAscii", "randInt", "randBytes"),
-        ("it makes random text", "generate it once and keep it as a secret (secretRef)"),
-    ),
-    **dict.fromkeys(
-        ("genPrivateKey", "genCA", "genSelfSignedCert", "genSignedCert", "htpasswd"),
-        ("it makes new keys or salts", "make them once and keep them as secrets (secretRef)"),
-    ),
-}
-
-NOT_DETERMINISTIC: Mapping[tuple[str, str], str] = {
-    ("filter", "random"): "it picks an item at random",
-    ("global", "lipsum"): "it writes random text",
-    ("test", "sameas"): "it compares object identity, which depends on how values are stored",
-    **{
-        (kind, name): why
-        for name, (why, _) in _SPRIG_NOT_DETERMINISTIC.items()
-        for kind in ("global", "filter")
-    },
-}
-"""(filter, test or global; name) → why it is refused. Every other filter, test and global of
-Jinja's is a function of its arguments: none reads the clock, and none orders by hash."""
-
-# Filters and tests that take another filter's or test's name as a string argument.
-_BY_NAME = {
-    "map": "filter",
-    "select": "test",
-    "reject": "test",
-    "selectattr": "test",
-    "rejectattr": "test",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,10 +82,6 @@ class RenderLimitExceeded(InvalidInput):
     """A render went past one of its limits."""
 
 
-class NotDeterministic(InvalidInput):
-    """A template names a filter, test or global whose result differs from run to run."""
-
-
 class _FriendlyUndefined(StrictUndefined):
     """Strict undefined whose message names the keys that do exist."""
 
@@ -136,7 +99,6 @@ class _FriendlyUndefined(StrictUndefined):
 
 _WIDE_PERCENT = re.compile(r"%[-#0 +]*(?:\*|\d{5,})|%[-#0 +]*\d*\.(?:\*|\d{5,})")
 _WIDE_BRACES = re.compile(r"\{[^{}]*:[^{}]*\d{5,}[^{}]*\}")
-_ADDRESS = re.compile(r"<[^<>]* at 0x[0-9a-fA-F]+>")
 _PADDING_FILTERS = ("center", "indent", "wordwrap", "truncate", "batch", "slice")
 
 
@@ -171,7 +133,7 @@ class Sandbox(SandboxedEnvironment):
         """The template's syntax tree; raises `NotDeterministic` when it names something in
         `NOT_DETERMINISTIC` (before Jinja's own check, which would only say it is unknown)."""
         tree = super().parse(source, name, filename)
-        _refuse_not_deterministic(tree)
+        refuse_not_deterministic(tree)
         return tree
 
     def compile_bounded(self, tree: nodes.Template) -> BoundedTemplate:
@@ -196,7 +158,7 @@ class Sandbox(SandboxedEnvironment):
             text = "".join(template.template.root_render_func(context))
             if len(text) > limit:
                 raise RenderLimitExceeded(f"output is longer than {limit} characters")
-            return _refuse_address(text)
+            return refuse_address(text)
         self._budget[0] = self.limits.max_steps
         size = 0
         chunks = []
@@ -205,7 +167,7 @@ class Sandbox(SandboxedEnvironment):
             if size > limit:
                 raise RenderLimitExceeded(f"output is longer than {limit} characters")
             chunks.append(chunk)
-        return _refuse_address("".join(chunks))
+        return refuse_address("".join(chunks))
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         """`mapping.key` reads the key first: state values are data, not Python objects."""
@@ -352,48 +314,6 @@ class _ConcatCounted(NodeTransformer):
         counted = nodes.Filter(nodes.Tuple(parts, "load"), "fasit_concat", [], [], None, None)
         counted.set_lineno(node.lineno)
         return counted
-
-
-def _refuse_not_deterministic(tree: nodes.Template) -> None:
-    # Jinja's meta.find_undeclared_variables would fail first on an unknown filter.
-    names = list(tree.find_all(nodes.Name))
-    assigned = {name.name for name in names if name.ctx != "load"}
-    named = {("global", name.name) for name in names if name.name not in assigned}
-    for node in tree.find_all((nodes.Filter, nodes.Test)):
-        kind = "filter" if isinstance(node, nodes.Filter) else "test"
-        named.add((kind, node.name))
-        by_name = _BY_NAME.get(node.name)
-        if by_name is not None:
-            # `map("random")` names a filter; `selectattr("a", "sameas")` a test after its key.
-            arguments = node.args[1:2] if node.name.endswith("attr") else node.args[:1]
-            named.update(
-                (by_name, argument.value)
-                for argument in arguments
-                if isinstance(argument, nodes.Const) and isinstance(argument.value, str)
-            )
-    for kind, name in sorted(named & NOT_DETERMINISTIC.keys()):
-        reason = NOT_DETERMINISTIC[kind, name]
-        instead = _SPRIG_NOT_DETERMINISTIC.get(name, ("", ""))[1]
-        raise NotDeterministic(
-            f"`{name}` is not available: templates must be deterministic ({reason}, so the"
-            " release hash would change from one plan to the next)"
-            + (f"; instead, {instead}" if instead else "")
-        )
-
-
-def _refuse_address(text: str) -> str:
-    """`text`, unless it holds an object's default repr, whose memory address differs every run.
-
-    `{{ env.items | string }}`, `~`, `format` and a list holding a function all print one; this
-    one check covers every way to get there."""
-    if "at 0x" in text:
-        found = _ADDRESS.search(text)
-        if found is not None:
-            raise NotDeterministic(
-                f"the output holds a memory address ({found.group()!r}): a function or object"
-                " was printed, not a value (call the function); templates must be deterministic"
-            )
-    return text
 
 
 def _check_format(text: str) -> None:

@@ -30,7 +30,6 @@ from fasit.reconcile.limits import Limits, apply_limits, open_circuits
 from fasit.reconcile.postgres_store import PostgresStatusStore, is_postgres_url
 from fasit.reconcile.prune_budget import allowed_uninstalls, apply_prune_budget
 from fasit.reconcile.reconciler import AgentChannel, PassReport, Reconciler
-from fasit.reconcile.retry import RetryPolicy
 from fasit.reconcile.runtime import Runtime
 from fasit.reconcile.sqlite_store import SqliteStatusStore, StoreError
 from fasit.reconcile.store import (
@@ -86,7 +85,6 @@ __all__ = [
     "Recovered",
     "ReleaseView",
     "Retention",
-    "RetryPolicy",
     "RolloutKey",
     "Runtime",
     "SqliteStatusStore",

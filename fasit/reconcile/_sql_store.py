@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from fasit.errors import StatusUnavailable
-from fasit.reconcile._sqlite_rows import Row, decision_of, deploy_of_row, inventory_of, log_of
+from fasit.reconcile._rows import Row, decision_of, deploy_of_row, inventory_of, log_of
 from fasit.reconcile._store_sql import (
     DECISIONS_OF_PAIR,
     DEPLOYS_OF_PAIR,

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from fasit.reconcile._sqlite_rows import (
+from fasit.reconcile._rows import (
     DECISION_COLUMNS,
     DEPLOY_COLUMNS,
     Row,

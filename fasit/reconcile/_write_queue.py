@@ -2,13 +2,16 @@
 
 Shared by both stores: `record_*` put writes here and return at once; one task takes what is
 queued (up to a batch) and hands it to the store's `write_batch`, which runs it in one
-transaction off the event loop. Beyond `max_queued` a write is dropped and counted by table
-(agent log lines already beyond half of it, so the rows a restart recovers from go first).
+transaction off the event loop; a batch that fails is tried again for about 15 s (a database
+restarting or failing over), then given up and logged. Beyond `max_queued` a write is dropped
+and counted by table (agent log lines already beyond half of it, so the rows a restart recovers
+from go first).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -19,6 +22,9 @@ from fasit.errors import CouldNotRun
 __all__ = ["StoreError", "Write", "WriteQueue"]
 
 logger = logging.getLogger(__name__)
+
+# Seconds between attempts at one batch (about 15 s in all), then it is given up.
+_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)
 
 
 class StoreError(CouldNotRun):
@@ -53,6 +59,7 @@ class WriteQueue:
         self._queue: asyncio.Queue[Write | asyncio.Future[None] | None] = asyncio.Queue()
         self._queued = 0
         self._task: asyncio.Task[None] | None = None
+        self._stop_requested = asyncio.Event()
         self.dropped: Counter[str] = Counter()
         """Writes dropped because the queue was full, by table."""
 
@@ -83,6 +90,7 @@ class WriteQueue:
         """Write what is queued, then end the task; idempotent."""
         task, self._task = self._task, None
         if task is not None:
+            self._stop_requested.set()  # a batch being retried is given up, not waited for
             self._queue.put_nowait(None)
             await task
 
@@ -103,16 +111,29 @@ class WriteQueue:
                 if stopping or len(batch) >= self._batch_size or self._queue.empty():
                     break
                 item = self._queue.get_nowait()
+            error = await self._write_with_retries(batch) if batch else None
+            _settle(waiters, error)
+
+    async def _write_with_retries(self, batch: list[Write]) -> StoreError | None:
+        """Write the batch; a database gone for a moment (a restart, a failover) is tried again
+        a few times, while later writes queue up to the bound. None once written."""
+        for delay in (*_RETRY_DELAYS, None):
             try:
-                if batch:
-                    await self._write_batch(batch)
+                await self._write_batch(batch)
+                return None
             except Exception as exc:
-                # The store is history, not desired state: losing a batch must not stop the
-                # reconciler. Say so loudly; the waiters learn it too.
-                logger.exception("status store: a batch of %d writes was lost", len(batch))
-                _settle(waiters, StoreError(f"status store write failed: {exc}"))
-                continue
-            _settle(waiters, None)
+                if delay is None or self._stop_requested.is_set():
+                    # The store is history, not desired state: losing a batch must not stop
+                    # the reconciler. Say so loudly; the waiters learn it too.
+                    logger.exception("status store: a batch of %d writes was lost", len(batch))
+                    return StoreError(f"status store write failed: {exc}")
+                logger.warning(
+                    "status store: writing failed, trying again in %.1f s: %s", delay, exc
+                )
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(delay):
+                        await self._stop_requested.wait()
+        return None
 
 
 def _settle(waiters: list[asyncio.Future[None]], error: Exception | None) -> None:

@@ -22,13 +22,18 @@ a Rollout's waves or a pause hold back into `waiting-wave`, `halted` or `paused`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 
 from fasit.agents import Action, ReleaseState
 from fasit.plan import DesiredRelease, ReleaseStatus
+from fasit.reconcile.decision_inputs import (
+    AgentView,
+    Circuit,
+    Decision,
+    EnvironmentView,
+    Reason,
+    RolloutKey,
+)
 from fasit.reconcile.deploys import (
     Deploy,
     DeployState,
@@ -36,7 +41,6 @@ from fasit.reconcile.deploys import (
     attempt_key,
     change_summary,
 )
-from fasit.reconcile.retry import RetryPolicy
 
 __all__ = [
     "AgentView",
@@ -46,146 +50,16 @@ __all__ = [
     "Reason",
     "RolloutKey",
     "decide_environment",
+    "planner_reason",
 ]
 
 
-class Reason(StrEnum):
-    """Why a release is (not) acted on; the decision log's vocabulary."""
+def planner_reason(status: ReleaseStatus) -> Reason | None:
+    """The decision a planner verdict is (the same word), or None for `planned`.
 
-    DISABLED = "disabled"
-    KIND_MISMATCH = "kind-mismatch"
-    MISSING_DEPENDENCY = "missing-dependency"
-    CHART_UNAVAILABLE = "chart-unavailable"
-    RENDER_ERROR = "render-error"
-    MISSING_CONFIG = "missing-config"
-    VALUES_INVALID = "values-invalid"
-    AGENT_OFFLINE = "agent-offline"
-    IN_PROGRESS = "in-progress"
-    WAITING_DEPENDENCY = "waiting-dependency"
-    BACKOFF = "backoff"
-    CIRCUIT_OPEN = "circuit-open"
-    UNCHANGED = "unchanged"
-    DEPLOY = "deploy"
-    QUEUED = "queued"
-    """Would deploy, but a limit holds it back this pass (see limits.py)."""
-    WAITING_WAVE = "waiting-wave"
-    """Would deploy, but the change has not passed the waves before this one (waves.py)."""
-    HALTED = "halted"
-    """Would deploy, but the change failed in an earlier wave (waves.py)."""
-    PAUSED = "paused"
-    """Would deploy, but its Rollout or its assignment is paused (waves.py)."""
-    ORPHAN = "orphan"
-    PRUNE_REFUSED = "prune-refused"
-    """An orphan `prune: true` would uninstall, but the fleet's prune budget is spent
-    (see prune_budget.py)."""
-    PROTECTED = "protected"
-    """An orphan whose Feature has `protected: true`: never uninstalled, whatever prune says."""
-    UNINSTALL = "uninstall"
-
-    @property
-    def sends(self) -> bool:
-        return self in (Reason.DEPLOY, Reason.UNINSTALL)
-
-
-_PLANNER_REASONS = {
-    ReleaseStatus.DISABLED: Reason.DISABLED,
-    ReleaseStatus.KIND_MISMATCH: Reason.KIND_MISMATCH,
-    ReleaseStatus.MISSING_DEPENDENCY: Reason.MISSING_DEPENDENCY,
-    ReleaseStatus.CHART_UNAVAILABLE: Reason.CHART_UNAVAILABLE,
-    ReleaseStatus.RENDER_ERROR: Reason.RENDER_ERROR,
-    ReleaseStatus.MISSING_CONFIG: Reason.MISSING_CONFIG,
-    ReleaseStatus.VALUES_INVALID: Reason.VALUES_INVALID,
-}
-
-RolloutKey = tuple[str, str, str]
-"""(feature, version, chart digest): what one rollout of a feature sends everywhere.
-
-Release hashes differ per environment (values name the environment), so the circuit breaker
-counts failures of a rollout, and only failures of each environment's current hash.
-"""
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """One release's decision. `attempt` numbers a send (deploy, uninstall) of its hash."""
-
-    environment: str
-    feature: str
-    reason: Reason
-    message: str
-    version: str = ""
-    """The desired version (for an orphan: the running one)."""
-    release_hash: str = ""
-    """The desired hash (for an orphan: the running one)."""
-    attempt: int = 0
-    namespace: str = ""
-    due: datetime | None = None
-    """When time alone may change this decision (a retry becomes due, a deadline passes)."""
-    from_version: str = ""
-    """The version running when it was decided ("" when nothing runs): a deploy's
-    `from_version`, so the deploy reads as the change this decision made."""
-
-    @property
-    def action(self) -> Action:
-        return Action.UNINSTALL if self.reason is Reason.UNINSTALL else Action.INSTALL
-
-    @property
-    def record(self) -> tuple[str, str, str, str]:
-        """What makes a new row in the decision log when it changes."""
-        return (self.reason.value, self.message, self.version, self.release_hash)
-
-
-@dataclass(frozen=True, slots=True)
-class AgentView:
-    """The environment's agent as the reconciler knows it."""
-
-    connected: bool
-    session_id: str = ""
-    releases: Mapping[str, ReleaseState] | None = None
-    """What runs, by release name; None when the agent could not list its releases."""
-    inventory_error: str = ""
-    last_seen: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Circuit:
-    """A rollout that failed in too many environments: not sent to more until it changes."""
-
-    key: RolloutKey
-    failures: tuple[tuple[str, str], ...]
-    """(environment, error) of each environment whose current hash failed."""
-
-    @property
-    def message(self) -> str:
-        feature, version, _ = self.key
-        listed = "; ".join(f"{env}: {error or 'failed'}" for env, error in self.failures)
-        return (
-            f"circuit open: {feature} {version} failed in {len(self.failures)} environments "
-            f"({listed}); not sent to more until a new revision changes it"
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class EnvironmentView:
-    """Everything one environment's decisions depend on."""
-
-    environment: str
-    desired: Mapping[str, DesiredRelease]
-    """By feature; every release a winning assignment plans here, whatever its status."""
-    now: datetime
-    agent: AgentView | None = None
-    in_flight: Mapping[str, Deploy] = field(default_factory=dict)
-    """Unfinished instructions by feature."""
-    history: Mapping[tuple[str, str], HashHistory] = field(default_factory=dict)
-    """Attempts by (feature, attempt key)."""
-    known: bool = True
-    """The environment is in the state repository with `reconcile: true`."""
-    features: frozenset[str] = frozenset()
-    prune: frozenset[str] = frozenset()
-    protected: frozenset[str] = frozenset()
-    """Registered features never uninstalled (fasit's own agent), whatever `prune` says."""
-    circuits: Mapping[RolloutKey, Circuit] = field(default_factory=dict)
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    A new `ReleaseStatus` without its `Reason` fails here, loudly, at its first release.
+    """
+    return None if status is ReleaseStatus.PLANNED else Reason(status.value)
 
 
 def decide_environment(view: EnvironmentView) -> list[Decision]:
@@ -198,9 +72,9 @@ def decide_environment(view: EnvironmentView) -> list[Decision]:
 def _decide_desired(view: EnvironmentView, release: DesiredRelease) -> Decision:
     env, feature = view.environment, release.feature_name
     version = release.version
-    planner_reason = _PLANNER_REASONS.get(release.status)
-    if planner_reason is not None:
-        return Decision(env, feature, planner_reason, release.message, version)
+    verdict = planner_reason(release.status)
+    if verdict is not None:
+        return Decision(env, feature, verdict, release.message, version)
     release_hash = release.release_hash or ""
 
     running = _running(view, feature)
@@ -231,29 +105,9 @@ def _decide_desired(view: EnvironmentView, release: DesiredRelease) -> Decision:
     if waiting:
         return decision(Reason.WAITING_DEPENDENCY, f"waiting for {', '.join(waiting)} to deploy")
     history = view.history.get((feature, release_hash), HashHistory())
-    if flight is not None and flight.release_hash == release_hash:
-        # Queued for a session that ended before the agent acknowledged it: the same id again,
-        # so an agent that did receive it answers with its result instead of running twice.
-        return decision(
-            Reason.DEPLOY,
-            f"resending {flight.instruction_id}: not acknowledged before the stream ended",
-            attempt=flight.attempt,
-        )
-    if history.failures and history.last_failed_at is not None:
-        retry_at = view.retry.next_attempt(history.failures, history.last_failed_at)
-        if retry_at is None:
-            return decision(
-                Reason.BACKOFF,
-                f"failed {history.failures} times, gave up (last: {history.last_error}); "
-                "a new release hash (a change, or a redeploy token) tries again",
-            )
-        if view.now < retry_at:
-            return decision(
-                Reason.BACKOFF,
-                f"failed {history.failures} time{'s' if history.failures > 1 else ''} "
-                f"(last: {history.last_error}); next attempt at {_stamp(retry_at)}",
-                due=retry_at,
-            )
+    rung = _retry_rung(view, flight, release_hash, history, Reason.DEPLOY)
+    if rung is not None:
+        return decision(*rung)
     if running is not None and _runs(running, release_hash):
         return decision(Reason.UNCHANGED, f"running {running.version} at the desired hash")
     circuit = view.circuits.get((feature, version, release.digest or ""))
@@ -310,25 +164,54 @@ def _decide_orphan(view: EnvironmentView, state: ReleaseState, candidate: bool) 
         return decision(Reason.ORPHAN, _orphan_message(view, state))
     key = attempt_key(Action.UNINSTALL, state.release_hash)
     history = view.history.get((state.name, key), HashHistory())
-    if flight is not None and flight.attempt_key == key:
-        return decision(
-            Reason.UNINSTALL,
-            f"resending {flight.instruction_id}: not acknowledged before the stream ended",
-            attempt=flight.attempt,
-        )
-    if history.failures and history.last_failed_at is not None:
-        retry_at = view.retry.next_attempt(history.failures, history.last_failed_at)
-        if retry_at is None or view.now < retry_at:
-            return decision(
-                Reason.BACKOFF,
-                f"uninstall failed {history.failures} times (last: {history.last_error})",
-                due=retry_at,
-            )
+    rung = _retry_rung(view, flight, key, history, Reason.UNINSTALL)
+    if rung is not None:
+        return decision(*rung)
     return decision(
         Reason.UNINSTALL,
         f"no assignment reaches {env} and {state.name} has prune: true",
         attempt=history.attempts + 1,
     )
+
+
+_RETRY_WORDS = {
+    Reason.DEPLOY: ("failed", "a new release hash (a change, or a redeploy token)"),
+    Reason.UNINSTALL: ("uninstall failed", "a new release hash of the running release"),
+}
+"""Per kind of send: what failed, and what makes it try again once it gave up."""
+
+Rung = tuple[Reason, str, int, datetime | None]
+"""What a rung decides: reason, message, attempt and due time (the `decision` arguments)."""
+
+
+def _retry_rung(
+    view: EnvironmentView, flight: Deploy | None, key: str, history: HashHistory, send: Reason
+) -> Rung | None:
+    """The resend and backoff rungs of a send (`send`: deploy or uninstall) of attempt `key`.
+
+    An instruction queued for a session that ended before the agent acknowledged it goes
+    again with the same id, so an agent that did receive it answers with its result instead
+    of running twice. A failed one waits for its backoff, and past the last attempt it gave
+    up until the key (the release hash) changes. None: neither rung holds.
+    """
+    if flight is not None and flight.attempt_key == key:
+        message = f"resending {flight.instruction_id}: not acknowledged before the stream ended"
+        return send, message, flight.attempt, None
+    if not history.failures or history.last_failed_at is None:
+        return None
+    what, again = _RETRY_WORDS[send]
+    retry_at = view.retry.next_attempt(history.failures, history.last_failed_at)
+    if retry_at is None:
+        message = (
+            f"{what} {history.failures} times, gave up (last: {history.last_error}); "
+            f"{again} tries again"
+        )
+        return Reason.BACKOFF, message, 0, None
+    if view.now < retry_at:
+        times = f"{history.failures} time{'s' if history.failures > 1 else ''}"
+        message = f"{what} {times} (last: {history.last_error}); next attempt at {_stamp(retry_at)}"
+        return Reason.BACKOFF, message, 0, retry_at
+    return None
 
 
 def _orphan_message(view: EnvironmentView, state: ReleaseState) -> str:

@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from fasit.backoff import Backoff
 from fasit.plan import DesiredRelease, Plan
+from fasit.reconcile.decision_inputs import DEPLOY_RETRY
 from fasit.reconcile.decisions import (
     Circuit,
     Decision,
@@ -24,7 +26,6 @@ from fasit.reconcile.decisions import (
 )
 from fasit.reconcile.limits import Limits, apply_limits, open_circuits
 from fasit.reconcile.prune_budget import BudgetResult, apply_prune_budget
-from fasit.reconcile.retry import RetryPolicy
 from fasit.reconcile.runtime import Runtime
 from fasit.reconcile.waves import (
     ChangeProgress,
@@ -35,7 +36,7 @@ from fasit.reconcile.waves import (
     pause_hold,
     standing_of,
 )
-from fasit.state import WaveLayout
+from fasit.state import WaveLayout, same_objects
 
 __all__ = ["FleetDecider", "PassResult", "ReconcileConfig"]
 
@@ -45,7 +46,7 @@ class ReconcileConfig:
     interval: float = 60.0
     """Seconds between passes when nothing wakes the reconciler."""
     limits: Limits = field(default_factory=Limits)
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    retry: Backoff = DEPLOY_RETRY
     timeout_margin: float = 60.0
     """Seconds past an instruction's helm timeout before it counts as failed."""
     resend_after: float = 1.0
@@ -111,7 +112,7 @@ class FleetDecider:
             grouped.setdefault(environment, {})[feature] = release
         for environment, releases in grouped.items():
             previous = self._desired.get(environment)
-            if previous is not None and _same(previous, releases):
+            if previous is not None and same_objects(previous, releases):
                 grouped[environment] = previous
         self._desired = grouped
         self.plan = plan
@@ -332,9 +333,3 @@ def _resending(runtime: Runtime, decision: Decision) -> bool:
     state = runtime.environments.get(decision.environment)
     flight = None if state is None else state.in_flight.get(decision.feature)
     return flight is not None and flight.release_hash == decision.release_hash
-
-
-def _same(previous: Mapping[str, DesiredRelease], current: Mapping[str, DesiredRelease]) -> bool:
-    if len(previous) != len(current):
-        return False
-    return all(previous.get(feature) is release for feature, release in current.items())

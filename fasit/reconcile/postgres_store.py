@@ -23,8 +23,8 @@ import psycopg
 import psycopg_pool
 
 from fasit.errors import StatusUnavailable
+from fasit.reconcile._rows import Row
 from fasit.reconcile._sql_store import SqlStatusStore
-from fasit.reconcile._sqlite_rows import Row
 from fasit.reconcile._store_sql import Transaction, schema_steps
 from fasit.reconcile._write_queue import StoreError
 from fasit.reconcile.store import Retention

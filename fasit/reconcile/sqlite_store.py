@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from fasit.errors import StatusUnavailable
+from fasit.reconcile._rows import Row
 from fasit.reconcile._sql_store import SqlStatusStore
-from fasit.reconcile._sqlite_rows import Row
 from fasit.reconcile._store_sql import Transaction, schema_steps
 from fasit.reconcile._write_queue import StoreError
 from fasit.reconcile.store import Retention

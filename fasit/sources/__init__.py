@@ -4,7 +4,6 @@ A source turns each new revision into a tree and a `Revision`, has the `Snapshot
 build it off the event loop, and offers the snapshot to the `SnapshotStore`.
 """
 
-from fasit.sources.backoff import Backoff
 from fasit.sources.git import FetchPolicy, GitSource, GitSourceConfig, read_commit
 from fasit.sources.git_causes import RemoteCause
 from fasit.sources.git_local import local_revision
@@ -15,7 +14,6 @@ from fasit.sources.local import LocalSource
 
 __all__ = [
     "DEFAULT_GIT_TIMEOUT",
-    "Backoff",
     "FetchPolicy",
     "GitAuth",
     "GitLocation",

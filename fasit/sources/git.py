@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from fasit.backoff import Backoff
 from fasit.errors import SourceUnavailable
-from fasit.sources.backoff import Backoff
 from fasit.sources.git_remote import DEFAULT_GIT_TIMEOUT, GitAuth, GitLocation, GitRemote
 from fasit.sources.git_tree import GitTree, ListingCache
 from fasit.sources.publish import publish
@@ -129,8 +129,8 @@ class GitSource:
         return self.config.poll_interval
 
     async def _unavailable(self, cause: str, message: str) -> float:
-        delay = self.config.backoff.delay(self._failures)
         self._failures += 1
+        delay = self.config.backoff.delay(self._failures)
         _log.warning(
             "git source %s: %s (%s); retry %d in %.1f s",
             self.config.location.description,

@@ -6,6 +6,7 @@ Knows nothing of charts, plans or deploys.
 from fasit.state.crosscheck import RESERVED_VALUE_KEYS, StateIndex, cross_check
 from fasit.state.discovery import Discovery, FileSelector, compile_glob, discover
 from fasit.state.documents import Located, read_state_document, validate_model
+from fasit.state.identity import same_objects
 from fasit.state.loader import (
     LoadedState,
     LoadLimits,
@@ -86,6 +87,7 @@ __all__ = [
     "read_yaml",
     "read_yaml_file",
     "rollout_of",
+    "same_objects",
     "some",
     "target",
     "validate_model",

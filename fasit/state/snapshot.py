@@ -14,12 +14,13 @@ from __future__ import annotations
 import gc
 import time
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 from fasit.state.crosscheck import StateIndex, cross_check
+from fasit.state.identity import same_objects
 from fasit.state.loader import LoadLimits, LoadResult, ParseCache, load_state
 from fasit.state.problems import Problem, Severity
 from fasit.state.targeting import Targeting, target, unassigned_protected, unused_configs
@@ -103,13 +104,9 @@ def build_snapshot(
 
 def _unchanged_targeting_inputs(previous: Snapshot, index: StateIndex) -> bool:
     """Whether targeting would see the very same documents (the parse cache keeps identity)."""
-    return _same(previous.index.assignments, index.assignments) and _same(
+    return same_objects(previous.index.assignments, index.assignments) and same_objects(
         tuple(previous.index.environments.values()), tuple(index.environments.values())
     )
-
-
-def _same(old: Sequence[object], new: Sequence[object]) -> bool:
-    return len(old) == len(new) and all(a is b for a, b in zip(old, new, strict=True))
 
 
 class SnapshotBuilder:

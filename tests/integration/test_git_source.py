@@ -15,9 +15,9 @@ from typing import Any, Protocol
 
 import pytest
 
+from fasit.backoff import Backoff
 from fasit.errors import SourceUnavailable
 from fasit.sources import (
-    Backoff,
     FetchPolicy,
     GitAuth,
     GitLocation,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from fasit.backoff import Backoff
 from fasit.charts import (
     ChartOutcome,
     Credential,
@@ -28,7 +29,6 @@ from fasit.charts import (
     TagChange,
 )
 from fasit.model import parse_oci_chart
-from fasit.sources.backoff import Backoff
 from fasit.state import ProblemCode
 from tests.integration.hostile_registry import HostileRegistry, helm_manifest
 from tests.integration.oci_registry import (
@@ -287,7 +287,7 @@ async def test_a_stalled_registry_times_out_once_and_spares_other_registries(
         code, message = unavailable(outcomes[item.feature, "1.0.0"])
         assert code is ProblemCode.REGISTRY_UNAVAILABLE
         assert "no answer in time" in message or "not asked again" in message
-    # Bounded: a few read timeouts of 0.3 s, not the minutes oras-py would retry for.
+    # Bounded: a few read timeouts of 0.3 s, not minutes of retries.
     assert elapsed < 30
 
 
@@ -431,6 +431,27 @@ async def test_a_token_service_refusing_the_credentials_is_registry_unauthorized
     code, message = unavailable(outcome)
     assert code is ProblemCode.REGISTRY_UNAUTHORIZED
     assert "access denied (its token service gave no token" in message
+
+
+def test_an_expired_token_is_replaced_by_a_fresh_one_from_the_token_service(
+    oci_registry: OciRegistry, bearer_gateway: BearerGateway
+) -> None:
+    pushed = oci_registry.push_chart("charts/expiring", Chart.helm("expiring", "1.0.0"))
+    login = {bearer_gateway.host: Credential(REGISTRY_USERNAME, REGISTRY_PASSWORD)}
+    settings = RegistrySettings(
+        credentials=RegistryCredentials(login), plain_http=frozenset({bearer_gateway.host})
+    )
+    client = RegistryClient(settings)
+    chart = parse_oci_chart(bearer_gateway.url("charts/expiring"))
+    try:
+        first = client.resolve_tag(chart, "1.0.0")
+        bearer_gateway.tokens.clear()  # every token it gave has expired
+        second = client.resolve_tag(chart, "1.0.0")
+    finally:
+        client.close()
+
+    assert (first, second) == (pushed.manifest, pushed.manifest)
+    assert bearer_gateway.tokens == {"token-1"}  # issued after the others expired
 
 
 async def resolve_tagged(oci: OciCharts, url: str, name: str) -> ChartOutcome:

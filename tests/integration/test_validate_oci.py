@@ -16,9 +16,8 @@ from fasit.charts import (
     RegistryClient,
     RegistrySettings,
 )
-from fasit.plan import Planner, ReleaseStatus
+from fasit.plan import Planner, ReleaseStatus, validate_tree
 from fasit.state import DirectoryTree
-from fasit.validation import validate_tree
 from tests.helpers import run_cli, write_tree
 from tests.integration.hostile_registry import HostileRegistry, helm_manifest
 from tests.integration.oci_registry import Chart, HelmPackagedChart, OciRegistry

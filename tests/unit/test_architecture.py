@@ -12,11 +12,13 @@ from tests.layering import CHECKED, check_layering
 
 ROOT = Path(__file__).parents[2]
 PACKAGES = [
+    "fasit.migrate",
     "fasit.model",
     "fasit.state",
     "fasit.sources",
     "fasit.charts",
     "fasit.plan",
+    "fasit.report",
     "fasit.agents",
     "fasit.reconcile",
     "fasit.web",
@@ -68,7 +70,7 @@ def test_planted_back_edges_are_reported_with_file_and_module(tmp_path: Path) ->
     _append(
         root / "fasit/charts/archive.py",
         "from typing import TYPE_CHECKING\n\n"
-        "if TYPE_CHECKING:\n    from ..validation import FetchOci\n",
+        "if TYPE_CHECKING:\n    from ..plan.validation import FetchOci\n",
     )
     _append(
         root / "fasit/plan/keys.py",
@@ -79,7 +81,7 @@ def test_planted_back_edges_are_reported_with_file_and_module(tmp_path: Path) ->
 
     assert edges == {
         ("fasit/state/store.py", "fasit.web"),
-        ("fasit/charts/archive.py", "fasit.validation"),
+        ("fasit/charts/archive.py", "fasit.plan.validation"),
         ("fasit/plan/keys.py", "fasit.reconcile.decisions"),
     }
 
@@ -96,6 +98,12 @@ def test_a_package_is_not_the_namesake_of_its_prefix(tmp_path: Path) -> None:
     assert [(edge.path, edge.module) for edge in layering.back_edges] == [
         ("fasit/reconcile/decisions.py", "fasit.planner")
     ]
+
+
+def test_the_package_root_holds_only_what_every_stage_shares() -> None:
+    loose = sorted(path.name for path in (ROOT / "fasit").glob("*.py"))
+
+    assert loose == ["__init__.py", "__main__.py", "backoff.py", "errors.py"]
 
 
 def test_a_new_top_level_module_is_unplaced_until_given_a_stage(tmp_path: Path) -> None:

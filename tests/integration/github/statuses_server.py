@@ -13,8 +13,9 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
+
+from tests.integration.processes import Server
 
 _STATUSES = re.compile(r"^/repos/[^/]+/[^/]+/statuses/[0-9a-f]{4,64}$")
 
@@ -27,7 +28,7 @@ class Call:
     answered: int
 
 
-class StatusesServer:
+class StatusesServer(Server):
     """Start with `with`; `url` is the API root; `script(…)` queues answers; `calls` holds
     what was asked."""
 
@@ -80,15 +81,9 @@ class StatusesServer:
         with self._lock:
             return [call.body["state"] for call in self.calls if call.answered < 300]
 
-    def __enter__(self) -> Self:
+    def start(self) -> None:
         self._thread.start()
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def stop(self) -> None:
         self._http.shutdown()
         self._http.server_close()

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
+from fasit.backoff import Backoff
 from fasit.notify import (
     DeliveryPolicy,
     Dispatcher,
@@ -28,7 +29,6 @@ from fasit.notify import (
     SinkConfig,
     SinkKind,
 )
-from fasit.sources import Backoff
 from tests.integration.notify.receivers import receiving
 from tests.integration.processes import free_port
 from tests.integration.waiting import eventually

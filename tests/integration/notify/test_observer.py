@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from fasit.backoff import Backoff
 from fasit.notify import Event, EventKind, Links, Observer
-from fasit.reconcile import Limits, ReconcileConfig, RetryPolicy
+from fasit.reconcile import Limits, ReconcileConfig
 from naisd.fake import FakeExecutor
 from tests.integration.reconcile.support import Fleet, basic_state, runs
 from tests.integration.waiting import eventually
@@ -20,7 +21,7 @@ from tests.integration.waiting import eventually
 # Passes come from events and plans; failed deploys are retried at once, many times.
 QUICK_RETRIES = ReconcileConfig(
     interval=3600.0,
-    retry=RetryPolicy(base=0.02, cap=0.02, max_attempts=1000),
+    retry=Backoff(initial=0.02, maximum=0.02, jitter=0.0, attempts=1000),
     limits=Limits(per_environment=1, fleet=50, circuit_threshold=2),
 )
 

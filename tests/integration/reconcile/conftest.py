@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from fasit.reconcile import Limits, ReconcileConfig, RetryPolicy
+from fasit.backoff import Backoff
+from fasit.reconcile import Limits, ReconcileConfig
 from tests.integration.reconcile.support import Fleet
 from tests.integration.waiting import report_stuck_tasks
 
@@ -13,7 +14,7 @@ from tests.integration.waiting import report_stuck_tasks
 QUIET = ReconcileConfig(
     interval=3600.0,
     limits=Limits(per_environment=1, fleet=50, circuit_threshold=3),
-    retry=RetryPolicy(base=3600.0, cap=3600.0),
+    retry=Backoff(initial=3600.0, maximum=3600.0, jitter=0.0, attempts=8),
 )
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from fasit.agents import AgentHub, HubConfig, TokenFile, write_token_file
 from fasit.charts import ResolvedChart
-from fasit.plan import Plan, Planner
+from fasit.plan import Plan, Planner, validate_tree
 from fasit.reconcile import (
     ChartLocator,
     ChartReference,
@@ -26,7 +26,6 @@ from fasit.reconcile import (
     SqliteStatusStore,
 )
 from fasit.state import DirectoryTree, Revision
-from fasit.validation import validate_tree
 from naisd import (
     Agent,
     AgentConfig,

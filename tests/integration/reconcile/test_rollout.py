@@ -6,7 +6,8 @@ import asyncio
 from dataclasses import replace
 from pathlib import Path
 
-from fasit.reconcile import DeployState, Reason, RetryPolicy
+from fasit.backoff import Backoff
+from fasit.reconcile import DeployState, Reason
 from naisd import FakeExecutor
 from tests import states
 from tests.integration.reconcile.conftest import QUIET
@@ -135,7 +136,7 @@ def _with_redeploy(token: str) -> list[dict[str, str]]:
 async def test_a_failing_release_is_retried_with_new_attempts_until_max_attempts(
     tmp_path: Path,
 ) -> None:
-    retry = RetryPolicy(base=0.05, factor=2.0, cap=0.2, max_attempts=3)
+    retry = Backoff(initial=0.05, maximum=0.2, jitter=0.0, attempts=3)
     fleet = Fleet(tmp_path, reconcile=replace(QUIET, retry=retry))
     await fleet.start()
     try:

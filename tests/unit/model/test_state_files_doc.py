@@ -23,8 +23,8 @@ from fasit.model import (
     models_of,
     render_fields,
 )
+from fasit.plan import validate_tree
 from fasit.state import DirectoryTree
-from fasit.validation import validate_tree
 from tests.helpers import write_tree
 
 ROOT = Path(__file__).parents[3]

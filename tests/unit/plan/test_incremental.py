@@ -6,9 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fasit.charts import InRepoCharts
-from fasit.plan import Planner, SecretsDirectory, resolve_charts
+from fasit.plan import Planner, SecretsDirectory, resolve_charts, validate_tree
 from fasit.state import DirectoryTree, LoadLimits, Revision, SnapshotBuilder
-from fasit.validation import validate_tree
 from tests.helpers import write_tree
 from tests.states import (
     assignment,

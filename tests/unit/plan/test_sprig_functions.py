@@ -8,6 +8,7 @@ import hashlib
 import pytest
 
 from fasit.plan import RenderLimits, TemplateEngine, TemplateError
+from fasit.plan.determinism import SPRIG_REFUSED
 from tests.unit.plan.test_template_functions import CONTEXT, render
 
 
@@ -100,4 +101,20 @@ def test_a_non_deterministic_sprig_function_is_refused_saying_why_and_what_inste
 
     assert "templates must be deterministic" in str(refused.value)
     assert why in str(refused.value)
+    assert f"instead, {instead}" in str(refused.value)
+
+
+@pytest.mark.parametrize("name", sorted(SPRIG_REFUSED))
+@pytest.mark.parametrize("form", ["{{{{ {name}() }}}}", "{{{{ envs | {name} }}}}"])
+def test_every_refused_sprig_name_is_refused_as_a_call_and_as_a_filter(
+    name: str, form: str
+) -> None:
+    why, instead = SPRIG_REFUSED[name]
+
+    with pytest.raises(TemplateError) as refused:
+        render(form.format(name=name))
+
+    assert f"`{name}` is not available: templates must be deterministic ({why}" in str(
+        refused.value
+    )
     assert f"instead, {instead}" in str(refused.value)

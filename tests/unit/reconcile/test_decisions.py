@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from fasit.agents import Action
+from fasit.backoff import Backoff
 from fasit.plan import DesiredRelease, ReleaseStatus
 from fasit.reconcile import (
     AgentView,
@@ -15,9 +16,9 @@ from fasit.reconcile import (
     Decision,
     DeployState,
     Reason,
-    RetryPolicy,
     decide_environment,
 )
+from fasit.reconcile.decisions import planner_reason
 from tests.unit.reconcile.support import (
     NOW,
     agent,
@@ -43,26 +44,28 @@ def all_running(releases: Releases) -> AgentView:
 # -- the planner's verdicts ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("status", "reason"),
-    [
-        (ReleaseStatus.DISABLED, Reason.DISABLED),
-        (ReleaseStatus.KIND_MISMATCH, Reason.KIND_MISMATCH),
-        (ReleaseStatus.MISSING_DEPENDENCY, Reason.MISSING_DEPENDENCY),
-        (ReleaseStatus.CHART_UNAVAILABLE, Reason.CHART_UNAVAILABLE),
-        (ReleaseStatus.RENDER_ERROR, Reason.RENDER_ERROR),
-        (ReleaseStatus.MISSING_CONFIG, Reason.MISSING_CONFIG),
-    ],
-)
+VERDICTS = [status for status in ReleaseStatus if status is not ReleaseStatus.PLANNED]
+
+
+@pytest.mark.parametrize("status", VERDICTS, ids=str)
+def test_every_planner_verdict_is_the_decision_of_the_same_name(status: ReleaseStatus) -> None:
+    assert planner_reason(status) == Reason(status.value)
+
+
+def test_a_planned_release_is_left_to_the_rungs_that_follow() -> None:
+    assert planner_reason(ReleaseStatus.PLANNED) is None
+
+
+@pytest.mark.parametrize("status", VERDICTS, ids=str)
 def test_a_planner_verdict_is_the_decision_even_with_no_agent_and_work_in_flight(
-    releases: Releases, status: ReleaseStatus, reason: Reason
+    releases: Releases, status: ReleaseStatus
 ) -> None:
     blocked = replace(releases["api"], status=status, message=f"because {status.value}")
     decision = decided(
         {"api": blocked}, "api", agent=None, in_flight={"api": flight(releases["api"])}
     )
 
-    assert (decision.reason, decision.message) == (reason, f"because {status.value}")
+    assert (decision.reason.value, decision.message) == (status.value, f"because {status.value}")
 
 
 # -- the agent ----------------------------------------------------------------------------------
@@ -237,7 +240,7 @@ def test_after_max_attempts_a_failed_release_is_not_retried(releases: Releases) 
         "api",
         agent=agent(),
         history=api_failed(releases, 3, ago=10_000),
-        retry=RetryPolicy(max_attempts=3),
+        retry=Backoff(initial=30.0, maximum=900.0, jitter=0.0, attempts=3),
     )
 
     assert decision.reason is Reason.BACKOFF
@@ -510,7 +513,28 @@ def test_a_failed_uninstall_waits_for_its_backoff(releases: Releases) -> None:
     )["cache"]
 
     assert decision.reason is Reason.BACKOFF
-    assert decision.message.startswith("uninstall failed 1 times")
+    assert decision.message == (
+        "uninstall failed 1 time (last: helm: UPGRADE FAILED: boom); "
+        "next attempt at 2026-11-21T12:00:25+00:00"
+    )
+    assert decision.due == NOW + timedelta(seconds=25)
+
+
+def test_after_max_attempts_a_failed_uninstall_says_it_gave_up(releases: Releases) -> None:
+    decision = orphans_decided(
+        releases,
+        orphan("cache"),
+        features=frozenset({"cache"}),
+        prune=frozenset({"cache"}),
+        history={("cache", "uninstall/sha256:old"): failures(3, ago=10_000)},
+        retry=Backoff(initial=30.0, maximum=900.0, jitter=0.0, attempts=3),
+    )["cache"]
+
+    assert (decision.reason, decision.due) == (Reason.BACKOFF, None)
+    assert decision.message == (
+        "uninstall failed 3 times, gave up (last: helm: UPGRADE FAILED: boom); "
+        "a new release hash of the running release tries again"
+    )
 
 
 def test_an_orphan_of_a_disconnected_agent_is_not_uninstalled(releases: Releases) -> None:

@@ -11,7 +11,7 @@ from dulwich.client import HTTPUnauthorized
 from dulwich.errors import GitProtocolError, HangupException
 
 from fasit.errors import SourceUnavailable
-from fasit.sources import Backoff, GitAuth, GitLocation, RemoteCause
+from fasit.sources import GitAuth, GitLocation, RemoteCause
 from fasit.sources.git_causes import classify
 from fasit.sources.git_remote import _pick_ref
 
@@ -87,15 +87,3 @@ def test_credentials_stay_out_of_repr() -> None:
 
     assert "s3cret" not in repr(auth)
     assert "t0ken" not in repr(auth)
-
-
-def test_backoff_doubles_up_to_its_maximum() -> None:
-    backoff = Backoff(initial=1, maximum=10, jitter=0.25, random=lambda: 0.0)
-
-    assert [backoff.delay(n) for n in range(6)] == [1, 2, 4, 8, 10, 10]
-
-
-def test_backoff_jitter_only_shortens_a_delay() -> None:
-    backoff = Backoff(initial=4, maximum=60, jitter=0.25, random=lambda: 1.0)
-
-    assert backoff.delay(0) == 3.0

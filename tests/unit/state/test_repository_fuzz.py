@@ -14,9 +14,8 @@ from typing import Any
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from fasit.plan import Planner
+from fasit.plan import Planner, validate_tree
 from fasit.state import DirectoryTree
-from fasit.validation import validate_tree
 from tests import states
 from tests.fuzzing import examples
 from tests.helpers import write_tree

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fasit.plan import validate_tree
 from fasit.state import DirectoryTree, Problem, Severity
-from fasit.validation import validate_tree
 from tests import states
 from tests.helpers import write_tree
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from fasit.plan import validate_tree
 from fasit.state import (
     DirectoryTree,
     MemoryTree,
@@ -13,7 +14,6 @@ from fasit.state import (
     SnapshotBuilder,
     build_snapshot,
 )
-from fasit.validation import validate_tree
 from tests.helpers import (
     BROKEN,
     ENVIRONMENT,

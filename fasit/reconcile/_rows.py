@@ -1,4 +1,4 @@
-"""Rows of the SQLite status store and the records they hold, both ways."""
+"""Rows of the status store (SQLite and PostgreSQL alike) and the records they hold, both ways."""
 
 from __future__ import annotations
 

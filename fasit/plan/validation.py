@@ -2,7 +2,8 @@
 each assigned version's Feature.yaml makes possible (charts, dependencies, kinds, configs),
 then the plan of every (environment, feature) pair with what stops any of them.
 
-`fasit validate` runs it; the server builds the same snapshot with `SnapshotBuilder` and meets
+It ends where the plan does, so it lives with the plan: `fasit validate`, `plan` and
+`explain` run it; the server builds the same snapshot with `SnapshotBuilder` and meets
 the chart-stage outcomes as statuses of single releases. Every stage's problems are kept, so
 one run reports everything.
 """
@@ -14,15 +15,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from fasit.charts import ChartOutcome, InRepoCharts, OciWanted
-from fasit.plan import (
+from fasit.plan.feature_checks import (
     ChartSet,
-    Plan,
-    Planner,
     check_features,
     oci_charts_wanted,
-    release_problems,
     resolve_charts,
 )
+from fasit.plan.planner import Plan, Planner
+from fasit.plan.release_checks import release_problems
 from fasit.state import (
     LoadLimits,
     Problem,
