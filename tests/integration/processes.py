@@ -145,7 +145,11 @@ def _descendants(pid: int) -> list[int]:
 
 def _children(pid: int) -> list[int]:
     children: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").glob("*"))
+    except OSError:  # the process ended while its tasks were listed
+        return children
+    for task in tasks:
         with contextlib.suppress(OSError):  # the task may have ended meanwhile
             children += [int(child) for child in (task / "children").read_text().split()]
     return children
