@@ -7,14 +7,11 @@ give (the newline counts); this command computes it with the hub's own `hash_tok
 from __future__ import annotations
 
 import argparse
-import os
 import secrets
 import sys
-from pathlib import Path
 
 from fasit.agents import set_token
-from fasit.cli._common import EXIT_CLEAN
-from fasit.errors import CouldNotRun
+from fasit.cli._common import EXIT_CLEAN, add_token_file_option, token_file
 
 __all__ = ["add_agent_token"]
 
@@ -31,22 +28,13 @@ def add_agent_token(commands: argparse._SubParsersAction[argparse.ArgumentParser
         " lines and comments stay). The hub picks the change up without a restart.",
     )
     parser.add_argument("environment", metavar="TENANT/NAME")
-    parser.add_argument(
-        "--tokens",
-        type=Path,
-        default=os.environ.get(_SERVE_VARIABLE) or None,
-        metavar="FILE",
-        help=f"the token file `fasit serve --agent-tokens` reads (default: ${_SERVE_VARIABLE})",
-    )
+    add_token_file_option(parser, "--agent-tokens", _SERVE_VARIABLE)
     parser.set_defaults(command=_agent_token)
 
 
 def _agent_token(args: argparse.Namespace) -> int:
-    if args.tokens is None:
-        raise CouldNotRun(
-            f"agent-token: which token file? Pass --tokens FILE or set {_SERVE_VARIABLE}"
-        )
+    tokens = token_file(args, "agent-token", _SERVE_VARIABLE)
     token = secrets.token_urlsafe(32)
-    set_token(Path(args.tokens), args.environment, token)
+    set_token(tokens, args.environment, token)
     sys.stdout.write(token + "\n")
     return EXIT_CLEAN

@@ -8,12 +8,10 @@ stored; the file keeps its SHA-256, as `hash_token` makes it.
 from __future__ import annotations
 
 import argparse
-import os
 import secrets
 import sys
-from pathlib import Path
 
-from fasit.cli._common import EXIT_CLEAN
+from fasit.cli._common import EXIT_CLEAN, add_token_file_option, token_file
 from fasit.errors import CouldNotRun
 from fasit.web import parse_tenants, set_api_token
 
@@ -38,27 +36,18 @@ def add_api_token(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         metavar="TENANT,…",
         help='the tenants it sees, comma-separated (nav,acme), or "*" for every tenant',
     )
-    parser.add_argument(
-        "--tokens",
-        type=Path,
-        default=os.environ.get(_SERVE_VARIABLE) or None,
-        metavar="FILE",
-        help=f"the file `fasit serve --api-tokens` reads (default: ${_SERVE_VARIABLE})",
-    )
+    add_token_file_option(parser, "--api-tokens", _SERVE_VARIABLE)
     parser.set_defaults(command=_api_token)
 
 
 def _api_token(args: argparse.Namespace) -> int:
-    if args.tokens is None:
-        raise CouldNotRun(
-            f"api-token: which token file? Pass --tokens FILE or set {_SERVE_VARIABLE}"
-        )
+    tokens = token_file(args, "api-token", _SERVE_VARIABLE)
     listed = [text.strip() for text in args.tenants.split(",") if text.strip()]
     try:
         tenants = parse_tenants(listed)
     except ValueError as exc:
         raise CouldNotRun(f"api-token: --tenants: {exc}") from None
     token = secrets.token_urlsafe(32)
-    set_api_token(Path(args.tokens), args.name, tenants, token)
+    set_api_token(tokens, args.name, tenants, token)
     sys.stdout.write(token + "\n")
     return EXIT_CLEAN

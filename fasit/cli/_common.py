@@ -27,6 +27,7 @@ __all__ = [
     "EXIT_PROBLEMS",
     "add_planning_options",
     "add_template_value_options",
+    "add_token_file_option",
     "cwd_path",
     "duration",
     "github_path",
@@ -36,6 +37,7 @@ __all__ = [
     "seconds",
     "server_values_for",
     "summarize",
+    "token_file",
 ]
 
 EXIT_CLEAN = 0
@@ -57,6 +59,24 @@ def summarize(result: Validation, problems: Sequence[Problem]) -> Summary:
         assignments=len(state.assignments),
         configs=len(state.configs),
     )
+
+
+def add_token_file_option(parser: argparse.ArgumentParser, serve_flag: str, variable: str) -> None:
+    """`--tokens FILE`: the token file `fasit serve SERVE_FLAG` reads (default: $VARIABLE)."""
+    parser.add_argument(
+        "--tokens",
+        type=Path,
+        default=os.environ.get(variable) or None,
+        metavar="FILE",
+        help=f"the token file `fasit serve {serve_flag}` reads (default: ${variable})",
+    )
+
+
+def token_file(args: argparse.Namespace, command: str, variable: str) -> Path:
+    """The `--tokens` file given; CouldNotRun when neither it nor $VARIABLE names one."""
+    if args.tokens is None:
+        raise CouldNotRun(f"{command}: which token file? Pass --tokens FILE or set {variable}")
+    return Path(args.tokens)
 
 
 def add_planning_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
