@@ -218,13 +218,15 @@ class Range:
 
 @dataclass(frozen=True)
 class With:
-    """`{{with p}}…{{else}}…{{end}}`: the body sees the value as dot when it is not empty."""
+    """`{{with p}}…{{else}}…{{end}}`: the body sees the value as dot when it is not empty;
+    `else with` (Go 1.23) is a With alone in `otherwise`, its `is_else_with` set."""
 
     pipeline: Pipeline
     body: tuple[Node, ...]
     otherwise: tuple[Node, ...] | None
     position: Position
     trims: tuple[Trim, ...]
+    is_else_with: bool = False
 
 
 Node = Text | Comment | Action | If | Range | With
