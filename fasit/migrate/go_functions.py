@@ -182,7 +182,7 @@ def _map_of(a: Sequence[object]) -> dict[str, object]:
     result: dict[str, object] = {}
     for item in _maps(items, "mapOf"):
         if key in item and value_key in item:
-            result[_string(item[key], "mapOf")] = item[value_key]  # type: ignore[index]
+            result[_string(item[key], "mapOf")] = item[value_key]
     return result
 
 
@@ -356,7 +356,7 @@ def _dig(a: Sequence[object]) -> object:
             raise GoExecError("error calling dig: a step of the path is not a map")
         if _string(key, "dig") not in current:
             return default
-        current = current[key]  # type: ignore[index]
+        current = current[key]
     return current
 
 
@@ -374,7 +374,8 @@ def _ternary(a: Sequence[object]) -> object:
     yes, no, condition = a
     if not isinstance(condition, bool):
         raise GoExecError(
-            f"error calling ternary: wrong type for value; expected bool; got {type_name(condition)}"
+            "error calling ternary: wrong type for value; expected bool;"
+            f" got {type_name(condition)}"
         )
     return yes if condition else no
 

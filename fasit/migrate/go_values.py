@@ -125,8 +125,8 @@ def compare(first: object, other: object, function: str) -> int:
         raise GoExecError(f"error calling {function}: invalid type for comparison")
     if kind != other_kind:
         raise GoExecError(f"error calling {function}: incompatible types for comparison")
-    assert isinstance(first, int | float | str) and isinstance(other, type(first) | int | float)
-    return (first > other) - (first < other)  # type: ignore[operator]
+    ordered: tuple[int | float | str, int | float | str] = (first, other)  # type: ignore[assignment]
+    return (ordered[0] > ordered[1]) - (ordered[0] < ordered[1])  # type: ignore[operator]
 
 
 # fmt ---------------------------------------------------------------------------------------------
