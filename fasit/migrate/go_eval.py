@@ -200,12 +200,15 @@ class _Executor:
         elif isinstance(value, int) and not isinstance(value, bool):
             if declared > 1:
                 raise GoExecError(f"can't use {value} to iterate over more than one variable")
+            if value > MAX_STEPS:
+                raise NotEvaluable(f"the template runs past {MAX_STEPS} steps")
             items = [(None, number) for number in range(max(value, 0))]
         elif value is None:
             items = []
         else:
             raise GoExecError(f"range can't iterate over {sprintf('%v', [value])}")
         for index, item in items:
+            self.step()
             if pipeline.is_assign:
                 self.assign(pipeline.variables[-1 if declared == 2 else 0], item)
                 if declared == 2:
