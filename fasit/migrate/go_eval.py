@@ -43,6 +43,7 @@ from fasit.migrate.gotemplate import (
     Text,
     Variable,
     With,
+    chained,
 )
 
 __all__ = ["MAX_OUTPUT", "MAX_STEPS", "execute"]
@@ -69,17 +70,6 @@ def execute(nodes: Sequence[Node], data: object) -> str:
 # markers on the tags, so the text is trimmed once, before executing.
 
 
-def _chained(node: If | With) -> If | With | None:
-    """The `else if` / `else with` that shares this node's `{{end}}`, if any."""
-    if node.otherwise is not None and len(node.otherwise) == 1:
-        nested = node.otherwise[0]
-        if isinstance(nested, If) and nested.is_elif and isinstance(node, If):
-            return nested
-        if isinstance(nested, With) and nested.is_else_with and isinstance(node, With):
-            return nested
-    return None
-
-
 def _opens_trimmed(node: Node) -> bool:
     if isinstance(node, Action | Comment):
         return node.trim.left
@@ -91,7 +81,7 @@ def _opens_trimmed(node: Node) -> bool:
 def _closes_trimmed(node: Node) -> bool:
     if isinstance(node, Action | Comment):
         return node.trim.right
-    if isinstance(node, If | With) and (nested := _chained(node)) is not None:
+    if isinstance(node, If | With) and (nested := chained(node)) is not None:
         return _closes_trimmed(nested)
     if isinstance(node, If | Range | With):
         return node.trims[-1].right
@@ -117,7 +107,7 @@ def _trimmed(nodes: tuple[Node, ...], after_open: bool, before_close: bool) -> t
 
 def _trimmed_control(node: If | Range | With) -> If | Range | With:
     trims = node.trims
-    nested = _chained(node) if isinstance(node, If | With) else None
+    nested = chained(node) if isinstance(node, If | With) else None
     if nested is not None:
         body = _trimmed(node.body, trims[0].right, nested.trims[0].left)
         otherwise: tuple[Node, ...] | None = (_trimmed_control(nested),)

@@ -32,6 +32,7 @@ from fasit.migrate.go_ast import (
     Trim,
     Variable,
     With,
+    chained,
 )
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "Trim",
     "Variable",
     "With",
+    "chained",
     "parse",
 ]
 
