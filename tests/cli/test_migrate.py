@@ -151,3 +151,57 @@ def test_a_directory_without_feature_yaml_cannot_be_converted(tmp_path: Path) ->
 
     assert run.exit_code == 2
     assert run.stderr == f"fasit: {tmp_path}: no Feature.yaml under this directory\n"
+
+
+def test_a_translation_that_renders_differently_is_kept_in_go_and_listed(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "Feature.yaml"
+    path.write_text(
+        "environmentKinds: [tenant, onprem]\n"
+        "metadataValues: false\n"
+        "values:\n"
+        "  name:\n"
+        "    computed: {template: '{{ .Env.name }}'}\n"
+        "  flag:\n"
+        '    computed: {template: \'{{ printf "%v-x" (eq .Kind "onprem") }}\'}\n'
+    )
+
+    run = run_cli("migrate", "feature", path)
+
+    assert run.exit_code == 1
+    assert run.stderr.splitlines() == [
+        f"{path}:7:26: values.flag.computed.template: translated but not verified: go gave"
+        ' "true-x", fasit gave "True-x" in a sample onprem environment',
+        "fasit migrate: 1 template(s) translated in 1 file(s); 1 left for a person to finish",
+    ]
+    assert run.stdout.splitlines()[4:] == [
+        "    computed: {template: '{{ env.name }}'}",
+        "  flag:",
+        '    # fasit migrate: translated but not verified: go gave "true-x", fasit gave'
+        ' "True-x" in a sample onprem environment',
+        '    # fasit migrate: the translation, to finish by hand: {{ (kind == "onprem") ~ "-x" }}',
+        '    computed: {template: \'{{ printf "%v-x" (eq .Kind "onprem") }}\'}',
+    ]
+
+
+def test_a_translation_that_cannot_be_checked_is_kept_and_noted(tmp_path: Path) -> None:
+    path = tmp_path / "Feature.yaml"
+    path.write_text(
+        "environmentKinds: [tenant]\n"
+        "metadataValues: false\n"
+        "values:\n"
+        "  modern:\n"
+        "    computed: {template: '{{ semverCompare \"^1.2\" .Env.version }}'}\n"
+    )
+
+    run = run_cli("migrate", "feature", path)
+
+    assert run.exit_code == 0
+    assert run.stderr.splitlines() == [
+        f"{path}:5:26: values.modern.computed.template: not verified: the Go side cannot be"
+        " evaluated here: semverCompare (Masterminds' constraint rules are not modelled here)",
+        "fasit migrate: 1 template(s) translated in 1 file(s); 0 left for a person to finish;"
+        " 1 translated but not verified",
+    ]
+    assert '{{ semver_compare(env.version, "^1.2") }}' in run.stdout
