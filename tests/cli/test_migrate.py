@@ -205,3 +205,33 @@ def test_a_translation_that_cannot_be_checked_is_kept_and_noted(tmp_path: Path) 
         " 1 translated but not verified",
     ]
     assert '{{ semver_compare(env.version, "^1.2") }}' in run.stdout
+
+
+def test_explain_shows_where_each_value_of_a_converted_feature_on_legacy_came_from(
+    tmp_path: Path,
+) -> None:
+    files, _ = _repository("naisd", (FIXTURES / "naisd" / "expected.yaml").read_text())
+    write_tree(tmp_path / "repo", files)
+
+    run = run_cli(
+        "explain", "nav/prod-sbs", "naisd", tmp_path / "repo", "--format", "json",
+        "--template-value", "IAPAudience=/projects/1/iap",
+    )  # fmt: skip
+
+    assert run.exit_code == 0, run.stderr
+    chart = "charts/naisd/1.0.0/Feature.yaml"
+    assert {
+        value["key"]: (value["value"], value["source"], f"{value['file']}:{value['line']}")
+        for value in run.json["values"]
+    } == {
+        "cluster.env": ("prod-sbs", "computed", f"{chart}:31"),
+        "cluster.tenant": ("nav", "computed", f"{chart}:29"),
+        "iap.audience": ("/projects/1/iap", "computed", f"{chart}:34"),
+        "image.tag": ("2026-12-01-abc", "feature-config", "features/naisd.yaml:5"),
+        "ingress.host": ("naisd.prod-sbs.nav.cloud.nais.io", "computed", f"{chart}:37"),
+        "isManagement": (False, "computed", f"{chart}:26"),
+        "naisdKey": ("k-sbs", "computed", f"{chart}:23"),
+        "proxy.https": ("http://webproxy.nais:8088", "computed", f"{chart}:41"),
+        "proxy.noProxy": ("localhost", "computed", f"{chart}:45"),
+        "replicas": (1, "computed", f"{chart}:51"),
+    }
