@@ -9,6 +9,7 @@ call it.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -23,6 +24,7 @@ __all__ = [
     "compare",
     "equal",
     "go_float",
+    "go_json",
     "go_quote",
     "is_true",
     "json_float",
@@ -311,3 +313,25 @@ def sprint(arguments: Sequence[object]) -> str:
 def sprintln(arguments: Sequence[object]) -> str:
     """fmt.Sprintln: spaces between all operands and a newline at the end."""
     return " ".join(_format(item, "v") for item in arguments) + "\n"
+
+
+def go_json(value: object) -> str:
+    """encoding/json.Marshal: keys sorted, no spaces, <, > and & escaped."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return json_float(value)
+    if isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+        for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+            text = text.replace(char, escape)
+        return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{go_json(k)}:{go_json(value[k])}" for k in sorted(value)) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(go_json(item) for item in value) + "]"
+    raise NotEvaluable(f"JSON of {type_name(value)}")
