@@ -20,6 +20,7 @@ from fasit.migrate.go_values import (
     GoStruct,
     NotEvaluable,
     is_true,
+    sorted_keys,
     sprintf,
     type_name,
 )
@@ -62,7 +63,10 @@ def execute(nodes: Sequence[Node], data: object) -> str:
     """What text/template's Execute writes for the parsed template over `data` (the root `.`
     and `$`); raises GoExecError where Execute returns an error, NotEvaluable where this does
     not model what the template uses."""
-    return _Executor(data).run(_trimmed(tuple(nodes), False, False))
+    try:
+        return _Executor(data).run(_trimmed(tuple(nodes), False, False))
+    except RecursionError:
+        raise NotEvaluable("values nested too deeply to print") from None
 
 
 # Trim markers ---------------------------------------------------------------------------------
@@ -186,7 +190,7 @@ class _Executor:
         if isinstance(value, list):
             items: list[tuple[object, object]] = list(enumerate(value))
         elif isinstance(value, dict):
-            items = [(key, value[key]) for key in sorted(value)]
+            items = [(key, value[key]) for key in sorted_keys(value)]
         elif isinstance(value, int) and not isinstance(value, bool):
             if declared > 1:
                 raise GoExecError(f"can't use {value} to iterate over more than one variable")

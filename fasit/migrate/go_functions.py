@@ -29,6 +29,7 @@ from fasit.migrate.go_values import (
     equal,
     go_json,
     is_true,
+    sorted_keys,
     sprint,
     sprintf,
     sprintln,
@@ -114,7 +115,7 @@ def _map_of(a: Sequence[object]) -> dict[str, object]:
 
 def _map_join(a: Sequence[object]) -> list[str]:
     separator, mapping = as_string(a[0], "mapJoin"), as_map(a[1], "mapJoin")
-    return [sprintf("%s%s%s", [key, separator, mapping[key]]) for key in sorted(mapping)]
+    return [sprintf("%s%s%s", [key, separator, mapping[key]]) for key in sorted_keys(mapping)]
 
 
 def _environments_as_map(a: Sequence[object]) -> dict[str, object]:

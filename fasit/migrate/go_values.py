@@ -14,8 +14,11 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from fasit.errors import InvalidInput
+
+_Key = TypeVar("_Key")
 
 __all__ = [
     "GoExecError",
@@ -28,6 +31,7 @@ __all__ = [
     "go_quote",
     "is_true",
     "json_float",
+    "sorted_keys",
     "sprint",
     "sprintf",
     "sprintln",
@@ -50,6 +54,14 @@ class GoStruct:
 
     name: str
     fields: Mapping[str, object] = field(default_factory=dict)
+
+
+def sorted_keys(mapping: Mapping[_Key, object]) -> list[_Key]:
+    """A map's keys in the order fmt prints them and range visits them: numbers, then strings,
+    each in order (a YAML map may mix them)."""
+    if not all(isinstance(key, str | int | float) for key in mapping):
+        raise NotEvaluable("a map whose keys are not numbers or strings")
+    return sorted(mapping, key=lambda key: (isinstance(key, str), key))
 
 
 def type_name(value: object) -> str:
@@ -227,7 +239,7 @@ def _format(value: object, verb: str) -> str:
     """One operand under one verb, as fmt prints it (maps and lists apply it to each item)."""
     if isinstance(value, dict):
         items = " ".join(
-            f"{_format(key, verb)}:{_format(value[key], verb)}" for key in sorted(value)
+            f"{_format(key, verb)}:{_format(value[key], verb)}" for key in sorted_keys(value)
         )
         return f"map[{items}]"
     if isinstance(value, list):
@@ -331,7 +343,10 @@ def go_json(value: object) -> str:
             text = text.replace(char, escape)
         return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     if isinstance(value, dict):
-        return "{" + ",".join(f"{go_json(k)}:{go_json(value[k])}" for k in sorted(value)) + "}"
+        keys = sorted_keys(value)
+        if not all(isinstance(key, str) for key in keys):
+            raise NotEvaluable("JSON of a map whose keys are not all strings")
+        return "{" + ",".join(f"{go_json(k)}:{go_json(value[k])}" for k in keys) + "}"
     if isinstance(value, list):
         return "[" + ",".join(go_json(item) for item in value) + "]"
     raise NotEvaluable(f"JSON of {type_name(value)}")

@@ -106,6 +106,11 @@ def run(template: str) -> str:
             id="range with index and element",
         ),
         pytest.param(
+            '{{ range $k, $v := fromYaml "2: b\\na: c\\n1: x" }}{{ $k }}{{ end }}',
+            "12a",
+            id="range over a map whose keys mix numbers and strings",
+        ),
+        pytest.param(
             "{{ range .Env.missing }}x{{ else }}none{{ end }}",
             "none",
             id="range of no value takes else",
