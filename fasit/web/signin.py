@@ -38,6 +38,7 @@ from fasit.web.viewer import Viewer
 __all__ = [
     "ATTEMPT_COOKIE",
     "ATTEMPT_SECONDS",
+    "CALLBACK_PATH",
     "SESSION_COOKIE",
     "SESSION_SECONDS",
     "SIGN_IN_PATH",
