@@ -168,8 +168,6 @@ def verify_id_token(
         registry.validate(claims)
     except jose_errors.ExpiredTokenError:
         raise SignInRefused("the ID token has expired") from None
-    except jose_errors.InvalidTokenError:
-        raise SignInRefused("the ID token is not valid yet (iat or nbf in the future)") from None
     except jose_errors.MissingClaimError as exc:
         raise SignInRefused(f"the ID token has no {exc.claim} claim") from None
     except jose_errors.ClaimError as exc:
@@ -185,6 +183,8 @@ def _claim_refused(claim: str) -> str:
         "iss": "the ID token was issued by another provider (iss)",
         "aud": "the ID token was issued to another client (aud)",
         "nonce": "the ID token answers another sign-in (nonce mismatch)",
+        "nbf": "the ID token is not valid yet (nbf)",
+        "iat": "the ID token is issued in the future (iat)",
     }.get(claim, f"the ID token's {claim} claim is not valid")
 
 

@@ -28,9 +28,11 @@ server.service.on("beforeTokenSigning", (token) => {
 server.service.on("beforeResponse", (response) => {
   const idToken = response.body.id_token;
   if (next.spoil === "signature" && typeof idToken === "string") {
-    // A forgery: the claims changed to a fleet admin's, the provider's signature kept.
+    // A forgery: the claims changed to another person's, a fleet admin, the provider's
+    // signature kept.
     const [header, payload, signature] = idToken.split(".");
     const claims = JSON.parse(Buffer.from(payload, "base64url").toString());
+    claims.sub = `${claims.sub}-forged`;
     claims.groups = ["fleet-admins"];
     const forged = Buffer.from(JSON.stringify(claims)).toString("base64url");
     response.body.id_token = `${header}.${forged}.${signature}`;
