@@ -90,6 +90,7 @@ def _read_section(
     target: dict[str, frozenset[str] | None],
     problems: list[str],
 ) -> None:
+    named: set[str] = set()
     for key, value in node.value:
         name = key.value if isinstance(key, yaml.ScalarNode) else None
         if not isinstance(name, str) or not name.strip():
@@ -100,9 +101,10 @@ def _read_section(
                 problems.append(f"{where(path, key)}: {name!r} is not an email address")
                 continue
             name = name.lower()
-        if name in target:
+        if name in named:
             problems.append(f"{where(path, key)}: {section}: {name} is listed twice")
             continue
+        named.add(name)
         try:
             target[name] = read_tenants(value)
         except ValueError as exc:
