@@ -21,6 +21,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -151,11 +152,26 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirect)
 
 
-def fetch(url: str, cookies: dict[str, str]) -> tuple[int, str, list[str], str]:
-    """status, Location, Set-Cookie values, body; redirects are not followed."""
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: dict[str, str]
+    """In lowercase."""
+    set_cookies: list[str]
+    body: str
+
+    @property
+    def location(self) -> str:
+        return self.headers.get("location", "")
+
+
+def fetch(url: str, cookies: dict[str, str], bearer: str | None = None) -> Answer:
+    """GET `url` with `cookies` (and a bearer token); redirects are not followed."""
     request = urllib.request.Request(url)
     if cookies:
         request.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in cookies.items()))
+    if bearer is not None:
+        request.add_header("Authorization", f"Bearer {bearer}")
     try:
         with _OPENER.open(request, timeout=10) as response:
             headers = response.headers
@@ -163,7 +179,12 @@ def fetch(url: str, cookies: dict[str, str]) -> tuple[int, str, list[str], str]:
             status = response.status
     except urllib.error.HTTPError as exc:
         headers, body, status = exc.headers, exc.read().decode(), exc.code
-    return status, headers.get("location", ""), headers.get_all("set-cookie") or [], body
+    return Answer(
+        status,
+        {name.lower(): value for name, value in headers.items()},
+        headers.get_all("set-cookie") or [],
+        body,
+    )
 
 
 def remember(cookies: dict[str, str], set_cookies: list[str]) -> None:
@@ -184,11 +205,11 @@ def sign_in(base: str, provider: OpenIdProvider, claims: dict[str, object]) -> d
     url = base + "/auth/login?next=/"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        status, location, set_cookies, body = fetch(url, cookies if url.startswith(base) else {})
-        remember(cookies, set_cookies)
-        if status not in (302, 303):
-            raise AssertionError(f"sign-in stopped at {url}: {status} {body[:300]}")
-        url = urllib.parse.urljoin(url, location)
+        answer = fetch(url, cookies if url.startswith(base) else {})
+        remember(cookies, answer.set_cookies)
+        if answer.status not in (302, 303):
+            raise AssertionError(f"sign-in stopped at {url}: {answer.status} {answer.body[:300]}")
+        url = urllib.parse.urljoin(url, answer.location)
         if url == base + "/":
             return cookies
     raise AssertionError("sign-in did not come back to the dashboard")

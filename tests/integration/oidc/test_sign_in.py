@@ -59,8 +59,8 @@ def dashboard(
 
 
 def get(dashboard: Dashboard, path: str, cookies: dict[str, str]) -> tuple[int, str, str]:
-    status, location, _, body = fetch(dashboard.base + path, cookies)
-    return status, location, body
+    answer = fetch(dashboard.base + path, cookies)
+    return answer.status, answer.location, answer.body
 
 
 def callback_with(
@@ -69,12 +69,11 @@ def callback_with(
     """Sign in with the next ID token spoiled: the callback's status, body and cookies."""
     provider.next_sign_in(claims, spoil)
     cookies: dict[str, str] = {}
-    _, to_provider, set_cookies, _ = fetch(dashboard.base + "/auth/login", {})
-    remember(cookies, set_cookies)
-    _, to_callback, _, _ = fetch(to_provider, {})
-    status, _, set_cookies, body = fetch(to_callback, cookies)
-    remember(cookies, set_cookies)
-    return status, body, cookies
+    started = fetch(dashboard.base + "/auth/login", {})
+    remember(cookies, started.set_cookies)
+    callback = fetch(fetch(started.location, {}).location, cookies)
+    remember(cookies, callback.set_cookies)
+    return callback.status, callback.body, cookies
 
 
 def test_a_page_without_a_session_redirects_to_sign_in_and_back(dashboard: Dashboard) -> None:
@@ -99,11 +98,11 @@ def test_the_api_without_credentials_answers_401_naming_both_ways_in(
 def test_sign_in_asks_for_a_code_with_pkce_and_a_nonce(
     dashboard: Dashboard, provider: OpenIdProvider
 ) -> None:
-    status, location, set_cookies, _ = fetch(dashboard.base + "/auth/login", {})
+    started = fetch(dashboard.base + "/auth/login", {})
 
-    asked = urllib.parse.urlsplit(location)
+    asked = urllib.parse.urlsplit(started.location)
     query = dict(urllib.parse.parse_qsl(asked.query))
-    assert status == 303
+    assert started.status == 303
     assert f"{asked.scheme}://{asked.netloc}" == provider.issuer
     assert query["response_type"] == "code"
     assert query["client_id"] == CLIENT_ID
@@ -113,7 +112,7 @@ def test_sign_in_asks_for_a_code_with_pkce_and_a_nonce(
     assert len(query["nonce"]) >= 43
     assert len(query["state"]) >= 43
     assert query["scope"] == "openid email profile"
-    (attempt,) = set_cookies
+    (attempt,) = started.set_cookies
     assert "HttpOnly" in attempt
     assert "SameSite=Lax" in attempt
     assert "Max-Age=600" in attempt
@@ -194,26 +193,26 @@ def test_a_callback_whose_state_this_browser_did_not_start_is_refused(
 ) -> None:
     provider.next_sign_in(NAV)
     cookies: dict[str, str] = {}
-    _, to_provider, set_cookies, _ = fetch(dashboard.base + "/auth/login", {})
-    remember(cookies, set_cookies)
-    _, to_callback, _, _ = fetch(to_provider, {})
-    forged = to_callback.replace("state=", "state=x", 1)
+    started = fetch(dashboard.base + "/auth/login", {})
+    remember(cookies, started.set_cookies)
+    forged = fetch(started.location, {}).location.replace("state=", "state=x", 1)
 
-    status, _, set_cookies, body = fetch(forged, cookies)
+    callback = fetch(forged, cookies)
 
-    assert status == 401
-    assert "the callback&#39;s state does not match the sign-in this browser started" in body
-    assert not any(c.startswith("fasit_session=") for c in set_cookies)
+    assert callback.status == 401
+    said = "the callback&#39;s state does not match the sign-in this browser started"
+    assert said in callback.body
+    assert not any(c.startswith("fasit_session=") for c in callback.set_cookies)
 
 
 def test_sign_out_ends_the_session(dashboard: Dashboard, provider: OpenIdProvider) -> None:
     cookies = sign_in(dashboard.base, provider, NAV)
 
-    status, _, set_cookies, body = fetch(dashboard.base + "/auth/logout", cookies)
-    remember(cookies, set_cookies)
+    signed_out = fetch(dashboard.base + "/auth/logout", cookies)
+    remember(cookies, signed_out.set_cookies)
 
-    assert status == 200
-    assert "Signed out" in body
+    assert signed_out.status == 200
+    assert "Signed out" in signed_out.body
     assert cookies == {}
     assert get(dashboard, "/", cookies)[0] == 303
 

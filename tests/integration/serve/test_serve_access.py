@@ -1,6 +1,7 @@
-"""`fasit serve --api-tokens` as a process over the example fleet (tenants nav and acme): a
-crawl as each token, 404s across tenants, 401s, live notices per tenant, the loopback rule,
-/metrics, and `fasit wait --token-file` (issue 23, items 2 and 3)."""
+"""`fasit serve --api-tokens --oidc-issuer` as a process over the example fleet (tenants nav
+and acme), beside a real OpenID provider: a crawl as each token and as each signed-in person,
+404s across tenants, 401s, live notices per tenant, the loopback rule, /metrics, and `fasit
+wait --token-file` (issue 23, items 1 to 3, and its acceptance crawl)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +32,25 @@ CRAWL_LIMIT = 1_500
 """Pages a crawl fetches at most (the example fleet has some 300 distinct links)."""
 
 
+ACCESS = """\
+groups:
+  nav-developers: [nav]
+  acme-developers: [acme]
+  fleet-admins: ["*"]
+"""
+
+Who = str | dict[str, str] | None
+"""An API token, a signed-in session's cookies, or no credentials."""
+
+
 @dataclass
 class Tokens:
     file: Path
     nav: str
     acme: str
     admin: str
+    sessions: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Signed-in sessions' cookies: a nav developer's, an acme developer's, a fleet admin's."""
 
 
 def token(file: Path, name: str, tenants: str) -> str:
@@ -45,15 +59,11 @@ def token(file: Path, name: str, tenants: str) -> str:
     return run.stdout.strip()
 
 
-def get(served: Served, path: str, bearer: str | None) -> tuple[int, str, dict[str, str]]:
-    request = urllib.request.Request(f"http://{LOOPBACK}:{served.http}{path}")
-    if bearer is not None:
-        request.add_header("Authorization", f"Bearer {bearer}")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read().decode(), dict(response.headers)
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode(), dict(exc.headers)
+def get(served: Served, path: str, who: Who) -> tuple[int, str, dict[str, str]]:
+    """status, body and headers (in lowercase) of GET `path` as `who`; no redirect followed."""
+    cookies = who if isinstance(who, dict) else {}
+    status, location, _, body = fetch(f"http://{LOOPBACK}:{served.http}{path}", cookies, bearer=who if isinstance(who, str) else None)
+    return status, body, {"location": location}
 
 
 def got(served: Served, path: str, bearer: str) -> Any:
