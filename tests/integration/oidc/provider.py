@@ -16,6 +16,7 @@ import os
 import select
 import shutil
 import signal
+import ssl
 import subprocess
 import time
 import urllib.error
@@ -149,7 +150,11 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_OPENER = urllib.request.build_opener(_NoRedirect)
+def _opener(context: ssl.SSLContext | None) -> urllib.request.OpenerDirector:
+    return urllib.request.build_opener(_NoRedirect, urllib.request.HTTPSHandler(context=context))
+
+
+_OPENER = _opener(None)
 
 
 @dataclass(frozen=True)
@@ -165,15 +170,22 @@ class Answer:
         return self.headers.get("location", "")
 
 
-def fetch(url: str, cookies: dict[str, str], bearer: str | None = None) -> Answer:
-    """GET `url` with `cookies` (and a bearer token); redirects are not followed."""
+def fetch(
+    url: str,
+    cookies: dict[str, str],
+    bearer: str | None = None,
+    context: ssl.SSLContext | None = None,
+) -> Answer:
+    """GET `url` with `cookies` (and a bearer token; over TLS trusting `context`); redirects
+    are not followed."""
     request = urllib.request.Request(url)
     if cookies:
         request.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in cookies.items()))
     if bearer is not None:
         request.add_header("Authorization", f"Bearer {bearer}")
     try:
-        with _OPENER.open(request, timeout=10) as response:
+        opener = _OPENER if context is None else _opener(context)
+        with opener.open(request, timeout=10) as response:
             headers = response.headers
             body = response.read().decode()
             status = response.status
