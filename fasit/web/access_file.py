@@ -121,3 +121,8 @@ class AccessFile:
     async def tenants_of(self, email: str | None, groups: Iterable[str]) -> frozenset[str] | None:
         """See `AccessRules.tenants_of`, under the rules in force."""
         return (await self._file.current()).tenants_of(email, groups)
+
+    async def named(self, groups: Iterable[str]) -> list[str]:
+        """Those of `groups` the rules in force name."""
+        rules = await self._file.current()
+        return [group for group in groups if group in rules.groups]

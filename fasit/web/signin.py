@@ -58,6 +58,8 @@ SESSION_SECONDS: Final = 8 * 3600
 """A session lasts this long from sign-in (a working day); then the browser signs in again."""
 ATTEMPT_SECONDS: Final = 600
 """A sign-in must come back from the provider within this long."""
+MAX_SESSION_COOKIE: Final = 3800
+"""A session cookie's value, at most (browsers keep 4,096 bytes with the name and attributes)."""
 _ERROR_CODE = re.compile(r"^[a-z_]{1,64}$")
 
 
@@ -142,14 +144,21 @@ class SignIn:
             logger.warning("sign-in failed: the provider did not answer", extra={"why": str(exc)})
             return error_response(request, f"502: cannot sign in now: {exc}", 502)
         logger.info("signed in", extra={"user": identity.name})
-        session = {
+        session: dict[str, object] = {
             "sub": identity.subject,
             "email": identity.email,
             "groups": list(identity.groups),
             "exp": int(self._clock()) + SESSION_SECONDS,
         }
+        sealed = seal(self._key, "session", session)
+        if len(sealed) > MAX_SESSION_COOKIE:
+            # A provider may list hundreds of groups; a browser keeps 4 KB a cookie. Only the
+            # groups the access file names now are kept (a group added later counts from the
+            # next sign-in).
+            session["groups"] = await self.access.named(identity.groups)
+            sealed = seal(self._key, "session", session)
         response = RedirectResponse(after, status_code=303)
-        self._set(response, SESSION_COOKIE, seal(self._key, "session", session), SESSION_SECONDS)
+        self._set(response, SESSION_COOKIE, sealed, SESSION_SECONDS)
         self._set(response, ATTEMPT_COOKIE, "", 0)
         return response
 

@@ -144,6 +144,17 @@ def test_an_email_in_the_access_file_counts_like_a_group(
     assert json.loads(body)["tenants"] == ["acme"]
 
 
+def test_hundreds_of_groups_keep_the_cookie_within_a_browsers_size(
+    dashboard: Dashboard, provider: OpenIdProvider
+) -> None:
+    groups = [f"00000000-0000-0000-0000-{n:012d}" for n in range(300)] + ["nav-developers"]
+
+    cookies = sign_in(dashboard.base, provider, {"email": "ola@nav.example", "groups": groups})
+
+    assert len(cookies["fasit_session"]) <= 3800
+    assert json.loads(get(dashboard, "/api/v1/environments", cookies)[2])["tenants"] == ["nav"]
+
+
 def test_someone_the_access_file_does_not_name_gets_403_saying_so(
     dashboard: Dashboard, provider: OpenIdProvider
 ) -> None:
