@@ -162,10 +162,12 @@ class Authenticate:
 
 
 def _is_page(request: Request) -> bool:
-    """A browser's page (a GET outside /api/), not a script's call or the event stream."""
+    """A browser's page (a GET outside /api/), not a script's call (a bearer token: a bad one
+    gets its 401) nor the event stream."""
     path = request.url.path
     return (
         request.method in ("GET", "HEAD")
         and not path.startswith("/api/")
         and path not in ADMIN_PATHS
+        and "authorization" not in request.headers
     )
