@@ -247,6 +247,17 @@ def test_without_credentials_a_page_sends_the_browser_to_sign_in(
     assert headers["location"] == "/auth/login?next=%2Fenvironments"
 
 
+def test_a_page_asked_for_with_a_bad_token_answers_401_not_a_redirect(
+    fleet: tuple[Served, Tokens, Path],
+) -> None:
+    served, _, _ = fleet
+
+    status, body, _ = get(served, "/environments", "not-a-token")
+
+    assert status == 401
+    assert "401: the credentials are not valid" in body
+
+
 def test_a_bad_token_answers_401_without_saying_whether_a_name_exists(
     fleet: tuple[Served, Tokens, Path],
 ) -> None:
