@@ -6,9 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the tests drive for real (commands they provide, checked before apt-get);
-# chromium is the browser of tests/browser/ (through Playwright, which never downloads one).
-DEBIAN_COMMANDS := git ssh ssh-keygen sshd docker-registry chromium
-DEBIAN_PACKAGES := git openssh-client openssh-server docker-registry chromium postgresql
+# chromium is the browser of tests/browser/ (through Playwright, which never downloads one);
+# node and npm run the OpenID provider of the sign-in tests (tests/integration/oidc/).
+DEBIAN_COMMANDS := git ssh ssh-keygen sshd docker-registry chromium node npm
+DEBIAN_PACKAGES := git openssh-client openssh-server docker-registry chromium postgresql nodejs npm
 # Debian keeps PostgreSQL's server programs off PATH, one folder per major version.
 POSTGRES_INITDB := /usr/lib/postgresql/*/bin/initdb
 

@@ -21,8 +21,10 @@
     │   │                      the web answers 503, the next read tries the file afresh
     │   ├── ServerUnreachable  (cli._wait) `fasit wait`'s server did not answer: exit 2 at once,
     │   │                      or, once it has answered, tried again until the timeout
-    │   └── BadAnswer          (notify.post) a notification receiver's answer is not HTTP/1.x
-    │                          (also an OSError): the event is retried like a failed POST
+    │   ├── BadAnswer          (notify.post) a notification receiver's answer is not HTTP/1.x
+    │   │                      (also an OSError): the event is retried like a failed POST
+    │   └── ProviderUnavailable  (web.oidc) the OpenID provider does not answer (discovery,
+    │                          keys, code exchange): the sign-in page says so; try again
     └── InvalidInput           what fasit was given is wrong: it becomes a Problem (or an HTTP
         │                      4xx, or a refused message) and nothing retries until it changes
         ├── FileTooLarge       (state.tree) a file over the caller's size limit
@@ -50,8 +52,11 @@
         ├── BadMessage         (agents.wire) an agent message the hub refuses
         ├── BadQuery           (web.query) a query parameter the read side answers 400
         ├── NotFound           (web.query) a page about nothing that exists: answered 404
-        └── AmbiguousRevision  (web.progress) a revision prefix several recent ones start with:
-                               answered 409
+        ├── AmbiguousRevision  (web.progress) a revision prefix several recent ones start with:
+        │                      answered 409
+        └── SignInRefused      (web.oidc) a sign-in that cannot be trusted (state mismatch, an
+                               ID token with a bad signature, issuer, audience, expiry or
+                               nonce): the callback page says which, never the token
 
 Problems *in* the state are not exceptions: they are `Problem`s, all of them collected and
 reported together; the InvalidInput errors above are how a stage tells its caller to make one.

@@ -2,9 +2,10 @@
 
 An instruction whose chart is an http(s) URL names an archive `fasit serve` packaged from the
 state repository, and pins its sha256. The helm executor calls `download_chart` for it: the
-agent's token as a bearer token, a timeout on the connect and on each read, a deadline on the
-whole download and a size cap, no redirects (they would carry the token elsewhere), and the
-bytes' sha256 compared with the instruction's digest. Writes nothing to disk: the executor
+agent's token as a bearer token, https trusting `--tls-ca` when given, a timeout on the
+connect and on each read, a deadline on the whole download and a size cap, no redirects (they
+would carry the token elsewhere), and the bytes' sha256 compared with the instruction's
+digest. Writes nothing to disk: the executor
 does, once the archive is checked.
 """
 
@@ -15,12 +16,14 @@ import contextlib
 import hashlib
 import http.client
 import re
+import ssl
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 from naisd.errors import NaisdError
@@ -46,6 +49,9 @@ class DownloadSettings:
     """Seconds for the whole download (a trickling server is given up on)."""
     max_bytes: int = 64 * 1024 * 1024
     """Archives larger than this are refused (fasit's charts are kilobytes)."""
+    ca_file: Path | None = None
+    """The CAs an https chart URL's certificate must chain to (naisd's `--tls-ca`, the same
+    as for the controller's gRPC); None: the system's."""
 
 
 def is_downloaded_chart(chart: str) -> bool:
@@ -87,8 +93,12 @@ def _fetch(url: str, token: str | None, settings: DownloadSettings, stop: thread
     request = urllib.request.Request(url, headers={"Accept": "application/gzip"})
     if token is not None:
         request.add_unredirected_header("Authorization", f"Bearer {token}")
-    opener = urllib.request.build_opener(_NoRedirects)
     failed = f"cannot download chart {url}"
+    try:
+        tls = ssl.create_default_context(cafile=settings.ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise ChartDownloadFailed(f"{failed}: --tls-ca {settings.ca_file}: {_cause(exc)}") from exc
+    opener = urllib.request.build_opener(_NoRedirects, urllib.request.HTTPSHandler(context=tls))
     give_up_at = time.monotonic() + settings.deadline
     try:
         with opener.open(request, timeout=settings.timeout) as response:

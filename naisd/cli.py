@@ -25,6 +25,7 @@ import grpc
 
 from naisd import __version__
 from naisd.agent import Agent
+from naisd.chart_download import DownloadSettings
 from naisd.config import AgentConfig
 from naisd.errors import NaisdError
 from naisd.fake import DEFAULT_DELAY, FakeExecutor
@@ -61,7 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--token-file", required=True, type=Path, metavar="FILE", help="read at every connect"
     )
-    parser.add_argument("--tls-ca", type=Path, metavar="FILE", help="TLS: the controller's CA")
+    parser.add_argument(
+        "--tls-ca",
+        type=Path,
+        metavar="FILE",
+        help="TLS: the controller's CA (gRPC, and charts it serves over https)",
+    )
     parser.add_argument("--tls-cert", type=Path, metavar="FILE", help="mutual TLS: our cert")
     parser.add_argument("--tls-key", type=Path, metavar="FILE", help="mutual TLS: its key")
     parser.add_argument(
@@ -172,9 +178,14 @@ def _executor(args: argparse.Namespace, token: Callable[[], str]) -> Executor:
             raise _Unusable(
                 f"--helm {args.helm!r}: no such executable (install Helm 4, or give its path)"
             )
-        # The token also fetches in-repo charts fasit serves over HTTP (docs/charts.md).
+        # The token also fetches in-repo charts fasit serves over HTTP(S) (docs/charts.md),
+        # trusting --tls-ca as the controller's gRPC does.
         return HelmExecutor(
-            args.helm, workdir=args.state_dir, plain_http_registries=registries, chart_token=token
+            args.helm,
+            workdir=args.state_dir,
+            plain_http_registries=registries,
+            chart_token=token,
+            downloads=DownloadSettings(ca_file=args.tls_ca),
         )
     match = re.fullmatch(r"(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)", args.fake_delay)
     if match is None or float(match[1]) > float(match[2]):

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import signal
+import ssl
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from fasit.reconcile.postgres_store import shown_postgres_url
 from fasit.serve import Controller, ServeConfig
 from fasit.serve.http_guard import HEADER_TIMEOUT, connection_cap, raise_open_file_limit
 from fasit.sources import DEFAULT_GIT_TIMEOUT, GitAuth, GitLocation, GitSourceConfig
+from fasit.web import CALLBACK_PATH, MIN_KEY_BYTES, OidcSettings
 
 __all__ = ["add_serve"]
 
@@ -120,6 +122,41 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         " (where, with --api-tokens, it needs a fleet admin's token)",
         metavar="HOST:PORT",
     )
+    _flag(
+        access,
+        "--oidc-issuer",
+        "sign people in with this OpenID Connect provider (its issuer URL, exactly); needs"
+        " --oidc-client-id and --access",
+        metavar="URL",
+    )
+    _flag(access, "--oidc-client-id", "this dashboard's client id at the provider", default="")
+    _flag(
+        access,
+        "--oidc-client-secret-file",
+        "the client secret, from a file (without it: a public client, PKCE alone)",
+        Path,
+        metavar="PATH",
+    )
+    _flag(
+        access,
+        "--access",
+        "which tenants signed-in people see: groups: {GROUP: [nav]} and emails: {EMAIL:"
+        ' ["*"]}; reloaded on change',
+        Path,
+        metavar="FILE",
+    )
+    _flag(
+        access,
+        "--session-key-file",
+        "the key (32 bytes or more) session cookies are signed with; without it one is drawn"
+        " per process, so a restart signs everyone out and replicas do not share sessions",
+        Path,
+        metavar="PATH",
+    )
+    _flag(
+        listen, "--tls-cert", "serve HTTPS with this certificate chain (PEM)", Path, metavar="PATH"
+    )
+    _flag(listen, "--tls-key", "the private key of --tls-cert (PEM)", Path, metavar="PATH")
     run = serve.add_argument_group("running")
     _flag(
         run,
@@ -301,9 +338,65 @@ def _config(args: argparse.Namespace) -> ServeConfig:
             if args.metrics_addr is None
             else _address(args.metrics_addr, "--metrics-addr"),
             open_dashboard=args.insecure_open_dashboard,
+            oidc=_oidc(args, http_host, http_port),
+            access=args.access,
+            session_key=_session_key(args.session_key_file),
+            tls=_tls(args.tls_cert, args.tls_key),
         )
     except ValueError as exc:
         raise CouldNotRun(str(exc)) from None
+
+
+def _oidc(args: argparse.Namespace, http_host: str, http_port: int) -> OidcSettings | None:
+    """The sign-in settings, or None without --oidc-issuer; CouldNotRun naming what is wrong."""
+    if args.oidc_issuer is None:
+        for flag, value in (
+            ("--oidc-client-id", args.oidc_client_id),
+            ("--oidc-client-secret-file", args.oidc_client_secret_file),
+        ):
+            if value:
+                raise CouldNotRun(f"{flag} is given without --oidc-issuer")
+        return None
+    issuer = args.oidc_issuer
+    if not issuer.startswith(("https://", "http://")):
+        raise CouldNotRun(f"--oidc-issuer {issuer!r}: expected an https:// URL")
+    if not args.oidc_client_id:
+        raise CouldNotRun("--oidc-issuer needs --oidc-client-id (this dashboard at the provider)")
+    scheme = "https" if args.tls_cert is not None else "http"
+    public = (args.external_url or f"{scheme}://{http_host}:{http_port}").rstrip("/")
+    return OidcSettings(
+        issuer=issuer,
+        client_id=args.oidc_client_id,
+        redirect_uri=public + CALLBACK_PATH,
+        client_secret=_read_secret(args.oidc_client_secret_file, "--oidc-client-secret-file"),
+    )
+
+
+def _session_key(path: Path | None) -> bytes | None:
+    if path is None:
+        return None
+    key = _read_secret(path, "--session-key-file").encode()
+    if len(key) < MIN_KEY_BYTES:
+        raise CouldNotRun(
+            f"--session-key-file {path}: {len(key)} bytes; a session key has {MIN_KEY_BYTES}"
+            " or more (head -c 48 /dev/urandom | base64 makes one)"
+        )
+    return key
+
+
+def _tls(cert: Path | None, key: Path | None) -> tuple[Path, Path] | None:
+    """The listener's certificate and key, checked now (a bad pair stops serve at start)."""
+    if cert is None and key is None:
+        return None
+    if cert is None or key is None:
+        raise CouldNotRun("--tls-cert and --tls-key go together")
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as exc:
+        raise CouldNotRun(
+            f"--tls-cert {cert} --tls-key {key}: cannot be used ({exc.strerror or exc})"
+        ) from None
+    return cert, key
 
 
 def _status_store(given: str | None) -> tuple[Path, str | None]:

@@ -14,6 +14,7 @@ import logging
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import uvicorn
 from starlette.applications import Starlette
@@ -45,15 +46,21 @@ from fasit.serve.http_guard import HEADER_TIMEOUT, GuardedH11Protocol
 from fasit.sources import GitSource, GitSourceConfig, LocalSource
 from fasit.state import SnapshotBuilder, SnapshotStore
 from fasit.web import (
+    AccessFile,
     ApiTokens,
     Authenticator,
     BearerTokens,
+    CookiePolicy,
     FasitMetrics,
     LiveUpdates,
+    OidcSettings,
+    OpenIdProvider,
     ReadSide,
     Scopes,
+    SignIn,
     chart_route,
     create_app,
+    new_session_key,
     webhook_route,
 )
 
@@ -107,13 +114,27 @@ class ServeConfig:
     """Serve /metrics on its own listener (no authentication) instead of the main one."""
     open_dashboard: bool = False
     """Serve the dashboard without authentication on a non-loopback address all the same."""
+    oidc: OidcSettings | None = None
+    """OpenID Connect sign-in for people; with it, `access` maps them to tenants."""
+    access: Path | None = None
+    """The access file: OpenID Connect groups and emails → tenants (docs/access.md)."""
+    session_key: bytes | None = field(default=None, repr=False)
+    """The key session cookies are signed with; None: one drawn for this process."""
+    tls: tuple[Path, Path] | None = None
+    """The HTTP listener's certificate chain and key files: it then speaks HTTPS only."""
 
     def __post_init__(self) -> None:
-        if self.api_tokens is None and not self.open_dashboard and not is_loopback(self.http_host):
+        authenticated = self.api_tokens is not None or self.oidc is not None
+        if not authenticated and not self.open_dashboard and not is_loopback(self.http_host):
             raise ValueError(
                 f"--http-addr {self.http_host}:{self.http_port} is not a loopback address and no"
-                " authentication is configured: give --api-tokens FILE, or"
+                " authentication is configured: give --api-tokens FILE or --oidc-issuer URL, or"
                 " --insecure-open-dashboard to show every tenant's fleet to anyone who reaches it"
+            )
+        if (self.oidc is None) != (self.access is None):
+            raise ValueError(
+                "--oidc-issuer and --access go together: sign-in says who someone is, the"
+                " access file which tenants they see"
             )
         for flag, url in (
             ("--external-url", self.external_url),
@@ -128,6 +149,17 @@ class ServeConfig:
         if self.agent_tokens is not None and self.fake_agents:
             raise ValueError("--fake-agents brings its own tokens: leave out --agent-tokens")
 
+    @property
+    def http_url(self) -> str:
+        """The HTTP listener's own URL (https with TLS)."""
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://{self.http_host}:{self.http_port}"
+
+    @property
+    def public_url(self) -> str:
+        """Where browsers reach the dashboard: `external_url`, else the listener's URL."""
+        return (self.external_url or self.http_url).rstrip("/")
+
 
 class Controller:
     """Everything `fasit serve` runs; `ready` is set once it listens."""
@@ -135,9 +167,7 @@ class Controller:
     def __init__(self, config: ServeConfig, oci: OciCharts | None = None) -> None:
         self.config = config
         self._oci = oci
-        self.archives = ChartArchives(
-            config.charts_url or f"http://{config.http_host}:{config.http_port}"
-        )
+        self.archives = ChartArchives(config.charts_url or config.http_url)
         self._desired: DesiredState | None = None
         self.snapshots = SnapshotStore()
         self.hub: AgentHub | None = None
@@ -232,8 +262,9 @@ class Controller:
             live=live,
             authenticators=authenticators,
             scopes=scopes,
+            sign_in=self._sign_in(),
         )
-        web = self._server(app)
+        web = self._server(app, config.tls)
         # Bound here, not by uvicorn: a port in use is an OSError for the caller to report,
         # where uvicorn would end the process with SystemExit from inside a task.
         listening = _bind(config.http_host, config.http_port, "--http-addr")
@@ -265,12 +296,7 @@ class Controller:
         if metrics_web is not None:
             await self._listening(metrics_web, metrics_serving)
         self.ready.set()
-        logger.info(
-            "fasit serve: http://%s:%d, agents on %s",
-            config.http_host,
-            config.http_port,
-            hub.address,
-        )
+        logger.info("fasit serve: %s, agents on %s", config.http_url, hub.address)
         stopped = asyncio.create_task(stop.wait())
         await asyncio.wait([stopped, *tasks], return_when=asyncio.FIRST_COMPLETED)
         stopped.cancel()
@@ -292,7 +318,7 @@ class Controller:
         if failed:
             raise RuntimeError(f"{failed[0].get_name()} failed") from failed[0].exception()
 
-    def _server(self, app: ASGIApp) -> uvicorn.Server:
+    def _server(self, app: ASGIApp, tls: tuple[Path, Path] | None = None) -> uvicorn.Server:
         config = self.config
         return uvicorn.Server(
             uvicorn.Config(
@@ -302,7 +328,26 @@ class Controller:
                 lifespan="off",
                 timeout_graceful_shutdown=5,
                 http=GuardedH11Protocol.guarded(config.http_connections, config.header_timeout),
+                ssl_certfile=None if tls is None else tls[0],
+                ssl_keyfile=None if tls is None else tls[1],
             )
+        )
+
+    def _sign_in(self) -> SignIn | None:
+        """OpenID Connect sign-in, when an issuer is configured."""
+        config = self.config
+        if config.oidc is None or config.access is None:
+            return None
+        if config.session_key is None:
+            logger.info("session cookies are signed with a key drawn now: a restart signs out")
+        plain_loopback = config.public_url.startswith("http://") and is_loopback(
+            urlsplit(config.public_url).hostname or ""
+        )
+        return SignIn(
+            OpenIdProvider(config.oidc),
+            AccessFile(config.access),
+            config.session_key or new_session_key(),
+            CookiePolicy(secure=config.tls is not None or not plain_loopback),
         )
 
     def _commit_statuses(self, read: ReadSide) -> CommitStatuses | None:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import yaml
 
@@ -23,7 +24,9 @@ from fasit.agents import ReloadedFile, hash_token, read_mapping, replace_line, w
 from fasit.errors import CouldNotRun, TokenFileInvalid
 from fasit.web.viewer import EVERY_TENANT, Viewer
 
-__all__ = ["ApiTokens", "parse_tenants", "set_api_token"]
+__all__ = ["ApiTokens", "RecheckedFile", "parse_tenants", "read_tenants", "set_api_token"]
+
+T = TypeVar("T")
 
 _WHAT = "API token file"
 _NAME = re.compile(r"^[A-Za-z0-9][-_.A-Za-z0-9]{0,62}$")
@@ -101,20 +104,25 @@ def _entry(path: Path, name: str, node: yaml.Node, problems: list[str]) -> _Entr
         problems.append(f'{where(path, hashed)}: {name}: expected "sha256:<64 lowercase hex>"')
         return None
     listed = fields["tenants"]
-    items = listed.value if isinstance(listed, yaml.SequenceNode) else None
+    try:
+        tenants = read_tenants(listed)
+    except ValueError as exc:
+        problems.append(f"{where(path, listed)}: {name}: tenants: {exc}")
+        return None
+    return _Entry(token_hash, Viewer(name, tenants))
+
+
+def read_tenants(node: yaml.Node) -> frozenset[str] | None:
+    """The tenant list at a YAML node (see `parse_tenants`); ValueError saying what is wrong."""
+    items = node.value if isinstance(node, yaml.SequenceNode) else None
     texts = (
         []
         if items is None
         else [i.value if isinstance(i, yaml.ScalarNode) else None for i in items]
     )
-    try:
-        if items is None or any(not isinstance(text, str) for text in texts):
-            raise ValueError('expected a list of tenants, or ["*"] for every tenant')
-        tenants = parse_tenants([str(text) for text in texts])
-    except ValueError as exc:
-        problems.append(f"{where(path, listed)}: {name}: tenants: {exc}")
-        return None
-    return _Entry(token_hash, Viewer(name, tenants))
+    if items is None or any(not isinstance(text, str) for text in texts):
+        raise ValueError('expected a list of tenants, or ["*"] for every tenant')
+    return parse_tenants([str(text) for text in texts])
 
 
 def parse_tenants(texts: Sequence[str]) -> frozenset[str] | None:
@@ -134,28 +142,51 @@ def parse_tenants(texts: Sequence[str]) -> frozenset[str] | None:
     return frozenset(texts)
 
 
+class RecheckedFile(Generic[T]):
+    """A `ReloadedFile` looked at again (its stat, on a thread) at most once per
+    `RECHECK_SECONDS`, when a request asks: the API token file and the access file."""
+
+    def __init__(
+        self,
+        path: Path,
+        parse: Callable[[Path], T],
+        what: str,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._file = ReloadedFile(path, parse, what)
+        self._clock = clock
+        self._checked = clock()
+
+    async def current(self) -> T:
+        """The content in force, the file reloaded first if it is time to look."""
+        now = self._clock()
+        if now - self._checked >= RECHECK_SECONDS:
+            self._checked = now
+            await self._file.reload()
+        return self._file.current
+
+    @property
+    def last(self) -> T:
+        """The content in force, without looking at the file."""
+        return self._file.current
+
+
 class ApiTokens:
     """The API tokens of `path`, reloaded when the file changes (looked at on a thread, at
     most once per `RECHECK_SECONDS`)."""
 
     def __init__(self, path: Path, clock: Callable[[], float] = time.monotonic) -> None:
         self.path = path
-        self._file = ReloadedFile(path, _parse, _WHAT)
-        self._clock = clock
-        self._checked = clock()
+        self._file = RecheckedFile(path, _parse, _WHAT, clock)
 
     async def viewer(self, token: str) -> Viewer | None:
         """The viewer `token` stands for, or None (unknown: nothing says whether a name is)."""
-        now = self._clock()
-        if now - self._checked >= RECHECK_SECONDS:
-            self._checked = now
-            await self._file.reload()
-        entry = self._file.current.get(hash_token(token))
+        entry = (await self._file.current()).get(hash_token(token))
         return None if entry is None else entry.viewer
 
     @property
     def names(self) -> frozenset[str]:
-        return frozenset(entry.viewer.name for entry in self._file.current.values())
+        return frozenset(entry.viewer.name for entry in self._file.last.values())
 
 
 def set_api_token(path: Path, name: str, tenants: frozenset[str] | None, token: str) -> None:

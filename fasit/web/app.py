@@ -24,6 +24,7 @@ from fasit.web.dashboard import dashboard_routes, error_response
 from fasit.web.live import LiveUpdates
 from fasit.web.pages import Scopes
 from fasit.web.read import ReadSide
+from fasit.web.signin import SignIn
 from fasit.web.viewer import viewer_of
 
 __all__ = ["STATUS_UNAVAILABLE", "ReadOnly", "create_app"]
@@ -39,11 +40,13 @@ def create_app(
     *,
     authenticators: Sequence[Authenticator] = (),
     scopes: Scopes | None = None,
+    sign_in: SignIn | None = None,
 ) -> ASGIApp:
     """The app over `read`, with `more` GET routes, `hooks` (the only POSTs: a webhook asks
     for a refresh, it changes no state) and `live` updates; nothing in it writes desired state.
     With `authenticators`, every request but health, readiness and the routes with their own
-    proof needs credentials, and each viewer reads only its part (`scopes`) of `read`.
+    proof needs credentials, and each viewer reads only its part (`scopes`) of `read`;
+    `sign_in` adds OpenID Connect sign-in (its routes, and its session as an authenticator).
     """
     scopes = scopes or Scopes(read)
 
@@ -74,12 +77,15 @@ def create_app(
         *([] if live is None else [live.route()]),
         *more,
         *hooks,
+        *([] if sign_in is None else sign_in.routes()),
         *dashboard_routes(scopes),
     ]
     handlers = {StatusUnavailable: _status_unavailable}
     app = Starlette(routes=routes, exception_handlers=handlers)
     hook_paths = frozenset(hook.path for hook in hooks)
-    return ReadOnly(Authenticate(app, authenticators, hook_paths), hook_paths)
+    if sign_in is not None:
+        authenticators = [*authenticators, sign_in]
+    return ReadOnly(Authenticate(app, authenticators, hook_paths, sign_in), hook_paths)
 
 
 STATUS_UNAVAILABLE: Final = (

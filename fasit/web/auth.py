@@ -6,7 +6,9 @@
 `/healthz`, `/readyz`, `/static/` (the stylesheet and script: no fleet data), the agents' chart
 archives (agent tokens) and the git webhook (its signature). `/metrics` on this listener needs
 a fleet admin's token. A missing or unknown token gets the same 401, whatever name it might
-have had. OpenID Connect sign-in (issue 23, item 1) is meant to be another `Authenticator`.
+have had. With OpenID Connect sign-in (`fasit.web.signin`, another `Authenticator`), the
+sign-in routes are open, and a page asked for without a (valid) session is sent to sign in;
+the API still answers 401. A signed-in person whom the access file gives no tenant gets 403.
 """
 
 from __future__ import annotations
@@ -15,13 +17,21 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from starlette.requests import HTTPConnection, Request
+from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fasit.charts import ARCHIVES_PATH
 from fasit.web.dashboard import error_response
 from fasit.web.viewer import OPEN, VIEWER_KEY, Viewer
 
-__all__ = ["ADMIN_PATHS", "OPEN_PATHS", "Authenticate", "Authenticator", "BearerTokens"]
+__all__ = [
+    "ADMIN_PATHS",
+    "OPEN_PATHS",
+    "Authenticate",
+    "Authenticator",
+    "BearerTokens",
+    "SignInPages",
+]
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz"})
 _OWN_PROOF_PREFIXES = (ARCHIVES_PATH + "/", "/static/")
@@ -38,6 +48,19 @@ class Authenticator(Protocol):
 
     async def viewer(self, connection: HTTPConnection) -> Viewer | None:
         """The viewer; None when the credentials are not valid."""
+        ...
+
+
+class SignInPages(Protocol):
+    """Where a browser without a session goes (`fasit.web.signin.SignIn`)."""
+
+    @property
+    def prefix(self) -> str:
+        """The sign-in routes' path prefix (open to everyone)."""
+        ...
+
+    def url_for(self, path: str) -> str:
+        """The sign-in URL that comes back to `path`."""
         ...
 
 
@@ -72,12 +95,15 @@ class Authenticate:
         app: ASGIApp,
         authenticators: Sequence[Authenticator] = (),
         own_proof: frozenset[str] = frozenset(),
+        sign_in: SignInPages | None = None,
     ) -> None:
         self.app = app
         self.authenticators = tuple(authenticators)
         """None given: no authentication configured, everyone is `OPEN`."""
         self.own_proof = own_proof
         """Further paths that check their own proof (webhooks)."""
+        self.sign_in = sign_in
+        """Where browsers sign in (OpenID Connect); None: tokens only."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -88,21 +114,38 @@ class Authenticate:
             scope[VIEWER_KEY] = OPEN
             await self.app(scope, receive, send)
             return
-        if path in OPEN_PATHS or path in self.own_proof or path.startswith(_OWN_PROOF_PREFIXES):
+        if (
+            path in OPEN_PATHS
+            or path in self.own_proof
+            or path.startswith(_OWN_PROOF_PREFIXES)
+            or (self.sign_in is not None and path.startswith(self.sign_in.prefix))
+        ):
             await self.app(scope, receive, send)  # no viewer: nothing there reads one
             return
         request = Request(scope)
         viewer = await self._viewer(request)
+        if viewer is None and self.sign_in is not None and _is_page(request):
+            target = path + (f"?{request.url.query}" if request.url.query else "")
+            await RedirectResponse(self.sign_in.url_for(target), 303)(scope, receive, send)
+            return
         if viewer is None:
             given = any(a.has_credentials(request) for a in self.authenticators)
+            how = "send Authorization: Bearer TOKEN (an API token)"
+            if self.sign_in is not None:
+                how += f", or sign in at {self.sign_in.prefix}login"
             message = (
-                "401: the credentials are not valid"
-                if given
-                else "401: sign in first: send Authorization: Bearer TOKEN (an API token)"
+                "401: the credentials are not valid" if given else f"401: sign in first: {how}"
             )
             challenge = _CHALLENGE + (', error="invalid_token"' if given else "")
             response = error_response(request, message, 401, {"WWW-Authenticate": challenge})
             await response(scope, receive, send)
+            return
+        if viewer.tenants is not None and not viewer.tenants:
+            message = (
+                f"403: signed in as {viewer.name}, but the access file gives you no tenant;"
+                " ask the fleet's admins to add one of your groups or your email"
+            )
+            await error_response(request, message, 403)(scope, receive, send)
             return
         if path in ADMIN_PATHS and not viewer.is_admin:
             response = error_response(request, "403: /metrics needs a fleet admin's token", 403)
@@ -116,3 +159,15 @@ class Authenticate:
             if authenticator.has_credentials(request):
                 return await authenticator.viewer(request)
         return None
+
+
+def _is_page(request: Request) -> bool:
+    """A browser's page (a GET outside /api/), not a script's call (a bearer token: a bad one
+    gets its 401) nor the event stream."""
+    path = request.url.path
+    return (
+        request.method in ("GET", "HEAD")
+        and not path.startswith("/api/")
+        and path not in ADMIN_PATHS
+        and "authorization" not in request.headers
+    )

@@ -37,7 +37,7 @@ from fasit.web.pages import (
 from fasit.web.query import BadQuery, NotFound
 from fasit.web.viewer import viewer_of
 
-__all__ = ["PAGES", "SECURITY_HEADERS", "dashboard_routes", "error_response"]
+__all__ = ["PAGES", "SECURITY_HEADERS", "dashboard_routes", "error_response", "page_response"]
 
 PageData = Callable[[Sources, Request], Awaitable[dict[str, object]]]
 
@@ -113,10 +113,21 @@ def error_response(
     """`message` (our own words) with `status`: `{"error": message}` under /api/, else a page."""
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": message}, status_code=status, headers=headers)
+    return page_response(request, "error.html", status, headers, message=message)
+
+
+def page_response(
+    request: Request,
+    template: str,
+    status: int,
+    headers: Mapping[str, str] | None = None,
+    **context: object,
+) -> Response:
+    """A page of its own (no JSON twin) from `template`, with the dashboard's headers."""
     body = (
         _templates()
-        .get_template("error.html")
-        .render(message=message, status=status, request=request, twin=None)
+        .get_template(template)
+        .render(request=request, twin=None, status=status, **context)
     )
     return HTMLResponse(body, status_code=status, headers={**SECURITY_HEADERS, **(headers or {})})
 

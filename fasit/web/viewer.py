@@ -22,7 +22,7 @@ VIEWER_KEY = "fasit.viewer"
 
 @dataclass(frozen=True, slots=True)
 class Viewer:
-    """A token's (or, later, a signed-in person's) view of the fleet.
+    """A token's, or a signed-in person's, view of the fleet.
 
     >>> nav = Viewer("ci", frozenset({"nav"}))
     >>> nav.sees("nav/prod"), nav.sees("acme/dev")
@@ -30,7 +30,8 @@ class Viewer:
     """
 
     name: str
-    """The token's name ("" with no authentication configured); never shown to others."""
+    """The token's name or the person's email ("" with no authentication configured); never
+    shown to others."""
     tenants: frozenset[str] | None
     """The tenants whose environments it sees; None: every tenant (a fleet admin)."""
 

@@ -21,6 +21,7 @@ from tests.browser.support import (
     chromium_path,
     start_dashboard,
 )
+from tests.integration.oidc.provider import OpenIdProvider, install
 from tests.integration.serve.support import copy_example
 
 
@@ -83,3 +84,10 @@ def start(tmp_path: Path, state: Path) -> Iterator[Callable[..., Dashboard]]:
     yield start
     for dashboard in started:
         dashboard.stop()
+
+
+@pytest.fixture(scope="module")
+def provider() -> Iterator[OpenIdProvider]:
+    """A real OpenID provider on 127.0.0.1 (tests/integration/oidc/provider.py)."""
+    with OpenIdProvider(install()) as started:
+        yield started

@@ -29,16 +29,25 @@ from tests.integration.oci_registry import Chart
 class LoopbackServer:
     """A listening socket at 127.0.0.1 (its `url` known at once) and `serve(app)` on it."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: tuple[Path, Path] | None = None) -> None:
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.bind(("127.0.0.1", 0))
         self._listener.listen(64)
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self.tls = tls
+        """A certificate and key file: then it serves HTTPS."""
+        scheme = "http" if tls is None else "https"
+        self.url = f"{scheme}://127.0.0.1:{self._listener.getsockname()[1]}"
 
     @contextlib.contextmanager
     def serve(self, app: ASGIApp) -> Iterator[str]:
         """`app` on uvicorn in a thread until the block ends; yields the base URL."""
-        config = uvicorn.Config(app, log_level="warning", lifespan="off")
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            lifespan="off",
+            ssl_certfile=None if self.tls is None else self.tls[0],
+            ssl_keyfile=None if self.tls is None else self.tls[1],
+        )
         server = uvicorn.Server(config)
         thread = threading.Thread(
             target=server.run, kwargs={"sockets": [self._listener]}, daemon=True
@@ -63,9 +72,12 @@ class ChartServer:
 
 
 @contextlib.contextmanager
-def chart_server(root: Path, token_file: Path) -> Iterator[ChartServer]:
+def chart_server(
+    root: Path, token_file: Path, tls: tuple[Path, Path] | None = None
+) -> Iterator[ChartServer]:
     """`chart_route` for the tokens of `token_file`, with web 1.0.0 in a state tree at `root`
-    (the files `Chart.helm` makes) packaged and published as `fasit serve` does."""
+    (the files `Chart.helm` makes) packaged and published as `fasit serve` does; over HTTPS
+    with `tls` (a certificate and key file)."""
     web = Chart.helm("web", "1.0.0")
     tree = DirectoryTree(
         write_tree(root, {f"charts/web/1.0.0/{path}": text for path, text in web.files.items()})
@@ -73,7 +85,7 @@ def chart_server(root: Path, token_file: Path) -> Iterator[ChartServer]:
     charts = InRepoCharts(tree, tree.entries(), LoadLimits())
     resolved = charts.resolve("charts/web", "web", "1.0.0").chart
     assert resolved is not None
-    server = LoopbackServer()
+    server = LoopbackServer(tls)
     archives = ChartArchives(server.url)
     with server.serve(Starlette(routes=[chart_route(archives, TokenFile(token_file))])):
         served = archives.publish(resolved, charts.package)

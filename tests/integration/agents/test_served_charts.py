@@ -14,8 +14,9 @@ import pytest
 from fasit.charts import ServedChart
 from naisd import Action, DownloadSettings, HelmExecutor, LogKind, Outcome, Work
 from tests.integration.agents.helm_fixtures import HelmDouble
+from tests.integration.certificates import self_signed
 from tests.integration.conftest import TOKENS
-from tests.integration.web_server import ChartServer
+from tests.integration.web_server import ChartServer, chart_server
 
 OTHER = "sha256:" + "0" * 64
 
@@ -213,4 +214,39 @@ async def test_a_download_in_progress_does_not_hold_up_a_stop(
 
     with pytest.raises(asyncio.CancelledError):
         await task
+    assert upgrades(helm_double) == []
+
+
+@pytest.fixture
+def served_over_https(tmp_path: Path, token_file: Path) -> Iterator[tuple[ChartServer, Path]]:
+    """The chart route over HTTPS, with a self-signed certificate; and that certificate."""
+    certificate = self_signed(tmp_path)
+    with chart_server(tmp_path / "state", token_file, certificate) as server:
+        yield server, certificate[0]
+
+
+async def test_a_chart_served_over_https_is_downloaded_trusting_the_tls_ca(
+    helm_double: HelmDouble, workdir: Path, served_over_https: tuple[ChartServer, Path]
+) -> None:
+    server, ca = served_over_https
+    trusting = executor(helm_double, workdir, downloads=DownloadSettings(ca_file=ca))
+
+    applied = await trusting.apply(install(server.web.url, server.web.digest), Lines())
+
+    assert server.web.url.startswith("https://")
+    assert applied.outcome is Outcome.DEPLOYED, applied.error
+    assert len(upgrades(helm_double)) == 1
+
+
+async def test_a_chart_served_over_https_by_a_ca_not_trusted_is_never_installed(
+    helm_double: HelmDouble, workdir: Path, served_over_https: tuple[ChartServer, Path]
+) -> None:
+    server, _ = served_over_https
+    untrusting = executor(helm_double, workdir)
+
+    applied = await untrusting.apply(install(server.web.url, server.web.digest), Lines())
+
+    assert applied.outcome is Outcome.FAILED
+    assert f"cannot download chart {server.web.url}" in str(applied.error)
+    assert "certificate verify failed" in str(applied.error)
     assert upgrades(helm_double) == []

@@ -7,6 +7,7 @@ import os
 import resource
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -29,10 +30,16 @@ class Served:
     http: int
     grpc: int
     log: Path
+    tls: ssl.SSLContext | None = None
+    """Trusts the listener's certificate, when it serves HTTPS."""
+
+    @property
+    def base(self) -> str:
+        return f"{'https' if self.tls else 'http'}://{LOOPBACK}:{self.http}"
 
     def get(self, path: str) -> tuple[int, Any]:
         try:
-            with urllib.request.urlopen(f"http://{LOOPBACK}:{self.http}{path}", timeout=5) as r:
+            with urllib.request.urlopen(self.base + path, timeout=5, context=self.tls) as r:
                 body = r.read().decode()
                 return r.status, json.loads(body) if "json" in r.headers["content-type"] else body
         except urllib.error.HTTPError as exc:
@@ -76,9 +83,11 @@ def serve(
     ports: tuple[int, int] | None = None,
     ready: str = "/readyz",
     open_files: tuple[int, int] | None = None,
+    tls: ssl.SSLContext | None = None,
 ) -> Served:
     """`fasit serve` on `ports` (http, grpc; default: free ones), once `ready` answers 200;
-    `open_files`: its (soft, hard) limit of open files, as a shell's `ulimit -n` sets them."""
+    `open_files`: its (soft, hard) limit of open files, as a shell's `ulimit -n` sets them;
+    `tls`: a context that trusts its certificate, when `args` make it serve HTTPS."""
     http, grpc = ports or (free_port(), free_port())
     log = tmp_path / f"serve-{http}-{time.monotonic_ns()}.log"
     command = [
@@ -102,7 +111,7 @@ def serve(
             env={**os.environ, **(environ or {})},
             preexec_fn=None if open_files is None else partial(_limit_files, open_files),
         )
-    served = Served(process, http, grpc, log)
+    served = Served(process, http, grpc, log, tls)
     served.until(lambda: served.get(ready)[0] == 200, ready)
     return served
 

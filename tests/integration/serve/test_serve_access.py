@@ -1,6 +1,7 @@
-"""`fasit serve --api-tokens` as a process over the example fleet (tenants nav and acme): a
-crawl as each token, 404s across tenants, 401s, live notices per tenant, the loopback rule,
-/metrics, and `fasit wait --token-file` (issue 23, items 2 and 3)."""
+"""`fasit serve --api-tokens --oidc-issuer` as a process over the example fleet (tenants nav
+and acme), beside a real OpenID provider: a crawl as each token and as each signed-in person,
+404s across tenants, 401s, live notices per tenant, the loopback rule, /metrics, and `fasit
+wait --token-file` (issue 23, items 1 to 3, and its acceptance crawl)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,23 @@ import pytest
 
 from fasit.cli._serve import DEMO_SECRETS, DEMO_STATE
 from tests.helpers import run_cli
+from tests.integration.oidc.provider import CLIENT_ID, OpenIdProvider, fetch, install, sign_in
 from tests.integration.processes import LOOPBACK, free_port
 from tests.integration.serve.support import DEADLINE, Served, serve
 
 CRAWL_LIMIT = 1_500
 """Pages a crawl fetches at most (the example fleet has some 300 distinct links)."""
+
+
+ACCESS = """\
+groups:
+  nav-developers: [nav]
+  acme-developers: [acme]
+  fleet-admins: ["*"]
+"""
+
+Who = str | dict[str, str] | None
+"""An API token, a signed-in session's cookies, or no credentials."""
 
 
 @dataclass
@@ -37,6 +50,8 @@ class Tokens:
     nav: str
     acme: str
     admin: str
+    sessions: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Signed-in sessions' cookies: a nav developer's, an acme developer's, a fleet admin's."""
 
 
 def token(file: Path, name: str, tenants: str) -> str:
@@ -45,26 +60,24 @@ def token(file: Path, name: str, tenants: str) -> str:
     return run.stdout.strip()
 
 
-def get(served: Served, path: str, bearer: str | None) -> tuple[int, str, dict[str, str]]:
-    request = urllib.request.Request(f"http://{LOOPBACK}:{served.http}{path}")
-    if bearer is not None:
-        request.add_header("Authorization", f"Bearer {bearer}")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read().decode(), dict(response.headers)
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode(), dict(exc.headers)
+def get(served: Served, path: str, who: Who) -> tuple[int, str, dict[str, str]]:
+    """status, body and headers (names in lowercase) of GET `path` as `who`; a redirect is
+    answered, not followed."""
+    url = f"http://{LOOPBACK}:{served.http}{path}"
+    answer = fetch(url, {}, who) if isinstance(who, str) else fetch(url, who or {})
+    return answer.status, answer.body, answer.headers
 
 
-def got(served: Served, path: str, bearer: str) -> Any:
-    status, body, _ = get(served, path, bearer)
+def got(served: Served, path: str, who: Who) -> Any:
+    status, body, _ = get(served, path, who)
     assert status == 200, (path, status, body[:300])
     return json.loads(body)
 
 
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, Tokens, Path]]:
-    """The example fleet (a copy, so a test may commit to it) with every release DEPLOYED."""
+    """The example fleet (a copy, so a test may commit to it) with every release DEPLOYED,
+    served with API tokens and with sign-in at a real OpenID provider."""
     tmp_path = tmp_path_factory.mktemp("access")
     state = tmp_path / "state"
     shutil.copytree(DEMO_STATE, state)
@@ -75,47 +88,54 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, To
         token(file, "ci-acme", "acme"),
         token(file, "admins", "*"),
     )
-    served = serve(
-        tmp_path,
-        "--state-dir",
-        str(state),
-        "--secrets-dir",
-        str(DEMO_SECRETS),
-        "--fake-agents",
-        "--api-tokens",
-        str(file),
-    )
-    try:
+    access = tmp_path / "access.yaml"
+    access.write_text(ACCESS, encoding="utf-8")
+    with OpenIdProvider(install()) as provider:
+        served = serve(
+            tmp_path,
+            *("--state-dir", str(state), "--secrets-dir", str(DEMO_SECRETS)),
+            "--fake-agents",
+            *("--api-tokens", str(file), "--access", str(access)),
+            *("--oidc-issuer", provider.issuer, "--oidc-client-id", CLIENT_ID),
+        )
+        try:
 
-        def settled() -> bool:
-            items = got(served, "/api/v1/releases?limit=5000", tokens.admin)["items"]
-            tenants = {item["environment"].partition("/")[0] for item in items}
-            done = {"DEPLOYED", "DISABLED", "KIND-MISMATCH"}
-            return tenants == {"nav", "acme"} and all(i["status"] in done for i in items)
+            def settled() -> bool:
+                items = got(served, "/api/v1/releases?limit=5000", tokens.admin)["items"]
+                tenants = {item["environment"].partition("/")[0] for item in items}
+                done = {"DEPLOYED", "DISABLED", "KIND-MISMATCH"}
+                return tenants == {"nav", "acme"} and all(i["status"] in done for i in items)
 
-        served.until(settled, "the example fleet to settle")
-        yield served, tokens, state
-    finally:
-        served.stop()
+            served.until(settled, "the example fleet to settle")
+            base = f"http://{LOOPBACK}:{served.http}"
+            for who, group in (("nav", "nav-developers"), ("acme", "acme-developers")):
+                claims = {"email": f"someone@{who}.example", "groups": [group]}
+                tokens.sessions[who] = sign_in(base, provider, claims)
+            admin = {"email": "root@fleet.example", "groups": ["fleet-admins"]}
+            tokens.sessions["admin"] = sign_in(base, provider, admin)
+            yield served, tokens, state
+        finally:
+            served.stop()
 
 
-def crawl(served: Served, bearer: str) -> dict[str, str]:
+def crawl(served: Served, who: Who) -> dict[str, str]:
     """Every page and twin reachable from the overview by links, plus each page's JSON twin
-    and each listed revision's progress: path → body. Every one must answer 200."""
+    and each listed revision's progress: path → body. Every one must answer 200. The sign-in
+    routes are not followed (sign-out would end the session)."""
     queue = ["/", "/api/v1/status", "/api/v1/releases", "/api/v1/rollouts"]
     bodies: dict[str, str] = {}
     while queue and len(bodies) < CRAWL_LIMIT:
         path = queue.pop(0)
         if path in bodies:
             continue
-        status, body, _ = get(served, path, bearer)
+        status, body, _ = get(served, path, who)
         assert status == 200, (path, status, body[:300])
         bodies[path] = body
         links = [html.unescape(link) for link in re.findall(r'href="(/[^"]*)"', body)]
         if path.partition("?")[0] == "/api/v1/revisions":
             revisions = [item["revision"] for item in json.loads(body)["items"]]
             links += [f"/api/v1/revisions/{revision}/progress" for revision in revisions]
-        queue += [link for link in links if not link.startswith("/static/")]
+        queue += [link for link in links if not link.startswith(("/static/", "/auth/"))]
     assert len(bodies) < CRAWL_LIMIT, "the crawl did not end: a link loop?"
     return bodies
 
@@ -129,12 +149,15 @@ def release_paths(served: Served, bearer: str, tenant: str) -> list[str]:
     ]
 
 
-def test_a_nav_token_crawls_every_page_and_twin_and_never_meets_acme(
-    fleet: tuple[Served, Tokens, Path],
+@pytest.mark.parametrize(
+    "signed_in", [False, True], ids=["a nav token", "a signed-in nav developer"]
+)
+def test_nav_crawls_every_page_and_twin_and_never_meets_acme(
+    fleet: tuple[Served, Tokens, Path], signed_in: bool
 ) -> None:
     served, tokens, _ = fleet
 
-    bodies = crawl(served, tokens.nav)
+    bodies = crawl(served, tokens.sessions["nav"] if signed_in else tokens.nav)
 
     assert any(path.startswith("/environments/nav/") for path in bodies)
     assert any("/features/" in path and path.startswith("/api/v1/environments/") for path in bodies)
@@ -142,6 +165,8 @@ def test_a_nav_token_crawls_every_page_and_twin_and_never_meets_acme(
         path: body.lower().count("acme") for path, body in bodies.items() if "acme" in body.lower()
     }
     assert leaks == {}
+    overview = json.loads(bodies["/api/v1/overview"])
+    assert overview["agents"]["environments"] == 4
 
 
 def test_counts_a_nav_token_sees_are_nav_counts(fleet: tuple[Served, Tokens, Path]) -> None:
@@ -160,10 +185,11 @@ def test_counts_a_nav_token_sees_are_nav_counts(fleet: tuple[Served, Tokens, Pat
     assert got(served, "/api/v1/status", tokens.nav)["agents_connected"] == 4
 
 
-def test_an_admin_token_crawls_both_tenants(fleet: tuple[Served, Tokens, Path]) -> None:
+@pytest.mark.parametrize("signed_in", [False, True], ids=["an admin token", "a signed-in admin"])
+def test_an_admin_crawls_both_tenants(fleet: tuple[Served, Tokens, Path], signed_in: bool) -> None:
     served, tokens, _ = fleet
 
-    bodies = crawl(served, tokens.admin)
+    bodies = crawl(served, tokens.sessions["admin"] if signed_in else tokens.admin)
 
     assert any(path.startswith("/environments/nav/") for path in bodies)
     assert any(path.startswith("/environments/acme/") for path in bodies)
@@ -171,22 +197,27 @@ def test_an_admin_token_crawls_both_tenants(fleet: tuple[Served, Tokens, Path]) 
     assert overview["agents"]["environments"] == 8
 
 
-def test_an_acme_token_gets_404_on_every_nav_url(fleet: tuple[Served, Tokens, Path]) -> None:
+@pytest.mark.parametrize(
+    "signed_in", [False, True], ids=["an acme token", "a signed-in acme developer"]
+)
+def test_acme_gets_404_on_every_nav_url(
+    fleet: tuple[Served, Tokens, Path], signed_in: bool
+) -> None:
     served, tokens, _ = fleet
+    acme = tokens.sessions["acme"] if signed_in else tokens.acme
     nav_paths = [p for p in crawl(served, tokens.nav) if "/nav/" in p or "environment=nav" in p]
     nav_paths = [p for p in nav_paths if "?" not in p]
     assert len(nav_paths) > 10
 
-    answers = {path: get(served, path, tokens.acme)[0] for path in nav_paths}
+    answers = {path: get(served, path, acme)[0] for path in nav_paths}
 
     assert set(answers.values()) == {404}, answers
-    assert got(served, "/api/v1/releases?environment=nav/dev", tokens.acme)["total"] == 0
+    assert got(served, "/api/v1/releases?environment=nav/dev", acme)["total"] == 0
 
 
 @pytest.mark.parametrize(
     ("path", "kind"),
     [
-        pytest.param("/", "text/html", id="a page answers a short HTML page"),
         pytest.param("/api/v1/overview", "application/json", id="a twin answers JSON"),
         pytest.param("/api/v1/events", "application/json", id="the event stream answers JSON"),
         pytest.param("/metrics", "text/html", id="metrics answers too"),
@@ -203,6 +234,28 @@ def test_without_a_token_every_route_answers_401_with_a_bearer_challenge(
     assert headers["www-authenticate"] == 'Bearer realm="fasit"'
     assert headers["content-type"].startswith(kind)
     assert "Authorization: Bearer" in body
+
+
+def test_without_credentials_a_page_sends_the_browser_to_sign_in(
+    fleet: tuple[Served, Tokens, Path],
+) -> None:
+    served, _, _ = fleet
+
+    status, _, headers = get(served, "/environments", None)
+
+    assert status == 303
+    assert headers["location"] == "/auth/login?next=%2Fenvironments"
+
+
+def test_a_page_asked_for_with_a_bad_token_answers_401_not_a_redirect(
+    fleet: tuple[Served, Tokens, Path],
+) -> None:
+    served, _, _ = fleet
+
+    status, body, _ = get(served, "/environments", "not-a-token")
+
+    assert status == 401
+    assert "401: the credentials are not valid" in body
 
 
 def test_a_bad_token_answers_401_without_saying_whether_a_name_exists(
@@ -236,11 +289,13 @@ def test_metrics_on_the_main_listener_need_an_admin_token(
     assert "fasit_revision_info" in body
 
 
-def read_events(served: Served, bearer: str) -> tuple[socket.socket, bytearray]:
+def read_events(served: Served, who: Who) -> tuple[socket.socket, bytearray]:
     stream = socket.create_connection((LOOPBACK, served.http), timeout=DEADLINE)
-    request = (
-        f"GET /api/v1/events HTTP/1.1\r\nHost: fasit\r\nAuthorization: Bearer {bearer}\r\n\r\n"
-    )
+    if isinstance(who, str):
+        credentials = f"Authorization: Bearer {who}"
+    else:
+        credentials = "Cookie: " + "; ".join(f"{k}={v}" for k, v in (who or {}).items())
+    request = f"GET /api/v1/events HTTP/1.1\r\nHost: fasit\r\n{credentials}\r\n\r\n"
     stream.sendall(request.encode())
     received = bytearray()
     while b"event: hello" not in received:
@@ -248,12 +303,12 @@ def read_events(served: Served, bearer: str) -> tuple[socket.socket, bytearray]:
     return stream, received
 
 
-def test_live_notices_of_a_nav_change_never_reach_an_acme_page(
+def test_live_notices_of_a_nav_change_never_reach_an_acme_session(
     fleet: tuple[Served, Tokens, Path],
 ) -> None:
     served, tokens, state = fleet
     nav_stream, nav_seen = read_events(served, tokens.nav)
-    acme_stream, acme_seen = read_events(served, tokens.acme)
+    acme_stream, acme_seen = read_events(served, tokens.sessions["acme"])
     acme_stream.setblocking(False)
     nav_before = json.dumps(got(served, "/api/v1/environments/nav/prod", tokens.nav))
     acme_before = got(served, "/api/v1/environments/acme/dev", tokens.acme)["releases"]
