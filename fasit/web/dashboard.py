@@ -29,6 +29,7 @@ from fasit.web.pages import (
     environments_page,
     feature_page,
     features_page,
+    matrix_page,
     overview_page,
     release_page,
     revisions_page,
@@ -53,6 +54,7 @@ PAGES: tuple[tuple[str, PageData, str], ...] = (
     (_RELEASE, release_page, "release.html"),
     ("/revisions", revisions_page, "revisions.html"),
     ("/rollouts", rollouts_page, "rollouts.html"),
+    ("/matrix", matrix_page, "matrix.html"),
 )
 """(path, data, template): the page at `path`, its JSON twin at /api/v1 + path (the overview's
 at /api/v1/overview)."""
