@@ -21,6 +21,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from fasit.web.cells import matrix_rows
 from fasit.web.live import EVENTS_PATH
 from fasit.web.pages import (
     Scopes,
@@ -149,6 +150,7 @@ def _templates() -> jinja2.Environment:
     environment.filters["pretty"] = _pretty
     environment.globals["with_query"] = _with_query
     environment.globals["events_path"] = EVENTS_PATH
+    environment.globals["matrix_rows"] = matrix_rows
     return environment
 
 

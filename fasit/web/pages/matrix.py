@@ -19,6 +19,7 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
 from fasit.reconcile import ReleaseView, Status
+from fasit.state import collector_paused
 from fasit.web import shown
 from fasit.web.pages.environments import chosen_environments
 from fasit.web.pages.sources import Sources
@@ -84,7 +85,9 @@ async def matrix_page(sources: Sources, request: Request) -> dict[str, object]:
         found = agent(environment)
         return found is not None and found.connected
 
-    return matrix_of(sources.summaries.current(), asked, connected)
+    summary = sources.summaries.current()
+    with collector_paused():  # 10,000 small dictionaries; the collector would walk the fleet
+        return matrix_of(summary, asked, connected)
 
 
 def matrix_of(
