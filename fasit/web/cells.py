@@ -28,9 +28,17 @@ def matrix_rows(columns: Sequence[Mapping[str, object]], rows: Sequence[Cell]) -
     '<tr data-feature="&lt;b&gt;"><th><a href="/features/%3Cb%3E">&lt;b&gt;</a></th><td...'
     """
     environments = [str(column["environment"]) for column in columns]
-    shown = [escape(name) for name in environments]
+    names = [escape(name) for name in environments]
     paths = [escape(quote(name, safe="/")) for name in environments]
     lines: list[str] = []
+    escaped: dict[object, str] = {}  # a fleet has few statuses and versions: escape each once
+
+    def text(value: object) -> str:
+        found = escaped.get(value)
+        if found is None:
+            found = escaped[value] = str(escape(value))
+        return found
+
     with collector_paused():  # thousands of short strings; nothing cyclic among them
         for row in rows:
             feature = str(row["feature"])
@@ -41,14 +49,14 @@ def matrix_rows(columns: Sequence[Mapping[str, object]], rows: Sequence[Cell]) -
                 if cell is None:
                     parts.append('<td class="cell"></td>')
                     continue
-                status = escape(cell["status"])
-                desired = escape(cell["desired_version"] or "—")
-                running = escape(cell["running_version"] or "")
-                text = f"{running} → {desired}" if cell["rolling"] else running or desired
+                status = text(cell["status"])
+                desired = text(cell["desired_version"] or "—")
+                running = text(cell["running_version"] or "")
+                shown = f"{running} → {desired}" if cell["rolling"] else running or desired
                 parts.append(
-                    f'<td class="cell status-{status}" data-environment="{shown[index]}"'
+                    f'<td class="cell status-{status}" data-environment="{names[index]}"'
                     f' data-status="{status}" title="{status}, desired {desired}">'
-                    f'<a href="/environments/{paths[index]}/features/{path}">{text}</a></td>'
+                    f'<a href="/environments/{paths[index]}/features/{path}">{shown}</a></td>'
                 )
             parts.append("</tr>\n")
             lines.append("".join(parts))
