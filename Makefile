@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.e2e_bench
 	$(BIN)/python -m bench.helm_double_bench
 	$(BIN)/python -m bench.web_bench
+	$(BIN)/python -m bench.matrix_bench
 	$(BIN)/python -m bench.store_bench
 
 lint: $(STAMP)

@@ -24,12 +24,14 @@ from fasit.reconcile._rows import Row, decision_of, deploy_of_row, inventory_of,
 from fasit.reconcile._store_sql import (
     DECISIONS_OF_PAIR,
     DEPLOYS_OF_PAIR,
+    FINISHED_DEPLOYS_MAX_ENVIRONMENTS,
     INVENTORIES,
     LOGS_OF_INSTRUCTION,
     Transaction,
     apply_retention,
     decision_write,
     deploy_write,
+    finished_deploys_sql,
     inventory_write,
     log_writes,
     recover,
@@ -180,6 +182,16 @@ class SqlStatusStore(ABC):
 
     async def deploys(self, environment: str, feature: str, limit: int = 100) -> list[Deploy]:
         rows = await self._read(DEPLOYS_OF_PAIR, (environment, feature, limit))
+        return [deploy_of_row(row) for row in rows]
+
+    async def finished_deploys(
+        self, feature: str, environments: Sequence[str], limit: int = 100
+    ) -> list[Deploy]:
+        named = list(environments)[:FINISHED_DEPLOYS_MAX_ENVIRONMENTS]
+        if not named:
+            return []
+        sql = finished_deploys_sql(len(named))
+        rows = await self._read(sql, (feature, *named, limit))
         return [deploy_of_row(row) for row in rows]
 
     async def logs(self, instruction_id: str, limit: int = 5_000) -> list[LogRecord]:

@@ -35,6 +35,7 @@ from fasit.reconcile.store import (
 __all__ = [
     "DECISIONS_OF_PAIR",
     "DEPLOYS_OF_PAIR",
+    "FINISHED_DEPLOYS_MAX_ENVIRONMENTS",
     "INVENTORIES",
     "LOGS_OF_INSTRUCTION",
     "Execute",
@@ -42,6 +43,7 @@ __all__ = [
     "apply_retention",
     "decision_write",
     "deploy_write",
+    "finished_deploys_sql",
     "inventory_write",
     "log_writes",
     "recover",
@@ -108,6 +110,23 @@ DEPLOYS_OF_PAIR = (
     f"SELECT {DEPLOY_COLUMNS} FROM deploys WHERE environment = ? AND feature = ? "
     "ORDER BY id DESC LIMIT ?"
 )
+FINISHED_DEPLOYS_MAX_ENVIRONMENTS = 1_000
+"""Environments one `finished_deploys_sql` statement names at most (a placeholder each)."""
+
+
+def finished_deploys_sql(environments: int) -> str:
+    """The install rows that finished (deployed or failed) of one feature in `environments`
+    environments, newest first: parameters (feature, *environments, limit). Each environment is
+    a lookup in the pair index, so the query costs the rows it finds, not the table."""
+    if not 1 <= environments <= FINISHED_DEPLOYS_MAX_ENVIRONMENTS:
+        raise ValueError(f"1..{FINISHED_DEPLOYS_MAX_ENVIRONMENTS} environments, got {environments}")
+    names = ", ".join("?" for _ in range(environments))
+    return (
+        f"SELECT {DEPLOY_COLUMNS} FROM deploys WHERE feature = ? AND environment IN ({names}) "
+        "AND action = 'install' AND state IN ('deployed', 'failed') ORDER BY id DESC LIMIT ?"
+    )
+
+
 LOGS_OF_INSTRUCTION = f"SELECT {LOG_COLUMNS} FROM logs WHERE instruction_id = ? ORDER BY id LIMIT ?"
 INVENTORIES = f"SELECT {INVENTORY_COLUMNS} FROM inventories"
 

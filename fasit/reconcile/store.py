@@ -137,6 +137,13 @@ class StatusStore(Protocol):
         """Every row (state change) of the pair's instructions, newest first."""
         ...
 
+    async def finished_deploys(
+        self, feature: str, environments: Sequence[str], limit: int = 100
+    ) -> list[Deploy]:
+        """The final rows of `feature`'s installs that finished (deployed or failed) in
+        `environments` (the first 1,000 of them), newest first: how long deploys take."""
+        ...
+
     async def logs(self, instruction_id: str, limit: int = 5_000) -> list[LogRecord]:
         """The instruction's agent log lines, oldest first."""
         ...

@@ -21,6 +21,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from fasit.web.cells import matrix_rows
 from fasit.web.live import EVENTS_PATH
 from fasit.web.pages import (
     Scopes,
@@ -29,6 +30,7 @@ from fasit.web.pages import (
     environments_page,
     feature_page,
     features_page,
+    matrix_page,
     overview_page,
     release_page,
     revisions_page,
@@ -53,6 +55,7 @@ PAGES: tuple[tuple[str, PageData, str], ...] = (
     (_RELEASE, release_page, "release.html"),
     ("/revisions", revisions_page, "revisions.html"),
     ("/rollouts", rollouts_page, "rollouts.html"),
+    ("/matrix", matrix_page, "matrix.html"),
 )
 """(path, data, template): the page at `path`, its JSON twin at /api/v1 + path (the overview's
 at /api/v1/overview)."""
@@ -158,6 +161,7 @@ def _templates() -> jinja2.Environment:
     environment.filters["pretty"] = _pretty
     environment.globals["with_query"] = _with_query
     environment.globals["events_path"] = EVENTS_PATH
+    environment.globals["matrix_rows"] = matrix_rows
     return environment
 
 

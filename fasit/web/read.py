@@ -92,6 +92,10 @@ class History(Protocol):
 
     async def deploys(self, environment: str, feature: str, limit: int = 100) -> list[Deploy]: ...
 
+    async def finished_deploys(
+        self, feature: str, environments: Sequence[str], limit: int = 100
+    ) -> list[Deploy]: ...
+
     async def logs(self, instruction_id: str, limit: int = 5_000) -> list[LogRecord]: ...
 
 
@@ -104,6 +108,11 @@ class NoHistory:
         return []
 
     async def deploys(self, environment: str, feature: str, limit: int = 100) -> list[Deploy]:
+        return []
+
+    async def finished_deploys(
+        self, feature: str, environments: Sequence[str], limit: int = 100
+    ) -> list[Deploy]:
         return []
 
     async def logs(self, instruction_id: str, limit: int = 5_000) -> list[LogRecord]:

@@ -160,6 +160,13 @@ class _ScopedHistory:
         rows = await self._history.deploys(environment, feature, limit)
         return [replace(r, error=self._redact(r.error)) for r in rows]
 
+    async def finished_deploys(
+        self, feature: str, environments: Sequence[str], limit: int = 100
+    ) -> list[Deploy]:
+        seen = [environment for environment in environments if self._sees(environment)]
+        rows = await self._history.finished_deploys(feature, seen, limit) if seen else []
+        return [replace(r, error=self._redact(r.error)) for r in rows]
+
     async def logs(self, instruction_id: str, limit: int = 5_000) -> list[LogRecord]:
         # Instruction ids reach a page only from `deploys` above, which is scoped.
         return await self._history.logs(instruction_id, limit)

@@ -14,6 +14,7 @@ from fasit.state import Problem, Revision
 __all__ = [
     "ATTENTION_STATUSES",
     "PENDING_STATUSES",
+    "is_rolling",
     "masked_values",
     "problem",
     "release",
@@ -73,20 +74,24 @@ def problem(found: Problem) -> dict[str, object]:
 def release(view: ReleaseView) -> dict[str, object]:
     """One (environment, feature) with its status; `rolling` while the running version is
     another than the desired one and a deploy is on its way."""
-    desired, running = view.desired_version or None, view.running_version or None
     return {
         "environment": view.environment,
         "feature": view.feature,
         "status": view.status.value,
         "reason": view.reason.value,
-        "desired_version": desired,
-        "running_version": running,
-        "rolling": bool(running and desired and running != desired)
-        and view.status in PENDING_STATUSES,
+        "desired_version": view.desired_version or None,
+        "running_version": view.running_version or None,
+        "rolling": is_rolling(view),
         "message": view.message,
         "updated_at": time(view.updated_at),
         "deployed_at": time(view.deployed_at),
     }
+
+
+def is_rolling(view: ReleaseView) -> bool:
+    """Whether a deploy is taking the release from the version running to another one."""
+    running, desired = view.running_version, view.desired_version
+    return bool(running and desired and running != desired) and view.status in PENDING_STATUSES
 
 
 def rollout(change: ChangeProgress, now: datetime) -> dict[str, object]:

@@ -3,10 +3,12 @@ values (secrets masked), its agent, and every release there, orphans included.""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from starlette.requests import Request
 
 from fasit.model import Environment, EnvironmentKind
-from fasit.reconcile import AgentView
+from fasit.reconcile import AgentView, Status
 from fasit.state import Located
 from fasit.web import shown
 from fasit.web.pages.sources import Sources
@@ -20,7 +22,7 @@ from fasit.web.query import (
 )
 from fasit.web.summary import FleetSummary
 
-__all__ = ["environment_page", "environments_page"]
+__all__ = ["chosen_environments", "environment_page", "environments_page"]
 
 
 async def environments_page(sources: Sources, request: Request) -> dict[str, object]:
@@ -35,19 +37,7 @@ async def environments_page(sources: Sources, request: Request) -> dict[str, obj
     wanted = status_filter(query)
     summary = sources.summaries.current()
     agent = sources.read.fleet.agent
-    chosen = []
-    for name, tally in summary.environments.items():
-        located = summary.declared.get(name)
-        model = None if located is None else located.model
-        if labels and (model is None or any(model.labels.get(k) != v for k, v in labels.items())):
-            continue
-        if tenant and name.partition("/")[0] != tenant:
-            continue
-        if kind is not None and (model is None or model.environment_kind != kind):
-            continue
-        if wanted is not None and not tally.counts.get(wanted, 0):
-            continue
-        chosen.append(name)
+    chosen = chosen_environments(summary, labels=labels, tenant=tenant, kind=kind, status=wanted)
 
     def row(name: str) -> dict[str, object]:
         return {
@@ -80,6 +70,33 @@ async def environment_page(sources: Sources, request: Request) -> dict[str, obje
         **_tally(summary, name),
         "releases": [shown.release(view) for view in views],
     }
+
+
+def chosen_environments(
+    summary: FleetSummary,
+    *,
+    labels: Mapping[str, str],
+    tenant: str = "",
+    kind: EnvironmentKind | None = None,
+    status: Status | None = None,
+) -> list[str]:
+    """The ids of the summary's environments (sorted) that have every label of `labels`, are of
+    `tenant` and `kind` when given, and have a release in `status` when given (OFFLINE: one
+    whose agent is not connected). An environment only agents know has no labels or kind."""
+    chosen = []
+    for name, tally in summary.environments.items():
+        located = summary.declared.get(name)
+        model = None if located is None else located.model
+        if labels and (model is None or any(model.labels.get(k) != v for k, v in labels.items())):
+            continue
+        if tenant and name.partition("/")[0] != tenant:
+            continue
+        if kind is not None and (model is None or model.environment_kind != kind):
+            continue
+        if status is not None and not tally.counts.get(status, 0):
+            continue
+        chosen.append(name)
+    return chosen
 
 
 def _identity(name: str, located: Located[Environment] | None) -> dict[str, object]:

@@ -1,21 +1,26 @@
 """Features, and one feature: its status in every environment (desired against running
-version), when it last deployed, and its assignments with the environments each matches."""
+version), when it last deployed, its assignments with the environments each matches, and how
+long its recent deploys took (from the status store's deploy log)."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 
+from fasit.errors import StatusUnavailable
 from fasit.model import Assignment
 from fasit.state import Located, Snapshot
 from fasit.web import shown
 from fasit.web.pages.sources import Sources
+from fasit.web.pictures import deploy_durations
 from fasit.web.query import NotFound, Paging, page_of, status_filter
 from fasit.web.viewer import Viewer
 
-__all__ = ["MATCHES_SHOWN", "feature_page", "features_page"]
+__all__ = ["DURATIONS_SHOWN", "MATCHES_SHOWN", "feature_page", "features_page"]
 
 MATCHES_SHOWN = 50
 """Environment ids listed per assignment at most (the count is always whole)."""
+DURATIONS_SHOWN = 100
+"""The newest finished deploys whose durations the feature page draws."""
 
 
 async def features_page(sources: Sources, request: Request) -> dict[str, object]:
@@ -60,6 +65,12 @@ async def feature_page(sources: Sources, request: Request) -> dict[str, object]:
         view for view in summary.by_feature.get(name, ()) if wanted is None or view.status is wanted
     ]
     tally = summary.features.get(name)
+    environments = [view.environment for view in summary.by_feature.get(name, ())]
+    try:
+        finished = await sources.read.history.finished_deploys(name, environments, DURATIONS_SHOWN)
+        durations: dict[str, object] | None = deploy_durations(finished)
+    except StatusUnavailable:  # the store logged why; the rest of the page stands without it
+        durations = None
     return {
         "feature": name,
         "registered": None
@@ -76,6 +87,7 @@ async def feature_page(sources: Sources, request: Request) -> dict[str, object]:
         "filters": {"status": wanted},
         "releases": page_of(views, paging, shown.release),
         "assignments": [] if snapshot is None else _assignments(snapshot, name, sources.viewer),
+        "durations": durations,
     }
 
 

@@ -262,3 +262,32 @@ async def test_an_inventory_not_reported_for_longer_than_retention_is_deleted(
         await store.close()
 
     assert list(inventories) == ["nav/dev"]
+
+
+async def test_finished_deploys_are_a_features_finished_installs_in_the_named_environments(
+    new_store: NewStore,
+) -> None:
+    store = new_store()
+    await store.open()
+    store.record_deploy(deploy("a", DeployState.SENT))
+    store.record_deploy(deploy("a", DeployState.DEPLOYED))
+    store.record_deploy(deploy("b", DeployState.FAILED))
+    store.record_deploy(deploy("c", DeployState.INSTALLING))  # not finished
+    store.record_deploy(deploy("d", DeployState.DEPLOYED, feature="db"))  # another feature
+    store.record_deploy(replace(deploy("e", DeployState.DEPLOYED), environment="acme/dev"))
+    store.record_deploy(replace(deploy("f", DeployState.UNINSTALLED), action=Action.UNINSTALL))
+    await store.flush()
+
+    try:
+        finished = await store.finished_deploys("web", ["nav/dev"])
+        both = await store.finished_deploys("web", ["nav/dev", "acme/dev"], limit=2)
+        none = await store.finished_deploys("web", [])
+    finally:
+        await store.close()
+
+    assert [(d.instruction_id, d.state) for d in finished] == [
+        ("b", DeployState.FAILED),
+        ("a", DeployState.DEPLOYED),
+    ]
+    assert [d.instruction_id for d in both] == ["e", "b"]
+    assert none == []

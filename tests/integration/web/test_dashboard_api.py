@@ -316,6 +316,7 @@ FILTERED = {
     "/features/aivenator": ("status", "page", "per_page"),
     "/environments": ("status", "kind", "label", "page", "per_page"),
     "/revisions": ("page", "per_page"),
+    "/matrix": ("status", "label", "limit", "page", "per_page"),
 }
 ROUTES = [
     (route, name)

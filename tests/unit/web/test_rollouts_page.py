@@ -3,6 +3,7 @@ progress, the soak still to go, and what halted it."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -80,3 +81,23 @@ def test_with_nothing_rolling_the_page_says_so(tmp_path: Path) -> None:
 
     assert api.get("/api/v1/rollouts").json() == {"items": []}
     assert "No change is rolling through waves." in api.get("/rollouts").text
+
+
+def test_each_wave_has_a_progress_bar_of_its_deployed_environments(tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    rolling = change(
+        tmp_path,
+        now,
+        Standing("nav/dev", 1, Progress.DEPLOYED, "DEPLOYED", now),
+        Standing("nav/prod", 1, Progress.DEPLOYING, "deploying 2.0.0"),
+    )
+
+    page = client(tmp_path, rolling).get("/rollouts").text
+    bars = re.findall(r'<svg class="bar".*?</svg>', page)
+
+    assert len(bars) == 3  # one per wave, the empty ones too
+    assert 'aria-label="0 of 0 deployed"' in bars[0]
+    assert 'aria-label="1 of 2 deployed"' in bars[1]
+    assert '<rect class="bar-done" width="60.0"' in bars[1]
+    assert "<title>1 of 2 deployed</title>" in bars[1]
+    assert '<rect class="bar-done" width="0"' in bars[2]
