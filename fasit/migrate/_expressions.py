@@ -2,8 +2,8 @@
 go only where Jinja's precedence needs them) and the shape of its value where it is known; and
 Go's functions (text/template's, Sprig's, nais/fasit's) as fasit's calls, subject first.
 
-Only translate.py uses it. `FUNCTIONS` takes Go's arguments in Go's order (a piped value is
-the last): `mapOf "name" "project" envs` → `map_of(envs, "name", "project")`.
+Only translate.py and _pipelines.py use it. `FUNCTIONS` takes Go's arguments in Go's order
+(a piped value is the last): `mapOf "name" "project" envs` → `map_of(envs, "name", "project")`.
 """
 
 from __future__ import annotations

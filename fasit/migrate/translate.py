@@ -2,10 +2,10 @@
 gotemplate.py.
 
 Called by feature_file.py for every `computed.template`. Pure: text in, text and what could not
-be translated out. The dot is tracked through every scope (`range` rebinds it to the item,
-`with` to its value, `$` is always the root), and Go's argument order (the piped value comes
-LAST) becomes fasit's subject-first calls: `.Envs | mapOf "name" "project"` →
-`map_of(envs, "name", "project")`. What has no translation is reported, never guessed.
+be translated out. Here are the nodes (text, comments, actions, `if`, `range`, `with`) and the
+scope they set: the dot (`range` rebinds it to the item, `with` to its value, `$` is always the
+root) and the variables, each with a Jinja name of its own. The pipelines inside the actions
+are _pipelines.py's. What has no translation is reported, never guessed.
 """
 
 from __future__ import annotations
@@ -13,56 +13,37 @@ from __future__ import annotations
 import keyword
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
-from fasit.errors import InvalidInput
 from fasit.migrate._expressions import (
     ATOM,
-    CONCAT,
     COND,
     FILTER,
-    FUNCTIONS,
     INTEGER,
     LIST,
     MAP,
     MAPS,
-    NONDETERMINISTIC,
     OR,
-    ROOT,
     SCALAR,
     UNKNOWN,
     Expr,
-    attribute,
-    call,
-    dict_of,
-    filtered,
-    literal,
     tag,
     truth,
     wrap,
 )
+from fasit.migrate._pipelines import CONTEXT, Binding, Cannot, Scope, translate_pipeline
 from fasit.migrate.gotemplate import (
     Action,
-    Argument,
-    Bool,
-    Chain,
-    Command,
     Comment,
-    Dot,
-    Field,
     GoTemplateError,
-    Identifier,
     If,
-    Nil,
     Node,
     Number,
     Pipeline,
     Position,
     Range,
-    String,
     Text,
     Trim,
-    Variable,
     With,
     chained,
     parse,
@@ -70,19 +51,8 @@ from fasit.migrate.gotemplate import (
 
 __all__ = ["Translation", "Untranslated", "translate"]
 
-# `.X` at the root of nais's context → fasit's name and shape (`.Tenant.Name` is `tenant.name`).
-_CONTEXT = {
-    "Kind": ("kind", SCALAR),
-    "Tenant": ("tenant", MAP),
-    "Env": ("env", MAP),
-    "Envs": ("envs", MAPS),
-    "Management": ("management", MAP),
-    "Configs": ("configs", MAP),
-    "Fasit": ("fasit", MAP),
-}
-_TENANT_FIELDS = {"Name": "name"}
 # Names a variable must not take: they would hide the context, a function, or be a keyword.
-_RESERVED = {name for name, _ in _CONTEXT.values()} | {"labels", "loop", "range", "dict"}
+_RESERVED = {name for name, _ in CONTEXT.values()} | {"labels", "loop", "range", "dict"}
 _RESERVED |= {"true", "false", "none", "True", "False", "None", "in", "is", "not", "and", "or"}
 _RESERVED |= {"if", "else", "elif", "for", "set", "namespace", "cycler", "joiner", "super"}
 
@@ -122,60 +92,31 @@ def translate(template: str) -> Translation:
     except GoTemplateError as exc:
         return Translation(None, (Untranslated(exc.position, f"not a Go template: {exc.reason}"),))
     translator = _Translator()
-    text = translator.nodes(nodes, _Scope())
+    text = translator.nodes(nodes, Scope())
     if translator.untranslated:
         return Translation(None, tuple(translator.untranslated))
     return Translation(text)
 
 
-class _Cannot(InvalidInput):
-    """Raised inside one node of a template; collected as an Untranslated, never escapes."""
-
-    def __init__(self, position: Position, reason: str) -> None:
-        super().__init__(reason)
-        self.position = position
-        self.reason = reason
-
-
-_ROOT_DOT = Expr("", ATOM, ROOT)
-
-
-@dataclass(frozen=True)
-class _Var:
-    name: str
-    shape: str
-    loop_depth: int
-
-
-@dataclass(frozen=True)
-class _Scope:
-    dot: Expr = _ROOT_DOT
-    variables: dict[str, _Var] = field(default_factory=dict)
-    loop_depth: int = 0
-
-
-_VERB = re.compile(r"%(.)")
-
-
 class _Translator:
+    """One template's nodes: what could not be translated, and the Jinja names taken."""
+
     def __init__(self) -> None:
         self.untranslated: list[Untranslated] = []
         self.used: set[str] = set()
 
-    # Nodes -------------------------------------------------------------------------------------
-
-    def nodes(self, nodes: Sequence[Node], scope: _Scope) -> str:
+    def nodes(self, nodes: Sequence[Node], scope: Scope) -> str:
         parts: list[str] = []
         for node in nodes:
             try:
                 text, scope = self.node(node, scope)
-            except _Cannot as exc:
+            except Cannot as exc:
                 self.untranslated.append(Untranslated(exc.position, exc.reason))
                 continue
             parts.append(text)
         return "".join(parts)
 
-    def node(self, node: Node, scope: _Scope) -> tuple[str, _Scope]:
+    def node(self, node: Node, scope: Scope) -> tuple[str, Scope]:
         if isinstance(node, Text):
             # Go's text may hold what Jinja reads as a tag; print those two characters instead.
             return re.sub(r"\{([%#])", r'{{ "{\1" }}', node.text), scope
@@ -193,9 +134,9 @@ class _Translator:
             return self.range_(node, scope), scope
         return self.with_(node, scope), scope
 
-    def action(self, node: Action, scope: _Scope) -> tuple[str, _Scope]:
+    def action(self, node: Action, scope: Scope) -> tuple[str, Scope]:
         pipeline = node.pipeline
-        value = self.pipeline(pipeline, scope)
+        value = translate_pipeline(pipeline, scope)
         trim = node.trim
         if not pipeline.variables:
             return (
@@ -206,9 +147,9 @@ class _Translator:
         if pipeline.is_assign:
             known = scope.variables.get(go_name)
             if known is None:
-                raise _Cannot(pipeline.position, f"undefined variable {go_name}")
+                raise Cannot(pipeline.position, f"undefined variable {go_name}")
             if known.loop_depth < scope.loop_depth:
-                raise _Cannot(
+                raise Cannot(
                     pipeline.position,
                     f"{go_name} is assigned inside a range but declared outside it; a Jinja loop"
                     " keeps its own copy (write it with namespace() by hand)",
@@ -216,10 +157,10 @@ class _Translator:
             name = known.name
         else:
             name = self.fresh(go_name[1:] or "value")
-        variables = {**scope.variables, go_name: _Var(name, value.shape, scope.loop_depth)}
+        variables = {**scope.variables, go_name: Binding(name, value.shape, scope.loop_depth)}
         return tag(trim, f"set {name} = {value.text}"), replace(scope, variables=variables)
 
-    def if_(self, node: If, scope: _Scope) -> str:
+    def if_(self, node: If, scope: Scope) -> str:
         condition = truth(self.condition(node.pipeline, scope))
         head = tag(node.trims[0], f"{'elif' if node.is_elif else 'if'} {condition.text}")
         text = head + self.nodes(node.body, scope)
@@ -230,13 +171,13 @@ class _Translator:
             text += tag(node.trims[1], "else") + self.nodes(node.otherwise, scope)
         return text + tag(node.trims[-1], "endif")
 
-    def condition(self, pipeline: Pipeline, scope: _Scope) -> Expr:
+    def condition(self, pipeline: Pipeline, scope: Scope) -> Expr:
         """The value an if or with tests (declaring a variable there has no translation)."""
         if pipeline.variables:
-            raise _Cannot(pipeline.position, "a variable declared in an if or with condition")
-        return self.pipeline(pipeline, scope)
+            raise Cannot(pipeline.position, "a variable declared in an if or with condition")
+        return translate_pipeline(pipeline, scope)
 
-    def with_(self, node: With, scope: _Scope) -> str:
+    def with_(self, node: With, scope: Scope) -> str:
         """`{% if %}` with the dot read as the value; an `else with` chain (Go 1.23) nests one
         in the `{% else %}` of the one before, its endifs closing together."""
         links = [node]
@@ -259,7 +200,7 @@ class _Translator:
         closing = [Trim(end.left, False), *[Trim()] * (len(links) - 2), Trim(False, end.right)]
         return text + "".join(tag(trim, "endif") for trim in closing)
 
-    def with_head(self, node: With, opening: Trim, scope: _Scope) -> str:
+    def with_head(self, node: With, opening: Trim, scope: Scope) -> str:
         """`{% if value %}` and the body, with a `{% set %}` first when the value is a call."""
         value = self.condition(node.pipeline, scope)
         prefix = ""
@@ -272,18 +213,18 @@ class _Translator:
             head = tag(opening, f"if {truth(value).text}")
         return prefix + head + self.nodes(node.body, replace(scope, dot=value))
 
-    def range_(self, node: Range, scope: _Scope) -> str:
+    def range_(self, node: Range, scope: Scope) -> str:
         pipeline = node.pipeline
-        subject = self.pipeline(replace(pipeline, variables=()), scope)
+        subject = translate_pipeline(replace(pipeline, variables=()), scope)
         names = pipeline.variables
         if pipeline.is_assign:
-            raise _Cannot(pipeline.position, "range assigns to existing variables")
+            raise Cannot(pipeline.position, "range assigns to existing variables")
         if subject.shape == INTEGER and len(names) == 2:
-            raise _Cannot(
+            raise Cannot(
                 pipeline.position, "range over an integer takes one variable (Go refuses two)"
             )
         if _is_float_constant(pipeline):
-            raise _Cannot(pipeline.position, "range over a number that is not an integer")
+            raise Cannot(pipeline.position, "range over a number that is not an integer")
         index_name = self.fresh(names[0][1:]) if len(names) == 2 else None
         value_name = self.fresh(names[-1][1:] if names else "item")
         extra = ""
@@ -316,10 +257,10 @@ class _Translator:
         depth = scope.loop_depth + 1
         item = Expr(value_name, ATOM, item_shape)
         if names:
-            variables[names[-1]] = _Var(value_name, item_shape, depth)
+            variables[names[-1]] = Binding(value_name, item_shape, depth)
         if index_name is not None:
-            variables[names[0]] = _Var(index_name, SCALAR, depth)
-        inner = _Scope(item, variables, depth)
+            variables[names[0]] = Binding(index_name, SCALAR, depth)
+        inner = Scope(item, variables, depth)
         text = tag(node.trims[0], head) + extra + self.nodes(node.body, inner)
         if node.otherwise is not None:
             text += tag(node.trims[1], "else") + self.nodes(node.otherwise, scope)
@@ -334,151 +275,6 @@ class _Translator:
             name, number = f"{base}{number}", number + 1
         self.used.add(name)
         return name
-
-    # Pipelines and operands --------------------------------------------------------------------
-
-    def pipeline(self, pipeline: Pipeline, scope: _Scope) -> Expr:
-        value: Expr | None = None
-        for command in pipeline.commands:
-            value = self.command(command, value, scope)
-        assert value is not None
-        return value
-
-    def command(self, command: Command, piped: Expr | None, scope: _Scope) -> Expr:
-        first, *rest = command.arguments
-        if isinstance(first, Identifier):
-            return self.function(first, rest, piped, scope)
-        if rest or piped is not None:
-            raise _Cannot(command.position, "only a function takes arguments or a piped value")
-        return self.operand(first, scope)
-
-    def function(
-        self, name: Identifier, rest: list[Argument], piped: Expr | None, scope: _Scope
-    ) -> Expr:
-        if name.name == "subdomain":
-            return self.subdomain(name, rest, piped, scope)
-        arguments = [self.operand(argument, scope) for argument in rest]
-        arguments += [piped] if piped is not None else []
-        if name.name == "printf":
-            return self.printf(name, rest, arguments)
-        if name.name == "dict":
-            if len(arguments) % 2:
-                raise _Cannot(name.position, "dict takes key and value pairs")
-            return dict_of(arguments)
-        known = FUNCTIONS.get(name.name)
-        if name.name in NONDETERMINISTIC:
-            raise _Cannot(
-                name.position,
-                f"`{name.name}` {NONDETERMINISTIC[name.name]}, and fasit's templates are"
-                " deterministic: put the value in a config value",
-            )
-        if known is None:
-            raise _Cannot(
-                name.position,
-                f"function {name.name!r} has no translation (see docs/migrating-from-nais.md)",
-            )
-        count, translated = known
-        low, high = count if isinstance(count, tuple) else (count, count)
-        assert isinstance(low, int)
-        if len(arguments) < low or (high is not None and len(arguments) > high):
-            wanted = f"{low}" if low == high else f"at least {low}"
-            raise _Cannot(
-                name.position,
-                f"{name.name} takes {wanted} arguments, here it gets {len(arguments)}",
-            )
-        return translated(arguments)
-
-    def subdomain(
-        self, name: Identifier, rest: list[Argument], piped: Expr | None, scope: _Scope
-    ) -> Expr:
-        """nais's `subdomain . "grafana"`: the first argument is the root context."""
-        given = list(rest)
-        if len(given) + (piped is not None) != 2:
-            raise _Cannot(name.position, "subdomain takes the context and a name")
-        context = given.pop(0)
-        root = isinstance(context, Dot) and scope.dot is _ROOT_DOT
-        root = root or (isinstance(context, Variable) and context.name == "$" and not context.names)
-        if not root:
-            raise _Cannot(name.position, "subdomain's first argument is not the root context")
-        sub = self.operand(given[0], scope) if given else piped
-        assert sub is not None
-        return call("subdomain", [sub], SCALAR)
-
-    def printf(self, name: Identifier, rest: list[Argument], arguments: list[Expr]) -> Expr:
-        if not rest or not isinstance(rest[0], String):
-            raise _Cannot(name.position, "printf with a format that is not a string constant")
-        template, values = rest[0].value, arguments[1:]
-        parts: list[Expr] = []
-        at = 0
-        for match in _VERB.finditer(template):
-            if match.start() > at:
-                parts.append(literal(template[at : match.start()]))
-            at = match.end()
-            verb = match.group(1)
-            if verb == "%":
-                parts.append(literal("%"))
-                continue
-            if verb not in "svdq" or not values:
-                raise _Cannot(
-                    name.position, f"printf verb %{verb} (only %s, %v, %d and %q translate)"
-                )
-            value = values.pop(0)
-            parts.append(filtered(value, "quote") if verb == "q" else value)
-        if at < len(template):
-            parts.append(literal(template[at:]))
-        if values:
-            raise _Cannot(name.position, "printf gets more arguments than its format uses")
-        if not parts:
-            return literal("")
-        if len(parts) == 1:
-            return filtered(parts[0], "string", shape=SCALAR)
-        return Expr(" ~ ".join(wrap(part, FILTER) for part in parts), CONCAT, SCALAR)
-
-    def operand(self, argument: Argument, scope: _Scope) -> Expr:
-        if isinstance(argument, Dot):
-            if scope.dot is _ROOT_DOT:
-                raise _Cannot(argument.position, "`.` as a whole has no fasit equivalent")
-            return scope.dot
-        if isinstance(argument, Field):
-            return self.fields(scope.dot, argument.names, argument.position)
-        if isinstance(argument, Variable):
-            if argument.name == "$":
-                return self.fields(_ROOT_DOT, argument.names, argument.position)
-            known = scope.variables.get(argument.name)
-            if known is None:
-                raise _Cannot(argument.position, f"undefined variable {argument.name}")
-            base = Expr(known.name, ATOM, known.shape)
-            return self.fields(base, argument.names, argument.position)
-        if isinstance(argument, Chain):
-            inner = self.pipeline(argument.pipeline, scope)
-            return self.fields(inner, argument.names, argument.position)
-        if isinstance(argument, String | Number | Bool):
-            return literal(argument.value)
-        if isinstance(argument, Nil):
-            return literal(None)
-        return self.function(argument, [], None, scope)
-
-    def fields(self, subject: Expr, names: Sequence[str], position: Position) -> Expr:
-        if not names:
-            if subject is _ROOT_DOT:
-                raise _Cannot(position, "`$` as a whole has no fasit equivalent")
-            return subject
-        first, *rest = names
-        if subject is _ROOT_DOT:
-            known = _CONTEXT.get(first)
-            if known is None:
-                raise _Cannot(position, f"`.{first}` is not in nais/fasit's template context")
-            subject = Expr(known[0], ATOM, known[1])
-            if first == "Tenant" and rest:
-                field_name = _TENANT_FIELDS.get(rest[0])
-                if field_name is None:
-                    raise _Cannot(position, f"`.Tenant.{rest[0]}` is not in the context")
-                subject, rest = attribute(subject, field_name, SCALAR), rest[1:]
-        else:
-            subject = attribute(subject, first)
-        for name in rest:
-            subject = attribute(subject, name)
-        return subject
 
 
 def _is_float_constant(pipeline: Pipeline) -> bool:
