@@ -15,14 +15,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import count
 
+from fasit.agents import Action
 from fasit.reconcile import (
     DecisionRecord,
     Deploy,
+    DeployState,
     InventoryRecord,
     LogRecord,
     Recovered,
     Retention,
 )
+from fasit.reconcile._store_sql import FINISHED_DEPLOYS_MAX_ENVIRONMENTS
 from fasit.reconcile._write_queue import Write, WriteQueue
 
 __all__ = ["MemoryDatabase", "MemoryStatusStore"]
@@ -129,6 +132,20 @@ class MemoryStatusStore:
     async def deploys(self, environment: str, feature: str, limit: int = 100) -> list[Deploy]:
         pair = (environment, feature)
         rows = [d for _, d in self.database.deploys if (d.environment, d.feature) == pair]
+        return rows[::-1][:limit]
+
+    async def finished_deploys(
+        self, feature: str, environments: Sequence[str], limit: int = 100
+    ) -> list[Deploy]:
+        named = set(list(environments)[:FINISHED_DEPLOYS_MAX_ENVIRONMENTS])
+        rows = [
+            d
+            for _, d in self.database.deploys
+            if d.feature == feature
+            and d.environment in named
+            and d.action is Action.INSTALL
+            and d.state in (DeployState.DEPLOYED, DeployState.FAILED)
+        ]
         return rows[::-1][:limit]
 
     async def logs(self, instruction_id: str, limit: int = 5_000) -> list[LogRecord]:
