@@ -48,6 +48,8 @@
         │                      for a template and data (verify compares it with fasit's failure)
         ├── NotEvaluable       (migrate.go_values) Go's meaning of a template is not modelled
         │                      here: the translation is kept and noted as not verified
+        ├── Cannot             (migrate._pipelines) one node the translator cannot express:
+        │                      collected as an Untranslated, never escapes `translate`
         ├── UnreadableFeatureYaml  (migrate.feature_file) a Feature.yaml that is no YAML mapping
         ├── BadMessage         (agents.wire) an agent message the hub refuses
         ├── BadQuery           (web.query) a query parameter the read side answers 400
