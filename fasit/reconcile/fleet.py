@@ -1,10 +1,11 @@
 """One reconcile pass over the fleet: decide each environment, then apply waves and limits.
 
 Cheap when nothing changed: an environment is decided again only when its desired releases
-(the planner keeps unchanged ones identical), its run-time state (`EnvironmentRuntime.version`)
-or the open circuits changed, or a time it was waiting for came. Otherwise its last decisions
-stand, so an idle pass over 1,000 environments costs a dictionary walk, no I/O. Where each
-environment stands in each change (waves.py) is worked out again on the same terms.
+(the planner carries a release over as the same object while its inputs' content keys hold),
+its run-time state (`EnvironmentRuntime.version`) or the open circuits changed, or a time it
+was waiting for came. Otherwise its last decisions stand, so an idle pass over 1,000
+environments costs a dictionary walk, no I/O. Where each environment stands in each change
+(waves.py) is worked out again on the same terms.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from fasit.reconcile.waves import (
     pause_hold,
     standing_of,
 )
-from fasit.state import WaveLayout, same_objects
+from fasit.state import WaveLayout
 
 __all__ = ["FleetDecider", "PassResult", "ReconcileConfig"]
 
@@ -106,14 +107,16 @@ class FleetDecider:
         """Every environment's decisions as of the last pass (limits applied)."""
 
     def set_plan(self, plan: Plan) -> None:
-        """Take a new plan; environments whose releases are the same objects keep them."""
+        """Take a new plan; environments whose releases the planner carried over keep them."""
         grouped: dict[str, dict[str, DesiredRelease]] = {}
         for (environment, feature), release in plan.releases.items():
             grouped.setdefault(environment, {})[feature] = release
         for environment, releases in grouped.items():
-            previous = self._desired.get(environment)
-            if previous is not None and same_objects(previous, releases):
-                grouped[environment] = previous
+            # DesiredRelease compares by identity (eq=False): the planner hands back the very
+            # release it carried over, so equal dicts mean nothing to decide again; a release
+            # made afresh is decided again even when it came out the same, never wrongly kept.
+            if self._desired.get(environment) == releases:
+                grouped[environment] = self._desired[environment]
         self._desired = grouped
         self.plan = plan
 
