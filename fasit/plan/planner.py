@@ -7,10 +7,10 @@ else can be known without the chart), `kind-mismatch`, `missing-dependency`, `re
 `planned`.
 
 Incremental: a pair is rendered again only when one of its input documents has another content
-key than last time (`Located.key`: file, content id, place in the file), its chart digest
-changed, or the secrets changed; keys hold across builders and parse caches. Dependencies are
-settled afterwards over the whole plan (`dependencies.py`), which is cheap: they read
-statuses, not values.
+key than last time (`Located.key`: file, content id, place in the file), its chart's identity
+(digest, or why it is unavailable) changed, or the secrets changed; keys hold across builders
+and parse caches. Dependencies are settled afterwards over the whole plan (`dependencies.py`),
+which is cheap: they read statuses, not values.
 """
 
 from __future__ import annotations
@@ -242,7 +242,8 @@ class Planner:
             assignment.key,
             feature.key,
             None if config is None else config.key,
-            None if chart is None else chart.digest,
+            # The digest, or why there is none: a chart broken another way says so anew.
+            charts.identities.get((feature_name, assignment.model.version)),
             self._tenants[environment.model.tenant][0] if uses_scope else (),
             self._secrets_version if _reads_secrets(scope, feature, config) else "",
         )
