@@ -133,3 +133,30 @@ def test_a_chart_broken_another_way_shows_the_new_reason(tmp_path: Path) -> None
         release.message
         == validate_tree(DirectoryTree(tmp_path)).plan.releases[("nav/e0", "x")].message
     )
+
+
+def test_a_dependency_cycle_reads_the_same_however_the_plan_was_reached(tmp_path: Path) -> None:
+    session = Session(tmp_path)
+    session.plan(
+        {
+            **FLEET,
+            **chart("x", "2.0.0", dependencies=[{"anyOf": ["y"]}]),
+            **chart("y", "2.0.0", dependencies=[{"allOf": ["x"]}]),
+        }
+    )
+    session.plan(assignment("x", "2.0.0", {}, file="assignments/x/all.yaml"))
+    session.plan(assignment("y", "2.0.0", {}, file="assignments/y/all.yaml"))
+    assert session.last is not None
+    fresh = validate_tree(DirectoryTree(tmp_path)).plan
+
+    assert {
+        feature: (release.status, release.message)
+        for (environment, feature), release in session.last.releases.items()
+        if environment == "nav/e0"
+    } == {
+        "x": (ReleaseStatus.MISSING_DEPENDENCY, "dependency cycle: x → y → x"),
+        "y": (ReleaseStatus.MISSING_DEPENDENCY, "dependency cycle: y → x → y"),
+    }
+    assert {pair: r.message for pair, r in session.last.releases.items()} == {
+        pair: r.message for pair, r in fresh.releases.items()
+    }
