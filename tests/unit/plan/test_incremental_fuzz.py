@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from hypothesis import event, given, settings
+from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
 from fasit.charts import InRepoCharts
@@ -145,8 +145,30 @@ EDITS = st.lists(
 )
 
 
+# Found by the `deep` profile: a chart broken one way, then another, kept the first reason.
+_BROKEN_TWICE = [
+    ("charts/x/1.0.0/Feature.yaml", _FEATURE_YAMLS[1]),
+    ("charts/x/1.0.0/Feature.yaml", _FEATURE_YAMLS[2]),
+]
+# A dependency cycle's messages depended on which of its releases was settled first: reached
+# by assigning the versions that depend on each other, or (found by `deep`) by editing the
+# assigned charts into them.
+_CYCLE = [
+    _only(states.assignment("x", "2.0.0", {}, file="assignments/x/a.yaml")),
+    _only(states.assignment("y", "2.0.0", {"tenant": "nav"}, file="assignments/y/a.yaml")),
+]
+_CYCLE_BY_CHART_EDITS = [
+    _only(states.feature("x", {"level": "debug"})),
+    ("charts/x/1.0.0/Feature.yaml", _CHARTS["charts/x/2.0.0/Feature.yaml"]),
+    ("charts/y/1.0.0/Feature.yaml", _CHARTS["charts/y/2.0.0/Feature.yaml"]),
+]
+
+
 @settings(max_examples=examples(50))
 @given(edits=EDITS)
+@example(edits=_BROKEN_TWICE)
+@example(edits=_CYCLE)
+@example(edits=_CYCLE_BY_CHART_EDITS)
 def test_every_incremental_build_and_plan_equals_a_fresh_one(edits: list[Edit]) -> None:
     builder, planner = SnapshotBuilder(), Planner()
     files = dict(START)
