@@ -95,6 +95,16 @@ def test_an_environment_edit_renders_its_own_pairs_and_its_tenants_envs_readers(
     assert session.plan(environment("nav", "e2", labels={"team": "a"})) == 1 + 4
 
 
+def test_a_snapshot_from_another_builder_of_the_same_files_renders_nothing(
+    tmp_path: Path,
+) -> None:
+    session = Session(tmp_path)
+    session.plan(FLEET)
+    session.builder = SnapshotBuilder()  # other objects, no shared parse cache: same keys
+
+    assert session.plan({}) == 0
+
+
 def test_changed_secrets_render_again_the_pairs_that_can_read_them(tmp_path: Path) -> None:
     secrets = write_tree(tmp_path / "secrets", {"k": "one"})
     session = Session(tmp_path / "repo", Planner(SecretsDirectory(secrets)))
