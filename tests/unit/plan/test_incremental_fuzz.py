@@ -172,11 +172,14 @@ _CYCLE_BY_CHART_EDITS = [
 def test_every_incremental_build_and_plan_equals_a_fresh_one(edits: list[Edit]) -> None:
     builder, planner = SnapshotBuilder(), Planner()
     files = dict(START)
-    for step, (path, text) in enumerate([("", None), *edits]):
-        if text is None:
-            files.pop(path, None)
-        else:
-            files[path] = text
+    path = "(the repository as it starts)"
+    for step in range(len(edits) + 1):
+        if step:
+            path, text = edits[step - 1]
+            if text is None:
+                files.pop(path, None)
+            else:
+                files[path] = text
         tree = _tree(files)
         revision = Revision(f"r{step}", "fuzz", datetime(2026, 12, 6, tzinfo=UTC))
         incremental = builder.build(tree, revision)
