@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import shutil
@@ -103,7 +104,8 @@ def located(model_yaml: str, file: str = "state.yaml") -> Any:
     from fasit.state import read_state_document, read_yaml
 
     [document] = read_yaml(model_yaml, file).documents
-    result, problems = read_state_document(document, file)
+    content_id = "sha256:" + hashlib.sha256(model_yaml.encode()).hexdigest()
+    result, problems = read_state_document(document, file, content_id)
     assert not problems, problems
     return result
 

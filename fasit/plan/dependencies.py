@@ -6,11 +6,14 @@ A dependency counts when it has a release there that can be deployed at some poi
 or stopped by a render error, missing config or values the chart's schema refuses: a fix will
 clear them); disabled, kind-mismatch and missing-dependency releases never deploy with this
 revision, so they do not count.
-Settling walks depth-first, so a chain (a → b → c, c disabled) marks a and b.
+Settling walks depth-first, so a chain (a → b → c, c disabled) marks a and b. A release on a
+dependency cycle is `missing-dependency` with the cycle through it spelled from its own feature
+(`a → b → a` for a, `b → a → b` for b), the same whatever order pairs are settled in.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
@@ -63,7 +66,6 @@ class _Settler:
         self._releases = releases
         self._features = features
         self._settled = settled
-        self._path: list[str] = []
 
     def settle_all(self, pairs: Iterable[Pair]) -> dict[Pair, DesiredRelease]:
         for pair in pairs:
@@ -76,38 +78,51 @@ class _Settler:
         release = self._releases.get(pair)
         if release is None:
             return None
-        if pair[1] in self._path:  # a cycle: nothing on it can go first
-            cycle = " → ".join([*self._path[self._path.index(pair[1]) :], pair[1]])
-            return replace(
-                release,
-                status=ReleaseStatus.MISSING_DEPENDENCY,
-                message=f"dependency cycle: {cycle}",
-                code=ProblemCode.DEPENDENCY_CYCLE,
-            )
-        rules = release.chart.feature_yaml.dependencies if release.chart else []
-        if release.status not in _CAN_DEPLOY or not rules:
+        if not _waits(release):
             self._settled[pair] = release
             return release
-        self._path.append(pair[1])
+        assert release.chart is not None  # a release that waits has dependency rules
+        rules = release.chart.feature_yaml.dependencies
+        cycle = self._cycle_through(pair)
+        if cycle is not None:
+            release = _stopped(
+                release, f"dependency cycle: {' → '.join(cycle)}", ProblemCode.DEPENDENCY_CYCLE
+            )
+            self._settled[pair] = release
+            return release
+        # Off every cycle, so the recursion below never comes back to this pair.
         met, unmet = self._check(pair[0], rules)
-        self._path.pop()
         if unmet:
             codes = {code for _, code in unmet}
             code = codes.pop() if len(codes) == 1 else ProblemCode.MISSING_DEPENDENCY
-            release = replace(
-                release,
-                status=ReleaseStatus.MISSING_DEPENDENCY,
-                message="needs " + "; ".join(reason for reason, _ in unmet),
-                code=code,
-                flat={},
-                values={},
-                secret_keys=frozenset(),
-                _hash=[],
-            )
+            release = _stopped(release, "needs " + "; ".join(reason for reason, _ in unmet), code)
         elif met != release.depends_on:
             release = replace(release, depends_on=met, _hash=[])
         self._settled[pair] = release
         return release
+
+    def _cycle_through(self, pair: Pair) -> list[str] | None:
+        """The shortest dependency cycle from the pair's feature back to it, as [a, …, a].
+
+        Only releases that wait for dependencies pass the walk on, as in settling; names are
+        taken in sorted order, so the cycle is the same whatever order pairs are settled in
+        (a fresh plan and an incremental one agree).
+        """
+        environment, start = pair
+        came_from: dict[str, str] = {}
+        queue = deque([start])
+        while queue:
+            feature = queue.popleft()
+            for name in _dependency_names(self._releases[(environment, feature)]):
+                if name == start:
+                    back = [feature]
+                    while back[-1] != start:
+                        back.append(came_from[back[-1]])
+                    return [*reversed(back), start]
+                if name not in came_from and _waits(self._releases.get((environment, name))):
+                    came_from[name] = feature
+                    queue.append(name)
+        return None
 
     def _check(
         self, environment_id: str, rules: list[Dependency]
@@ -149,3 +164,33 @@ class _Settler:
 
 def _counts(dependency: DesiredRelease | None) -> bool:
     return dependency is not None and dependency.status in _CAN_DEPLOY
+
+
+def _waits(release: DesiredRelease | None) -> bool:
+    """Whether settling looks at the release's dependencies: it can deploy and has some."""
+    return (
+        release is not None
+        and release.status in _CAN_DEPLOY
+        and release.chart is not None
+        and bool(release.chart.feature_yaml.dependencies)
+    )
+
+
+def _dependency_names(release: DesiredRelease) -> list[str]:
+    assert release.chart is not None
+    rules = release.chart.feature_yaml.dependencies
+    return sorted({name for rule in rules for name in rule.features})
+
+
+def _stopped(release: DesiredRelease, message: str, code: ProblemCode) -> DesiredRelease:
+    """`release` as missing-dependency: nothing of it is deployed, so it holds no values."""
+    return replace(
+        release,
+        status=ReleaseStatus.MISSING_DEPENDENCY,
+        message=message,
+        code=code,
+        flat={},
+        values={},
+        secret_keys=frozenset(),
+        _hash=[],
+    )

@@ -152,7 +152,7 @@ def _verdict(
     mismatch = _mismatch(assignment.model.target, environment.labels)
     if mismatch:
         return AssignmentVerdict(assignment, False, mismatch, False)
-    if assignment is winner:
+    if winner is not None and assignment.key == winner.key:  # targeting may be reused: keys
         return AssignmentVerdict(
             assignment, True, _why_won(assignment, environment, candidates), True
         )
@@ -176,7 +176,7 @@ def _why_won(
     rivals = [
         other
         for other in candidates
-        if other is not winner and not _mismatch(other.model.target, environment.labels)
+        if other.key != winner.key and not _mismatch(other.model.target, environment.labels)
     ]
     labels = len(winner.model.target)
     if not rivals:

@@ -217,14 +217,14 @@ def _cycles(edges: Mapping[str, Mapping[str, object]]) -> list[list[str]]:
 
 
 def _kind_mismatches(index: StateIndex, targeting: Targeting, charts: ChartSet) -> list[Problem]:
-    mismatched: dict[int, tuple[Located[Assignment], ResolvedChart, list[str]]] = {}
+    mismatched: dict[str, tuple[Located[Assignment], ResolvedChart, list[str]]] = {}
     for (environment_id, feature), assignment in targeting.winners.items():
         if not assignment.model.enabled:
             continue
         chart = charts.chart(feature, assignment.model.version)
         kind = index.environments[environment_id].model.environment_kind
         if chart is not None and kind not in chart.feature_yaml.environment_kinds:
-            entry = mismatched.setdefault(id(assignment), (assignment, chart, []))
+            entry = mismatched.setdefault(assignment.key, (assignment, chart, []))
             entry[2].append(environment_id)
     problems = []
     for assignment, chart, environments in mismatched.values():

@@ -6,10 +6,11 @@ else can be known without the chart), `kind-mismatch`, `missing-dependency`, `re
 `missing-config`, `values-invalid` (the chart's values.schema.json, schema_check.py), else
 `planned`.
 
-Incremental: a pair is rendered again only when one of its inputs is a different object than
-last time (the snapshot builder's parse cache keeps unchanged documents identical), its chart
-digest changed, or the secrets changed. Dependencies are settled afterwards over the whole
-plan (`dependencies.py`), which is cheap: they read statuses, not values.
+Incremental: a pair is rendered again only when one of its input documents has another content
+key than last time (`Located.key`: file, content id, place in the file), its chart's identity
+(digest, or why it is unavailable) changed, or the secrets changed; keys hold across builders
+and parse caches. Dependencies are settled afterwards over the whole plan (`dependencies.py`),
+which is cheap: they read statuses, not values.
 """
 
 from __future__ import annotations
@@ -52,7 +53,6 @@ from fasit.state import (
     WaveLayout,
     collector_paused,
     rollout_of,
-    same_objects,
 )
 
 __all__ = ["Planner"]
@@ -63,8 +63,8 @@ _TEMPLATE_SCOPE = frozenset({"envs", "management"})
 @dataclass(frozen=True, slots=True)
 class _Entry:
     key: tuple[object, ...]
+    """What the release was planned from, by content (`Planner._prepare`)."""
     release: DesiredRelease
-    scope: EnvironmentScope | None  # kept alive: its id is part of the key
 
 
 class _Releases(Mapping[tuple[str, str], DesiredRelease]):
@@ -102,7 +102,8 @@ class Planner:
         self._engine = TemplateEngine(limits)
         self._layouts: dict[tuple[str, str, str], ValueLayout] = {}
         self._entries: dict[tuple[str, str], _Entry] = {}
-        self._tenants: dict[str, tuple[tuple[Environment, ...], dict[str, EnvironmentScope]]] = {}
+        # Per tenant: its environments' content keys, and the scopes made from them.
+        self._tenants: dict[str, tuple[tuple[str, ...], dict[str, EnvironmentScope]]] = {}
         self._plans: OrderedDict[tuple[str, str, str], Plan] = OrderedDict()
         self._plans_kept = plans_kept
         self._secrets_version = ""
@@ -154,7 +155,7 @@ class Planner:
                 entries[pair] = previous
                 continue
             rendered += 1
-            entries[pair] = _Entry(key, decide(), scopes[pair[0]])
+            entries[pair] = _Entry(key, decide())
         self._entries = entries
         self._inputs = inputs
         affected = None if touched is None else _with_dependents(touched, entries, charts)
@@ -186,7 +187,7 @@ class Planner:
         charts: ChartSet,
         scope: EnvironmentScope,
     ) -> tuple[tuple[object, ...], Callable[[], DesiredRelease]]:
-        """The identity of a pair's inputs, and how to plan it when they are new."""
+        """The content key of a pair's inputs, and how to plan it when they are new."""
         environment_id, feature_name = pair
         environment = index.environments[environment_id]
         feature = index.features[feature_name]
@@ -195,12 +196,13 @@ class Planner:
         layout = None if chart is None else self._layout(chart, environment.model.environment_kind)
         uses_scope = layout is not None and bool(layout.names & _TEMPLATE_SCOPE)
         key = (
-            id(environment),
-            id(assignment),
-            id(feature),
-            id(config),
-            None if chart is None else chart.digest,
-            id(scope) if uses_scope else id(environment),
+            environment.key,
+            assignment.key,
+            feature.key,
+            None if config is None else config.key,
+            # The digest, or why there is none: a chart broken another way says so anew.
+            charts.identities.get((feature_name, assignment.model.version)),
+            self._tenants[environment.model.tenant][0] if uses_scope else (),
             self._secrets_version if _reads_secrets(scope, feature, config) else "",
         )
 
@@ -213,18 +215,19 @@ class Planner:
 
     def _scopes(self, environments: list[Located[Environment]]) -> dict[str, EnvironmentScope]:
         """Scopes by environment id; a tenant whose environments are unchanged keeps its own."""
-        by_tenant: dict[str, list[Environment]] = {}
+        by_tenant: dict[str, list[Located[Environment]]] = {}
         for environment in environments:
-            by_tenant.setdefault(environment.model.tenant, []).append(environment.model)
+            by_tenant.setdefault(environment.model.tenant, []).append(environment)
         scopes: dict[str, EnvironmentScope] = {}
         tenants = {}
         for tenant, members in by_tenant.items():
+            keys = tuple(member.key for member in members)
             previous = self._tenants.get(tenant)
-            if previous is not None and same_objects(previous[0], members):
+            if previous is not None and previous[0] == keys:
                 tenants[tenant] = previous
             else:
-                scoped = tenant_scopes(members, self.secrets, self.server_values)
-                tenants[tenant] = (tuple(members), scoped)
+                models = [member.model for member in members]
+                tenants[tenant] = (keys, tenant_scopes(models, self.secrets, self.server_values))
             scopes.update(tenants[tenant][1])
         self._tenants = tenants
         return scopes

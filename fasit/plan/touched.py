@@ -1,26 +1,24 @@
 """Which (environment, feature) pairs a new revision can have changed, found from documents.
 
-The snapshot builder's parse cache keeps unchanged documents the same objects, so comparing
-two revisions' indexes by identity finds what changed without looking inside: a changed
-environment touches every pair of its tenant (templates may read `envs` and `management`), a
-changed Feature or chart every pair of the feature, a changed Config its own pair, and an
-added or removed assignment every environment it matches (before and after). Everything
-else is planned exactly as last time.
+Two revisions' indexes are compared by content key (`Located.key`: file, content id, place in
+the file), so what changed is found without looking inside: a changed environment touches every
+pair of its tenant (templates may read `envs` and `management`), a changed Feature or chart
+every pair of the feature, a changed Config its own pair, and an added or removed assignment
+every environment it matches (before and after). Everything else is planned exactly as last
+time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
 
 from fasit.model import Assignment
-from fasit.state import Located, StateIndex, Targeting
+from fasit.state import Located, StateIndex, Targeting, changed_documents
 
 __all__ = ["PlanInputs", "touched_pairs"]
 
 Pair = tuple[str, str]
-K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +38,11 @@ def touched_pairs(old: PlanInputs, new: PlanInputs) -> set[Pair] | None:
         return None
     tenants = {
         environment_id.partition("/")[0]
-        for environment_id in _changed(old.index.environments, new.index.environments)
+        for environment_id in changed_documents(old.index.environments, new.index.environments)
     }
-    features = _changed(old.index.features, new.index.features)
+    features = changed_documents(old.index.features, new.index.features)
     features |= {feature for feature, _ in _changed_values(old.charts, new.charts)}
-    pairs = _changed(old.index.configs, new.index.configs)
+    pairs = changed_documents(old.index.configs, new.index.configs)
     pairs |= _assignment_pairs(old, new, lambda assignment: assignment.model.feature in features)
     if tenants:
         names = old.index.features.keys() | new.index.features.keys()
@@ -55,10 +53,6 @@ def touched_pairs(old: PlanInputs, new: PlanInputs) -> set[Pair] | None:
                     if pair in old.targeting.winners or pair in new.targeting.winners:
                         pairs.add(pair)
     return pairs
-
-
-def _changed(old: Mapping[K, object], new: Mapping[K, object]) -> set[K]:
-    return {key for key in old.keys() | new.keys() if old.get(key) is not new.get(key)}
 
 
 def _changed_values(
@@ -72,12 +66,12 @@ def _assignment_pairs(
 ) -> set[Pair]:
     """Every environment matched by an assignment that was added or removed, or for which
     `also` holds (every pair of a feature is matched by one of its assignments)."""
-    old_ids = {id(assignment) for assignment in old.index.assignments}
-    new_ids = {id(assignment) for assignment in new.index.assignments}
+    old_keys = {assignment.key for assignment in old.index.assignments}
+    new_keys = {assignment.key for assignment in new.index.assignments}
     pairs: set[Pair] = set()
-    for inputs, others in ((old, new_ids), (new, old_ids)):
+    for inputs, others in ((old, new_keys), (new, old_keys)):
         for assignment in inputs.index.assignments:
-            if id(assignment) not in others or also(assignment):
+            if assignment.key not in others or also(assignment):
                 feature = assignment.model.feature
                 pairs.update((env, feature) for env in inputs.targeting.matched(assignment))
     return pairs

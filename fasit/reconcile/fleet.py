@@ -1,10 +1,12 @@
 """One reconcile pass over the fleet: decide each environment, then apply waves and limits.
 
 Cheap when nothing changed: an environment is decided again only when its desired releases
-(the planner keeps unchanged ones identical), its run-time state (`EnvironmentRuntime.version`)
-or the open circuits changed, or a time it was waiting for came. Otherwise its last decisions
-stand, so an idle pass over 1,000 environments costs a dictionary walk, no I/O. Where each
-environment stands in each change (waves.py) is worked out again on the same terms.
+(the planner carries a release over as the same object while its inputs' content keys hold),
+its run-time state (`EnvironmentRuntime.version`), the open circuits, or what the plan says
+of orphans (registered, pruned and protected features; the environment's `reconcile`)
+changed, or a time it was waiting for came. Otherwise its last decisions stand, so an idle
+pass over 1,000 environments costs a dictionary walk, no I/O. Where each environment stands
+in each change (waves.py) is worked out again on the same terms.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from fasit.reconcile.waves import (
     pause_hold,
     standing_of,
 )
-from fasit.state import WaveLayout, same_objects
+from fasit.state import WaveLayout
 
 __all__ = ["FleetDecider", "PassResult", "ReconcileConfig"]
 
@@ -66,11 +68,19 @@ class PassResult:
     """Environments decided afresh (the rest kept their decisions)."""
 
 
+_PlanTerms = tuple[frozenset[str], frozenset[str], frozenset[str]]
+"""What every environment's decisions read of the plan beyond its own releases: the
+registered features, those that prune and those protected (an orphan's fate)."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Memo:
     desired: Mapping[str, DesiredRelease]
     version: int
     circuits: Mapping[RolloutKey, Circuit]
+    terms: _PlanTerms
+    known: bool
+    """Whether the plan declares the environment with `reconcile: true`."""
     due: datetime | None
     decisions: list[Decision]
     sends: tuple[int, ...]
@@ -96,6 +106,7 @@ class FleetDecider:
     def __init__(self, config: ReconcileConfig) -> None:
         self._config = config
         self.plan: Plan | None = None
+        self._terms: _PlanTerms = (frozenset(), frozenset(), frozenset())
         self._desired: dict[str, dict[str, DesiredRelease]] = {}
         self._memo: dict[str, _Memo] = {}
         self._circuits: dict[RolloutKey, Circuit] = {}
@@ -106,15 +117,21 @@ class FleetDecider:
         """Every environment's decisions as of the last pass (limits applied)."""
 
     def set_plan(self, plan: Plan) -> None:
-        """Take a new plan; environments whose releases are the same objects keep them."""
+        """Take a new plan; environments whose releases the planner carried over keep them."""
         grouped: dict[str, dict[str, DesiredRelease]] = {}
         for (environment, feature), release in plan.releases.items():
             grouped.setdefault(environment, {})[feature] = release
         for environment, releases in grouped.items():
-            previous = self._desired.get(environment)
-            if previous is not None and same_objects(previous, releases):
-                grouped[environment] = previous
+            # DesiredRelease compares by identity (eq=False): the planner hands back the very
+            # release it carried over, so equal dicts mean nothing to decide again; a release
+            # made afresh is decided again even when it came out the same, never wrongly kept.
+            if self._desired.get(environment) == releases:
+                grouped[environment] = self._desired[environment]
         self._desired = grouped
+        # Replaced only when they differ, so a memo compares them by identity in each pass.
+        terms = (plan.features, plan.prune, plan.protected)
+        if terms != self._terms:
+            self._terms = terms
         self.plan = plan
 
     @property
@@ -199,15 +216,18 @@ class FleetDecider:
         state = runtime.environments.get(environment)
         version = -1 if state is None else state.version
         memo = self._memo.get(environment)
+        located = plan.environments.get(environment)
+        known = located is not None and located.model.reconcile
         if (
             memo is not None
             and memo.desired is desired
             and memo.version == version
             and memo.circuits is circuits
+            and memo.terms is self._terms
+            and memo.known == known
             and (memo.due is None or now < memo.due)
         ):
             return None
-        located = plan.environments.get(environment)
         view = EnvironmentView(
             environment,
             desired,
@@ -215,7 +235,7 @@ class FleetDecider:
             agent=None if state is None else state.agent_view(),
             in_flight={} if state is None else state.in_flight,
             history={} if state is None else state.history,
-            known=located is not None and located.model.reconcile,
+            known=known,
             features=plan.features,
             prune=plan.prune,
             protected=plan.protected,
@@ -225,7 +245,8 @@ class FleetDecider:
         decisions = decide_environment(view)
         dues = [decision.due for decision in decisions if decision.due is not None]
         sends = tuple(i for i, decision in enumerate(decisions) if decision.reason.sends)
-        memo = _Memo(desired, version, circuits, min(dues, default=None), decisions, sends)
+        due = min(dues, default=None)
+        memo = _Memo(desired, version, circuits, self._terms, known, due, decisions, sends)
         self._memo[environment] = memo
         return memo
 

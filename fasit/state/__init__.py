@@ -6,7 +6,6 @@ Knows nothing of charts, plans or deploys.
 from fasit.state.crosscheck import RESERVED_VALUE_KEYS, StateIndex, cross_check
 from fasit.state.discovery import Discovery, FileSelector, compile_glob, discover
 from fasit.state.documents import Located, read_state_document, validate_model
-from fasit.state.identity import same_objects
 from fasit.state.loader import (
     LoadedState,
     LoadLimits,
@@ -25,6 +24,7 @@ from fasit.state.rollouts import (
     pause_note,
     rollout_of,
 )
+from fasit.state.sameness import changed_documents, same_documents
 from fasit.state.snapshot import (
     Revision,
     Snapshot,
@@ -74,6 +74,7 @@ __all__ = [
     "YamlLimits",
     "YamlResult",
     "build_snapshot",
+    "changed_documents",
     "check_rollouts",
     "collector_paused",
     "compile_glob",
@@ -87,7 +88,7 @@ __all__ = [
     "read_yaml",
     "read_yaml_file",
     "rollout_of",
-    "same_objects",
+    "same_documents",
     "some",
     "target",
     "validate_model",

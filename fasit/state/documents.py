@@ -31,6 +31,10 @@ class Located(Generic[D]):
     model: D
     file: str
     document: YamlDocument
+    key: str
+    """What the document is, by content: its file, the file's content id and its number in
+    the file (`_content_key`). Equal keys mean equal documents, positions included, in any
+    build: what incremental work compares, never the object's identity."""
 
     def position(self, *path: PathItem, at_key: bool = False) -> Position:
         """Where the value at `path` (camelCase field names, list indexes) was written."""
@@ -68,10 +72,21 @@ def validate_model(
         return None, [_problem(error, document, file, model) for error in exc.errors()]
 
 
+def _content_key(file: str, content_id: str, number: int) -> str:
+    """The key of the `number`th document of `file` whose bytes have `content_id`.
+
+    _content_key("envs/nav.yaml", "sha256:ab12", 0) → "envs/nav.yaml@sha256:ab12#0"
+    """
+    return f"{file}@{content_id}#{number}"
+
+
 def read_state_document(
-    document: YamlDocument, file: str
+    document: YamlDocument, file: str, content_id: str
 ) -> tuple[Located[StateDocument] | None, list[Problem]]:
-    """Check apiVersion and kind, then validate the document as its kind's model."""
+    """Check apiVersion and kind, then validate the document as its kind's model.
+
+    `content_id` identifies the file's bytes (a git blob id or a SHA-256): it makes the key.
+    """
     data = document.data
     if not isinstance(data, dict):
         found = "a list" if isinstance(data, list) else f"the scalar {data!r}"
@@ -111,7 +126,7 @@ def read_state_document(
     parsed, problems = validate_model(model, document, file)
     if parsed is None:
         return None, problems
-    return Located(parsed, file, document), []
+    return Located(parsed, file, document, _content_key(file, content_id, document.index)), []
 
 
 def _problem(

@@ -225,17 +225,18 @@ def _parse_state_file(
     data = _read_bytes(tree, entry, limits)
     if isinstance(data, YamlResult):  # could not read: not cached, it may be transient
         return _ParsedFile((), tuple(data.problems), 0)
-    if cache is None:  # a one-off load (validate): hashing the content would buy nothing
-        return _judge_documents(entry.path, parse_yaml_bytes(entry.path, data, limits))
-    key = (entry.path, entry.blob or "sha256:" + hashlib.sha256(data).hexdigest())
-    if not entry.blob and (cached := cache.get(key)) is not None:
+    # Hashed once here even without a cache: documents are keyed by it (`Located.key`).
+    content_id = entry.blob or "sha256:" + hashlib.sha256(data).hexdigest()
+    key = (entry.path, content_id)
+    if cache is not None and not entry.blob and (cached := cache.get(key)) is not None:
         return cached
-    parsed = _judge_documents(entry.path, parse_yaml_bytes(entry.path, data, limits))
-    cache.put(key, parsed)
+    parsed = _judge_documents(entry.path, content_id, parse_yaml_bytes(entry.path, data, limits))
+    if cache is not None:
+        cache.put(key, parsed)
     return parsed
 
 
-def _judge_documents(path: str, parsed: YamlResult) -> _ParsedFile:
+def _judge_documents(path: str, content_id: str, parsed: YamlResult) -> _ParsedFile:
     problems = list(parsed.problems)
     if not parsed.documents and not parsed.problems:
         problems.append(
@@ -251,7 +252,7 @@ def _judge_documents(path: str, parsed: YamlResult) -> _ParsedFile:
     located: list[Located[StateDocument]] = []
     invalid: list[tuple[tuple[str, str], str]] = []
     for document in parsed.documents:
-        model, document_problems = read_state_document(document, path)
+        model, document_problems = read_state_document(document, path, content_id)
         problems.extend(document_problems)
         if model is not None:
             located.append(model)
@@ -349,7 +350,7 @@ class _Collected:
 
     def add(self, located: Located[StateDocument]) -> None:
         # One lookup by the model's class rather than an isinstance chain: this runs for each
-        # document of every build. The object is kept as it is, so identity survives rebuilds.
+        # document of every build.
         self._kinds[type(located.model)].append(located)
 
     def state(self) -> LoadedState:

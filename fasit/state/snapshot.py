@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from fasit.state.crosscheck import StateIndex, cross_check
-from fasit.state.identity import same_objects
 from fasit.state.loader import LoadLimits, LoadResult, ParseCache, load_state
 from fasit.state.problems import Problem, Severity
+from fasit.state.sameness import same_documents
 from fasit.state.targeting import Targeting, target, unassigned_protected, unused_configs
 from fasit.state.tree import Tree
 
@@ -82,8 +82,8 @@ def build_snapshot(
 ) -> Snapshot:
     """Read, check and index the state held by `tree`; problems are collected, never raised.
 
-    With a `cache`, unchanged files are not parsed again; with the `previous` snapshot built
-    with that cache, targeting is reused when no environment or assignment changed.
+    With a `cache`, unchanged files are not parsed again; with a `previous` snapshot (from any
+    build), targeting is reused when no environment or assignment changed.
     """
     started = time.perf_counter()
     with collector_paused():
@@ -103,8 +103,8 @@ def build_snapshot(
 
 
 def _unchanged_targeting_inputs(previous: Snapshot, index: StateIndex) -> bool:
-    """Whether targeting would see the very same documents (the parse cache keeps identity)."""
-    return same_objects(previous.index.assignments, index.assignments) and same_objects(
+    """Whether targeting would see the same documents, in the same order, by content key."""
+    return same_documents(previous.index.assignments, index.assignments) and same_documents(
         tuple(previous.index.environments.values()), tuple(index.environments.values())
     )
 

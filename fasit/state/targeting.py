@@ -66,13 +66,13 @@ class Targeting:
 
     index: LabelIndex
     winners: dict[tuple[str, str], Located[Assignment]]
-    matches: dict[int, int]
-    """id() of each assignment's Located → bitset of the environments it matches."""
+    matches: dict[str, int]
+    """Each assignment's content key (`Located.key`) → bitset of the environments it matches."""
     problems: tuple[Problem, ...]
 
     def matched(self, assignment: Located[Assignment]) -> list[str]:
         """The environments whose labels contain the assignment's target."""
-        return list(self.index.environments(self.matches.get(id(assignment), 0)))
+        return list(self.index.environments(self.matches.get(assignment.key, 0)))
 
 
 def target(
@@ -81,11 +81,11 @@ def target(
     """Decide the winner for every (environment, feature) that an assignment reaches."""
     index = LabelIndex([environment.model for environment in environments])
     winners: dict[tuple[str, str], Located[Assignment]] = {}
-    matches: dict[int, int] = {}
+    matches: dict[str, int] = {}
     problems: list[Problem] = []
     by_feature: dict[str, list[Located[Assignment]]] = defaultdict(list)
     for assignment in assignments:
-        matches[id(assignment)] = index.matching(assignment.model.target)
+        matches[assignment.key] = index.matching(assignment.model.target)
         by_feature[assignment.model.feature].append(assignment)
 
     for feature, candidates in by_feature.items():
@@ -94,12 +94,12 @@ def target(
         for _, group_iter in groupby(ranked, key=rank):
             group = list(group_iter)
             for first, second in combinations(group, 2):
-                overlap = matches[id(first)] & matches[id(second)] & remaining
+                overlap = matches[first.key] & matches[second.key] & remaining
                 if overlap and _outcome(first) != _outcome(second):
                     problems.extend(_ambiguity(first, second, index, overlap))
             taken = 0
             for assignment in group:  # file order within a rank: the first one decides
-                won = matches[id(assignment)] & remaining & ~taken
+                won = matches[assignment.key] & remaining & ~taken
                 for environment in index.environments(won):
                     winners[(environment, feature)] = assignment
                 taken |= won

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from fasit.model import Environment
+from fasit.plan import Plan
 from fasit.reconcile import ReleaseView, Status
 from fasit.state import Located, collector_paused
 from fasit.web.read import ReadSide
@@ -73,20 +74,28 @@ class Summaries:
 
     def __init__(self, read: ReadSide) -> None:
         self._read = read
-        self._key: tuple[int, int] | None = None
+        # The plan summarized is held, not its id(): a freed plan's id can come back on the
+        # next one, which would then never be summarized.
+        self._made_from: tuple[int, Plan | None] | None = None
         self._summary: FleetSummary | None = None
 
     def current(self) -> FleetSummary:
         planned = self._read.planned()
         plan = None if planned is None else planned[1]
-        key = (self._read.fleet.generation, id(plan))
-        if self._summary is None or key != self._key:
+        generation = self._read.fleet.generation
+        made_from = self._made_from
+        if (
+            self._summary is None
+            or made_from is None
+            or made_from[0] != generation
+            or made_from[1] is not plan
+        ):
             declared = {} if plan is None else plan.environments
             features = frozenset() if plan is None else plan.features
             releases = self._read.fleet.releases()
             with collector_paused():  # 100,000 small objects at a time, as in a pass
                 self._summary = _summarize(releases, declared, features)
-            self._key = key
+            self._made_from = (generation, plan)
         return self._summary
 
 

@@ -97,16 +97,16 @@ def _assignments(snapshot: Snapshot, feature: str, viewer: Viewer) -> list[dict[
     targeting is the whole snapshot's)."""
     sees = viewer.sees
     targeting = snapshot.targeting
-    won: dict[int, int] = {}
+    won: dict[str, int] = {}
     for (environment, winner_feature), winner in targeting.winners.items():
         if winner_feature == feature and sees(environment):
-            won[id(winner)] = won.get(id(winner), 0) + 1
+            won[winner.key] = won.get(winner.key, 0) + 1
     shown = []
     for assignment in snapshot.index.assignments:
         if assignment.model.feature != feature:
             continue
         matched = [name for name in targeting.matched(assignment) if sees(name)]
-        shown.append(_assignment(assignment, matched, won.get(id(assignment), 0)))
+        shown.append(_assignment(assignment, matched, won.get(assignment.key, 0)))
     return shown
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -174,3 +175,27 @@ def test_a_cached_file_reports_its_problems_again(tmp_path: Path) -> None:
     snapshot = builder.build(capture(tmp_path), revision("b"))
 
     assert [p.code for p in snapshot.problems] == [ProblemCode.YAML_SYNTAX]
+
+
+def test_a_document_read_again_from_the_same_bytes_has_the_same_content_key(
+    tmp_path: Path,
+) -> None:
+    write_tree(tmp_path, {"env.yaml": ENVIRONMENT})
+    first = build_snapshot(DirectoryTree(tmp_path), revision("a"))
+    again = build_snapshot(capture(tmp_path), revision("b"))  # another tree, no shared cache
+    [located] = first.index.environments.values()
+
+    assert located.key == f"env.yaml@sha256:{hashlib.sha256(ENVIRONMENT.encode()).hexdigest()}#0"
+    assert [e.key for e in again.index.environments.values()] == [located.key]
+
+
+def test_targeting_is_reused_from_a_snapshot_of_another_build_when_its_inputs_are_unchanged(
+    tmp_path: Path,
+) -> None:
+    write_tree(tmp_path, {"env.yaml": ENVIRONMENT, "feature.yaml": FEATURE, "a.yaml": ASSIGNMENT})
+    previous = build_snapshot(DirectoryTree(tmp_path), revision("a"))
+    (tmp_path / "feature.yaml").write_text(FEATURE + "description: changed\n")
+
+    snapshot = build_snapshot(DirectoryTree(tmp_path), revision("b"), previous=previous)
+
+    assert snapshot.targeting is previous.targeting

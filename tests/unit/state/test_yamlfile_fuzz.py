@@ -47,7 +47,7 @@ def _read(data: bytes) -> list[Problem]:
     parsed = parse_yaml_bytes(FILE, data, LoadLimits())
     problems = list(parsed.problems)
     for document in parsed.documents:
-        problems += read_state_document(document, FILE)[1]
+        problems += read_state_document(document, FILE, "sha256:fuzz")[1]
     return problems
 
 
