@@ -16,7 +16,7 @@ import logging
 import secrets
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
@@ -47,17 +47,30 @@ from fasit.agents.wire import (
 from fasit_proto.agent.v1 import PROTOCOL_VERSION, RETRY_AFTER_METADATA
 from fasit_proto.agent.v1 import agent_pb2 as pb
 
-__all__ = ["AgentHub"]
+__all__ = ["AgentHub", "Placement"]
 
 logger = logging.getLogger(__name__)
+
+Placement = Callable[[str], str | None]
+"""Where an environment's agent is served, when replicas share a fleet: None here, another
+replica's agent address (host:port), or "" while no replica owns it."""
+
+_NOBODY_RETRY_MS = 2_000
+"""How long an agent waits before dialling again when no replica owns its environment yet."""
 
 
 class AgentHub:
     """The controller's end of the agent protocol. Use `async with AgentHub(tokens) as hub:`."""
 
-    def __init__(self, tokens: TokenFile, config: HubConfig | None = None) -> None:
+    def __init__(
+        self,
+        tokens: TokenFile,
+        config: HubConfig | None = None,
+        placement: Placement | None = None,
+    ) -> None:
         self._tokens = tokens
         self._config = config or HubConfig()
+        self._placement = placement
         self._sessions: dict[str, Session] = {}
         self._records: dict[str, EnvironmentRecord] = {}
         self._contests = Contests(self._config.contest)
@@ -203,6 +216,11 @@ class AgentHub:
             self._refused_hellos += 1
             log_refusal(environment, "hello", exc)
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, refusal("hello", exc))
+        elsewhere = None if self._placement is None else self._placement(environment)
+        if elsewhere is not None:
+            if elsewhere:
+                yield pb.ControllerMessage(redirect=pb.Redirect(address=elsewhere))
+            await self._redirect(environment, elsewhere, context)
         await self._hold_contested(environment, context)
         session = self._register(environment, hello, inventory, context.peer(), token_hash)
         config = self._config
@@ -226,6 +244,37 @@ class AgentHub:
         finally:
             reader.cancel()
             self._unregister(session)
+
+    async def _redirect(self, environment: str, elsewhere: str, context: Context) -> None:
+        """End a stream of an environment another replica serves (old agents read the status
+        and dial their next address)."""
+        retry = 0 if elsewhere else _NOBODY_RETRY_MS
+        await context.abort(
+            grpc.StatusCode.UNAVAILABLE,
+            _elsewhere_details(environment, elsewhere),
+            trailing_metadata=((RETRY_AFTER_METADATA, str(retry)),),
+        )
+
+    def redirect_moved(self) -> int:
+        """End the sessions of environments this replica no longer serves (their leases moved),
+        each told where to go; returns how many."""
+        if self._placement is None:
+            return 0
+        moved = 0
+        for session in list(self._sessions.values()):
+            elsewhere = self._placement(session.environment)
+            if elsewhere is None or session.ending is not None:
+                continue
+            if elsewhere:
+                session.outbox.control(
+                    pb.ControllerMessage(redirect=pb.Redirect(address=elsewhere))
+                )
+            details = _elsewhere_details(session.environment, elsewhere)
+            session.end(Ending(grpc.StatusCode.UNAVAILABLE, details), drain_control=True)
+            moved += 1
+        if moved:
+            logger.info("agent sessions moved to other replicas", extra={"sessions": moved})
+        return moved
 
     async def _hold_contested(self, environment: str, context: Context) -> None:
         """Refuse a new session while two agents with one token keep swapping (contest.py)."""
@@ -356,6 +405,12 @@ class AgentHub:
                             grpc.StatusCode.UNAUTHENTICATED, "the token of this session was revoked"
                         )
                     )
+
+
+def _elsewhere_details(environment: str, elsewhere: str) -> str:
+    if elsewhere:
+        return f"{environment} is served by another fasit replica: dial {elsewhere}"
+    return f"no fasit replica serves {environment} yet (leases are being taken); dial again"
 
 
 def _now_ms() -> int:

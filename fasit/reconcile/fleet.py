@@ -9,7 +9,7 @@ environment stands in each change (waves.py) is worked out again on the same ter
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -104,6 +104,9 @@ class FleetDecider:
         self._changes_due: datetime | None = None
         self.current: dict[str, list[Decision]] = {}
         """Every environment's decisions as of the last pass (limits applied)."""
+        self.owns: Callable[[str], bool] = _everything
+        """Whether this replica reconciles an environment (replicas share a fleet by leases):
+        the one filter between the plan and every decision, send, wave and limit."""
 
     def set_plan(self, plan: Plan) -> None:
         """Take a new plan; environments whose releases are the same objects keep them."""
@@ -136,7 +139,9 @@ class FleetDecider:
             raise RuntimeError("FleetDecider.decide: no plan yet")
         circuits = self._open_circuits(runtime)
         self._track_changes(plan, runtime, now)
-        environments = plan.environments.keys() | runtime.environments.keys()
+        environments = {
+            e for e in plan.environments.keys() | runtime.environments.keys() if self.owns(e)
+        }
         fresh: dict[str, list[Decision]] = {}
         due: datetime | None = None
         for environment in environments:
@@ -232,10 +237,11 @@ class FleetDecider:
     def _track_changes(self, plan: Plan, runtime: Runtime, now: datetime) -> None:
         """Work out each change's waves again when a standing moved or a soak ended."""
         moved = False
-        for environment in plan.environments:
+        owned = {e for e in plan.environments if self.owns(e)}
+        for environment in owned:
             if self._refresh_standings(environment, plan, runtime):
                 moved = True
-        for gone in self._standings.keys() - plan.environments.keys():
+        for gone in self._standings.keys() - owned:
             del self._standings[gone]
             moved = True
         due = self._changes_due
@@ -304,6 +310,10 @@ class FleetDecider:
         if circuits != self._circuits:
             self._circuits = circuits
         return self._circuits
+
+
+def _everything(environment: str) -> bool:
+    return True
 
 
 def _budgeted(

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -46,15 +46,22 @@ from fasit.reconcile.store import (
     DecisionRecord,
     InventoryRecord,
     LogRecord,
+    Recovered,
     StatusStore,
 )
 from fasit.reconcile.views import ReleaseView, ReleaseViews
 from fasit.reconcile.waves import ChangeProgress
 from fasit.state import collector_paused
 
-__all__ = ["AgentChannel", "PassReport", "Reconciler"]
+__all__ = ["AgentChannel", "PassReport", "Reconciler", "SharedHistory"]
 
 logger = logging.getLogger(__name__)
+
+
+class SharedHistory(Protocol):
+    """The status store of a fleet shared by replicas: what another replica left behind."""
+
+    async def recovered(self, environments: Sequence[str]) -> Recovered: ...
 
 
 class AgentChannel(Protocol):
@@ -121,6 +128,28 @@ class Reconciler:
         self._release_views = ReleaseViews(
             self._fleet, self.runtime, lambda pair: self._recorded.get(pair), clock
         )
+        self._shared: SharedHistory | None = None
+        self._owns: Callable[[str], bool] = lambda environment: True
+        self._adopted: set[str] = set()
+        """Owned environments whose history is taken back from the store: only these are
+        reconciled (a lease alone is not enough until then)."""
+        self._wanted: frozenset[str] = frozenset()
+        self._ownership_moved = asyncio.Event()
+
+    def share(self, owns: Callable[[str], bool], history: SharedHistory) -> None:
+        """Reconcile only the environments `owns` (this replica's leases), each once its
+        history is taken back from `history` (`own`); call before `open`."""
+        if self._started.is_set():
+            raise RuntimeError("Reconciler.share: call it before open()")
+        self._shared = history
+        self._owns = owns
+        self._fleet.owns = lambda environment: environment in self._adopted and owns(environment)
+
+    def own(self, environments: frozenset[str]) -> None:
+        """This replica's leases changed: drop the environments gone, take over the new ones
+        (what their previous owner sent, decided and saw) before they are reconciled."""
+        self._wanted = environments
+        self._ownership_moved.set()
 
     # -- inputs --------------------------------------------------------------------------------
 
@@ -147,13 +176,17 @@ class Reconciler:
         if self._started.is_set():
             return
         recovered = await self._store.open()
+        if self._shared is None:  # shared: each environment is taken back as it is owned
+            self._take_back(recovered)
+        self._started.set()
+
+    def _take_back(self, recovered: Recovered) -> None:
         self.runtime.restore(recovered.deploys)
         for deploy in recovered.deploys:
             if deploy.in_flight or deploy.timed_out:
                 # Sent by the previous controller: its agent's result must still get through.
                 self._agents.expect(deploy.environment, deploy.instruction_id)
-        self._recorded = dict(recovered.decisions)
-        self._started.set()
+        self._recorded.update(recovered.decisions)
 
     async def run(self) -> None:
         """Reconcile until `stop()`; the store is closed at the end."""
@@ -162,6 +195,8 @@ class Reconciler:
             asyncio.create_task(self._consume_events(), name="reconciler-events"),
             asyncio.create_task(self._pass_loop(), name="reconciler-passes"),
         ]
+        if self._shared is not None:
+            tasks.append(asyncio.create_task(self._ownership_loop(), name="reconciler-leases"))
         try:
             await self._stopping.wait()
         finally:
@@ -205,6 +240,49 @@ class Reconciler:
         """One (environment, feature) as `releases()` shows it; None if neither desired nor
         running. Costs one environment's decisions, not the fleet's views."""
         return self._release_views.one(environment, feature)
+
+    # -- ownership (replicas sharing a fleet) --------------------------------------------------
+
+    async def _ownership_loop(self) -> None:
+        while True:
+            await self._ownership_moved.wait()
+            self._ownership_moved.clear()
+            try:
+                await self._adopt(self._wanted)
+            except Exception:
+                logger.exception("environments not taken over; tried again at the next renewal")
+
+    async def _adopt(self, wanted: frozenset[str]) -> None:
+        lost = self._adopted - wanted
+        for environment in lost:
+            self._adopted.discard(environment)
+            self.runtime.forget(environment)
+        if lost:
+            self._recorded = {
+                pair: record for pair, record in self._recorded.items() if pair[0] not in lost
+            }
+        gained = sorted(wanted - self._adopted)
+        if gained:
+            assert self._shared is not None
+            await self._store.flush()
+            recovered = await self._shared.recovered(gained)
+            still = [e for e in gained if e in self._wanted]  # the leases may have moved since
+            kept = set(still)
+            self._take_back(
+                Recovered(
+                    {p: r for p, r in recovered.decisions.items() if p[0] in kept},
+                    [d for d in recovered.deploys if d.environment in kept],
+                    {},
+                )
+            )
+            self._adopted.update(still)
+        if lost or gained:
+            logger.info(
+                "environments taken over and given up",
+                extra={"gained": len(gained), "lost": len(lost), "owned": len(self._adopted)},
+            )
+            self.generation += 1
+            self.wake()
 
     # -- passes --------------------------------------------------------------------------------
 

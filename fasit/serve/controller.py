@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import secrets
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,9 +35,13 @@ from fasit.reconcile import (
     ChartLocator,
     ChartNotPublished,
     ChartReference,
+    LeaseKeeper,
+    Ownership,
+    PostgresLeases,
     PostgresStatusStore,
     ReconcileConfig,
     Reconciler,
+    ReplicaAddress,
     SqliteStatusStore,
 )
 from fasit.serve.desired import DesiredState
@@ -96,6 +101,13 @@ class ServeConfig:
     external_url: str = ""
     """The dashboard's public URL: the root of links sent out (notifications, commit statuses;
     "" for none)."""
+    lease_ttl: float = 15.0
+    """Seconds a replica's leases last unrenewed (PostgreSQL only; renewed every third)."""
+    advertise_addr: str = ""
+    """host:port other replicas send this one's agents to (default: the gRPC address)."""
+    advertise_http_addr: str = ""
+    """host:port of this replica's web app as /api/v1/replicas lists it (default: the HTTP
+    address)."""
     github_status_token: str = field(default="", repr=False)
     """Set GitHub commit statuses with it (a github-hosted git source only)."""
     github_api_url: str = DEFAULT_API_URL
@@ -144,6 +156,8 @@ class Controller:
         self.reconciler: Reconciler | None = None
         self.fake_fleet: FakeFleet | None = None
         self.observer: Observer | None = None
+        self.leases: LeaseKeeper | None = None
+        """This replica's leases, when replicas share a PostgreSQL store."""
         self.ready = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -160,6 +174,7 @@ class Controller:
             HubConfig(
                 host=config.grpc_host, port=config.grpc_port, agent_timeout=config.agent_timeout
             ),
+            placement=None if config.status_url is None else self._placement,
         )
         await hub.start()
         if self.fake_fleet is not None:
@@ -179,6 +194,9 @@ class Controller:
         reconciler = self.reconciler = Reconciler(
             hub, store, ChartLocator(self._publish), config.reconcile
         )
+        if isinstance(store, PostgresStatusStore):
+            leases = self.leases = self._lease_keeper(store, hub)
+            reconciler.share(leases.owns, store)
         await reconciler.open()
         planner = Planner(
             SecretsDirectory(config.secrets_dir) if config.secrets_dir else None,
@@ -252,6 +270,8 @@ class Controller:
         ]
         if statuses is not None:
             helpers.append(asyncio.create_task(statuses.run(), name="commit-statuses"))
+        if self.leases is not None:
+            helpers.append(asyncio.create_task(self.leases.run(), name="leases"))
         serving = asyncio.create_task(web.serve(sockets=[listening]), name="web")
         tasks = [asyncio.create_task(reconciler.run(), name="reconciler"), *helpers, serving]
         if metrics_web is not None:
@@ -291,6 +311,40 @@ class Controller:
         await asyncio.gather(*tasks, return_exceptions=True)
         if failed:
             raise RuntimeError(f"{failed[0].get_name()} failed") from failed[0].exception()
+
+    def _lease_keeper(self, store: PostgresStatusStore, hub: AgentHub) -> LeaseKeeper:
+        """This replica's leases: ownership moves go to the reconciler and the hub."""
+        config = self.config
+        grpc_addr = config.advertise_addr or hub.address
+        http_addr = config.advertise_http_addr or f"{config.http_host}:{config.http_port}"
+        # The address names the replica, and a nonce this process: a restarted replica is a
+        # new one, whose predecessor's leases lapse (or are released) first.
+        me = ReplicaAddress(f"{grpc_addr}/{secrets.token_hex(3)}", http_addr, grpc_addr)
+        keeper = LeaseKeeper(
+            PostgresLeases(store.url, me, config.lease_ttl), self._planned_environments, store.flush
+        )
+        keeper.listen(lambda ownership: self._ownership_moved(ownership, hub))
+        return keeper
+
+    def _planned_environments(self) -> list[str]:
+        planned = None if self._desired is None else self._desired.planned
+        return [] if planned is None else list(planned[1].environments)
+
+    def _ownership_moved(self, ownership: Ownership, hub: AgentHub) -> None:
+        assert self.reconciler is not None
+        self.reconciler.own(ownership.owned)
+        hub.redirect_moved()
+
+    def _placement(self, environment: str) -> str | None:
+        """Where the environment's agent belongs: None here, else the owner's address ("" if
+        none owns it, or if the lease says here but has lapsed)."""
+        leases = self.leases
+        if leases is None:
+            return ""  # starting: no lease taken yet
+        if leases.owns(environment):
+            return None
+        address = leases.current.owner_address(environment)
+        return "" if address is None or address == leases.me.grpc_addr else address
 
     def _server(self, app: ASGIApp) -> uvicorn.Server:
         config = self.config
