@@ -40,4 +40,3 @@ REFUSED = sorted(
 def test_any_other_event_is_a_bug(state: SessionState, event: SessionEvent) -> None:
     with pytest.raises(RuntimeError, match=f"a session {state} cannot be {event}"):
         next_state(state, event)
-
