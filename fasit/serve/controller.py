@@ -225,6 +225,7 @@ class Controller:
             status_writes_dropped=lambda: store.dropped,
             decided_revision=lambda: reconciler.decided_revision,
             rollouts=reconciler.rollouts,
+            replicas=self._replicas,
         )
         metrics = FasitMetrics(read)
         scopes = Scopes(read)
@@ -325,6 +326,9 @@ class Controller:
         )
         keeper.listen(lambda ownership: self._ownership_moved(ownership, hub))
         return keeper
+
+    def _replicas(self) -> Ownership | None:
+        return None if self.leases is None else self.leases.current
 
     def _planned_environments(self) -> list[str]:
         planned = None if self._desired is None else self._desired.planned
