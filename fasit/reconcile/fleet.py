@@ -51,6 +51,9 @@ class ReconcileConfig:
     """Seconds past an instruction's helm timeout before it counts as failed."""
     resend_after: float = 1.0
     """Seconds before another pass when the hub could not queue an instruction."""
+    shared_refresh: float = 5.0
+    """With replicas sharing a fleet: seconds between reads of what the others own (for the
+    read side: every replica shows the whole fleet)."""
 
 
 @dataclass(frozen=True, slots=True)

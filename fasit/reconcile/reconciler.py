@@ -49,7 +49,7 @@ from fasit.reconcile.store import (
     Recovered,
     StatusStore,
 )
-from fasit.reconcile.views import ReleaseView, ReleaseViews
+from fasit.reconcile.views import ReleaseView, ReleaseViews, stored_views
 from fasit.reconcile.waves import ChangeProgress
 from fasit.state import collector_paused
 
@@ -245,12 +245,28 @@ class Reconciler:
 
     async def _ownership_loop(self) -> None:
         while True:
-            await self._ownership_moved.wait()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.config.shared_refresh):
+                    await self._ownership_moved.wait()
+            moved = self._ownership_moved.is_set()
             self._ownership_moved.clear()
             try:
-                await self._adopt(self._wanted)
+                if moved:
+                    await self._adopt(self._wanted)
+                await self._refresh_stored()
             except Exception:
-                logger.exception("environments not taken over; tried again at the next renewal")
+                logger.exception("shared fleet not refreshed; tried again shortly")
+
+    async def _refresh_stored(self) -> None:
+        """Read the environments other replicas own from the store, for the read side."""
+        assert self._shared is not None
+        plan = self._fleet.plan
+        others = [] if plan is None else sorted(plan.environments.keys() - self._adopted)
+        views = stored_views(await self._shared.recovered(others)) if others else {}
+        kept = {e: v for e, v in views.items() if e not in self._adopted}
+        if kept != self._release_views.stored:
+            self._release_views.stored = kept
+            self.generation += 1
 
     async def _adopt(self, wanted: frozenset[str]) -> None:
         lost = self._adopted - wanted
