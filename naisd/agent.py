@@ -111,7 +111,7 @@ class Agent:
                     await self._stop.wait()
                     break
                 at_once = self._session.controllers.next(welcomed=self._session.welcomed)
-                delay = 0.0 if at_once else max(self._backoff.next_delay(), asked)
+                delay = asked if at_once else max(self._backoff.next_delay(), asked)
                 logger.info("reconnecting in %.1f s", delay, extra={"controller": self.target})
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), delay)

@@ -42,6 +42,7 @@ class Controllers:
         self.current = addresses[0]
         """The address of the session under way (or the last one)."""
         self._followed = False
+        self._failed = 0
 
     def redirected(self, address: str) -> None:
         """The controller said: dial `address` instead."""
@@ -49,20 +50,24 @@ class Controllers:
 
     def next(self, *, welcomed: bool) -> bool:
         """The session ended (`welcomed` if it was served): move on. True when the next dial
-        should go at once (the first redirect since a session was served), False when it waits
-        the backoff (a failure, or redirects that keep bouncing)."""
+        may go at once: the first redirect since a session was served, or the next address
+        while a round through them is under way; False when it waits the backoff (a whole
+        round failed, redirects keep bouncing, or a served session ended)."""
         redirect, self._redirect = self._redirect, ""
         if welcomed:
             self._followed = False
-        if redirect and not self._followed:
-            self._followed = True
-            self.current = redirect
-            return True
+            self._failed = 0
         if redirect:
-            self.current = redirect  # followed after the backoff
-            return False
+            self.current = redirect
+            at_once = not self._followed
+            self._followed = True
+            return at_once
         if welcomed:
             return False  # served there before: dial the same one again first
+        self._failed += 1
         self._index = (self._index + 1) % len(self.addresses)
         self.current = self.addresses[self._index]
-        return False
+        if self._failed >= len(self.addresses):
+            self._failed = 0  # every address tried: back off before the next round
+            return False
+        return True

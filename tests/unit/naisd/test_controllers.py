@@ -21,13 +21,19 @@ def test_a_bad_address_is_named(text: str) -> None:
         parse_controllers(text)
 
 
-def test_a_failed_dial_moves_to_the_next_address_after_the_backoff() -> None:
+def test_a_failed_dial_moves_to_the_next_address_at_once() -> None:
     controllers = Controllers(("a:1", "b:1", "c:1"))
 
-    assert controllers.next(welcomed=False) is False
+    assert controllers.next(welcomed=False) is True
     assert controllers.current == "b:1"
-    controllers.next(welcomed=False)
-    controllers.next(welcomed=False)
+
+
+def test_a_whole_round_of_failed_dials_waits_the_backoff() -> None:
+    controllers = Controllers(("a:1", "b:1", "c:1"))
+
+    rounds = [controllers.next(welcomed=False) for _ in range(6)]
+
+    assert rounds == [True, True, False, True, True, False]
     assert controllers.current == "a:1"
 
 
