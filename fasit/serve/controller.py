@@ -237,8 +237,11 @@ class Controller:
         reconciler.on_deploy(metrics.observe_deploy)
         statuses = self._commit_statuses(read)
         if statuses is not None:  # a pass only sets its event: GitHub never holds a pass up
-            reconciler.on_pass(lambda report: statuses.wake())
-            self.snapshots.listen(lambda snapshot, record: statuses.wake())
+            # Replicas: the elected one alone posts (it shows the whole fleet, docs/ha.md).
+            reconciler.on_pass(lambda report: statuses.wake() if self.is_leader() else None)
+            self.snapshots.listen(
+                lambda snapshot, record: statuses.wake() if self.is_leader() else None
+            )
         notifications = self._notifications(reconciler, metrics)
         authenticators: list[Authenticator] = []
         if config.api_tokens is not None:
@@ -327,6 +330,10 @@ class Controller:
         keeper.listen(lambda ownership: self._ownership_moved(ownership, hub))
         return keeper
 
+    def is_leader(self) -> bool:
+        """Whether this replica does the fleet's once-only work (always, alone on SQLite)."""
+        return self.leases is None or self.leases.current.is_leader
+
     def _replicas(self) -> Ownership | None:
         return None if self.leases is None else self.leases.current
 
@@ -391,7 +398,13 @@ class Controller:
         observer = self.observer = Observer(
             reconciler, dispatcher.publish, Links(self.config.external_url)
         )
-        self.snapshots.listen(observer.observe_offer)
+        # A revision is news once for the fleet: the elected replica tells it. Release and
+        # agent events come from the owner of their environment (docs/ha.md).
+        self.snapshots.listen(
+            lambda snapshot, record: (
+                observer.observe_offer(snapshot, record) if self.is_leader() else None
+            )
+        )
         reconciler.on_pass(observer.observe_pass)
         metrics.registry.register(NotificationMetrics(dispatcher))
         for sink in config.sinks:
