@@ -31,8 +31,9 @@ from fasit.reconcile.limits import Limits, apply_limits, open_circuits
 from fasit.reconcile.ownership import LEADER, Ownership, Replica
 from fasit.reconcile.postgres_store import PostgresStatusStore, is_postgres_url
 from fasit.reconcile.prune_budget import allowed_uninstalls, apply_prune_budget
-from fasit.reconcile.reconciler import AgentChannel, PassReport, Reconciler, SharedHistory
+from fasit.reconcile.reconciler import AgentChannel, PassReport, Reconciler
 from fasit.reconcile.runtime import Runtime
+from fasit.reconcile.shares import SharedHistory
 from fasit.reconcile.sqlite_store import SqliteStatusStore, StoreError
 from fasit.reconcile.store import (
     DecisionRecord,

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -42,6 +42,7 @@ from fasit.reconcile.instructions import (
     deploy_of,
 )
 from fasit.reconcile.runtime import Runtime
+from fasit.reconcile.shares import Share, SharedHistory
 from fasit.reconcile.store import (
     DecisionRecord,
     InventoryRecord,
@@ -49,19 +50,13 @@ from fasit.reconcile.store import (
     Recovered,
     StatusStore,
 )
-from fasit.reconcile.views import ReleaseView, ReleaseViews, stored_views
+from fasit.reconcile.views import ReleaseView, ReleaseViews
 from fasit.reconcile.waves import ChangeProgress
 from fasit.state import collector_paused
 
-__all__ = ["AgentChannel", "PassReport", "Reconciler", "SharedHistory"]
+__all__ = ["AgentChannel", "PassReport", "Reconciler"]
 
 logger = logging.getLogger(__name__)
-
-
-class SharedHistory(Protocol):
-    """The status store of a fleet shared by replicas: what another replica left behind."""
-
-    async def recovered(self, environments: Sequence[str]) -> Recovered: ...
 
 
 class AgentChannel(Protocol):
@@ -128,28 +123,22 @@ class Reconciler:
         self._release_views = ReleaseViews(
             self._fleet, self.runtime, lambda pair: self._recorded.get(pair), clock
         )
-        self._shared: SharedHistory | None = None
-        self._owns: Callable[[str], bool] = lambda environment: True
-        self._adopted: set[str] = set()
-        """Owned environments whose history is taken back from the store: only these are
-        reconciled (a lease alone is not enough until then)."""
-        self._wanted: frozenset[str] = frozenset()
-        self._ownership_moved = asyncio.Event()
+        self._share: Share | None = None
 
     def share(self, owns: Callable[[str], bool], history: SharedHistory) -> None:
         """Reconcile only the environments `owns` (this replica's leases), each once its
         history is taken back from `history` (`own`); call before `open`."""
         if self._started.is_set():
             raise RuntimeError("Reconciler.share: call it before open()")
-        self._shared = history
-        self._owns = owns
-        self._fleet.owns = lambda environment: environment in self._adopted and owns(environment)
+        share = self._share = Share(owns, history, self.config.shared_refresh)
+        self._fleet.owns = share.includes
 
     def own(self, environments: frozenset[str]) -> None:
         """This replica's leases changed: drop the environments gone, take over the new ones
         (what their previous owner sent, decided and saw) before they are reconciled."""
-        self._wanted = environments
-        self._ownership_moved.set()
+        if self._share is None:
+            raise RuntimeError("Reconciler.own: share() first")
+        self._share.want(environments)
 
     # -- inputs --------------------------------------------------------------------------------
 
@@ -176,7 +165,7 @@ class Reconciler:
         if self._started.is_set():
             return
         recovered = await self._store.open()
-        if self._shared is None:  # shared: each environment is taken back as it is owned
+        if self._share is None:  # shared: each environment is taken back as it is owned
             self._take_back(recovered)
         self._started.set()
 
@@ -195,8 +184,10 @@ class Reconciler:
             asyncio.create_task(self._consume_events(), name="reconciler-events"),
             asyncio.create_task(self._pass_loop(), name="reconciler-passes"),
         ]
-        if self._shared is not None:
-            tasks.append(asyncio.create_task(self._ownership_loop(), name="reconciler-leases"))
+        if self._share is not None:
+            tasks.append(
+                asyncio.create_task(self._share_loop(self._share), name="reconciler-share")
+            )
         try:
             await self._stopping.wait()
         finally:
@@ -243,62 +234,29 @@ class Reconciler:
 
     # -- ownership (replicas sharing a fleet) --------------------------------------------------
 
-    async def _ownership_loop(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.config.shared_refresh):
-                    await self._ownership_moved.wait()
-            moved = self._ownership_moved.is_set()
-            self._ownership_moved.clear()
-            try:
-                if moved:
-                    await self._adopt(self._wanted)
-                await self._refresh_stored()
-            except Exception:
-                logger.exception("shared fleet not refreshed; tried again shortly")
+    async def _share_loop(self, share: Share) -> None:
+        """Forget the environments given up, take back those taken over (before the next
+        pass reconciles them), and show the others' as the store has them."""
+        async for change in share.changes(self._planned_environments):
+            for environment in change.lost:
+                self.runtime.forget(environment)
+            if change.lost:
+                self._recorded = {
+                    pair: r for pair, r in self._recorded.items() if pair[0] not in change.lost
+                }
+            self._take_back(change.history)
+            moved = bool(change.lost or change.gained)
+            stored = self._release_views.stored if change.stored is None else change.stored
+            stored = {e: v for e, v in stored.items() if e not in share.adopted}
+            if moved or stored != self._release_views.stored:
+                self._release_views.stored = stored
+                self.generation += 1
+            if moved:
+                self.wake()
 
-    async def _refresh_stored(self) -> None:
-        """Read the environments other replicas own from the store, for the read side."""
-        assert self._shared is not None
+    def _planned_environments(self) -> Collection[str]:
         plan = self._fleet.plan
-        others = [] if plan is None else sorted(plan.environments.keys() - self._adopted)
-        views = stored_views(await self._shared.recovered(others)) if others else {}
-        kept = {e: v for e, v in views.items() if e not in self._adopted}
-        if kept != self._release_views.stored:
-            self._release_views.stored = kept
-            self.generation += 1
-
-    async def _adopt(self, wanted: frozenset[str]) -> None:
-        lost = self._adopted - wanted
-        for environment in lost:
-            self._adopted.discard(environment)
-            self.runtime.forget(environment)
-        if lost:
-            self._recorded = {
-                pair: record for pair, record in self._recorded.items() if pair[0] not in lost
-            }
-        gained = sorted(wanted - self._adopted)
-        if gained:
-            assert self._shared is not None
-            await self._store.flush()
-            recovered = await self._shared.recovered(gained)
-            still = [e for e in gained if e in self._wanted]  # the leases may have moved since
-            kept = set(still)
-            self._take_back(
-                Recovered(
-                    {p: r for p, r in recovered.decisions.items() if p[0] in kept},
-                    [d for d in recovered.deploys if d.environment in kept],
-                    {},
-                )
-            )
-            self._adopted.update(still)
-        if lost or gained:
-            logger.info(
-                "environments taken over and given up",
-                extra={"gained": len(gained), "lost": len(lost), "owned": len(self._adopted)},
-            )
-            self.generation += 1
-            self.wake()
+        return () if plan is None else plan.environments.keys()
 
     # -- passes --------------------------------------------------------------------------------
 
