@@ -10,7 +10,7 @@ environment stands in each change (waves.py) is worked out again on the same ter
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from fasit.backoff import Backoff
@@ -110,6 +110,8 @@ class FleetDecider:
         self.owns: Callable[[str], bool] = _everything
         """Whether this replica reconciles an environment (replicas share a fleet by leases):
         the one filter between the plan and every decision, send, wave and limit."""
+        self.replicas = 1
+        """Live replicas sharing the fleet: each holds its share of the fleet cap."""
 
     def set_plan(self, plan: Plan) -> None:
         """Take a new plan; environments whose releases are the same objects keep them."""
@@ -172,9 +174,7 @@ class FleetDecider:
         budgeted = _budgeted(gated, runtime, plan, now)
         limited = {
             **budgeted.decisions,
-            **apply_limits(
-                budgeted.decisions, _busy(runtime, budgeted.decisions), self._config.limits
-            ),
+            **apply_limits(budgeted.decisions, _busy(runtime, budgeted.decisions), self._limits()),
         }
         for extra in (budgeted.due, self._changes_due):
             if extra is not None and (due is None or extra < due):
@@ -193,6 +193,13 @@ class FleetDecider:
                 self.current[environment] = decisions
         sends = [d for decisions in limited.values() for d in decisions if d.reason.sends]
         return PassResult(changed, sends, due, len(fresh))
+
+    def _limits(self) -> Limits:
+        """The limits of this replica: its share of the fleet cap, rounded up."""
+        limits = self._config.limits
+        if self.replicas <= 1:
+            return limits
+        return replace(limits, fleet=-(-limits.fleet // self.replicas))
 
     def _decided(
         self,

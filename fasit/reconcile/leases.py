@@ -238,7 +238,11 @@ class LeaseKeeper:
     def _set(self, ownership: Ownership) -> None:
         before = self.current
         self.current = ownership
-        if ownership.owned != before.owned or ownership.is_leader != before.is_leader:
+        if (
+            ownership.owned != before.owned
+            or ownership.is_leader != before.is_leader
+            or [r.id for r in ownership.replicas] != [r.id for r in before.replicas]
+        ):
             logger.info(
                 "ownership changed",
                 extra={

@@ -133,11 +133,13 @@ class Reconciler:
         share = self._share = Share(owns, history, self.config.shared_refresh)
         self._fleet.owns = share.includes
 
-    def own(self, environments: frozenset[str]) -> None:
-        """This replica's leases changed: drop the environments gone, take over the new ones
-        (what their previous owner sent, decided and saw) before they are reconciled."""
+    def own(self, environments: frozenset[str], replicas: int = 1) -> None:
+        """This replica's leases changed (`replicas` live ones share the fleet): drop the
+        environments gone, take over the new ones (what their previous owner sent, decided
+        and saw) before they are reconciled."""
         if self._share is None:
             raise RuntimeError("Reconciler.own: share() first")
+        self._fleet.replicas = max(1, replicas)
         self._share.want(environments)
 
     # -- inputs --------------------------------------------------------------------------------

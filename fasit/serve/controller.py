@@ -343,7 +343,7 @@ class Controller:
 
     def _ownership_moved(self, ownership: Ownership, hub: AgentHub) -> None:
         assert self.reconciler is not None
-        self.reconciler.own(ownership.owned)
+        self.reconciler.own(ownership.owned, len(ownership.replicas))
         hub.redirect_moved()
 
     def _placement(self, environment: str) -> str | None:
