@@ -24,6 +24,7 @@ from fasit.reconcile.decisions import (
     RolloutKey,
     decide_environment,
 )
+from fasit.reconcile.deploys import Deploy
 from fasit.reconcile.limits import Limits, apply_limits, open_circuits
 from fasit.reconcile.prune_budget import BudgetResult, apply_prune_budget
 from fasit.reconcile.runtime import Runtime
@@ -112,6 +113,9 @@ class FleetDecider:
         the one filter between the plan and every decision, send, wave and limit."""
         self.replicas = 1
         """Live replicas sharing the fleet: each holds its share of the fleet cap."""
+        self.others_failed: Mapping[tuple[str, str], Deploy] = {}
+        """Releases other replicas own whose latest deploy failed (from the shared store): the
+        circuit breaker counts them with this replica's own."""
 
     def set_plan(self, plan: Plan) -> None:
         """Take a new plan; environments whose releases are the same objects keep them."""
@@ -310,7 +314,8 @@ class FleetDecider:
     def _open_circuits(self, runtime: Runtime) -> dict[RolloutKey, Circuit]:
         """The open circuits; the same object as last pass when none changed."""
         failures = []
-        for (environment, feature), deploy in runtime.failed.items():
+        failed = {**self.others_failed, **runtime.failed} if self.others_failed else runtime.failed
+        for (environment, feature), deploy in failed.items():
             release = self._desired.get(environment, _NOTHING).get(feature)
             if release is None or release.release_hash != deploy.release_hash:
                 continue  # a failure of another hash is history, not this rollout's

@@ -250,6 +250,9 @@ class Reconciler:
             moved = bool(change.lost or change.gained)
             stored = self._release_views.stored if change.stored is None else change.stored
             stored = {e: v for e, v in stored.items() if e not in share.adopted}
+            if change.failed is not None and change.failed != self._fleet.others_failed:
+                self._fleet.others_failed = change.failed
+                moved = True  # a circuit may open or close
             if moved or stored != self._release_views.stored:
                 self._release_views.stored = stored
                 self.generation += 1

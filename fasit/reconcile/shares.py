@@ -4,8 +4,9 @@ what): which owned environments the reconciler has taken over, and what the othe
 The reconciler hands `Share` its leases (`want`), asks it whether to reconcile an environment
 (`includes`), and runs `changes()`: each yields the environments lost (to forget) and the
 history of those gained (to take back before they are reconciled), and every
-`refresh` seconds the read side's views of the environments other replicas own, from the
-store. Decides nothing and sends nothing.
+`refresh` seconds what the store says of the environments other replicas own: the read side's
+views, and their failed releases (the circuit breaker counts the fleet's). Decides nothing and
+sends nothing.
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from fasit.reconcile.deploys import Deploy, DeployState
 from fasit.reconcile.store import Recovered
 from fasit.reconcile.views import ReleaseView, stored_views
 
-__all__ = ["Change", "Share", "SharedHistory"]
+__all__ = ["Change", "Share", "SharedHistory", "latest_failed"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +44,9 @@ class Change:
     """What the store holds of `gained`."""
     stored: dict[str, tuple[ReleaseView, ...]] | None
     """None when the store could not be read: the views stay as they were."""
+    failed: dict[tuple[str, str], Deploy] | None = None
+    """The releases of those environments whose latest deploy failed (what the circuit
+    breaker counts fleet-wide); None when the store could not be read."""
 
 
 class Share:
@@ -79,14 +84,16 @@ class Share:
             self.adopted -= lost
             gained: tuple[frozenset[str], Recovered] = (frozenset(), Recovered())
             stored: dict[str, tuple[ReleaseView, ...]] | None = None
+            failed: dict[tuple[str, str], Deploy] | None = None
             try:
                 if moved:
                     gained = await self._take_over(lost)
                 others = sorted(set(planned()) - self.adopted)
-                stored = stored_views(await self._history.recovered(others)) if others else {}
+                theirs = await self._history.recovered(others) if others else Recovered()
+                stored, failed = stored_views(theirs), latest_failed(theirs.deploys)
             except Exception:
                 logger.exception("shared fleet not refreshed; tried again shortly")
-            yield Change(lost, *gained, stored)
+            yield Change(lost, *gained, stored, failed)
 
     async def _take_over(self, lost: frozenset[str]) -> tuple[frozenset[str], Recovered]:
         gained = sorted(self._wanted - self.adopted)
@@ -107,3 +114,11 @@ class Share:
             {pair: r for pair, r in recovered.decisions.items() if pair[0] in kept},
             [d for d in recovered.deploys if d.environment in kept],
         )
+
+
+def latest_failed(deploys: Iterable[Deploy]) -> dict[tuple[str, str], Deploy]:
+    """Of the latest deploy of each release (`deploys` oldest first), those that failed."""
+    latest: dict[tuple[str, str], Deploy] = {}
+    for deploy in deploys:
+        latest[(deploy.environment, deploy.feature)] = deploy
+    return {pair: d for pair, d in latest.items() if d.state is DeployState.FAILED}

@@ -1,12 +1,14 @@
-"""A replica's pass over a shared fleet: only the environments it owns are decided, and it
-holds its share of the fleet cap."""
+"""A replica's pass over a shared fleet: only the environments it owns are decided, it holds
+its share of the fleet cap, and its circuit breaker counts the whole fleet's failures."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from fasit.reconcile import FleetDecider, Limits, Reason, ReconcileConfig
+from fasit.agents import Action
+from fasit.reconcile import Deploy, DeployState, FleetDecider, Limits, Reason, ReconcileConfig
 from tests import states
+from tests.unit.reconcile.support import NOW
 from tests.unit.reconcile.test_waves import Fleet
 
 ENVIRONMENTS = [("t", f"e{n}") for n in range(6)]
@@ -42,3 +44,36 @@ def test_each_replica_holds_its_share_of_the_fleet_cap_rounded_up(tmp_path: Path
 
     assert reasons.count(Reason.DEPLOY) == 2
     assert reasons.count(Reason.QUEUED) == 4
+
+
+def failed_deploy(fleet: Fleet, environment: str) -> Deploy:
+    release = fleet.release(environment)
+    return Deploy(
+        f"id-{environment}",
+        environment,
+        "web",
+        Action.INSTALL,
+        release.version,
+        release.release_hash or "",
+        "rev",
+        1,
+        DeployState.FAILED,
+        NOW,
+        NOW,
+        NOW,
+        error="boom",
+    )
+
+
+def test_the_circuit_breaker_counts_failures_where_other_replicas_own(tmp_path: Path) -> None:
+    fleet = fleet_of_six(tmp_path, cap=50)  # threshold 3
+    fleet.decider.owns = lambda environment: environment in {"t/e0", "t/e1", "t/e2"}
+    fleet.finished("t/e0", DeployState.FAILED, NOW)
+    fleet.decider.others_failed = {
+        (env, "web"): failed_deploy(fleet, env) for env in ("t/e3", "t/e4")
+    }
+
+    fleet.decide()
+
+    (circuit,) = fleet.decider.circuits.values()
+    assert [environment for environment, _ in circuit.failures] == ["t/e0", "t/e3", "t/e4"]
