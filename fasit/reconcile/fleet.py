@@ -25,6 +25,7 @@ from fasit.reconcile.decisions import (
     decide_environment,
 )
 from fasit.reconcile.deploys import Deploy
+from fasit.reconcile.ladder import Status
 from fasit.reconcile.limits import Limits, apply_limits, open_circuits
 from fasit.reconcile.prune_budget import BudgetResult, apply_prune_budget
 from fasit.reconcile.runtime import Runtime
@@ -36,6 +37,7 @@ from fasit.reconcile.waves import (
     hold_sends,
     pause_hold,
     standing_of,
+    stored_standing,
 )
 from fasit.state import WaveLayout, same_objects
 
@@ -93,6 +95,10 @@ class _Standings:
 
 _NOTHING: Mapping[str, DesiredRelease] = {}
 
+Shown = tuple[Status, str, str, datetime | None]
+"""A release as the shared store shows it: status, desired version, running version, and when
+it last finished deploying."""
+
 
 class FleetDecider:
     """Decides passes over one plan at a time; remembers each environment's last decisions."""
@@ -106,6 +112,7 @@ class FleetDecider:
         self._standings: dict[str, _Standings] = {}
         self._changes: dict[RolloutKey, ChangeProgress] = {}
         self._changes_due: datetime | None = None
+        self._others_tracked: Mapping[tuple[str, str], Shown] = {}
         self.current: dict[str, list[Decision]] = {}
         """Every environment's decisions as of the last pass (limits applied)."""
         self.owns: Callable[[str], bool] = _everything
@@ -113,6 +120,9 @@ class FleetDecider:
         the one filter between the plan and every decision, send, wave and limit."""
         self.replicas = 1
         """Live replicas sharing the fleet: each holds its share of the fleet cap."""
+        self.others_shown: Mapping[tuple[str, str], Shown] = {}
+        """What the shared store shows of the releases other replicas own: (status, desired
+        version, running version, deployed at), where each stands in a change's waves."""
         self.others_failed: Mapping[tuple[str, str], Deploy] = {}
         """Releases other replicas own whose latest deploy failed (from the shared store): the
         circuit breaker counts them with this replica's own."""
@@ -258,6 +268,9 @@ class FleetDecider:
         for gone in self._standings.keys() - owned:
             del self._standings[gone]
             moved = True
+        if self.others_shown is not self._others_tracked:
+            self._others_tracked = self.others_shown
+            moved = True
         due = self._changes_due
         if not moved and (due is None or now < due):
             return
@@ -265,12 +278,31 @@ class FleetDecider:
         for memo in self._standings.values():
             for key, standing in memo.standings:
                 reached.setdefault(key, []).append(standing)
+        for key, standing in self._others_standings(plan, owned):
+            reached.setdefault(key, []).append(standing)
         self._changes = {
             key: gate_change(key, plan.rollouts[key[0]], standings, now)
             for key, standings in reached.items()
         }
         dues = [change.due for change in self._changes.values() if change.due is not None]
         self._changes_due = min(dues, default=None)
+
+    def _others_standings(self, plan: Plan, owned: set[str]) -> list[tuple[RolloutKey, Standing]]:
+        """Where the environments other replicas own stand, from the shared store (none when
+        this replica owns the whole fleet)."""
+        if not self.others_shown:
+            return []
+        found = []
+        for environment in plan.environments.keys() - owned:
+            for feature, release in self._desired.get(environment, _NOTHING).items():
+                layout = plan.rollouts.get(feature)
+                if layout is None:
+                    continue
+                shown = self.others_shown.get((environment, feature))
+                standing = stored_standing(environment, release, layout.wave_of(environment), shown)
+                if standing is not None:
+                    found.append(((feature, release.version, release.digest or ""), standing))
+        return found
 
     def _refresh_standings(self, environment: str, plan: Plan, runtime: Runtime) -> bool:
         """Whether the environment's standings were worked out again."""

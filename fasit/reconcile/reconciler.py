@@ -253,6 +253,19 @@ class Reconciler:
             if change.failed is not None and change.failed != self._fleet.others_failed:
                 self._fleet.others_failed = change.failed
                 moved = True  # a circuit may open or close
+            shown = {
+                (v.environment, v.feature): (
+                    v.status,
+                    v.desired_version,
+                    v.running_version,
+                    v.deployed_at,
+                )
+                for views in stored.values()
+                for v in views
+            }
+            if shown != self._fleet.others_shown:
+                self._fleet.others_shown = shown
+                moved = True  # a wave may open
             if moved or stored != self._release_views.stored:
                 self._release_views.stored = stored
                 self.generation += 1
