@@ -139,6 +139,20 @@ class FleetDecider:
         self._desired = grouped
         self.plan = plan
 
+    def take_others(
+        self,
+        shown: Mapping[tuple[str, str], Shown],
+        failed: Mapping[tuple[str, str], Deploy] | None,
+    ) -> bool:
+        """What the shared store shows of the environments other replicas own (`failed` None:
+        unknown this time); whether it changed anything a pass counts."""
+        changed = False
+        if failed is not None and failed != self.others_failed:
+            self.others_failed, changed = failed, True
+        if shown != self.others_shown:
+            self.others_shown, changed = shown, True
+        return changed
+
     @property
     def circuits(self) -> Mapping[RolloutKey, Circuit]:
         """The circuits open as of the last pass."""

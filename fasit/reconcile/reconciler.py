@@ -42,7 +42,7 @@ from fasit.reconcile.instructions import (
     deploy_of,
 )
 from fasit.reconcile.runtime import Runtime
-from fasit.reconcile.shares import Share, SharedHistory
+from fasit.reconcile.shares import Share, SharedHistory, shown_of
 from fasit.reconcile.store import (
     DecisionRecord,
     InventoryRecord,
@@ -250,22 +250,8 @@ class Reconciler:
             moved = bool(change.lost or change.gained)
             stored = self._release_views.stored if change.stored is None else change.stored
             stored = {e: v for e, v in stored.items() if e not in share.adopted}
-            if change.failed is not None and change.failed != self._fleet.others_failed:
-                self._fleet.others_failed = change.failed
-                moved = True  # a circuit may open or close
-            shown = {
-                (v.environment, v.feature): (
-                    v.status,
-                    v.desired_version,
-                    v.running_version,
-                    v.deployed_at,
-                )
-                for views in stored.values()
-                for v in views
-            }
-            if shown != self._fleet.others_shown:
-                self._fleet.others_shown = shown
-                moved = True  # a wave may open
+            if self._fleet.take_others(shown_of(stored), change.failed):
+                moved = True  # a circuit may open or close, a wave open
             if moved or stored != self._release_views.stored:
                 self._release_views.stored = stored
                 self.generation += 1

@@ -14,15 +14,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from fasit.reconcile.deploys import Deploy, DeployState
+from fasit.reconcile.ladder import Status
 from fasit.reconcile.store import Recovered
 from fasit.reconcile.views import ReleaseView, stored_views
 
-__all__ = ["Change", "Share", "SharedHistory", "latest_failed"]
+__all__ = ["Change", "Share", "SharedHistory", "latest_failed", "shown_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -122,3 +124,15 @@ def latest_failed(deploys: Iterable[Deploy]) -> dict[tuple[str, str], Deploy]:
     for deploy in deploys:
         latest[(deploy.environment, deploy.feature)] = deploy
     return {pair: d for pair, d in latest.items() if d.state is DeployState.FAILED}
+
+
+def shown_of(
+    stored: Mapping[str, tuple[ReleaseView, ...]],
+) -> dict[tuple[str, str], tuple[Status, str, str, datetime | None]]:
+    """What the waves read of the releases others own: status, desired and running version,
+    and when each last finished deploying."""
+    return {
+        (v.environment, v.feature): (v.status, v.desired_version, v.running_version, v.deployed_at)
+        for views in stored.values()
+        for v in views
+    }

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-import secrets
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,18 +34,15 @@ from fasit.reconcile import (
     ChartLocator,
     ChartNotPublished,
     ChartReference,
-    LeaseKeeper,
-    Ownership,
-    PostgresLeases,
     PostgresStatusStore,
     ReconcileConfig,
     Reconciler,
-    ReplicaAddress,
     SqliteStatusStore,
 )
 from fasit.serve.desired import DesiredState
 from fasit.serve.fake_fleet import FakeFleet
 from fasit.serve.http_guard import HEADER_TIMEOUT, GuardedH11Protocol
+from fasit.serve.replicas import Replicas
 from fasit.sources import GitSource, GitSourceConfig, LocalSource
 from fasit.state import SnapshotBuilder, SnapshotStore
 from fasit.web import (
@@ -156,8 +152,16 @@ class Controller:
         self.reconciler: Reconciler | None = None
         self.fake_fleet: FakeFleet | None = None
         self.observer: Observer | None = None
-        self.leases: LeaseKeeper | None = None
-        """This replica's leases, when replicas share a PostgreSQL store."""
+        self.replicas = (
+            None
+            if config.status_url is None
+            else Replicas(
+                config.lease_ttl,
+                config.advertise_addr,
+                config.advertise_http_addr or f"{config.http_host}:{config.http_port}",
+            )
+        )
+        """This replica among others, when they share a PostgreSQL store."""
         self.ready = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -174,7 +178,7 @@ class Controller:
             HubConfig(
                 host=config.grpc_host, port=config.grpc_port, agent_timeout=config.agent_timeout
             ),
-            placement=None if config.status_url is None else self._placement,
+            placement=None if self.replicas is None else self.replicas.placement,
         )
         await hub.start()
         if self.fake_fleet is not None:
@@ -194,9 +198,9 @@ class Controller:
         reconciler = self.reconciler = Reconciler(
             hub, store, ChartLocator(self._publish), config.reconcile
         )
-        if isinstance(store, PostgresStatusStore):
-            leases = self.leases = self._lease_keeper(store, hub)
-            reconciler.share(leases.owns, store)
+        leases = None
+        if self.replicas is not None and isinstance(store, PostgresStatusStore):
+            leases = self.replicas.start(store, hub, reconciler, self._planned_environments)
         await reconciler.open()
         planner = Planner(
             SecretsDirectory(config.secrets_dir) if config.secrets_dir else None,
@@ -225,7 +229,7 @@ class Controller:
             status_writes_dropped=lambda: store.dropped,
             decided_revision=lambda: reconciler.decided_revision,
             rollouts=reconciler.rollouts,
-            replicas=self._replicas,
+            replicas=lambda: None if self.replicas is None else self.replicas.ownership(),
         )
         metrics = FasitMetrics(read)
         scopes = Scopes(read)
@@ -274,8 +278,8 @@ class Controller:
         ]
         if statuses is not None:
             helpers.append(asyncio.create_task(statuses.run(), name="commit-statuses"))
-        if self.leases is not None:
-            helpers.append(asyncio.create_task(self.leases.run(), name="leases"))
+        if leases is not None:
+            helpers.append(asyncio.create_task(leases.run(), name="leases"))
         serving = asyncio.create_task(web.serve(sockets=[listening]), name="web")
         tasks = [asyncio.create_task(reconciler.run(), name="reconciler"), *helpers, serving]
         if metrics_web is not None:
@@ -316,46 +320,13 @@ class Controller:
         if failed:
             raise RuntimeError(f"{failed[0].get_name()} failed") from failed[0].exception()
 
-    def _lease_keeper(self, store: PostgresStatusStore, hub: AgentHub) -> LeaseKeeper:
-        """This replica's leases: ownership moves go to the reconciler and the hub."""
-        config = self.config
-        grpc_addr = config.advertise_addr or hub.address
-        http_addr = config.advertise_http_addr or f"{config.http_host}:{config.http_port}"
-        # The address names the replica, and a nonce this process: a restarted replica is a
-        # new one, whose predecessor's leases lapse (or are released) first.
-        me = ReplicaAddress(f"{grpc_addr}/{secrets.token_hex(3)}", http_addr, grpc_addr)
-        keeper = LeaseKeeper(
-            PostgresLeases(store.url, me, config.lease_ttl), self._planned_environments, store.flush
-        )
-        keeper.listen(lambda ownership: self._ownership_moved(ownership, hub))
-        return keeper
-
     def is_leader(self) -> bool:
         """Whether this replica does the fleet's once-only work (always, alone on SQLite)."""
-        return self.leases is None or self.leases.current.is_leader
-
-    def _replicas(self) -> Ownership | None:
-        return None if self.leases is None else self.leases.current
+        return self.replicas is None or self.replicas.is_leader()
 
     def _planned_environments(self) -> list[str]:
         planned = None if self._desired is None else self._desired.planned
         return [] if planned is None else list(planned[1].environments)
-
-    def _ownership_moved(self, ownership: Ownership, hub: AgentHub) -> None:
-        assert self.reconciler is not None
-        self.reconciler.own(ownership.owned, len(ownership.replicas))
-        hub.redirect_moved()
-
-    def _placement(self, environment: str) -> str | None:
-        """Where the environment's agent belongs: None here, else the owner's address ("" if
-        none owns it, or if the lease says here but has lapsed)."""
-        leases = self.leases
-        if leases is None:
-            return ""  # starting: no lease taken yet
-        if leases.owns(environment):
-            return None
-        address = leases.current.owner_address(environment)
-        return "" if address is None or address == leases.me.grpc_addr else address
 
     def _server(self, app: ASGIApp) -> uvicorn.Server:
         config = self.config
