@@ -16,7 +16,7 @@ import logging
 import secrets
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
@@ -26,6 +26,12 @@ import grpc
 from fasit.agents.admission import Context, admit
 from fasit.agents.config import HubConfig
 from fasit.agents.contest import Contests, contested_warning, refusal_details
+from fasit.agents.placement import (
+    NOBODY_RETRY_MS,
+    Placement,
+    elsewhere_details,
+    redirect_message,
+)
 from fasit.agents.reader import log_refusal, read, refusal
 from fasit.agents.server import AgentServer
 from fasit.agents.session import IDLE, Ending, EnvironmentRecord, Outbox, Session
@@ -47,16 +53,9 @@ from fasit.agents.wire import (
 from fasit_proto.agent.v1 import PROTOCOL_VERSION, RETRY_AFTER_METADATA
 from fasit_proto.agent.v1 import agent_pb2 as pb
 
-__all__ = ["AgentHub", "Placement"]
+__all__ = ["AgentHub"]
 
 logger = logging.getLogger(__name__)
-
-Placement = Callable[[str], str | None]
-"""Where an environment's agent is served, when replicas share a fleet: None here, another
-replica's agent address (host:port), or "" while no replica owns it."""
-
-_NOBODY_RETRY_MS = 2_000
-"""How long an agent waits before dialling again when no replica owns its environment yet."""
 
 
 class AgentHub:
@@ -219,7 +218,7 @@ class AgentHub:
         elsewhere = None if self._placement is None else self._placement(environment)
         if elsewhere is not None:
             if elsewhere:
-                yield pb.ControllerMessage(redirect=pb.Redirect(address=elsewhere))
+                yield redirect_message(elsewhere)
             await self._redirect(environment, elsewhere, context)
         await self._hold_contested(environment, context)
         session = self._register(environment, hello, inventory, context.peer(), token_hash)
@@ -248,10 +247,10 @@ class AgentHub:
     async def _redirect(self, environment: str, elsewhere: str, context: Context) -> None:
         """End a stream of an environment another replica serves (old agents read the status
         and dial their next address)."""
-        retry = 0 if elsewhere else _NOBODY_RETRY_MS
+        retry = 0 if elsewhere else NOBODY_RETRY_MS
         await context.abort(
             grpc.StatusCode.UNAVAILABLE,
-            _elsewhere_details(environment, elsewhere),
+            elsewhere_details(environment, elsewhere),
             trailing_metadata=((RETRY_AFTER_METADATA, str(retry)),),
         )
 
@@ -266,10 +265,8 @@ class AgentHub:
             if elsewhere is None or session.ending is not None:
                 continue
             if elsewhere:
-                session.outbox.control(
-                    pb.ControllerMessage(redirect=pb.Redirect(address=elsewhere))
-                )
-            details = _elsewhere_details(session.environment, elsewhere)
+                session.outbox.control(redirect_message(elsewhere))
+            details = elsewhere_details(session.environment, elsewhere)
             session.end(Ending(grpc.StatusCode.UNAVAILABLE, details), drain_control=True)
             moved += 1
         if moved:
@@ -405,12 +402,6 @@ class AgentHub:
                             grpc.StatusCode.UNAUTHENTICATED, "the token of this session was revoked"
                         )
                     )
-
-
-def _elsewhere_details(environment: str, elsewhere: str) -> str:
-    if elsewhere:
-        return f"{environment} is served by another fasit replica: dial {elsewhere}"
-    return f"no fasit replica serves {environment} yet (leases are being taken); dial again"
 
 
 def _now_ms() -> int:
