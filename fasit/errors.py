@@ -42,6 +42,10 @@
         ├── NotDeterministic   (plan.determinism) a template using something that differs per run
         ├── GoTemplateError    (migrate.go_ast) a Go template text/template would refuse, at
         │                      its line:column (`fasit migrate` lists it for a person)
+        ├── GoExecError        (migrate.go_values) what text/template's Execute would fail with
+        │                      for a template and data (verify compares it with fasit's failure)
+        ├── NotEvaluable       (migrate.go_values) Go's meaning of a template is not modelled
+        │                      here: the translation is kept and noted as not verified
         ├── UnreadableFeatureYaml  (migrate.feature_file) a Feature.yaml that is no YAML mapping
         ├── BadMessage         (agents.wire) an agent message the hub refuses
         ├── BadQuery           (web.query) a query parameter the read side answers 400

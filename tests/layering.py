@@ -38,8 +38,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "fasit.plan": frozenset(_PLAN),
     # What the one-shot commands print: problems, plans and explanations, rendered.
     "fasit.report": frozenset(_PLAN),
-    # `fasit migrate`: nais/fasit's files read as text and written in fasit's formats.
-    "fasit.migrate": frozenset(_STATE),
+    # `fasit migrate`: nais/fasit's files read as text and written in fasit's formats; each
+    # translated template is checked with plan's own renderer.
+    "fasit.migrate": frozenset(_PLAN - {"fasit.sources", "fasit.charts"}),
     # The wire carries plain data: the hub knows environments and releases, never plans.
     "fasit.agents": frozenset(_MODEL | {"fasit_proto"}),
     # Decides over plans and drives agents; the read side (later) reads it, never the reverse.

@@ -155,3 +155,25 @@ def build(
 
 def release(result: Validation, environment_id: str, name: str) -> DesiredRelease:
     return result.plan.releases[(environment_id, name)]
+
+
+def basic_state(*extra: dict[str, str], version: str = "1.0.0") -> list[dict[str, str]]:
+    """nav/dev and nav/prod with feature `web` at `version` everywhere."""
+    return [
+        environment("nav", "dev"),
+        environment("nav", "prod"),
+        feature("web"),
+        chart("web", version),
+        assignment("web", version, {}),
+        *extra,
+    ]
+
+
+def web_everywhere(count: int, version: str = "1.0.0") -> list[dict[str, str]]:
+    """fleet/e0 .. fleet/e<count-1> with feature `web` at `version` everywhere."""
+    return [
+        *(environment("fleet", f"e{i}") for i in range(count)),
+        feature("web"),
+        chart("web", version),
+        assignment("web", version, {}),
+    ]

@@ -33,8 +33,10 @@ def add_migrate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         description="Rewrite a nais/fasit Feature.yaml in fasit's dialect: every computed"
         " template translated from Go's text/template to Jinja, everything else kept as"
         " written. What cannot be translated is left as it is under a `# fasit migrate:`"
-        " comment and listed on stderr. Exit 0: all translated, 1: a person must finish"
-        " (listed), 2: unreadable input.",
+        " comment and listed on stderr. Each translation is checked by rendering both"
+        " sides in sample environments; one that renders differently is left as it is too,"
+        " one that cannot be checked is kept and listed as not verified. Exit 0: all"
+        " translated, 1: a person must finish (listed), 2: unreadable input.",
     )
     feature.add_argument(
         "path",
@@ -70,15 +72,18 @@ def _migrate_feature(args: argparse.Namespace) -> int:
             if len(results) > 1:
                 sys.stdout.write(f"# ==> {file} <==\n")
             sys.stdout.write(conversion.text)
-    findings = [
-        (file, finding) for file, _, conversion in results for finding in conversion.findings
-    ]
-    for file, finding in findings:
-        print(f"{file}:{finding.line}:{finding.column}: {finding.message}", file=sys.stderr)
+    findings = notes = 0
+    for file, _, conversion in results:
+        listed = sorted((*conversion.findings, *conversion.notes), key=lambda f: (f.line, f.column))
+        for finding in listed:
+            print(f"{file}:{finding.line}:{finding.column}: {finding.message}", file=sys.stderr)
+        findings += len(conversion.findings)
+        notes += len(conversion.notes)
     translated = sum(conversion.translated for _, _, conversion in results)
+    unchecked = f"; {notes} translated but not verified" if notes else ""
     print(
         f"fasit migrate: {translated} template(s) translated in {len(results)} file(s);"
-        f" {len(findings)} left for a person to finish",
+        f" {findings} left for a person to finish{unchecked}",
         file=sys.stderr,
     )
     return EXIT_PROBLEMS if findings else EXIT_CLEAN

@@ -23,6 +23,7 @@ __all__ = [
     "COND",
     "FILTER",
     "FUNCTIONS",
+    "INTEGER",
     "LIST",
     "MAP",
     "MAPS",
@@ -50,6 +51,7 @@ COND, OR, AND, NOT, COMPARE, CONCAT, FILTER, ATOM = 1, 2, 3, 4, 5, 6, 8, 9
 
 # What translate knows of a value's shape: enough to pick the right `for` and field syntax.
 ROOT, MAP, LIST, MAPS, SCALAR, UNKNOWN = "root", "map", "list", "maps", "scalar", "unknown"
+INTEGER = "integer"  # known to be an int: `range` counts over it (Go 1.22)
 # `e.items` would be the mapping's method, not its key: such names are read as e["items"].
 METHOD_NAMES = set(dir(dict)) | set(dir(str)) | set(dir(list))
 
@@ -98,7 +100,7 @@ def literal(value: object) -> Expr:
         return Expr("true" if value else "false", ATOM, SCALAR)
     if isinstance(value, str):
         return Expr(json.dumps(value, ensure_ascii=False), ATOM, SCALAR)
-    return Expr(repr(value), ATOM, SCALAR)
+    return Expr(repr(value), ATOM, INTEGER if isinstance(value, int) else SCALAR)
 
 
 def attribute(subject: Expr, name: str, shape: str = UNKNOWN) -> Expr:
@@ -195,7 +197,7 @@ FUNCTIONS: dict[str, tuple[object, _Translate]] = {
     "and": _arity((1, None), _logic("and", AND)),
     "or": _arity((1, None), _logic("or", OR)),
     "not": _arity(1, lambda a: Expr(f"not {wrap(truth(a[0]), NOT)}", NOT, SCALAR)),
-    "len": _arity(1, lambda a: filtered(a[0], "length", shape=SCALAR)),
+    "len": _arity(1, lambda a: filtered(a[0], "length", shape=INTEGER)),
     "index": _arity((1, None), _index),
     # nais/fasit's
     "mapOf": _arity(3, _subject_last("map_of", MAP)),

@@ -3,8 +3,10 @@ translated in place, everything else (comments, order, `environmentKinds`, `igno
 dependencies) kept byte for byte.
 
 `fasit migrate feature` (fasit/cli/_migrate.py) calls `convert_feature_yaml`; it reads and
-writes no files. What a person must finish is left as written, marked with a YAML comment
-above it, and returned as a finding with its line.
+writes no files. Each translation is checked by rendering both sides (verify.py). What a person
+must finish (no translation, or one that renders differently) is left as written, marked with
+a YAML comment above it, and returned as a finding with its line; a translation that could not
+be checked is kept and returned as a note.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import yaml
 from fasit.errors import InvalidInput
 from fasit.migrate.gotemplate import Position
 from fasit.migrate.translate import Translation, Untranslated, translate
+from fasit.migrate.verify import Check, verify
+from fasit.plan import TemplateEngine
 from fasit.state import read_yaml
 
 __all__ = ["MARKER", "Conversion", "Finding", "UnreadableFeatureYaml", "convert_feature_yaml"]
@@ -40,11 +44,13 @@ class Finding:
 
 @dataclass(frozen=True)
 class Conversion:
-    """The converted text, how many templates changed, and what is left for a person."""
+    """The converted text, how many templates changed, what is left for a person, and the
+    translations kept that could not be checked (`notes`)."""
 
     text: str
     translated: int
     findings: tuple[Finding, ...]
+    notes: tuple[Finding, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,20 +66,37 @@ def convert_feature_yaml(text: str, name: str = "Feature.yaml") -> Conversion:
     root = _root(text, name)
     templates = list(_templates(root))
     findings: list[Finding] = []
+    notes: list[Finding] = []
     comments: dict[int, list[str]] = {}
     edits: list[tuple[_Template, str]] = []
+    engine = TemplateEngine()
     for template in templates:
         translation = _translated(template.node.value)
+        where = f"values.{template.key}.computed.template"
+        start = template.node.start_mark
         if translation.text is None:
             for item in translation.untranslated:
                 line, column = _file_position(text, template.node, item)
-                message = f"values.{template.key}.computed.template: {item.reason}"
-                findings.append(Finding(line, column, message))
+                findings.append(Finding(line, column, f"{where}: {item.reason}"))
                 comments.setdefault(template.key_node.start_mark.line, []).append(
                     f"{MARKER} could not translate this template at {item.position}: {item.reason}"
                 )
-        elif translation.text != template.node.value:
-            edits.append((template, translation.text))
+            continue
+        if translation.text == template.node.value:
+            continue
+        verdict = verify(template.node.value, translation.text, engine)
+        if verdict.check is Check.DIFFERS:
+            message = f"translated but not verified: {verdict.detail}"
+            findings.append(Finding(start.line + 1, start.column + 1, f"{where}: {message}"))
+            lines = [f"{MARKER} {message}"]
+            if "\n" not in translation.text:
+                lines.append(f"{MARKER} the translation, to finish by hand: {translation.text}")
+            comments.setdefault(template.key_node.start_mark.line, []).extend(lines)
+            continue
+        if verdict.check is Check.UNVERIFIED:
+            message = f"{where}: not verified: {verdict.detail}"
+            notes.append(Finding(start.line + 1, start.column + 1, message))
+        edits.append((template, translation.text))
     target = _key(root, "target")
     if target is not None:
         findings.append(
@@ -90,7 +113,7 @@ def convert_feature_yaml(text: str, name: str = "Feature.yaml") -> Conversion:
     _keep_metadata_values(root, text, comments)
     converted = _edited(text, edits, comments, name)
     findings.sort(key=lambda finding: (finding.line, finding.column))
-    return Conversion(converted, len(edits), tuple(findings))
+    return Conversion(converted, len(edits), tuple(findings), tuple(notes))
 
 
 def _translated(template: str) -> Translation:

@@ -33,6 +33,7 @@ __all__ = [
     "Trim",
     "Variable",
     "With",
+    "chained",
 ]
 
 
@@ -218,13 +219,25 @@ class Range:
 
 @dataclass(frozen=True)
 class With:
-    """`{{with p}}…{{else}}…{{end}}`: the body sees the value as dot when it is not empty."""
+    """`{{with p}}…{{else}}…{{end}}`: the body sees the value as dot when it is not empty;
+    `else with` (Go 1.23) is a With alone in `otherwise`, its `is_else_with` set."""
 
     pipeline: Pipeline
     body: tuple[Node, ...]
     otherwise: tuple[Node, ...] | None
     position: Position
     trims: tuple[Trim, ...]
+    is_else_with: bool = False
 
 
 Node = Text | Comment | Action | If | Range | With
+
+
+def chained(node: If | With) -> If | With | None:
+    """The `else if` (of an If) or `else with` (of a With) that shares the node's `{{end}}`."""
+    nested = node.otherwise[0] if node.otherwise is not None and len(node.otherwise) == 1 else None
+    if isinstance(node, If) and isinstance(nested, If) and nested.is_elif:
+        return nested
+    if isinstance(node, With) and isinstance(nested, With) and nested.is_else_with:
+        return nested
+    return None

@@ -32,6 +32,7 @@ from fasit.migrate.go_ast import (
     Trim,
     Variable,
     With,
+    chained,
 )
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "Trim",
     "Variable",
     "With",
+    "chained",
     "parse",
 ]
 
@@ -134,7 +136,7 @@ class _Parser:
         right = self.expect(Kind.RIGHT, "command")
         return Action(pipeline, left.position, Trim(left.trim, right.trim))
 
-    def control(self, keyword: Token, left: Token, *, is_elif: bool = False) -> Node:
+    def control(self, keyword: Token, left: Token, *, is_chained: bool = False) -> Node:
         pipeline = self.pipeline(keyword.text, declarations=True)
         if keyword.text != "range" and len(pipeline.variables) > 1:
             raise GoTemplateError(pipeline.position, "too many declarations")
@@ -144,22 +146,25 @@ class _Parser:
         otherwise: tuple[Node, ...] | None = None
         if stop.text == "else":
             after = self.peek()
-            if keyword.text == "if" and after.kind is Kind.KEYWORD and after.text == "if":
+            chains = keyword.text in ("if", "with") and after.text == keyword.text
+            if after.kind is Kind.KEYWORD and chains:
+                # `{{else if}}`, and `{{else with}}` (Go 1.23): the nested one consumes the one
+                # {{end}} both share.
                 self.next()
-                nested = self.control(after, stop, is_elif=True)
-                assert isinstance(nested, If)
-                # The nested if consumed the one {{end}} both share.
-                return If(pipeline, body, (nested,), left.position, tuple(trims), is_elif)
+                nested = self.control(after, stop, is_chained=True)
+                if isinstance(nested, If):
+                    return If(pipeline, body, (nested,), left.position, tuple(trims), is_chained)
+                return With(pipeline, body, (nested,), left.position, tuple(trims), is_chained)
             else_right = self.expect(Kind.RIGHT, "else")
             trims.append(Trim(stop.trim, else_right.trim))
             otherwise, stop = self.nodes({"end"})
         end_right = self.expect(Kind.RIGHT, "end")
         trims.append(Trim(stop.trim, end_right.trim))
         if keyword.text == "if":
-            return If(pipeline, body, otherwise, left.position, tuple(trims), is_elif)
+            return If(pipeline, body, otherwise, left.position, tuple(trims), is_chained)
         if keyword.text == "range":
             return Range(pipeline, body, otherwise, left.position, tuple(trims))
-        return With(pipeline, body, otherwise, left.position, tuple(trims))
+        return With(pipeline, body, otherwise, left.position, tuple(trims), is_chained)
 
     def pipeline(self, context: str, *, declarations: bool = False) -> Pipeline:
         start = self.peek()

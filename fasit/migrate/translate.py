@@ -22,6 +22,7 @@ from fasit.migrate._expressions import (
     COND,
     FILTER,
     FUNCTIONS,
+    INTEGER,
     LIST,
     MAP,
     MAPS,
@@ -63,6 +64,7 @@ from fasit.migrate.gotemplate import (
     Trim,
     Variable,
     With,
+    chained,
     parse,
 )
 
@@ -235,19 +237,40 @@ class _Translator:
         return self.pipeline(pipeline, scope)
 
     def with_(self, node: With, scope: _Scope) -> str:
+        """`{% if %}` with the dot read as the value; an `else with` chain (Go 1.23) nests one
+        in the `{% else %}` of the one before, its endifs closing together."""
+        links = [node]
+        while (nested := chained(links[-1])) is not None:
+            assert isinstance(nested, With)
+            links.append(nested)
+        last = links[-1]
+        text = ""
+        for number, link in enumerate(links):
+            opening = link.trims[0]
+            if number:
+                text += tag(Trim(opening.left, False), "else")
+                opening = Trim(False, opening.right)
+            text += self.with_head(link, opening, scope)
+        if last.otherwise is not None:
+            text += tag(last.trims[1], "else") + self.nodes(last.otherwise, scope)
+        end = last.trims[-1]
+        if len(links) == 1:
+            return text + tag(end, "endif")
+        closing = [Trim(end.left, False), *[Trim()] * (len(links) - 2), Trim(False, end.right)]
+        return text + "".join(tag(trim, "endif") for trim in closing)
+
+    def with_head(self, node: With, opening: Trim, scope: _Scope) -> str:
+        """`{% if value %}` and the body, with a `{% set %}` first when the value is a call."""
         value = self.condition(node.pipeline, scope)
         prefix = ""
         if value.strength < ATOM or "(" in value.text:
             name = self.fresh("value")
-            prefix = tag(Trim(node.trims[0].left, False), f"set {name} = {value.text}")
+            prefix = tag(Trim(opening.left, False), f"set {name} = {value.text}")
             value = Expr(name, ATOM, value.shape)
-            head = tag(Trim(False, node.trims[0].right), f"if {name}")
+            head = tag(Trim(False, opening.right), f"if {name}")
         else:
-            head = tag(node.trims[0], f"if {truth(value).text}")
-        text = prefix + head + self.nodes(node.body, replace(scope, dot=value))
-        if node.otherwise is not None:
-            text += tag(node.trims[1], "else") + self.nodes(node.otherwise, scope)
-        return text + tag(node.trims[-1], "endif")
+            head = tag(opening, f"if {truth(value).text}")
+        return prefix + head + self.nodes(node.body, replace(scope, dot=value))
 
     def range_(self, node: Range, scope: _Scope) -> str:
         pipeline = node.pipeline
@@ -255,13 +278,23 @@ class _Translator:
         names = pipeline.variables
         if pipeline.is_assign:
             raise _Cannot(pipeline.position, "range assigns to existing variables")
+        if subject.shape == INTEGER and len(names) == 2:
+            raise _Cannot(
+                pipeline.position, "range over an integer takes one variable (Go refuses two)"
+            )
+        if _is_float_constant(pipeline):
+            raise _Cannot(pipeline.position, "range over a number that is not an integer")
         index_name = self.fresh(names[0][1:]) if len(names) == 2 else None
         value_name = self.fresh(names[-1][1:] if names else "item")
         extra = ""
         item_shape = MAP if subject.shape == MAPS else UNKNOWN
         sorted_items = f"{wrap(subject, FILTER)} | dictsort(true)"
         is_mapping = f"{wrap(subject, OR)} is mapping"
-        if subject.shape in (LIST, MAPS):
+        if subject.shape == INTEGER:
+            # Go 1.22 counts 0…n-1 (none when n < 1), as Jinja's range(n) does.
+            head = f"for {value_name} in range({subject.text})"
+            item_shape = INTEGER
+        elif subject.shape in (LIST, MAPS):
             head = f"for {value_name} in {subject.text}"
             if index_name is not None:
                 extra = f"{{% set {index_name} = loop.index0 %}}"
@@ -446,3 +479,11 @@ class _Translator:
         for name in rest:
             subject = attribute(subject, name)
         return subject
+
+
+def _is_float_constant(pipeline: Pipeline) -> bool:
+    (first, *rest) = pipeline.commands
+    (operand, *more) = first.arguments
+    return (
+        not rest and not more and isinstance(operand, Number) and isinstance(operand.value, float)
+    )

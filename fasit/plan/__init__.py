@@ -15,7 +15,7 @@ from fasit.plan.feature_checks import (
 )
 from fasit.plan.history import PlanChanges, PlanHistory
 from fasit.plan.keys import KeyConflict, nest, split_key
-from fasit.plan.planner import Plan, Planner
+from fasit.plan.planner import Planner
 from fasit.plan.release import (
     DesiredRelease,
     Location,
@@ -25,6 +25,7 @@ from fasit.plan.release import (
     release_hash,
 )
 from fasit.plan.release_checks import release_problems
+from fasit.plan.revision_plan import Plan
 from fasit.plan.rollout_order import RolloutOrder, WaveStep, rollout_orders, wave_label
 from fasit.plan.sandbox import RenderLimits
 from fasit.plan.secrets import (

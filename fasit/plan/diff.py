@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from fasit.plan.planner import Plan
 from fasit.plan.release import DesiredRelease
+from fasit.plan.revision_plan import Plan
 from fasit.plan.secrets import MASK
 
 __all__ = ["Change", "ChangeKind", "ValueChange", "diff_plans", "version_key"]

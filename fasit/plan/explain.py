@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fasit.model import Assignment, Environment, Feature, duration_text
-from fasit.plan.planner import Plan
 from fasit.plan.release import DesiredRelease, ValueSource
+from fasit.plan.revision_plan import Plan
 from fasit.state import Located, Snapshot, WaveLayout, rank
 
 __all__ = ["AssignmentVerdict", "Explanation", "explain"]

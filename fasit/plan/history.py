@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from fasit.plan.diff import Change, ChangeKind, diff_plans
-from fasit.plan.planner import Plan
+from fasit.plan.revision_plan import Plan
 from fasit.state import Revision
 
 __all__ = ["PlanChanges", "PlanHistory"]

@@ -14,9 +14,9 @@ plan (`dependencies.py`), which is cheap: they read statuses, not values.
 
 from __future__ import annotations
 
-from collections import Counter, OrderedDict, defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator, KeysView, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from fasit.charts import ResolvedChart
 from fasit.model import (
@@ -25,12 +25,12 @@ from fasit.model import (
     Environment,
     EnvironmentKind,
     Feature,
-    PruneSettings,
     is_secret_ref,
 )
 from fasit.plan.dependencies import settle_dependencies
 from fasit.plan.feature_checks import ChartSet
 from fasit.plan.release import DesiredRelease, ReleaseStatus
+from fasit.plan.revision_plan import Plan
 from fasit.plan.sandbox import RenderLimits
 from fasit.plan.schema_check import check_values, traced, violations_message
 from fasit.plan.scopes import EnvironmentScope, tenant_scopes
@@ -47,7 +47,6 @@ from fasit.plan.values import (
 from fasit.state import (
     Located,
     ProblemCode,
-    Revision,
     Snapshot,
     StateIndex,
     WaveLayout,
@@ -56,50 +55,9 @@ from fasit.state import (
     same_objects,
 )
 
-__all__ = ["Plan", "Planner"]
+__all__ = ["Planner"]
 
 _TEMPLATE_SCOPE = frozenset({"envs", "management"})
-_NO_PROBLEM = frozenset({ReleaseStatus.PLANNED, ReleaseStatus.DISABLED})
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """Every desired release of one revision, by (environment id, feature)."""
-
-    revision: Revision
-    releases: Mapping[tuple[str, str], DesiredRelease]
-    rendered: int
-    """How many pairs were rendered for this plan (the rest were carried over)."""
-    prune: frozenset[str] = frozenset()
-    """Features whose releases are uninstalled where no assignment reaches them."""
-    environments: Mapping[str, Located[Environment]] = field(default_factory=dict)
-    """Every environment of the revision, by id (those no assignment reaches included)."""
-    features: frozenset[str] = frozenset()
-    """Every registered feature: a release of any other name is never fasit's to prune."""
-    protected: frozenset[str] = frozenset()
-    """Features never uninstalled, whatever `prune` says."""
-    prune_budget: PruneSettings = field(default_factory=PruneSettings)
-    """How many uninstalls the fleet may see per window (`.fasit.yaml`'s `prune`)."""
-    rollouts: Mapping[str, WaveLayout] = field(default_factory=dict)
-    """The waves each feature's changes follow, by feature; a feature with none is absent."""
-
-    def ordered(self) -> list[DesiredRelease]:
-        """Releases by environment, then feature."""
-        return [self.releases[key] for key in sorted(self.releases)]
-
-    def problem_counts(self) -> dict[str, int]:
-        """Releases stopped by a problem, counted by their status (the problem's code), sorted.
-
-        A served revision has no blocking errors, so this is what says it left releases behind
-        (a chart unavailable, a render error); disabled releases are no problem. For example
-        `{"chart-unavailable": 2, "render-error": 1}`.
-        """
-        counts = Counter(
-            release.status.value
-            for release in self.releases.values()
-            if release.status not in _NO_PROBLEM
-        )
-        return dict(sorted(counts.items()))
 
 
 @dataclass(frozen=True, slots=True)

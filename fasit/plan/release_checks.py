@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from fasit.plan.planner import Plan
 from fasit.plan.release import DesiredRelease
+from fasit.plan.revision_plan import Plan
 from fasit.state import Problem, ProblemCode, some
 
 __all__ = ["release_problems"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from fasit.model import duration_text
 from fasit.plan.diff import Change, ChangeKind
-from fasit.plan.planner import Plan
+from fasit.plan.revision_plan import Plan
 
 __all__ = ["RolloutOrder", "WaveStep", "rollout_orders", "wave_label"]
 

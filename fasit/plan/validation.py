@@ -21,8 +21,9 @@ from fasit.plan.feature_checks import (
     oci_charts_wanted,
     resolve_charts,
 )
-from fasit.plan.planner import Plan, Planner
+from fasit.plan.planner import Planner
 from fasit.plan.release_checks import release_problems
+from fasit.plan.revision_plan import Plan
 from fasit.state import (
     LoadLimits,
     Problem,

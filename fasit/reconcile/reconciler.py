@@ -392,11 +392,14 @@ class Reconciler:
     async def _consume_events(self) -> None:
         async for event in self._agents.events():
             try:
-                self._on_event(event)
+                self.take(event)
             except Exception:
                 logger.exception("agent event not taken: %r", event)
 
-    def _on_event(self, event: AgentEvent) -> None:
+    def take(self, event: AgentEvent) -> None:
+        """Take one agent event into the run-time state and the store, waking a pass where it
+        may change a decision. `run()` takes each of the hub's events; tests that drive passes
+        themselves (`run_pass`, an injected clock) hand events over here."""
         runtime = self.runtime
         if not isinstance(event, ProgressReported | HeartbeatReceived):
             self.generation += 1

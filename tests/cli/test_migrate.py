@@ -151,3 +151,87 @@ def test_a_directory_without_feature_yaml_cannot_be_converted(tmp_path: Path) ->
 
     assert run.exit_code == 2
     assert run.stderr == f"fasit: {tmp_path}: no Feature.yaml under this directory\n"
+
+
+def test_a_translation_that_renders_differently_is_kept_in_go_and_listed(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "Feature.yaml"
+    path.write_text(
+        "environmentKinds: [tenant, onprem]\n"
+        "metadataValues: false\n"
+        "values:\n"
+        "  name:\n"
+        "    computed: {template: '{{ .Env.name }}'}\n"
+        "  flag:\n"
+        '    computed: {template: \'{{ printf "%v-x" (eq .Kind "onprem") }}\'}\n'
+    )
+
+    run = run_cli("migrate", "feature", path)
+
+    assert run.exit_code == 1
+    assert run.stderr.splitlines() == [
+        f"{path}:7:26: values.flag.computed.template: translated but not verified: go gave"
+        ' "true-x", fasit gave "True-x" in a sample onprem environment',
+        "fasit migrate: 1 template(s) translated in 1 file(s); 1 left for a person to finish",
+    ]
+    assert run.stdout.splitlines()[4:] == [
+        "    computed: {template: '{{ env.name }}'}",
+        "  flag:",
+        '    # fasit migrate: translated but not verified: go gave "true-x", fasit gave'
+        ' "True-x" in a sample onprem environment',
+        '    # fasit migrate: the translation, to finish by hand: {{ (kind == "onprem") ~ "-x" }}',
+        '    computed: {template: \'{{ printf "%v-x" (eq .Kind "onprem") }}\'}',
+    ]
+
+
+def test_a_translation_that_cannot_be_checked_is_kept_and_noted(tmp_path: Path) -> None:
+    path = tmp_path / "Feature.yaml"
+    path.write_text(
+        "environmentKinds: [tenant]\n"
+        "metadataValues: false\n"
+        "values:\n"
+        "  modern:\n"
+        "    computed: {template: '{{ semverCompare \"^1.2\" .Env.version }}'}\n"
+    )
+
+    run = run_cli("migrate", "feature", path)
+
+    assert run.exit_code == 0
+    assert run.stderr.splitlines() == [
+        f"{path}:5:26: values.modern.computed.template: not verified: the Go side cannot be"
+        " evaluated here: semverCompare (Masterminds' constraint rules are not modelled here)",
+        "fasit migrate: 1 template(s) translated in 1 file(s); 0 left for a person to finish;"
+        " 1 translated but not verified",
+    ]
+    assert '{{ semver_compare(env.version, "^1.2") }}' in run.stdout
+
+
+def test_explain_shows_where_each_value_of_a_converted_feature_on_legacy_came_from(
+    tmp_path: Path,
+) -> None:
+    files, _ = _repository("naisd", (FIXTURES / "naisd" / "expected.yaml").read_text())
+    write_tree(tmp_path / "repo", files)
+
+    run = run_cli(
+        "explain", "nav/prod-sbs", "naisd", tmp_path / "repo", "--format", "json",
+        "--template-value", "IAPAudience=/projects/1/iap",
+    )  # fmt: skip
+
+    assert run.exit_code == 0, run.stderr
+    chart = "charts/naisd/1.0.0/Feature.yaml"
+    assert {
+        value["key"]: (value["value"], value["source"], f"{value['file']}:{value['line']}")
+        for value in run.json["values"]
+    } == {
+        "cluster.env": ("prod-sbs", "computed", f"{chart}:31"),
+        "cluster.tenant": ("nav", "computed", f"{chart}:29"),
+        "iap.audience": ("/projects/1/iap", "computed", f"{chart}:34"),
+        "image.tag": ("2026-12-01-abc", "feature-config", "features/naisd.yaml:5"),
+        "ingress.host": ("naisd.prod-sbs.nav.cloud.nais.io", "computed", f"{chart}:37"),
+        "isManagement": (False, "computed", f"{chart}:26"),
+        "naisdKey": ("k-sbs", "computed", f"{chart}:23"),
+        "proxy.https": ("http://webproxy.nais:8088", "computed", f"{chart}:41"),
+        "proxy.noProxy": ("localhost", "computed", f"{chart}:45"),
+        "replicas": (1, "computed", f"{chart}:51"),
+    }

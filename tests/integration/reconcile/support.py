@@ -37,6 +37,9 @@ from tests import states
 from tests.helpers import write_tree
 from tests.integration.agents.support import GatedExecutor as Gated
 from tests.integration.waiting import eventually
+from tests.states import basic_state
+
+__all__ = ["Fleet", "Gated", "basic_state", "local_chart", "runs", "token"]
 
 FAST_AGENT = AgentConfig(backoff_initial=0.02, backoff_maximum=0.2, flush_timeout=2.0)
 ENVIRONMENTS = ("nav/dev", "nav/prod", *(f"fleet/e{i}" for i in range(10)))
@@ -223,15 +226,3 @@ def runs(executor: Executor) -> list[str]:
     """The instruction ids an executor ran."""
     assert isinstance(executor, FakeExecutor | Gated)
     return list(executor.runs)
-
-
-def basic_state(*extra: dict[str, str], version: str = "1.0.0") -> list[dict[str, str]]:
-    """nav/dev and nav/prod with feature `web` at `version` everywhere."""
-    return [
-        states.environment("nav", "dev"),
-        states.environment("nav", "prod"),
-        states.feature("web"),
-        states.chart("web", version),
-        states.assignment("web", version, {}),
-        *extra,
-    ]

@@ -3,8 +3,6 @@ never more than the prune budget allows."""
 
 from __future__ import annotations
 
-import asyncio
-
 from fasit.reconcile import Reason
 from naisd import FakeExecutor
 from tests import states
@@ -48,23 +46,6 @@ async def test_an_orphan_is_shown_then_uninstalled_once_its_feature_says_prune(
         ("uninstall", "uninstalled"),
     ]
     assert len(runs(executor)) == 2  # web's install and cache's uninstall
-
-
-async def test_a_release_whose_feature_is_unregistered_is_never_pruned(fleet: Fleet) -> None:
-    executor = fleet.connect("nav/dev", FakeExecutor("nav/dev", orphans=("legacy",), delay=(0, 0)))
-    fleet.publish(*cache_state(prune=True))
-
-    await fleet.until_status("nav/dev", "legacy", "ORPHAN")
-    await fleet.until_status("nav/dev", "web", "DEPLOYED")
-    fleet.running.wake()
-    await asyncio.sleep(0.1)
-
-    assert len(runs(executor)) == 1
-    decision = fleet.decision("nav/dev", "legacy")
-    assert decision is not None
-    assert decision.message == (
-        "no Feature legacy is registered: an unknown feature is never pruned"
-    )
 
 
 async def test_a_protected_orphan_with_prune_is_shown_and_never_uninstalled(fleet: Fleet) -> None:

@@ -1,5 +1,6 @@
-"""The status store's contract, on SQLite and on PostgreSQL alike: what is written comes back
-after a restart, reads see what was flushed, the queue is bounded, history is trimmed."""
+"""The status store's contract, on SQLite and on PostgreSQL alike (and on the in-memory fake the
+fake-time specs use): what is written comes back after a restart, reads see what was flushed,
+the queue is bounded, history is trimmed."""
 
 from __future__ import annotations
 
@@ -23,13 +24,17 @@ from fasit.reconcile import (
     SqliteStatusStore,
 )
 from fasit.reconcile._sql_store import SqlStatusStore
+from tests.memory_store import MemoryDatabase, MemoryStatusStore
 
-NewStore = Callable[..., SqlStatusStore]
+NewStore = Callable[..., SqlStatusStore | MemoryStatusStore]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "postgresql", "memory"])
 def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> NewStore:
     """A new store over one database per test (the same each call: a restart reopens it)."""
+    if request.param == "memory":
+        database = MemoryDatabase()
+        return lambda **options: MemoryStatusStore(database, **options)
     if request.param == "sqlite":
         path = tmp_path / "status.db"
         return lambda **options: SqliteStatusStore(path, **options)

@@ -97,6 +97,22 @@ def test_else_if_is_an_if_nested_in_the_else_branch() -> None:
     assert nested.otherwise == (Text("C", Position(1, 50)),)
 
 
+def test_else_with_is_a_with_nested_in_the_else_branch() -> None:
+    (node,) = parse("{{ with .A }}A{{ else with .B }}B{{ else }}C{{ end }}")
+
+    assert isinstance(node, With)
+    (nested,) = node.otherwise or ()
+    assert isinstance(nested, With)
+    assert nested.is_else_with
+    assert nested.body == (Text("B", Position(1, 33)),)
+    assert nested.otherwise == (Text("C", Position(1, 44)),)
+
+
+def test_else_with_inside_an_if_is_refused() -> None:
+    with pytest.raises(GoTemplateError, match=r"^1:21: unexpected 'with' in else$"):
+        parse("{{ if .A }}A{{ else with .B }}B{{ end }}")
+
+
 def test_range_declares_index_and_value() -> None:
     (node,) = parse("{{ range $i, $e := .Envs }}{{ $e.name }}{{ else }}none{{ end }}")
 

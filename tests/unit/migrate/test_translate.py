@@ -162,6 +162,29 @@ def test_names_and_argument_order_become_fasits(go: str, jinja: str) -> None:
         pytest.param('{{ ternary "a" "b" (eq .Kind "tenant") }}', "a", id="ternary"),
         pytest.param("{{ list 1 2 | toJSON }}", [1, 2], id="list"),
         pytest.param('{{ dict "a" 1 | toJSON }}', {"a": 1}, id="dict"),
+        pytest.param("{{ range 3 }}{{ . }};{{ end }}", "0;1;2;", id="range over an int (Go 1.22)"),
+        pytest.param(
+            "{{ range $i := len .Envs }}{{ $i }};{{ end }}",
+            "0;1;",
+            id="range over the int len gives, into a variable",
+        ),
+        pytest.param("{{ range 0 }}x{{ else }}none{{ end }}", "none", id="range over zero"),
+        pytest.param(
+            "{{ with .Env.cache }}{{ .size }}{{ else with .Env.db }}{{ .host }}{{ else }}none"
+            "{{ end }}",
+            "db.dev",
+            id="else with (Go 1.23) rebinds the dot to its own value",
+        ),
+        pytest.param(
+            "{{ with .Env.cache }}c{{ else with .Env.missing }}m{{ else }}{{ .Env.name }}{{ end }}",
+            "dev",
+            id="else with falls through to else with the outer dot",
+        ),
+        pytest.param(
+            "a\n{{- with .Env.cache -}} c {{- else with .Env.db -}}\n {{ .port }} \n{{- end -}}\nb",
+            "a5432b",
+            id="else with keeps every trim marker",
+        ),
     ],
 )
 def test_the_translation_renders_what_go_gives(go: str, value: object) -> None:
@@ -216,6 +239,18 @@ def test_the_translation_renders_what_go_gives(go: str, value: object) -> None:
             "{{ eq .Kind }}",
             Untranslated(Position(1, 4), "eq takes at least 2 arguments, here it gets 1"),
             id="too few arguments",
+        ),
+        pytest.param(
+            "{{ range $i, $v := 3 }}{{ end }}",
+            Untranslated(
+                Position(1, 10), "range over an integer takes one variable (Go refuses two)"
+            ),
+            id="range over an int with two variables",
+        ),
+        pytest.param(
+            "{{ range 1.5 }}{{ end }}",
+            Untranslated(Position(1, 10), "range over a number that is not an integer"),
+            id="range over a float",
         ),
         pytest.param(
             "{{ if .Env.x }}",
