@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import shutil
 import signal
@@ -44,7 +45,8 @@ from tests.integration.postgres_server import PostgresServer
 from tests.integration.processes import LOOPBACK, free_port
 
 WORKER = [sys.executable, "-m", "bench.ha_bench", "--worker"]
-DEADLINE = 600.0
+CHECKOUT = Path(__file__).resolve().parents[1]
+DEADLINE = 300.0
 IDLE_SECONDS = 30.0
 
 
@@ -84,6 +86,7 @@ class Replica:
                     "--status-db", database, "--log-format", "json",
                 ],
                 stdout=sink, stderr=subprocess.STDOUT, cwd=scratch,
+                env={**os.environ, "PYTHONPATH": str(CHECKOUT)},
             )  # fmt: skip
 
     @property
@@ -147,6 +150,9 @@ def measure(agents: int, processes: int) -> dict[str, float]:
         replicas = [Replica(scratch, state, tokens, database) for _ in range(3)]
         workers: list[subprocess.Popen[bytes]] = []
         try:
+            for replica in replicas:
+                if replica.process.poll() is not None:
+                    raise SystemExit(f"fasit serve exited: {replica.log.read_text()[-2000:]}")
             until(lambda: all(len(r.get("/api/v1/replicas")["items"]) == 3 for r in replicas),
                   "three replicas")  # fmt: skip
             addresses = ",".join(r.address for r in replicas)
