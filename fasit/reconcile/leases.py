@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 _SCHEMA_LOCK: Final = 0x6C65617365
 _CONNECT_TIMEOUT: Final = 10
 _FORGOTTEN_AFTER: Final = 20
-"""Replicas unseen for this many lease times are deleted from the replicas table."""
+"""Replicas unseen, and leases expired, for this many lease times are deleted."""
 
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS replicas (
@@ -99,9 +99,10 @@ class PostgresLeases:
                 "last_seen = excluded.last_seen",
                 (me.id, me.http_addr, me.grpc_addr, now),
             )
-            connection.execute(
-                "DELETE FROM replicas WHERE last_seen < %s", (now - ttl * _FORGOTTEN_AFTER,)
-            )
+            forgotten = now - ttl * _FORGOTTEN_AFTER
+            connection.execute("DELETE FROM replicas WHERE last_seen < %s", (forgotten,))
+            # Leases of environments nobody plans any more, their holder long gone.
+            connection.execute("DELETE FROM leases WHERE expires_at < %s", (forgotten,))
             live = tuple(
                 Replica(str(id_), str(http), str(grpc), _timestamp((seen,)))
                 for id_, http, grpc, seen in connection.execute(
