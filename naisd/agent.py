@@ -21,6 +21,7 @@ import grpc
 
 from naisd.backoff import Backoff
 from naisd.config import AgentConfig
+from naisd.controllers import Controllers
 from naisd.outgoing import Outgoing
 from naisd.results import ResultStore
 from naisd.session import Session, SessionState
@@ -40,6 +41,7 @@ class Agent:
     def __init__(
         self,
         target: str,
+        # One controller's address, or several comma-separated (replicas of one fleet).
         environment: str,
         token: Callable[[], str],
         executor: Executor,
@@ -49,7 +51,6 @@ class Agent:
         config: AgentConfig | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        self.target = target
         self.environment = environment
         self.executor = executor
         store = store or ResultStore()
@@ -59,7 +60,7 @@ class Agent:
         outgoing = Outgoing(config.outgoing_capacity, config.offline_log_lines)
         self._worker = Worker(executor, store, outgoing, config, self._stop)
         self._session = Session(
-            target,
+            Controllers(tuple(part.strip() for part in target.split(","))),
             environment,
             token,
             self._worker,
@@ -70,6 +71,11 @@ class Agent:
             stopping=self._stop,
             credentials=credentials,
         )
+
+    @property
+    def target(self) -> str:
+        """The controller address dialled now (or last)."""
+        return self._session.target
 
     @property
     def session_id(self) -> str:
@@ -104,7 +110,8 @@ class Agent:
                     logger.warning("unhealthy: not reconnecting", extra={"controller": self.target})
                     await self._stop.wait()
                     break
-                delay = max(self._backoff.next_delay(), asked)
+                at_once = self._session.controllers.next(welcomed=self._session.welcomed)
+                delay = asked if at_once else max(self._backoff.next_delay(), asked)
                 logger.info("reconnecting in %.1f s", delay, extra={"controller": self.target})
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), delay)

@@ -1,6 +1,6 @@
 """The `naisd` command: checks its flags, builds an Agent, runs it until SIGTERM or SIGINT.
 
-    naisd --controller HOST:PORT --environment tenant/name --token-file F
+    naisd --controller HOST:PORT[,HOST:PORT...] --environment tenant/name --token-file F
           [--tls-ca F [--tls-cert F --tls-key F]] [--executor helm|fake] [--state-dir DIR]
           [--plain-http-registry HOST[:PORT] ...]
 
@@ -27,6 +27,7 @@ from naisd import __version__
 from naisd.agent import Agent
 from naisd.chart_download import DownloadSettings
 from naisd.config import AgentConfig
+from naisd.controllers import parse_controllers
 from naisd.errors import NaisdError
 from naisd.fake import DEFAULT_DELAY, FakeExecutor
 from naisd.helm import HelmExecutor
@@ -38,7 +39,6 @@ __all__ = ["main"]
 logger = logging.getLogger("naisd")
 
 _ENVIRONMENT = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_CONTROLLER = re.compile(r"^(?P<host>\[[0-9a-fA-F:.]+\]|[^:\s]+):(?P<port>\d{1,5})$")
 STATE_FILE = "naisd-state.json"
 PLAIN_HTTP_ENV = "NAISD_PLAIN_HTTP_REGISTRIES"
 
@@ -54,7 +54,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"naisd {__version__}")
     parser.add_argument(
-        "--controller", required=True, metavar="HOST:PORT", help="fasit serve's agent hub"
+        "--controller",
+        required=True,
+        metavar="HOST:PORT[,HOST:PORT...]",
+        help="fasit serve's agent hub; several replicas' comma-separated, tried in turn (a"
+        " replica that does not serve this environment redirects to the one that does)",
     )
     parser.add_argument(
         "--environment", required=True, metavar="TENANT/NAME", help="the environment this is"
@@ -138,11 +142,10 @@ async def _serve(agent: Agent) -> None:
 
 
 def _agent(args: argparse.Namespace) -> Agent:
-    if (
-        not _CONTROLLER.match(args.controller)
-        or not 0 < int(args.controller.rsplit(":")[1]) < 65536
-    ):
-        raise _Unusable(f"--controller {args.controller!r}: expected HOST:PORT")
+    try:
+        parse_controllers(args.controller)
+    except ValueError as exc:
+        raise _Unusable(f"--controller {exc}") from None
     if not _ENVIRONMENT.match(args.environment):
         raise _Unusable(f"--environment {args.environment!r}: expected tenant/name")
     token = _token_reader(args.token_file)

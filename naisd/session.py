@@ -27,6 +27,7 @@ from fasit_proto.agent.v1 import agent_pb2 as pb
 from naisd import __version__
 from naisd.backoff import Backoff, retry_after
 from naisd.config import AgentConfig
+from naisd.controllers import Controllers
 from naisd.outgoing import Outgoing, drain
 from naisd.reports import read_inventory, send_heartbeat, send_inventory
 from naisd.results import ResultStore
@@ -97,7 +98,7 @@ class Session:
 
     def __init__(
         self,
-        target: str,
+        controllers: Controllers,
         environment: str,
         token: Callable[[], str],
         worker: Worker,
@@ -109,7 +110,7 @@ class Session:
         stopping: asyncio.Event,
         credentials: grpc.ChannelCredentials | None = None,
     ) -> None:
-        self.target = target
+        self.controllers = controllers
         self.environment = environment
         self._token = token
         self._worker = worker
@@ -124,6 +125,13 @@ class Session:
         self.state = SessionState.DISCONNECTED
         self.session_id = ""
         """The controller's id of the session, from its Welcome; "" until then."""
+        self.welcomed = False
+        """Whether the latest session was welcomed (served, not refused or redirected)."""
+
+    @property
+    def target(self) -> str:
+        """The address of the session under way (or the last one)."""
+        return self.controllers.current
 
     async def serve(self) -> float:
         """One session; returns the seconds the controller asked to wait before the next."""
@@ -144,6 +152,7 @@ class Session:
         # once, either from this list or by the worker.
         outgoing = self._outgoing.open(pb.AgentMessage(hello=hello))
         self._move(SessionEvent.DIALED)
+        self.welcomed = False
         try:
             for result in self._store.unreported():
                 self._outgoing.send(result_message(result))
@@ -190,6 +199,7 @@ class Session:
         kind = message.WhichOneof("kind")
         if kind == "welcome":
             self._move(SessionEvent.WELCOMED)
+            self.welcomed = True
             self.session_id = message.welcome.session_id
             self._backoff.reset()
             interval = (
@@ -205,6 +215,13 @@ class Session:
             send_heartbeat(self._executor, self._outgoing)
         elif kind == "result_received":
             self._store.confirm(message.result_received.instruction_id)
+        elif kind == "redirect":
+            # Another replica serves this environment; the stream ends next (UNAVAILABLE).
+            self.controllers.redirected(message.redirect.address)
+            logger.info(
+                "redirected to another controller",
+                extra={"controller": self.target, "to": message.redirect.address},
+            )
 
     async def _close_on_stop(self, outgoing: asyncio.Queue[pb.AgentMessage | None]) -> None:
         """On stop: once the running work is reported, half-close and let the controller

@@ -10,6 +10,7 @@ from fasit.agents.config import HubConfig, TlsConfig
 from fasit.agents.contest import ContestPolicy
 from fasit.agents.hub import AgentHub
 from fasit.agents.ids import instruction_id
+from fasit.agents.placement import Placement
 from fasit.agents.token_files import (
     ReloadedFile,
     hash_token,
@@ -57,6 +58,7 @@ __all__ = [
     "LogKind",
     "LogLine",
     "Outcome",
+    "Placement",
     "ProgressReported",
     "ReleaseState",
     "ReloadedFile",

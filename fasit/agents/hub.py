@@ -26,6 +26,12 @@ import grpc
 from fasit.agents.admission import Context, admit
 from fasit.agents.config import HubConfig
 from fasit.agents.contest import Contests, contested_warning, refusal_details
+from fasit.agents.placement import (
+    NOBODY_RETRY_MS,
+    Placement,
+    elsewhere_details,
+    redirect_message,
+)
 from fasit.agents.reader import log_refusal, read, refusal
 from fasit.agents.server import AgentServer
 from fasit.agents.session import IDLE, Ending, EnvironmentRecord, Outbox, Session
@@ -55,9 +61,15 @@ logger = logging.getLogger(__name__)
 class AgentHub:
     """The controller's end of the agent protocol. Use `async with AgentHub(tokens) as hub:`."""
 
-    def __init__(self, tokens: TokenFile, config: HubConfig | None = None) -> None:
+    def __init__(
+        self,
+        tokens: TokenFile,
+        config: HubConfig | None = None,
+        placement: Placement | None = None,
+    ) -> None:
         self._tokens = tokens
         self._config = config or HubConfig()
+        self._placement = placement
         self._sessions: dict[str, Session] = {}
         self._records: dict[str, EnvironmentRecord] = {}
         self._contests = Contests(self._config.contest)
@@ -203,6 +215,11 @@ class AgentHub:
             self._refused_hellos += 1
             log_refusal(environment, "hello", exc)
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, refusal("hello", exc))
+        elsewhere = None if self._placement is None else self._placement(environment)
+        if elsewhere is not None:
+            if elsewhere:
+                yield redirect_message(elsewhere)
+            await self._redirect(environment, elsewhere, context)
         await self._hold_contested(environment, context)
         session = self._register(environment, hello, inventory, context.peer(), token_hash)
         config = self._config
@@ -226,6 +243,35 @@ class AgentHub:
         finally:
             reader.cancel()
             self._unregister(session)
+
+    async def _redirect(self, environment: str, elsewhere: str, context: Context) -> None:
+        """End a stream of an environment another replica serves (old agents read the status
+        and dial their next address)."""
+        retry = 0 if elsewhere else NOBODY_RETRY_MS
+        await context.abort(
+            grpc.StatusCode.UNAVAILABLE,
+            elsewhere_details(environment, elsewhere),
+            trailing_metadata=((RETRY_AFTER_METADATA, str(retry)),),
+        )
+
+    def redirect_moved(self) -> int:
+        """End the sessions of environments this replica no longer serves (their leases moved),
+        each told where to go; returns how many."""
+        if self._placement is None:
+            return 0
+        moved = 0
+        for session in list(self._sessions.values()):
+            elsewhere = self._placement(session.environment)
+            if elsewhere is None or session.ending is not None:
+                continue
+            if elsewhere:
+                session.outbox.control(redirect_message(elsewhere))
+            details = elsewhere_details(session.environment, elsewhere)
+            session.end(Ending(grpc.StatusCode.UNAVAILABLE, details), drain_control=True)
+            moved += 1
+        if moved:
+            logger.info("agent sessions moved to other replicas", extra={"sessions": moved})
+        return moved
 
     async def _hold_contested(self, environment: str, context: Context) -> None:
         """Refuse a new session while two agents with one token keep swapping (contest.py)."""

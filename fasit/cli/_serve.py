@@ -84,6 +84,21 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     _flag(listen, "--grpc-addr", "agent hub (default: 127.0.0.1:9090)", default="127.0.0.1:9090")
     _flag(
         listen,
+        "--advertise-addr",
+        "where other replicas send this one's agents (default: --grpc-addr); replicas share a"
+        " fleet only with a postgresql:// --status-db",
+        default="",
+        metavar="HOST:PORT",
+    )
+    _flag(
+        listen,
+        "--advertise-http-addr",
+        "this replica's web address as GET /api/v1/replicas lists it (default: --http-addr)",
+        default="",
+        metavar="HOST:PORT",
+    )
+    _flag(
+        listen,
         "--http-header-timeout",
         f"seconds a web client has to send its request headers (default: {HEADER_TIMEOUT:g})",
         seconds,
@@ -173,6 +188,16 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "the status store: a SQLite file (default: .fasit/status.db), or a postgresql:// URL"
         " that replicas share (password from PGPASSFILE or PGPASSWORD)",
         metavar="PATH|URL",
+    )
+    _flag(
+        run,
+        "--lease-ttl",
+        "with a postgresql:// --status-db: seconds a replica's leases on environments last"
+        " unrenewed (renewed every third of it); a replica that stops loses them to the others"
+        " within it (default: 15)",
+        seconds,
+        default=15.0,
+        metavar="SECONDS",
     )
     run.add_argument(
         "--fake-agents",
@@ -327,6 +352,9 @@ def _config(args: argparse.Namespace) -> ServeConfig:
             http_connections=connection_cap(raise_open_file_limit()),
             header_timeout=args.http_header_timeout,
             agent_timeout=args.agent_timeout,
+            lease_ttl=args.lease_ttl,
+            advertise_addr=_advertised(args.advertise_addr, "--advertise-addr"),
+            advertise_http_addr=_advertised(args.advertise_http_addr, "--advertise-http-addr"),
             external_url=parse_external_url(args.external_url),
             github_status_token=_read_secret(
                 args.github_status_token_file, "--github-status-token-file"
@@ -452,6 +480,13 @@ def _read_secret(path: Path | None, flag: str) -> str:
         return path.read_text(encoding="utf-8").strip()
     except OSError as exc:
         raise CouldNotRun(f"{flag} {path}: {exc.strerror}") from None
+
+
+def _advertised(text: str, flag: str) -> str:
+    """An address others dial, as given ("" for the default); exit 2 unless HOST:PORT."""
+    if text:
+        _address(text, flag)
+    return text
 
 
 def _address(text: str, flag: str) -> tuple[str, int]:

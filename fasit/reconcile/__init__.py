@@ -26,11 +26,14 @@ from fasit.reconcile.instructions import (
     decision_instruction_id,
 )
 from fasit.reconcile.ladder import Status, shown_status
+from fasit.reconcile.leases import LeaseKeeper, PostgresLeases, ReplicaAddress
 from fasit.reconcile.limits import Limits, apply_limits, open_circuits
+from fasit.reconcile.ownership import LEADER, Ownership, Replica
 from fasit.reconcile.postgres_store import PostgresStatusStore, is_postgres_url
 from fasit.reconcile.prune_budget import allowed_uninstalls, apply_prune_budget
 from fasit.reconcile.reconciler import AgentChannel, PassReport, Reconciler
 from fasit.reconcile.runtime import Runtime
+from fasit.reconcile.shares import SharedHistory
 from fasit.reconcile.sqlite_store import SqliteStatusStore, StoreError
 from fasit.reconcile.store import (
     DecisionRecord,
@@ -55,6 +58,7 @@ from fasit.reconcile.waves import (
 )
 
 __all__ = [
+    "LEADER",
     "UNINSTALL_TIMEOUT",
     "AgentChannel",
     "AgentView",
@@ -73,10 +77,13 @@ __all__ = [
     "HashHistory",
     "Hold",
     "InventoryRecord",
+    "LeaseKeeper",
     "Limits",
     "LogRecord",
+    "Ownership",
     "PassReport",
     "PassResult",
+    "PostgresLeases",
     "PostgresStatusStore",
     "Progress",
     "Reason",
@@ -84,9 +91,12 @@ __all__ = [
     "Reconciler",
     "Recovered",
     "ReleaseView",
+    "Replica",
+    "ReplicaAddress",
     "Retention",
     "RolloutKey",
     "Runtime",
+    "SharedHistory",
     "SqliteStatusStore",
     "Standing",
     "Status",

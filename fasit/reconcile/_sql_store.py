@@ -202,6 +202,17 @@ class SqlStatusStore(ABC):
         rows = await self._read(INVENTORIES, ())
         return {row[0]: inventory_of(row) for row in rows}
 
+    async def recovered(self, environments: Sequence[str]) -> Recovered:
+        """What `open` takes back, of `environments` only: for a replica taking them over
+        from another (leases.py); StatusUnavailable when the database cannot be read."""
+        try:
+            return await asyncio.get_running_loop().run_in_executor(
+                self._reader_threads, recover, self._read_rows, list(environments)
+            )
+        except StatusUnavailable as exc:
+            logger.error("status store: cannot take over environments: %s", exc)
+            raise
+
     async def _read(self, sql: str, parameters: tuple[object, ...]) -> list[Row]:
         """The rows, or StatusUnavailable; the first failure (and the recovery) is logged once."""
         try:

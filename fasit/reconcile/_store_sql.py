@@ -192,25 +192,36 @@ def inventory_write(record: InventoryRecord) -> Write:
     )
 
 
-def recover(execute: Execute) -> Recovered:
-    """The latest decision per pair, the latest row of each instruction, every inventory."""
+def recover(execute: Execute, environments: Sequence[str] | None = None) -> Recovered:
+    """The latest decision per pair, the latest row of each instruction, every inventory: of
+    the whole fleet, or of `environments` only (a replica taking them over)."""
+    where = ""
+    parameters: tuple[object, ...] = ()
+    if environments is not None:
+        if not environments:
+            return Recovered()
+        where = f"WHERE environment IN ({', '.join('?' for _ in environments)}) "
+        parameters = tuple(environments)
     decisions = {
         (str(row[0]), str(row[1])): decision_of(row)
         for row in execute(
             f"SELECT {DECISION_COLUMNS} FROM decisions WHERE id IN "
-            "(SELECT MAX(id) FROM decisions GROUP BY environment, feature)",
-            (),
+            f"(SELECT MAX(id) FROM decisions {where}GROUP BY environment, feature)",
+            parameters,
         )
     }
     deploys = [
         deploy_of_row(row)
         for row in execute(
             f"SELECT {DEPLOY_COLUMNS} FROM deploys WHERE id IN "
-            "(SELECT MAX(id) FROM deploys GROUP BY instruction_id) ORDER BY id",
-            (),
+            f"(SELECT MAX(id) FROM deploys {where}GROUP BY instruction_id) ORDER BY id",
+            parameters,
         )
     ]
-    inventories = {str(row[0]): inventory_of(row) for row in execute(INVENTORIES, ())}
+    inventories = {
+        str(row[0]): inventory_of(row)
+        for row in execute(f"{INVENTORIES} {where}".strip(), parameters)
+    }
     return Recovered(decisions, deploys, inventories)
 
 

@@ -11,8 +11,8 @@ in each change (waves.py) is worked out again on the same terms.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from fasit.backoff import Backoff
@@ -26,6 +26,8 @@ from fasit.reconcile.decisions import (
     RolloutKey,
     decide_environment,
 )
+from fasit.reconcile.deploys import Deploy
+from fasit.reconcile.ladder import Status
 from fasit.reconcile.limits import Limits, apply_limits, open_circuits
 from fasit.reconcile.prune_budget import BudgetResult, apply_prune_budget
 from fasit.reconcile.runtime import Runtime
@@ -37,6 +39,7 @@ from fasit.reconcile.waves import (
     hold_sends,
     pause_hold,
     standing_of,
+    stored_standing,
 )
 from fasit.state import WaveLayout
 
@@ -53,6 +56,9 @@ class ReconcileConfig:
     """Seconds past an instruction's helm timeout before it counts as failed."""
     resend_after: float = 1.0
     """Seconds before another pass when the hub could not queue an instruction."""
+    shared_refresh: float = 5.0
+    """With replicas sharing a fleet: seconds between reads of what the others own (for the
+    read side: every replica shows the whole fleet)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +105,10 @@ class _Standings:
 
 _NOTHING: Mapping[str, DesiredRelease] = {}
 
+Shown = tuple[Status, str, str, datetime | None]
+"""A release as the shared store shows it: status, desired version, running version, and when
+it last finished deploying."""
+
 
 class FleetDecider:
     """Decides passes over one plan at a time; remembers each environment's last decisions."""
@@ -113,8 +123,20 @@ class FleetDecider:
         self._standings: dict[str, _Standings] = {}
         self._changes: dict[RolloutKey, ChangeProgress] = {}
         self._changes_due: datetime | None = None
+        self._others_tracked: Mapping[tuple[str, str], Shown] = {}
         self.current: dict[str, list[Decision]] = {}
         """Every environment's decisions as of the last pass (limits applied)."""
+        self.owns: Callable[[str], bool] = _everything
+        """Whether this replica reconciles an environment (replicas share a fleet by leases):
+        the one filter between the plan and every decision, send, wave and limit."""
+        self.replicas = 1
+        """Live replicas sharing the fleet: each holds its share of the fleet cap."""
+        self.others_shown: Mapping[tuple[str, str], Shown] = {}
+        """What the shared store shows of the releases other replicas own: (status, desired
+        version, running version, deployed at), where each stands in a change's waves."""
+        self.others_failed: Mapping[tuple[str, str], Deploy] = {}
+        """Releases other replicas own whose latest deploy failed (from the shared store): the
+        circuit breaker counts them with this replica's own."""
 
     def set_plan(self, plan: Plan) -> None:
         """Take a new plan; environments whose releases the planner carried over keep them."""
@@ -133,6 +155,20 @@ class FleetDecider:
         if terms != self._terms:
             self._terms = terms
         self.plan = plan
+
+    def take_others(
+        self,
+        shown: Mapping[tuple[str, str], Shown],
+        failed: Mapping[tuple[str, str], Deploy] | None,
+    ) -> bool:
+        """What the shared store shows of the environments other replicas own (`failed` None:
+        unknown this time); whether it changed anything a pass counts."""
+        changed = False
+        if failed is not None and failed != self.others_failed:
+            self.others_failed, changed = failed, True
+        if shown != self.others_shown:
+            self.others_shown, changed = shown, True
+        return changed
 
     @property
     def circuits(self) -> Mapping[RolloutKey, Circuit]:
@@ -153,7 +189,9 @@ class FleetDecider:
             raise RuntimeError("FleetDecider.decide: no plan yet")
         circuits = self._open_circuits(runtime)
         self._track_changes(plan, runtime, now)
-        environments = plan.environments.keys() | runtime.environments.keys()
+        environments = {
+            e for e in plan.environments.keys() | runtime.environments.keys() if self.owns(e)
+        }
         fresh: dict[str, list[Decision]] = {}
         due: datetime | None = None
         for environment in environments:
@@ -181,9 +219,7 @@ class FleetDecider:
         budgeted = _budgeted(gated, runtime, plan, now)
         limited = {
             **budgeted.decisions,
-            **apply_limits(
-                budgeted.decisions, _busy(runtime, budgeted.decisions), self._config.limits
-            ),
+            **apply_limits(budgeted.decisions, _busy(runtime, budgeted.decisions), self._limits()),
         }
         for extra in (budgeted.due, self._changes_due):
             if extra is not None and (due is None or extra < due):
@@ -202,6 +238,13 @@ class FleetDecider:
                 self.current[environment] = decisions
         sends = [d for decisions in limited.values() for d in decisions if d.reason.sends]
         return PassResult(changed, sends, due, len(fresh))
+
+    def _limits(self) -> Limits:
+        """The limits of this replica: its share of the fleet cap, rounded up."""
+        limits = self._config.limits
+        if self.replicas <= 1:
+            return limits
+        return replace(limits, fleet=-(-limits.fleet // self.replicas))
 
     def _decided(
         self,
@@ -253,11 +296,15 @@ class FleetDecider:
     def _track_changes(self, plan: Plan, runtime: Runtime, now: datetime) -> None:
         """Work out each change's waves again when a standing moved or a soak ended."""
         moved = False
-        for environment in plan.environments:
+        owned = {e for e in plan.environments if self.owns(e)}
+        for environment in owned:
             if self._refresh_standings(environment, plan, runtime):
                 moved = True
-        for gone in self._standings.keys() - plan.environments.keys():
+        for gone in self._standings.keys() - owned:
             del self._standings[gone]
+            moved = True
+        if self.others_shown is not self._others_tracked:
+            self._others_tracked = self.others_shown
             moved = True
         due = self._changes_due
         if not moved and (due is None or now < due):
@@ -266,12 +313,31 @@ class FleetDecider:
         for memo in self._standings.values():
             for key, standing in memo.standings:
                 reached.setdefault(key, []).append(standing)
+        for key, standing in self._others_standings(plan, owned):
+            reached.setdefault(key, []).append(standing)
         self._changes = {
             key: gate_change(key, plan.rollouts[key[0]], standings, now)
             for key, standings in reached.items()
         }
         dues = [change.due for change in self._changes.values() if change.due is not None]
         self._changes_due = min(dues, default=None)
+
+    def _others_standings(self, plan: Plan, owned: set[str]) -> list[tuple[RolloutKey, Standing]]:
+        """Where the environments other replicas own stand, from the shared store (none when
+        this replica owns the whole fleet)."""
+        if not self.others_shown:
+            return []
+        found = []
+        for environment in plan.environments.keys() - owned:
+            for feature, release in self._desired.get(environment, _NOTHING).items():
+                layout = plan.rollouts.get(feature)
+                if layout is None:
+                    continue
+                shown = self.others_shown.get((environment, feature))
+                standing = stored_standing(environment, release, layout.wave_of(environment), shown)
+                if standing is not None:
+                    found.append(((feature, release.version, release.digest or ""), standing))
+        return found
 
     def _refresh_standings(self, environment: str, plan: Plan, runtime: Runtime) -> bool:
         """Whether the environment's standings were worked out again."""
@@ -315,7 +381,8 @@ class FleetDecider:
     def _open_circuits(self, runtime: Runtime) -> dict[RolloutKey, Circuit]:
         """The open circuits; the same object as last pass when none changed."""
         failures = []
-        for (environment, feature), deploy in runtime.failed.items():
+        failed = {**self.others_failed, **runtime.failed} if self.others_failed else runtime.failed
+        for (environment, feature), deploy in failed.items():
             release = self._desired.get(environment, _NOTHING).get(feature)
             if release is None or release.release_hash != deploy.release_hash:
                 continue  # a failure of another hash is history, not this rollout's
@@ -325,6 +392,10 @@ class FleetDecider:
         if circuits != self._circuits:
             self._circuits = circuits
         return self._circuits
+
+
+def _everything(environment: str) -> bool:
+    return True
 
 
 def _budgeted(

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -42,10 +42,12 @@ from fasit.reconcile.instructions import (
     deploy_of,
 )
 from fasit.reconcile.runtime import Runtime
+from fasit.reconcile.shares import Share, SharedHistory, shown_of
 from fasit.reconcile.store import (
     DecisionRecord,
     InventoryRecord,
     LogRecord,
+    Recovered,
     StatusStore,
 )
 from fasit.reconcile.views import ReleaseView, ReleaseViews
@@ -121,6 +123,24 @@ class Reconciler:
         self._release_views = ReleaseViews(
             self._fleet, self.runtime, lambda pair: self._recorded.get(pair), clock
         )
+        self._share: Share | None = None
+
+    def share(self, owns: Callable[[str], bool], history: SharedHistory) -> None:
+        """Reconcile only the environments `owns` (this replica's leases), each once its
+        history is taken back from `history` (`own`); call before `open`."""
+        if self._started.is_set():
+            raise RuntimeError("Reconciler.share: call it before open()")
+        share = self._share = Share(owns, history, self.config.shared_refresh)
+        self._fleet.owns = share.includes
+
+    def own(self, environments: frozenset[str], replicas: int = 1) -> None:
+        """This replica's leases changed (`replicas` live ones share the fleet): drop the
+        environments gone, take over the new ones (what their previous owner sent, decided
+        and saw) before they are reconciled."""
+        if self._share is None:
+            raise RuntimeError("Reconciler.own: share() first")
+        self._fleet.replicas = max(1, replicas)
+        self._share.want(environments)
 
     # -- inputs --------------------------------------------------------------------------------
 
@@ -147,13 +167,17 @@ class Reconciler:
         if self._started.is_set():
             return
         recovered = await self._store.open()
+        if self._share is None:  # shared: each environment is taken back as it is owned
+            self._take_back(recovered)
+        self._started.set()
+
+    def _take_back(self, recovered: Recovered) -> None:
         self.runtime.restore(recovered.deploys)
         for deploy in recovered.deploys:
             if deploy.in_flight or deploy.timed_out:
                 # Sent by the previous controller: its agent's result must still get through.
                 self._agents.expect(deploy.environment, deploy.instruction_id)
-        self._recorded = dict(recovered.decisions)
-        self._started.set()
+        self._recorded.update(recovered.decisions)
 
     async def run(self) -> None:
         """Reconcile until `stop()`; the store is closed at the end."""
@@ -162,6 +186,10 @@ class Reconciler:
             asyncio.create_task(self._consume_events(), name="reconciler-events"),
             asyncio.create_task(self._pass_loop(), name="reconciler-passes"),
         ]
+        if self._share is not None:
+            tasks.append(
+                asyncio.create_task(self._share_loop(self._share), name="reconciler-share")
+            )
         try:
             await self._stopping.wait()
         finally:
@@ -205,6 +233,34 @@ class Reconciler:
         """One (environment, feature) as `releases()` shows it; None if neither desired nor
         running. Costs one environment's decisions, not the fleet's views."""
         return self._release_views.one(environment, feature)
+
+    # -- ownership (replicas sharing a fleet) --------------------------------------------------
+
+    async def _share_loop(self, share: Share) -> None:
+        """Forget the environments given up, take back those taken over (before the next
+        pass reconciles them), and show the others' as the store has them."""
+        async for change in share.changes(self._planned_environments):
+            for environment in change.lost:
+                self.runtime.forget(environment)
+            if change.lost:
+                self._recorded = {
+                    pair: r for pair, r in self._recorded.items() if pair[0] not in change.lost
+                }
+            self._take_back(change.history)
+            moved = bool(change.lost or change.gained)
+            stored = self._release_views.stored if change.stored is None else change.stored
+            stored = {e: v for e, v in stored.items() if e not in share.adopted}
+            if self._fleet.take_others(shown_of(stored), change.failed):
+                moved = True  # a circuit may open or close, a wave open
+            if moved or stored != self._release_views.stored:
+                self._release_views.stored = stored
+                self.generation += 1
+            if moved:
+                self.wake()
+
+    def _planned_environments(self) -> Collection[str]:
+        plan = self._fleet.plan
+        return () if plan is None else plan.environments.keys()
 
     # -- passes --------------------------------------------------------------------------------
 

@@ -129,6 +129,13 @@ class Runtime:
                 env.in_flight[deploy.feature] = deploy
             env.version += 1
 
+    def forget(self, environment: str) -> None:
+        """Drop an environment another replica owns now (restored again if it comes back)."""
+        self.environments.pop(environment, None)
+        self.failed = {pair: d for pair, d in self.failed.items() if pair[0] != environment}
+        self._by_id = {i: d for i, d in self._by_id.items() if d.environment != environment}
+        self._uninstalls = {k: at for k, at in self._uninstalls.items() if k[0] != environment}
+
     # -- what the reconciler did ---------------------------------------------------------------
 
     def sent(self, deploy: Deploy) -> list[Deploy]:

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from fasit.reconcile.decisions import Decision, Reason
+from fasit.reconcile.deploys import Deploy, DeployState
 from fasit.reconcile.fleet import FleetDecider
 from fasit.reconcile.ladder import Status, shown_status
 from fasit.reconcile.runtime import EnvironmentRuntime, Runtime
-from fasit.reconcile.store import DecisionRecord
+from fasit.reconcile.store import DecisionRecord, Recovered
 from fasit.state import collector_paused
 
-__all__ = ["ReleaseView", "ReleaseViews"]
+__all__ = ["ReleaseView", "ReleaseViews", "stored_views"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,9 @@ class ReleaseViews:
         self._clock = clock
         self._views: dict[str, _CachedViews] = {}
         self._all: tuple[int, list[ReleaseView]] = (-1, [])
+        self.stored: dict[str, tuple[ReleaseView, ...]] = {}
+        """Views of the environments other replicas own, as the status store has them
+        (`stored_views`); an environment this reconciler decides is shown from its decisions."""
 
     def all(self, generation: int) -> list[ReleaseView]:
         """Every (environment, feature) desired or running, by environment then feature; made
@@ -77,8 +81,12 @@ class ReleaseViews:
         # Up to one view per release (100,000 after a fleet-wide change): no gen-2 walks of
         # the whole heap while they are made, as in a pass.
         with collector_paused():
-            for environment in sorted(current):
-                views.extend(self._environment_views(environment, current[environment]))
+            for environment in sorted(current.keys() | self.stored.keys()):
+                decided = current.get(environment)
+                if decided is not None:
+                    views.extend(self._environment_views(environment, decided))
+                else:
+                    views.extend(self.stored[environment])
         self._all = (generation, views)
         return views
 
@@ -86,7 +94,8 @@ class ReleaseViews:
         for decision in self._fleet.current.get(environment, ()):
             if decision.feature == feature:
                 return self._view(decision, self._runtime.environments.get(environment))
-        return None
+        stored = () if environment in self._fleet.current else self.stored.get(environment, ())
+        return next((view for view in stored if view.feature == feature), None)
 
     def _environment_views(
         self, environment: str, decisions: list[Decision]
@@ -119,3 +128,38 @@ class ReleaseViews:
             self._clock() if updated is None else updated,
             None if state is None else state.deployed_at.get(decision.feature),
         )
+
+
+def stored_views(recovered: Recovered) -> dict[str, tuple[ReleaseView, ...]]:
+    """The views of environments as the status store has them (their owner's latest decision
+    per release, latest deploy and inventory): how a replica shows the environments another
+    replica reconciles. Sorted by environment, then feature."""
+    latest: dict[tuple[str, str], Deploy] = {}
+    deployed: dict[tuple[str, str], datetime] = {}
+    for deploy in recovered.deploys:  # oldest first: the last one per release wins
+        pair = (deploy.environment, deploy.feature)
+        latest[pair] = deploy
+        if deploy.state is DeployState.DEPLOYED:
+            deployed[pair] = deploy.updated_at
+    views: dict[str, list[ReleaseView]] = {}
+    for pair, record in sorted(recovered.decisions.items()):
+        environment, feature = pair
+        inventory = recovered.inventories.get(environment)
+        releases = () if inventory is None else inventory.releases
+        running = next((r.version for r in releases if r.name == feature), "")
+        last = latest.get(pair)
+        updated = record.at if last is None else max(record.at, last.updated_at)
+        views.setdefault(environment, []).append(
+            ReleaseView(
+                environment,
+                feature,
+                shown_status(record.reason, last, record.release_hash),
+                record.reason,
+                record.version,
+                running,
+                record.message,
+                updated,
+                deployed.get(pair),
+            )
+        )
+    return {environment: tuple(shown) for environment, shown in views.items()}

@@ -26,6 +26,7 @@ from fasit.model import duration_text
 from fasit.plan import DesiredRelease, ReleaseStatus
 from fasit.reconcile.decisions import Decision, Reason, RolloutKey
 from fasit.reconcile.deploys import DeployState
+from fasit.reconcile.ladder import Status
 from fasit.reconcile.runtime import EnvironmentRuntime
 from fasit.state import WaveLayout, pause_note, some
 
@@ -40,6 +41,7 @@ __all__ = [
     "hold_sends",
     "pause_hold",
     "standing_of",
+    "stored_standing",
 ]
 
 
@@ -160,6 +162,39 @@ def standing_of(
         since = latest.updated_at if latest is not None and deployed else None
         return Standing(environment, wave, Progress.DEPLOYED, "DEPLOYED", since)
     return Standing(environment, wave, Progress.DEPLOYING, f"deploying {release.version}")
+
+
+_STORED = {
+    Status.DEPLOYED: Progress.DEPLOYED,
+    Status.FAILED: Progress.FAILED,
+    Status.OFFLINE: Progress.OFFLINE,
+}
+
+
+def stored_standing(
+    environment: str,
+    release: DesiredRelease,
+    wave: int,
+    shown: tuple[Status, str, str, datetime | None] | None,
+) -> Standing | None:
+    """Where an environment another replica owns stands in the change of its desired
+    `release`, from what the shared store shows of it: `shown` is (status, desired version,
+    running version, deployed at) of its owner's latest decision, None if it has none yet.
+    A decision about another version is an older change's: this one is still on its way."""
+    if release.status in _NOT_REACHED:
+        return None
+    if not release.planned:
+        return Standing(environment, wave, Progress.BLOCKED, release.status.value.upper())
+    if shown is None or shown[1] != release.version:
+        return Standing(environment, wave, Progress.DEPLOYING, f"deploying {release.version}")
+    status, _, running, deployed_at = shown
+    progress = _STORED.get(status, Progress.DEPLOYING)
+    if progress is Progress.DEPLOYED and running != release.version:
+        progress = Progress.DEPLOYING
+    if progress is Progress.DEPLOYING:
+        return Standing(environment, wave, progress, f"deploying {release.version}")
+    since = deployed_at if progress is Progress.DEPLOYED else None
+    return Standing(environment, wave, progress, progress.value, since)
 
 
 def gate_change(

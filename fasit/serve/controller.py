@@ -43,6 +43,7 @@ from fasit.reconcile import (
 from fasit.serve.desired import DesiredState
 from fasit.serve.fake_fleet import FakeFleet
 from fasit.serve.http_guard import HEADER_TIMEOUT, GuardedH11Protocol
+from fasit.serve.replicas import Replicas
 from fasit.sources import GitSource, GitSourceConfig, LocalSource
 from fasit.state import SnapshotBuilder, SnapshotStore
 from fasit.web import (
@@ -103,6 +104,13 @@ class ServeConfig:
     external_url: str = ""
     """The dashboard's public URL: the root of links sent out (notifications, commit statuses;
     "" for none)."""
+    lease_ttl: float = 15.0
+    """Seconds a replica's leases last unrenewed (PostgreSQL only; renewed every third)."""
+    advertise_addr: str = ""
+    """host:port other replicas send this one's agents to (default: the gRPC address)."""
+    advertise_http_addr: str = ""
+    """host:port of this replica's web app as /api/v1/replicas lists it (default: the HTTP
+    address)."""
     github_status_token: str = field(default="", repr=False)
     """Set GitHub commit statuses with it (a github-hosted git source only)."""
     github_api_url: str = DEFAULT_API_URL
@@ -174,6 +182,16 @@ class Controller:
         self.reconciler: Reconciler | None = None
         self.fake_fleet: FakeFleet | None = None
         self.observer: Observer | None = None
+        self.replicas = (
+            None
+            if config.status_url is None
+            else Replicas(
+                config.lease_ttl,
+                config.advertise_addr,
+                config.advertise_http_addr or f"{config.http_host}:{config.http_port}",
+            )
+        )
+        """This replica among others, when they share a PostgreSQL store."""
         self.ready = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -190,6 +208,7 @@ class Controller:
             HubConfig(
                 host=config.grpc_host, port=config.grpc_port, agent_timeout=config.agent_timeout
             ),
+            placement=None if self.replicas is None else self.replicas.placement,
         )
         await hub.start()
         if self.fake_fleet is not None:
@@ -209,6 +228,9 @@ class Controller:
         reconciler = self.reconciler = Reconciler(
             hub, store, ChartLocator(self._publish), config.reconcile
         )
+        leases = None
+        if self.replicas is not None and isinstance(store, PostgresStatusStore):
+            leases = self.replicas.start(store, hub, reconciler, self._planned_environments)
         await reconciler.open()
         planner = Planner(
             SecretsDirectory(config.secrets_dir) if config.secrets_dir else None,
@@ -237,6 +259,7 @@ class Controller:
             status_writes_dropped=lambda: store.dropped,
             decided_revision=lambda: reconciler.decided_revision,
             rollouts=reconciler.rollouts,
+            replicas=lambda: None if self.replicas is None else self.replicas.ownership(),
         )
         metrics = FasitMetrics(read)
         scopes = Scopes(read)
@@ -248,8 +271,11 @@ class Controller:
         reconciler.on_deploy(metrics.observe_deploy)
         statuses = self._commit_statuses(read)
         if statuses is not None:  # a pass only sets its event: GitHub never holds a pass up
-            reconciler.on_pass(lambda report: statuses.wake())
-            self.snapshots.listen(lambda snapshot, record: statuses.wake())
+            # Replicas: the elected one alone posts (it shows the whole fleet, docs/ha.md).
+            reconciler.on_pass(lambda report: statuses.wake() if self.is_leader() else None)
+            self.snapshots.listen(
+                lambda snapshot, record: statuses.wake() if self.is_leader() else None
+            )
         notifications = self._notifications(reconciler, metrics)
         authenticators: list[Authenticator] = []
         if config.api_tokens is not None:
@@ -283,6 +309,8 @@ class Controller:
         ]
         if statuses is not None:
             helpers.append(asyncio.create_task(statuses.run(), name="commit-statuses"))
+        if leases is not None:
+            helpers.append(asyncio.create_task(leases.run(), name="leases"))
         serving = asyncio.create_task(web.serve(sockets=[listening]), name="web")
         tasks = [asyncio.create_task(reconciler.run(), name="reconciler"), *helpers, serving]
         if metrics_web is not None:
@@ -317,6 +345,14 @@ class Controller:
         await asyncio.gather(*tasks, return_exceptions=True)
         if failed:
             raise RuntimeError(f"{failed[0].get_name()} failed") from failed[0].exception()
+
+    def is_leader(self) -> bool:
+        """Whether this replica does the fleet's once-only work (always, alone on SQLite)."""
+        return self.replicas is None or self.replicas.is_leader()
+
+    def _planned_environments(self) -> list[str]:
+        planned = None if self._desired is None else self._desired.planned
+        return [] if planned is None else list(planned[1].environments)
 
     def _server(self, app: ASGIApp, tls: tuple[Path, Path] | None = None) -> uvicorn.Server:
         config = self.config
@@ -378,7 +414,13 @@ class Controller:
         observer = self.observer = Observer(
             reconciler, dispatcher.publish, Links(self.config.external_url)
         )
-        self.snapshots.listen(observer.observe_offer)
+        # A revision is news once for the fleet: the elected replica tells it. Release and
+        # agent events come from the owner of their environment (docs/ha.md).
+        self.snapshots.listen(
+            lambda snapshot, record: (
+                observer.observe_offer(snapshot, record) if self.is_leader() else None
+            )
+        )
         reconciler.on_pass(observer.observe_pass)
         metrics.registry.register(NotificationMetrics(dispatcher))
         for sink in config.sinks:

@@ -32,6 +32,7 @@ __all__ = [
     "progress",
     "progress_of",
     "releases",
+    "replicas",
     "status",
 ]
 
@@ -100,6 +101,27 @@ def releases(read: ReadSide, request: Request) -> Response:
             "next": next_cursor,
         }
     )
+
+
+def replicas(read: ReadSide) -> Response:
+    """The replicas sharing the fleet, each with the environments it owns (the viewer's);
+    no items for a controller that shares nothing."""
+    ownership = read.replicas()
+    items = (
+        []
+        if ownership is None
+        else [
+            {
+                "id": replica.id,
+                "http_addr": replica.http_addr,
+                "grpc_addr": replica.grpc_addr,
+                "environments": ownership.environments_of(replica.id),
+                "last_seen": shown.time(replica.last_seen),
+            }
+            for replica in ownership.replicas
+        ]
+    )
+    return JSONResponse({"items": items})
 
 
 def _cursor(view: ReleaseView) -> str:

@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fasit.errors import StatusUnavailable
-from fasit.web.api import progress, releases, status
+from fasit.web.api import progress, releases, replicas, status
 from fasit.web.auth import Authenticate, Authenticator
 from fasit.web.dashboard import dashboard_routes, error_response
 from fasit.web.live import LiveUpdates
@@ -64,6 +64,9 @@ def create_app(
     async def api_releases(request: Request) -> Response:
         return releases(scopes.of(viewer_of(request)).read, request)
 
+    async def api_replicas(request: Request) -> Response:
+        return replicas(scopes.of(viewer_of(request)).read)
+
     async def api_progress(request: Request) -> Response:
         sources = scopes.of(viewer_of(request))
         return progress(sources.read, request, sources.index)
@@ -73,6 +76,7 @@ def create_app(
         Route("/readyz", readyz),
         Route("/api/v1/status", api_status),
         Route("/api/v1/releases", api_releases),
+        Route("/api/v1/replicas", api_replicas),
         Route("/api/v1/revisions/{revision}/progress", api_progress),
         *([] if live is None else [live.route()]),
         *more,

@@ -19,6 +19,7 @@ from fasit.reconcile import (
     DecisionRecord,
     Deploy,
     LogRecord,
+    Ownership,
     ReleaseView,
 )
 from fasit.state import FailedRevision, Freshness, RevisionRecord, Snapshot
@@ -131,6 +132,10 @@ def _no_rollouts() -> Sequence[ChangeProgress]:
     return ()
 
 
+def _no_replicas() -> Ownership | None:
+    return None
+
+
 def _none_dropped() -> Mapping[tuple[str, str], int]:
     return {}
 
@@ -156,3 +161,6 @@ class ReadSide:
     first pass): Reconciler.decided_revision."""
     rollouts: Callable[[], Sequence[ChangeProgress]] = _no_rollouts
     """Each change rolling through a Rollout's waves (Reconciler.rollouts)."""
+    replicas: Callable[[], Ownership | None] = _no_replicas
+    """The replicas sharing the fleet and their leases, as of this replica's latest renewal
+    (LeaseKeeper.current); None for a controller that shares nothing (SQLite)."""

@@ -27,6 +27,7 @@ from fasit.reconcile import (
     DecisionRecord,
     Deploy,
     LogRecord,
+    Ownership,
     ReleaseView,
 )
 from fasit.state import (
@@ -386,6 +387,14 @@ def scoped_read(read: ReadSide, tenants: frozenset[str]) -> tuple[ReadSide, Scop
         kept = (_scoped_rollout(change, sees, redact) for change in read.rollouts())
         return [change for change in kept if change is not None]
 
+    def replicas() -> Ownership | None:
+        whole = read.replicas()
+        if whole is None:
+            return None
+        # Every replica is listed; of their leases, only the viewer's environments.
+        owners = {e: owner for e, owner in whole.owners.items() if sees(e)}
+        return replace(whole, owned=frozenset(filter(sees, whole.owned)), owners=owners)
+
     def agents_connected() -> int:
         whole = planned()
         declared = set() if whole is None else set(whole[1].environments)
@@ -403,5 +412,6 @@ def scoped_read(read: ReadSide, tenants: frozenset[str]) -> tuple[ReadSide, Scop
         status_writes_dropped=read.status_writes_dropped,
         decided_revision=read.decided_revision,
         rollouts=rollouts,
+        replicas=replicas,
     )
     return scoped, fleet

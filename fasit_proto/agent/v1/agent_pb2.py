@@ -24,19 +24,19 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n fasit_proto/agent/v1/agent.proto\x12\x0e\x66\x61sit.agent.v1\"\x9a\x02\n\x0c\x41gentMessage\x12&\n\x05hello\x18\x01 \x01(\x0b\x32\x15.fasit.agent.v1.HelloH\x00\x12\"\n\x03\x61\x63k\x18\x02 \x01(\x0b\x32\x13.fasit.agent.v1.AckH\x00\x12,\n\x08progress\x18\x03 \x01(\x0b\x32\x18.fasit.agent.v1.ProgressH\x00\x12(\n\x06result\x18\x04 \x01(\x0b\x32\x16.fasit.agent.v1.ResultH\x00\x12.\n\tinventory\x18\x05 \x01(\x0b\x32\x19.fasit.agent.v1.InventoryH\x00\x12.\n\theartbeat\x18\x06 \x01(\x0b\x32\x19.fasit.agent.v1.HeartbeatH\x00\x42\x06\n\x04kind\"\x91\x01\n\x05Hello\x12\x13\n\x0b\x65nvironment\x18\x01 \x01(\t\x12\x15\n\ragent_version\x18\x02 \x01(\t\x12\x18\n\x10protocol_version\x18\x03 \x01(\r\x12)\n\x08releases\x18\x04 \x03(\x0b\x32\x17.fasit.agent.v1.Release\x12\x17\n\x0finventory_error\x18\x05 \x01(\t\"\x9b\x01\n\x07Release\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\r\n\x05\x63hart\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\t\x12\x14\n\x0crelease_hash\x18\x05 \x01(\t\x12\x0e\n\x06status\x18\x06 \x01(\t\x12\x10\n\x08revision\x18\x07 \x01(\r\x12\x17\n\x0fupdated_unix_ms\x18\x08 \x01(\x03\"\x1d\n\x03\x41\x63k\x12\x16\n\x0einstruction_id\x18\x01 \x01(\t\"J\n\x08Progress\x12\x16\n\x0einstruction_id\x18\x01 \x01(\t\x12&\n\x05lines\x18\x02 \x03(\x0b\x32\x17.fasit.agent.v1.LogLine\"T\n\x07LogLine\x12\x14\n\x0ctime_unix_ms\x18\x01 \x01(\x03\x12%\n\x04kind\x18\x02 \x01(\x0e\x32\x17.fasit.agent.v1.LogKind\x12\x0c\n\x04text\x18\x03 \x01(\t\"\xb2\x01\n\x06Result\x12\x16\n\x0einstruction_id\x18\x01 \x01(\t\x12(\n\x07outcome\x18\x02 \x01(\x0e\x32\x17.fasit.agent.v1.Outcome\x12\r\n\x05\x65rror\x18\x03 \x01(\t\x12(\n\x07release\x18\x04 \x01(\x0b\x32\x17.fasit.agent.v1.Release\x12\x18\n\x10\x66inished_unix_ms\x18\x05 \x01(\x03\x12\x13\n\x0binterrupted\x18\x06 \x01(\x08\"f\n\tInventory\x12)\n\x08releases\x18\x01 \x03(\x0b\x32\x17.fasit.agent.v1.Release\x12\x15\n\rtaken_unix_ms\x18\x02 \x01(\x03\x12\x17\n\x0finventory_error\x18\x03 \x01(\t\"!\n\tHeartbeat\x12\x14\n\x0csent_unix_ms\x18\x01 \x01(\x03\"\xdc\x01\n\x11\x43ontrollerMessage\x12*\n\x07welcome\x18\x01 \x01(\x0b\x32\x17.fasit.agent.v1.WelcomeH\x00\x12\x32\n\x0binstruction\x18\x02 \x01(\x0b\x32\x1b.fasit.agent.v1.InstructionH\x00\x12$\n\x04ping\x18\x03 \x01(\x0b\x32\x14.fasit.agent.v1.PingH\x00\x12\x39\n\x0fresult_received\x18\x04 \x01(\x0b\x32\x1e.fasit.agent.v1.ResultReceivedH\x00\x42\x06\n\x04kind\"V\n\x07Welcome\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x18\n\x10protocol_version\x18\x02 \x01(\r\x12\x1d\n\x15heartbeat_interval_ms\x18\x03 \x01(\r\"\xe4\x01\n\x0bInstruction\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07release\x18\x02 \x01(\t\x12\x11\n\tnamespace\x18\x03 \x01(\t\x12-\n\x05\x63hart\x18\x04 \x01(\x0b\x32\x1e.fasit.agent.v1.ChartReference\x12\x0f\n\x07version\x18\x05 \x01(\t\x12\x13\n\x0bvalues_json\x18\x06 \x01(\x0c\x12\x14\n\x0crelease_hash\x18\x07 \x01(\t\x12\x12\n\ntimeout_ms\x18\x08 \x01(\r\x12&\n\x06\x61\x63tion\x18\t \x01(\x0e\x32\x16.fasit.agent.v1.Action\"-\n\x0e\x43hartReference\x12\x0b\n\x03ref\x18\x01 \x01(\t\x12\x0e\n\x06\x64igest\x18\x02 \x01(\t\"\x1c\n\x04Ping\x12\x14\n\x0csent_unix_ms\x18\x01 \x01(\x03\"(\n\x0eResultReceived\x12\x16\n\x0einstruction_id\x18\x01 \x01(\t*a\n\x07LogKind\x12\x18\n\x14LOG_KIND_UNSPECIFIED\x10\x00\x12\x13\n\x0fLOG_KIND_STDOUT\x10\x01\x12\x13\n\x0fLOG_KIND_STDERR\x10\x02\x12\x12\n\x0eLOG_KIND_AGENT\x10\x03*e\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x14\n\x10OUTCOME_DEPLOYED\x10\x01\x12\x12\n\x0eOUTCOME_FAILED\x10\x02\x12\x17\n\x13OUTCOME_UNINSTALLED\x10\x03*J\n\x06\x41\x63tion\x12\x16\n\x12\x41\x43TION_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x41\x43TION_INSTALL\x10\x01\x12\x14\n\x10\x41\x43TION_UNINSTALL\x10\x02\x32^\n\x0c\x41gentService\x12N\n\x07\x43onnect\x12\x1c.fasit.agent.v1.AgentMessage\x1a!.fasit.agent.v1.ControllerMessage(\x01\x30\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n fasit_proto/agent/v1/agent.proto\x12\x0e\x66\x61sit.agent.v1\"\x9a\x02\n\x0c\x41gentMessage\x12&\n\x05hello\x18\x01 \x01(\x0b\x32\x15.fasit.agent.v1.HelloH\x00\x12\"\n\x03\x61\x63k\x18\x02 \x01(\x0b\x32\x13.fasit.agent.v1.AckH\x00\x12,\n\x08progress\x18\x03 \x01(\x0b\x32\x18.fasit.agent.v1.ProgressH\x00\x12(\n\x06result\x18\x04 \x01(\x0b\x32\x16.fasit.agent.v1.ResultH\x00\x12.\n\tinventory\x18\x05 \x01(\x0b\x32\x19.fasit.agent.v1.InventoryH\x00\x12.\n\theartbeat\x18\x06 \x01(\x0b\x32\x19.fasit.agent.v1.HeartbeatH\x00\x42\x06\n\x04kind\"\x91\x01\n\x05Hello\x12\x13\n\x0b\x65nvironment\x18\x01 \x01(\t\x12\x15\n\ragent_version\x18\x02 \x01(\t\x12\x18\n\x10protocol_version\x18\x03 \x01(\r\x12)\n\x08releases\x18\x04 \x03(\x0b\x32\x17.fasit.agent.v1.Release\x12\x17\n\x0finventory_error\x18\x05 \x01(\t\"\x9b\x01\n\x07Release\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\r\n\x05\x63hart\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\t\x12\x14\n\x0crelease_hash\x18\x05 \x01(\t\x12\x0e\n\x06status\x18\x06 \x01(\t\x12\x10\n\x08revision\x18\x07 \x01(\r\x12\x17\n\x0fupdated_unix_ms\x18\x08 \x01(\x03\"\x1d\n\x03\x41\x63k\x12\x16\n\x0einstruction_id\x18\x01 \x01(\t\"J\n\x08Progress\x12\x16\n\x0einstruction_id\x18\x01 \x01(\t\x12&\n\x05lines\x18\x02 \x03(\x0b\x32\x17.fasit.agent.v1.LogLine\"T\n\x07LogLine\x12\x14\n\x0ctime_unix_ms\x18\x01 \x01(\x03\x12%\n\x04kind\x18\x02 \x01(\x0e\x32\x17.fasit.agent.v1.LogKind\x12\x0c\n\x04text\x18\x03 \x01(\t\"\xb2\x01\n\x06Result\x12\x16\n\x0einstruction_id\x18\x01 \x01(\t\x12(\n\x07outcome\x18\x02 \x01(\x0e\x32\x17.fasit.agent.v1.Outcome\x12\r\n\x05\x65rror\x18\x03 \x01(\t\x12(\n\x07release\x18\x04 \x01(\x0b\x32\x17.fasit.agent.v1.Release\x12\x18\n\x10\x66inished_unix_ms\x18\x05 \x01(\x03\x12\x13\n\x0binterrupted\x18\x06 \x01(\x08\"f\n\tInventory\x12)\n\x08releases\x18\x01 \x03(\x0b\x32\x17.fasit.agent.v1.Release\x12\x15\n\rtaken_unix_ms\x18\x02 \x01(\x03\x12\x17\n\x0finventory_error\x18\x03 \x01(\t\"!\n\tHeartbeat\x12\x14\n\x0csent_unix_ms\x18\x01 \x01(\x03\"\x8a\x02\n\x11\x43ontrollerMessage\x12*\n\x07welcome\x18\x01 \x01(\x0b\x32\x17.fasit.agent.v1.WelcomeH\x00\x12\x32\n\x0binstruction\x18\x02 \x01(\x0b\x32\x1b.fasit.agent.v1.InstructionH\x00\x12$\n\x04ping\x18\x03 \x01(\x0b\x32\x14.fasit.agent.v1.PingH\x00\x12\x39\n\x0fresult_received\x18\x04 \x01(\x0b\x32\x1e.fasit.agent.v1.ResultReceivedH\x00\x12,\n\x08redirect\x18\x05 \x01(\x0b\x32\x18.fasit.agent.v1.RedirectH\x00\x42\x06\n\x04kind\"V\n\x07Welcome\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x18\n\x10protocol_version\x18\x02 \x01(\r\x12\x1d\n\x15heartbeat_interval_ms\x18\x03 \x01(\r\"\xe4\x01\n\x0bInstruction\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07release\x18\x02 \x01(\t\x12\x11\n\tnamespace\x18\x03 \x01(\t\x12-\n\x05\x63hart\x18\x04 \x01(\x0b\x32\x1e.fasit.agent.v1.ChartReference\x12\x0f\n\x07version\x18\x05 \x01(\t\x12\x13\n\x0bvalues_json\x18\x06 \x01(\x0c\x12\x14\n\x0crelease_hash\x18\x07 \x01(\t\x12\x12\n\ntimeout_ms\x18\x08 \x01(\r\x12&\n\x06\x61\x63tion\x18\t \x01(\x0e\x32\x16.fasit.agent.v1.Action\"-\n\x0e\x43hartReference\x12\x0b\n\x03ref\x18\x01 \x01(\t\x12\x0e\n\x06\x64igest\x18\x02 \x01(\t\"\x1c\n\x04Ping\x12\x14\n\x0csent_unix_ms\x18\x01 \x01(\x03\"(\n\x0eResultReceived\x12\x16\n\x0einstruction_id\x18\x01 \x01(\t\"\x1b\n\x08Redirect\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t*a\n\x07LogKind\x12\x18\n\x14LOG_KIND_UNSPECIFIED\x10\x00\x12\x13\n\x0fLOG_KIND_STDOUT\x10\x01\x12\x13\n\x0fLOG_KIND_STDERR\x10\x02\x12\x12\n\x0eLOG_KIND_AGENT\x10\x03*e\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x14\n\x10OUTCOME_DEPLOYED\x10\x01\x12\x12\n\x0eOUTCOME_FAILED\x10\x02\x12\x17\n\x13OUTCOME_UNINSTALLED\x10\x03*J\n\x06\x41\x63tion\x12\x16\n\x12\x41\x43TION_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x41\x43TION_INSTALL\x10\x01\x12\x14\n\x10\x41\x43TION_UNINSTALL\x10\x02\x32^\n\x0c\x41gentService\x12N\n\x07\x43onnect\x12\x1c.fasit.agent.v1.AgentMessage\x1a!.fasit.agent.v1.ControllerMessage(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'fasit_proto.agent.v1.agent_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_LOGKIND']._serialized_start=1817
-  _globals['_LOGKIND']._serialized_end=1914
-  _globals['_OUTCOME']._serialized_start=1916
-  _globals['_OUTCOME']._serialized_end=2017
-  _globals['_ACTION']._serialized_start=2019
-  _globals['_ACTION']._serialized_end=2093
+  _globals['_LOGKIND']._serialized_start=1892
+  _globals['_LOGKIND']._serialized_end=1989
+  _globals['_OUTCOME']._serialized_start=1991
+  _globals['_OUTCOME']._serialized_end=2092
+  _globals['_ACTION']._serialized_start=2094
+  _globals['_ACTION']._serialized_end=2168
   _globals['_AGENTMESSAGE']._serialized_start=53
   _globals['_AGENTMESSAGE']._serialized_end=335
   _globals['_HELLO']._serialized_start=338
@@ -56,17 +56,19 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_HEARTBEAT']._serialized_start=1121
   _globals['_HEARTBEAT']._serialized_end=1154
   _globals['_CONTROLLERMESSAGE']._serialized_start=1157
-  _globals['_CONTROLLERMESSAGE']._serialized_end=1377
-  _globals['_WELCOME']._serialized_start=1379
-  _globals['_WELCOME']._serialized_end=1465
-  _globals['_INSTRUCTION']._serialized_start=1468
-  _globals['_INSTRUCTION']._serialized_end=1696
-  _globals['_CHARTREFERENCE']._serialized_start=1698
-  _globals['_CHARTREFERENCE']._serialized_end=1743
-  _globals['_PING']._serialized_start=1745
-  _globals['_PING']._serialized_end=1773
-  _globals['_RESULTRECEIVED']._serialized_start=1775
-  _globals['_RESULTRECEIVED']._serialized_end=1815
-  _globals['_AGENTSERVICE']._serialized_start=2095
-  _globals['_AGENTSERVICE']._serialized_end=2189
+  _globals['_CONTROLLERMESSAGE']._serialized_end=1423
+  _globals['_WELCOME']._serialized_start=1425
+  _globals['_WELCOME']._serialized_end=1511
+  _globals['_INSTRUCTION']._serialized_start=1514
+  _globals['_INSTRUCTION']._serialized_end=1742
+  _globals['_CHARTREFERENCE']._serialized_start=1744
+  _globals['_CHARTREFERENCE']._serialized_end=1789
+  _globals['_PING']._serialized_start=1791
+  _globals['_PING']._serialized_end=1819
+  _globals['_RESULTRECEIVED']._serialized_start=1821
+  _globals['_RESULTRECEIVED']._serialized_end=1861
+  _globals['_REDIRECT']._serialized_start=1863
+  _globals['_REDIRECT']._serialized_end=1890
+  _globals['_AGENTSERVICE']._serialized_start=2170
+  _globals['_AGENTSERVICE']._serialized_end=2264
 # @@protoc_insertion_point(module_scope)

@@ -398,6 +398,7 @@ class ControllerMessage(_message.Message):
     INSTRUCTION_FIELD_NUMBER: _builtins.int
     PING_FIELD_NUMBER: _builtins.int
     RESULT_RECEIVED_FIELD_NUMBER: _builtins.int
+    REDIRECT_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def welcome(self) -> Global___Welcome: ...
     @_builtins.property
@@ -406,6 +407,8 @@ class ControllerMessage(_message.Message):
     def ping(self) -> Global___Ping: ...
     @_builtins.property
     def result_received(self) -> Global___ResultReceived: ...
+    @_builtins.property
+    def redirect(self) -> Global___Redirect: ...
     def __init__(
         self,
         *,
@@ -413,12 +416,13 @@ class ControllerMessage(_message.Message):
         instruction: Global___Instruction | None = ...,
         ping: Global___Ping | None = ...,
         result_received: Global___ResultReceived | None = ...,
+        redirect: Global___Redirect | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["instruction", b"instruction", "kind", b"kind", "ping", b"ping", "result_received", b"result_received", "welcome", b"welcome"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["instruction", b"instruction", "kind", b"kind", "ping", b"ping", "redirect", b"redirect", "result_received", b"result_received", "welcome", b"welcome"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["instruction", b"instruction", "kind", b"kind", "ping", b"ping", "result_received", b"result_received", "welcome", b"welcome"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["instruction", b"instruction", "kind", b"kind", "ping", b"ping", "redirect", b"redirect", "result_received", b"result_received", "welcome", b"welcome"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_kind: _TypeAlias = _typing.Literal["welcome", "instruction", "ping", "result_received"]  # noqa: Y015
+    _WhichOneofReturnType_kind: _TypeAlias = _typing.Literal["welcome", "instruction", "ping", "result_received", "redirect"]  # noqa: Y015
     _WhichOneofArgType_kind: _TypeAlias = _typing.Literal["kind", b"kind"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_kind) -> _WhichOneofReturnType_kind | None: ...
 
@@ -570,3 +574,29 @@ class ResultReceived(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ResultReceived: _TypeAlias = ResultReceived  # noqa: Y015
+
+@_typing.final
+class Redirect(_message.Message):
+    """This controller does not serve the agent's environment: another replica of a fleet shared
+    by several does (docs/ha.md). Sent instead of Welcome (or during a session whose environment
+    moved), just before the stream ends with UNAVAILABLE. The agent dials `address` next; an
+    agent that does not know this message dials its next address after the status instead.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ADDRESS_FIELD_NUMBER: _builtins.int
+    address: _builtins.str
+    """host:port of the replica that owns the environment (its --advertise-addr)."""
+    def __init__(
+        self,
+        *,
+        address: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Redirect: _TypeAlias = Redirect  # noqa: Y015

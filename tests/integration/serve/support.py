@@ -127,9 +127,10 @@ def naisd(
     token: str,
     *args: str,
     environ: dict[str, str] | None = None,
+    controller: str | None = None,
 ) -> Popen:
     """A naisd process for `environment` (`args` choose the executor), its state kept in
-    `tmp_path`."""
+    `tmp_path`; it dials `served`, or `controller` (addresses, comma-separated) when given."""
     home = tmp_path / "naisd" / environment.replace("/", "-")
     home.mkdir(parents=True, exist_ok=True)
     (home / "token").write_text(token + "\n", encoding="utf-8")
@@ -138,7 +139,7 @@ def naisd(
         "-m",
         "naisd",
         "--controller",
-        f"{LOOPBACK}:{served.grpc}",
+        controller or f"{LOOPBACK}:{served.grpc}",
         "--environment",
         environment,
         "--token-file",
