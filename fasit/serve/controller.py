@@ -42,6 +42,7 @@ from fasit.reconcile import (
 from fasit.serve.desired import DesiredState
 from fasit.serve.fake_fleet import FakeFleet
 from fasit.serve.http_guard import HEADER_TIMEOUT, GuardedH11Protocol
+from fasit.serve.memory import ServeMemory
 from fasit.sources import GitSource, GitSourceConfig, LocalSource
 from fasit.state import SnapshotBuilder, SnapshotStore
 from fasit.web import (
@@ -130,11 +131,18 @@ class ServeConfig:
 
 
 class Controller:
-    """Everything `fasit serve` runs; `ready` is set once it listens."""
+    """Everything `fasit serve` runs; `ready` is set once it listens.
 
-    def __init__(self, config: ServeConfig, oci: OciCharts | None = None) -> None:
+    With a `memory` policy (the command's), the collector follows it; without one (tests and
+    benchmarks in a process of their own) it is left alone.
+    """
+
+    def __init__(
+        self, config: ServeConfig, oci: OciCharts | None = None, memory: ServeMemory | None = None
+    ) -> None:
         self.config = config
         self._oci = oci
+        self.memory = memory
         self.archives = ChartArchives(
             config.charts_url or f"http://{config.http_host}:{config.http_port}"
         )
@@ -161,13 +169,19 @@ class Controller:
                 host=config.grpc_host, port=config.grpc_port, agent_timeout=config.agent_timeout
             ),
         )
-        await hub.start()
-        if self.fake_fleet is not None:
-            self.fake_fleet.target = hub.address
+        if self.memory is not None:
+            self.memory.start()
         try:
-            await self._run(hub, tokens, stop)
+            await hub.start()
+            if self.fake_fleet is not None:
+                self.fake_fleet.target = hub.address
+            try:
+                await self._run(hub, tokens, stop)
+            finally:
+                await hub.stop()
         finally:
-            await hub.stop()
+            if self.memory is not None:
+                self.memory.stop()
 
     async def _run(self, hub: AgentHub, tokens: TokenFile, stop: asyncio.Event) -> None:
         config = self.config
@@ -216,6 +230,9 @@ class Controller:
         reconciler.on_pass(metrics.observe_pass)
         reconciler.on_pass(lambda report: live.notify())
         reconciler.on_deploy(metrics.observe_deploy)
+        if self.memory is not None:
+            memory = self.memory
+            reconciler.on_pass(lambda report: memory.passed())
         statuses = self._commit_statuses(read)
         if statuses is not None:  # a pass only sets its event: GitHub never holds a pass up
             reconciler.on_pass(lambda report: statuses.wake())
@@ -353,6 +370,8 @@ class Controller:
             fleet.ensure(plan.environments)
         assert self.reconciler is not None
         self.reconciler.update_plan(plan)
+        if self.memory is not None:
+            self.memory.handed_over()
 
     async def _publish(self, chart: ResolvedChart) -> ChartReference:
         """An in-repo chart as agents fetch it: packaged, held, addressed by its digest."""
