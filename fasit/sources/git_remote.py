@@ -32,6 +32,7 @@ from dulwich.objects import Commit, ObjectID, Tag
 from dulwich.protocol import Protocol
 from dulwich.refs import Ref
 from dulwich.repo import Repo
+from urllib3 import BaseHTTPResponse
 
 from fasit.errors import SourceUnavailable
 from fasit.sources.deadline import DeadlinePassed, Deadlines
@@ -218,23 +219,23 @@ def _oid(sha: str) -> ObjectID:
 def _release(exc: BaseException) -> None:
     """Close what a failed dulwich call left open, now rather than at some later collection.
 
-    On errors dulwich leaves its protocol objects (ssh pipes, sockets) to their finalisers;
-    they are reachable only from the exception's frames. Each one found there is closed, then
-    the frames are cleared. No collection: in a server one walks the whole heap (most of a
-    second at 100,000 releases), and the closed protocols hold nothing open any more.
+    On errors dulwich leaves its protocol objects (ssh pipes, sockets) and HTTP responses
+    (whose files keep their sockets) to their finalisers; they are reachable only from the
+    exception's frames. Each one found there is closed, then the frames are cleared. No
+    collection: in a server it walks the whole heap (most of a second at 100,000 releases).
     """
     for error in exception_chain(exc):
-        for protocol in _protocols(error.__traceback__):
+        for resource in _left_open(error.__traceback__):
             with contextlib.suppress(Exception):  # closing is best effort: the call failed
-                protocol.close()
+                resource.close()
         traceback.clear_frames(error.__traceback__)
 
 
-def _protocols(trace: TracebackType | None) -> Iterator[Protocol]:
-    """The dulwich protocols held by the locals of a traceback's frames."""
+def _left_open(trace: TracebackType | None) -> Iterator[Protocol | BaseHTTPResponse]:
+    """The dulwich protocols and HTTP responses held by the locals of a traceback's frames."""
     while trace is not None:
         for value in trace.tb_frame.f_locals.values():
-            if isinstance(value, Protocol):
+            if isinstance(value, Protocol | BaseHTTPResponse):
                 yield value
         trace = trace.tb_next
 
