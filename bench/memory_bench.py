@@ -68,11 +68,16 @@ def rss_mib() -> float:
     raise RuntimeError("no VmRSS in /proc/self/status")
 
 
-async def decided_after(controller: Controller, previous: str | None, timeout: float) -> str:
+async def decided_after(
+    controller: Controller, serving: asyncio.Task[None], previous: str | None, timeout: float
+) -> str:
     """The revision the reconciler decided once it is another than `previous`."""
-    reconciler = controller.reconciler
     deadline = time.monotonic() + timeout
     while True:
+        if serving.done():
+            serving.result()  # its exception, if it failed
+            raise RuntimeError("fasit serve stopped")
+        reconciler = controller.reconciler
         decided = None if reconciler is None else reconciler.decided_revision
         if decided is not None and decided != previous:
             return decided
@@ -100,7 +105,7 @@ async def run(root: Path, args: argparse.Namespace) -> None:
     started = time.perf_counter()
     serving = asyncio.create_task(controller.run(stop))
     try:
-        decided = await decided_after(controller, None, args.timeout)
+        decided = await decided_after(controller, serving, None, args.timeout)
         print(f"first pass decided after {time.perf_counter() - started:.1f} s")
         changes = Changes(state)
         took: list[float] = []
@@ -122,7 +127,7 @@ async def run(root: Path, args: argparse.Namespace) -> None:
         for number in range(1, args.revisions + 1):
             changed = time.perf_counter()
             changes.next()
-            decided = await decided_after(controller, decided, args.timeout)
+            decided = await decided_after(controller, serving, decided, args.timeout)
             took.append(time.perf_counter() - changed)
             if number % args.every == 0:
                 row(number)
