@@ -472,6 +472,11 @@ def main() -> None:
         help="load: run the server through bench.web_gc_probe and relate latency to its "
         "generation-2 collections",
     )
+    parser.add_argument(
+        "--no-server-policy",
+        action="store_true",
+        help="load: the server without its memory policy (fasit/serve/memory.py), to compare",
+    )
     args = parser.parse_args()
     if args.part in ("render", "both"):
         asyncio.run(
@@ -492,6 +497,7 @@ def main() -> None:
             connections=args.connections,
             converge_timeout=args.converge_timeout,
             server_gc_log=args.server_gc_log,
+            server_policy=not args.no_server_policy,
         )
 
 
