@@ -65,6 +65,9 @@ _MAPPING_METHODS = frozenset(name for name in dir(dict) if not name.startswith("
 _OUTPUT_CACHE_SIZE = 65_536
 _RENDERED_CACHE_SIZE = 262_144
 _PLAIN_TYPES = frozenset({str, int, bool, type(None)})
+_CONTEXT_FUNCTIONS = frozenset(
+    name for name, function in FUNCTIONS.items() if hasattr(function, "jinja_pass_arg")
+)
 
 
 class TemplateError(InvalidInput):
@@ -173,7 +176,7 @@ class TemplateEngine:
             undeclared = frozenset(meta.find_undeclared_variables(tree))
             names = undeclared & CONTEXT_NAMES
             reads = _reads(tree, names)
-            keyed = _keyed_reads(reads, undeclared)
+            keyed = _keyed_reads(tree, reads, undeclared)
             template = self._sandbox.compile_bounded(tree)
         except TemplateSyntaxError as exc:
             return TemplateError(f"template syntax, line {exc.lineno}: {exc.message}")
@@ -187,10 +190,13 @@ class TemplateEngine:
 
 
 def _keyed_reads(
-    reads: frozenset[Read], undeclared: frozenset[str]
+    tree: nodes.Template, reads: frozenset[Read], undeclared: frozenset[str]
 ) -> tuple[tuple[str, str], ...] | None:
     if undeclared - CONTEXT_NAMES - FUNCTIONS.keys():
         return None  # a name outside the context variables (fasit.…): not keyed
+    for node in tree.find_all((nodes.Name, nodes.Filter, nodes.Test)):
+        if node.name in _CONTEXT_FUNCTIONS:
+            return None  # it reads the context itself (subdomain reads env.domain)
     keyed = []
     for name, key in reads:
         if key is None:

@@ -181,3 +181,12 @@ def test_a_template_reading_more_than_plain_values_renders_every_time(template: 
         _render_over(engine, template, made, labels={"team": "a"}, ratio=0.0)
 
     assert len(made) == 2
+
+
+def test_a_template_calling_a_function_that_reads_the_context_renders_every_time() -> None:
+    engine, made = TemplateEngine(), []
+
+    first = _render_over(engine, '{{ subdomain("naisd") }}', made, domain="dev.example")
+    second = _render_over(engine, '{{ subdomain("naisd") }}', made, domain="prod.example")
+
+    assert (first, second) == ("naisd.dev.example", "naisd.prod.example")
