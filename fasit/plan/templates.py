@@ -209,10 +209,11 @@ def _read_key(
     compiled: CompiledTemplate, variables: Mapping[str, Any]
 ) -> tuple[object, ...] | None:
     """(source, then type and value of each read) when every read is a plain value."""
-    if compiled.keyed_reads is None or compiled.template is None:
+    reads = compiled.keyed_reads
+    if reads is None:
         return None
-    key: list[object] = [compiled.source]
-    for name, read in compiled.keyed_reads:
+    key: tuple[object, ...] = (compiled.source,)
+    for name, read in reads:
         holder = variables.get(name)
         if type(holder) is not dict:
             return None
@@ -220,9 +221,8 @@ def _read_key(
         kind = type(value)
         if kind not in _PLAIN_TYPES:  # floats too: 0.0 and -0.0 are equal, and render apart
             return None
-        key.append(kind)
-        key.append(value)
-    return tuple(key)
+        key += (kind, value)
+    return key
 
 
 def _reads(tree: nodes.Template, names: frozenset[str]) -> frozenset[Read]:
