@@ -195,7 +195,7 @@ def _keyed_reads(
     if undeclared - CONTEXT_NAMES - FUNCTIONS.keys():
         return None  # a name outside the context variables (fasit.…): not keyed
     for node in tree.find_all((nodes.Name, nodes.Filter, nodes.Test)):
-        if node.name in _CONTEXT_FUNCTIONS:
+        if getattr(node, "name", None) in _CONTEXT_FUNCTIONS:
             return None  # it reads the context itself (subdomain reads env.domain)
     keyed = []
     for name, key in reads:
