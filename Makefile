@@ -35,6 +35,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.web_bench
 	$(BIN)/python -m bench.matrix_bench
 	$(BIN)/python -m bench.store_bench
+	$(BIN)/python -m bench.memory_bench
+	$(BIN)/python -m bench.cold_start_bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

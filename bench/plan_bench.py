@@ -26,13 +26,13 @@ from bench.fleet import write_fleet
 from bench.validate_bench import FLOOR, machine, median_wall
 from fasit.charts import InRepoCharts
 from fasit.plan import ChartSet, Planner, resolve_charts
+from fasit.serve import one_shot
 from fasit.state import (
     DirectoryTree,
     LoadLimits,
     Revision,
     Snapshot,
     SnapshotBuilder,
-    collector_paused,
 )
 
 P = ParamSpec("P")
@@ -42,12 +42,11 @@ BUMPED = "assignments/feature-000.yaml"
 
 
 def charts_of(snapshot: Snapshot) -> ChartSet:
-    """The chart stage as validate runs it (collector paused: see docs/benchmarks.md)."""
+    """The chart stage as validate runs it."""
     tree = snapshot.tree
-    with collector_paused():
-        charts, _ = resolve_charts(
-            snapshot.index, InRepoCharts(tree, snapshot.load.entries, LoadLimits()), None
-        )
+    charts, _ = resolve_charts(
+        snapshot.index, InRepoCharts(tree, snapshot.load.entries, LoadLimits()), None
+    )
     return charts
 
 
@@ -66,7 +65,8 @@ def timed(function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> tuple[
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="fasit-fleet-") as directory:
+    # In process as a one-shot command runs (fasit.serve.memory): the collector off.
+    with one_shot(), tempfile.TemporaryDirectory(prefix="fasit-fleet-") as directory:
         root = Path(directory)
         write_fleet(root)
         builder = SnapshotBuilder()

@@ -64,6 +64,7 @@ from fasit.reconcile import (
     Reconciler,
     SqliteStatusStore,
 )
+from fasit.serve import ServeMemory
 from fasit.state import DirectoryTree, Revision, Snapshot, SnapshotBuilder, SnapshotStore
 from fasit.web import FasitMetrics, LiveUpdates, ReadSide, create_app
 from fasit.web.summary import Summaries
@@ -191,8 +192,9 @@ class Served:
     """The fleet as `fasit serve` holds it: snapshot store, latest plan, plan history,
     reconciler; `bump()` makes the next revision as a commit would."""
 
-    def __init__(self, root: Path, status_store: SqliteStatusStore) -> None:
+    def __init__(self, root: Path, status_store: SqliteStatusStore, memory: ServeMemory) -> None:
         self.root = root
+        self.memory = memory
         self.builder = SnapshotBuilder()
         self.planner = Planner()
         self.store = SnapshotStore()
@@ -220,7 +222,10 @@ class Served:
         path.write_text(bumped(text, version), encoding="utf-8")
         self.planned = self._plan()
         self.reconciler.update_plan(self.planned[1])
-        return await self.reconciler.run_pass()
+        self.memory.handed_over()
+        report = await self.reconciler.run_pass()
+        self.memory.passed()
+        return report
 
 
 async def render(
@@ -230,8 +235,10 @@ async def render(
         root = Path(directory) / "state"
         write_fleet(root, tenants=tenants, features=features, targets=({},))
         started = time.perf_counter()
+        memory = ServeMemory()  # as `fasit serve` runs: off until the first pass, then frozen
+        memory.start()
         status_store = SqliteStatusStore(Path(directory) / "status.db")
-        served = Served(root, status_store)
+        served = Served(root, status_store, memory)
         plan = served.planned[1]
         reconciler = served.reconciler
         await reconciler.open()
@@ -244,6 +251,7 @@ async def render(
             )
         reconciler.update_plan(plan)
         first_pass = await reconciler.run_pass()
+        memory.passed()
         await status_store.flush()  # the decisions written before anything is timed
         prepared = time.perf_counter() - started
 
@@ -308,6 +316,7 @@ async def render(
                     )
                 )
                 passes.append(await reconciler.run_pass())
+                memory.passed()
                 after_pass[target].append(await timed_get(app, target, clock))
 
         await status_store.flush()  # the passes' decisions written before the warm runs
@@ -419,6 +428,7 @@ async def render(
         f"reconciler.releases() {views:.0f} ms, fleet summary {summary:.0f} ms, then GET / "
         f"(the summary again, the page) {page:.0f} ms; {collected:.0f} ms of it in gc"
     )
+    memory.stop()
     if profile:
         print("profile: the first /api/v1/overview, / and release page:")
         print(profiled_first)
@@ -472,6 +482,11 @@ def main() -> None:
         help="load: run the server through bench.web_gc_probe and relate latency to its "
         "generation-2 collections",
     )
+    parser.add_argument(
+        "--no-server-policy",
+        action="store_true",
+        help="load: the server without its memory policy (fasit/serve/memory.py), to compare",
+    )
     args = parser.parse_args()
     if args.part in ("render", "both"):
         asyncio.run(
@@ -492,6 +507,7 @@ def main() -> None:
             connections=args.connections,
             converge_timeout=args.converge_timeout,
             server_gc_log=args.server_gc_log,
+            server_policy=not args.no_server_policy,
         )
 
 

@@ -2,6 +2,9 @@
 bench/web_bench.py's `--server-gc-log`: `python -m bench.web_gc_probe LOG serve ...` runs
 `fasit serve ...` as `python -m fasit` does, and appends one line per collection to LOG:
 `MONOTONIC-START MILLISECONDS COLLECTED` (CLOCK_MONOTONIC, comparable across processes).
+
+`python -m bench.web_gc_probe --no-policy LOG serve ...` runs it without its memory policy
+(`ServeMemory` does nothing: the collector as Python leaves it), to measure what the policy buys.
 """
 
 from __future__ import annotations
@@ -12,6 +15,12 @@ import time
 
 
 def main() -> int:
+    if sys.argv[1] == "--no-policy":
+        del sys.argv[1]
+        from fasit.serve import ServeMemory
+
+        for step in ("start", "handed_over", "passed", "stop"):
+            setattr(ServeMemory, step, lambda self: None)
     log = open(sys.argv.pop(1), "a", buffering=1, encoding="utf-8")  # noqa: SIM115 (kept open)
     started = [0.0]
 

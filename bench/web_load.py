@@ -127,11 +127,16 @@ class Server:
         return deployed == releases
 
 
-def start(root: Path, gc_log: Path | None = None) -> Server:
-    """`python -m fasit serve` (through bench.web_gc_probe if `gc_log`) on free ports."""
+def start(root: Path, gc_log: Path | None = None, policy: bool = True) -> Server:
+    """`python -m fasit serve` (through bench.web_gc_probe if `gc_log`, or without its memory
+    policy) on free ports."""
     http, grpc = free_port(), free_port()
     log = root / "serve.log"
-    program = ["fasit"] if gc_log is None else ["bench.web_gc_probe", str(gc_log)]
+    if policy and gc_log is None:
+        program = ["fasit"]
+    else:
+        gc_log = gc_log or root / "gc.log"
+        program = ["bench.web_gc_probe", *([] if policy else ["--no-policy"]), str(gc_log)]
     command = [
         sys.executable,
         "-m",
@@ -362,6 +367,7 @@ def load(
     connections: int,
     converge_timeout: float,
     server_gc_log: bool = False,
+    server_policy: bool = True,
 ) -> None:
     environments = tenants * ENVIRONMENTS_PER_TENANT
     releases = environments * features
@@ -383,7 +389,7 @@ def load(
         changes = Changes(root / "state")
         started = time.monotonic()
         gc_log = root / "gc.log" if server_gc_log else None
-        server = start(root, gc_log)
+        server = start(root, gc_log, server_policy)
         exit_code: int | None = None
         try:
             ready = server.until("/readyz", lambda: server.get("/readyz")[0] == 200, 60)
@@ -396,7 +402,10 @@ def load(
             cpu_before = server.cpu_seconds()
             client_cpu = time.process_time()
             machine_before = machine_times()
-            print(f"load: fasit serve --fake-agents as a process, machine: {machine()}")
+            print(
+                f"load: fasit serve --fake-agents as a process, machine: {machine()}; memory "
+                f"policy: {'on' if server_policy else 'off'}"
+            )
             print(
                 f"  fleet: {environments} environments x {features} features = {releases} "
                 f"releases; ready after {ready:.1f} s, converged {converged:.1f} s later "

@@ -11,6 +11,7 @@ from fasit.cli._common import EXIT_CLEAN, add_planning_options, planner_for
 from fasit.errors import CouldNotRun
 from fasit.plan import explain, validate_tree
 from fasit.report import render_explanation
+from fasit.serve import one_shot
 from fasit.state import DirectoryTree
 
 __all__ = ["add_explain"]
@@ -34,7 +35,7 @@ def add_explain(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def _explain(args: argparse.Namespace) -> int:
-    with oci_fetcher(args) as fetch:
+    with one_shot(), oci_fetcher(args) as fetch:
         result = validate_tree(DirectoryTree(Path(args.path)), None, None, planner_for(args), fetch)
     index = result.snapshot.index
     try:

@@ -20,6 +20,7 @@ from fasit.cli._common import (
 )
 from fasit.plan import FetchOci, Planner, Validation, diff_plans, validate_tree
 from fasit.report import Format, PlanFormat, PlanReport, render, render_plan
+from fasit.serve import one_shot
 from fasit.sources import local_revision
 from fasit.state import DirectoryTree, LoadLimits
 
@@ -68,7 +69,11 @@ def _plan(args: argparse.Namespace) -> int:
     path = Path(args.path)
     limits = LoadLimits(max_files=args.max_files)
     planner = planner_for(args)
-    with oci_fetcher(args) as fetch, read_side(path, args.head, limits, planner, fetch) as head:
+    with (
+        one_shot(),
+        oci_fetcher(args) as fetch,
+        read_side(path, args.head, limits, planner, fetch) as head,
+    ):
         if _blocked("head", head):
             return EXIT_COULD_NOT_RUN
         if args.base is None:

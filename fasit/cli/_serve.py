@@ -33,7 +33,7 @@ from fasit.notify import (
 )
 from fasit.reconcile import StoreError, is_postgres_url
 from fasit.reconcile.postgres_store import shown_postgres_url
-from fasit.serve import Controller, ServeConfig
+from fasit.serve import Controller, ServeConfig, ServeMemory
 from fasit.serve.http_guard import HEADER_TIMEOUT, connection_cap, raise_open_file_limit
 from fasit.sources import DEFAULT_GIT_TIMEOUT, GitAuth, GitLocation, GitSourceConfig
 from fasit.web import CALLBACK_PATH, MIN_KEY_BYTES, OidcSettings
@@ -288,7 +288,7 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 def _serve(args: argparse.Namespace) -> int:
     configure_logging(args.log_format, args.verbose)
     config = _config(args)
-    controller = Controller(config, oci_charts(args))
+    controller = Controller(config, oci_charts(args), ServeMemory())
     try:
         asyncio.run(_run(controller))
     except (OSError, StoreError) as exc:  # a port in use, an unusable file: once, exit 2

@@ -24,6 +24,7 @@ from fasit.cli._common import (
 from fasit.errors import CouldNotRun
 from fasit.plan import FetchOci, Validation, validate_tree
 from fasit.report import Format, render
+from fasit.serve import one_shot
 from fasit.sources import DEFAULT_GIT_TIMEOUT, GitAuth, GitLocation, GitRemote, read_commit
 from fasit.state import DirectoryTree, LoadLimits, Severity
 
@@ -85,7 +86,7 @@ def _validate(args: argparse.Namespace) -> int:
     limits = LoadLimits(max_files=args.max_files)
     if args.git and args.path is not None:
         raise CouldNotRun("give either a PATH or --git URL, not both")
-    with oci_fetcher(args) as fetch:
+    with one_shot(), oci_fetcher(args) as fetch:
         if args.git:
             result = _validate_git(args, limits, fetch)
             display = repository_path(args.directory)

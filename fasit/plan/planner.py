@@ -51,7 +51,6 @@ from fasit.state import (
     Snapshot,
     StateIndex,
     WaveLayout,
-    collector_paused,
     rollout_of,
 )
 
@@ -119,8 +118,7 @@ class Planner:
         if cached is not None:
             self._plans.move_to_end(cache_key)
             return cached
-        with collector_paused():
-            plan = self._plan(snapshot, charts, secrets_version)
+        plan = self._plan(snapshot, charts, secrets_version)
         self._plans[cache_key] = plan
         if len(self._plans) > self._plans_kept:
             self._plans.popitem(last=False)

@@ -6,13 +6,16 @@ Most outputs are plain words or numbers, which skip the YAML parser; the rest go
 same bounded parser as state files.
 
 One Jinja context serves every value of an (environment, feature) pair: building it is the
-costly part of a render, and the variables are the same for all of them.
+costly part of a render, and the variables are the same for all of them. Many pairs render the
+very same thing (every feature of an environment that shares a chart's `{{ env.name }}-x`), so
+a template whose reads are all plain values (`env.domain`, not `env.labels` or `envs`) is
+rendered once per (template, the values it reads) and the output reused.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,6 +63,11 @@ _PLAIN_INT = re.compile(r"(?:0|-?[1-9][0-9]{0,17})\Z")
 _MISSING = object()
 _MAPPING_METHODS = frozenset(name for name in dir(dict) if not name.startswith("_"))
 _OUTPUT_CACHE_SIZE = 65_536
+_RENDERED_CACHE_SIZE = 262_144
+_PLAIN_TYPES = frozenset({str, int, bool, type(None)})
+_CONTEXT_FUNCTIONS = frozenset(
+    name for name, function in FUNCTIONS.items() if hasattr(function, "jinja_pass_arg")
+)
 
 
 class TemplateError(InvalidInput):
@@ -84,6 +92,9 @@ class CompiledTemplate:
     reads: frozenset[Read] = frozenset()
     """What it reads of them: (variable, key) for `env.domain` or `env["domain"]`, and
     (variable, None) when it uses a variable any other way (all of it, conservatively)."""
+    keyed_reads: tuple[tuple[str, str], ...] | None = None
+    """`reads` in a fixed order when its output depends on nothing else (every name it uses
+    is a context variable read by key, or a function): its render can be reused."""
 
 
 class TemplateEngine:
@@ -93,6 +104,7 @@ class TemplateEngine:
         self._sandbox = Sandbox(limits or RenderLimits(), FUNCTIONS)
         self._compiled: dict[str, CompiledTemplate | TemplateError] = {}
         self._outputs: dict[str, object] = {}
+        self._rendered: dict[tuple[object, ...], object] = {}
 
     def compile(self, source: str) -> CompiledTemplate:
         """The compiled template for `source` (raises `TemplateError` for bad syntax)."""
@@ -122,6 +134,28 @@ class TemplateEngine:
             raise TemplateError(_describe(exc), type(exc).__name__) from None
         return self.read_output(text)
 
+    def render_over(
+        self,
+        compiled: CompiledTemplate,
+        variables: Mapping[str, Any],
+        context: Callable[[], Context],
+    ) -> object:
+        """`render(compiled, context())`, reused for the same template and values read.
+
+        `variables` are the context's variables; `context` makes the context when a render
+        is needed (the caller keeps one per pair). Errors are not kept: they render again.
+        """
+        key = _read_key(compiled, variables)
+        if key is None:
+            return self.render(compiled, context())
+        value = self._rendered.get(key, _MISSING)
+        if value is _MISSING:
+            value = self.render(compiled, context())
+            if len(self._rendered) >= _RENDERED_CACHE_SIZE:
+                self._rendered.clear()
+            self._rendered[key] = value
+        return value
+
     def read_output(self, text: str) -> object:
         """The value a rendered text holds, read as YAML."""
         value = self._outputs.get(text, _MISSING)
@@ -139,8 +173,10 @@ class TemplateEngine:
                 return exc
         try:
             tree = self._sandbox.parse(source)
-            names = frozenset(meta.find_undeclared_variables(tree)) & CONTEXT_NAMES
+            undeclared = frozenset(meta.find_undeclared_variables(tree))
+            names = undeclared & CONTEXT_NAMES
             reads = _reads(tree, names)
+            keyed = _keyed_reads(tree, reads, undeclared)
             template = self._sandbox.compile_bounded(tree)
         except TemplateSyntaxError as exc:
             return TemplateError(f"template syntax, line {exc.lineno}: {exc.message}")
@@ -150,7 +186,43 @@ class TemplateEngine:
             # Jinja folds constant expressions while compiling: an error a render would raise
             # (`0[0]` in a condition) can come from here too, and is the same render error.
             return TemplateError(_describe(exc), type(exc).__name__)
-        return CompiledTemplate(source, template, None, names, reads)
+        return CompiledTemplate(source, template, None, names, reads, keyed)
+
+
+def _keyed_reads(
+    tree: nodes.Template, reads: frozenset[Read], undeclared: frozenset[str]
+) -> tuple[tuple[str, str], ...] | None:
+    if undeclared - CONTEXT_NAMES - FUNCTIONS.keys():
+        return None  # a name outside the context variables (fasit.…): not keyed
+    for node in tree.find_all((nodes.Name, nodes.Filter, nodes.Test)):
+        if getattr(node, "name", None) in _CONTEXT_FUNCTIONS:
+            return None  # it reads the context itself (subdomain reads env.domain)
+    keyed = []
+    for name, key in reads:
+        if key is None:
+            return None
+        keyed.append((name, key))
+    return tuple(sorted(keyed))
+
+
+def _read_key(
+    compiled: CompiledTemplate, variables: Mapping[str, Any]
+) -> tuple[object, ...] | None:
+    """(source, then type and value of each read) when every read is a plain value."""
+    reads = compiled.keyed_reads
+    if reads is None:
+        return None
+    key: tuple[object, ...] = (compiled.source,)
+    for name, read in reads:
+        holder = variables.get(name)
+        if type(holder) is not dict:
+            return None
+        value = holder.get(read, _MISSING)
+        kind = type(value)
+        if kind not in _PLAIN_TYPES:  # floats too: 0.0 and -0.0 are equal, and render apart
+            return None
+        key += (kind, value)
+    return key
 
 
 def _reads(tree: nodes.Template, names: frozenset[str]) -> frozenset[Read]:

@@ -31,7 +31,6 @@ from fasit.state import (
     Snapshot,
     Tree,
     build_snapshot,
-    collector_paused,
 )
 
 __all__ = ["FetchOci", "Validation", "validate_tree"]
@@ -68,11 +67,10 @@ def validate_tree(
     snapshot = build_snapshot(tree, revision, limits)
     wanted = oci_charts_wanted(snapshot.index)
     oci = None if fetch_oci is None else fetch_oci(wanted) if wanted else {}
-    with collector_paused():
-        charts, chart_problems = resolve_charts(
-            snapshot.index, InRepoCharts(tree, snapshot.load.entries, limits), oci
-        )
-        feature_problems = check_features(snapshot.index, snapshot.targeting, charts)
+    charts, chart_problems = resolve_charts(
+        snapshot.index, InRepoCharts(tree, snapshot.load.entries, limits), oci
+    )
+    feature_problems = check_features(snapshot.index, snapshot.targeting, charts)
     plan = (planner or Planner()).plan(snapshot, charts)
     problems = sorted(
         [*snapshot.problems, *chart_problems, *feature_problems, *release_problems(plan)],

@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from jinja2.runtime import Context
+
 from fasit.charts import ResolvedChart
 from fasit.model import Config, Environment, Feature, ValueSpec, is_secret_ref
 from fasit.plan.config_values import check_config_value
@@ -227,7 +229,14 @@ def _render_computed(
     secrets: frozenset[str],
     secret_reads: frozenset[Read],
 ) -> RenderFailure | None:
-    context = None
+    variables = {**scope.variables, "configs": configs}
+    contexts: list[Context] = []
+
+    def made() -> Context:  # one context per pair, made only if a value is rendered
+        if not contexts:
+            contexts.append(engine.context(variables))
+        return contexts[0]
+
     errors: list[tuple[str, str]] = []
     for key, template in layout.computed:
         if key in configs:
@@ -245,10 +254,8 @@ def _render_computed(
             if missing:
                 errors.append((key, "; ".join(missing.values())))
                 continue
-        if context is None:
-            context = engine.context({**scope.variables, "configs": configs})
         try:
-            computed[key] = engine.render(template, context)
+            computed[key] = engine.render_over(template, variables, made)
         except TemplateError as exc:
             # Scrubbing finds a secret's own text only; a transformed one (upper, b64enc, …)
             # would be quoted, so a template that may read a secret says what failed, not how.

@@ -52,7 +52,6 @@ from fasit.reconcile.store import (
 )
 from fasit.reconcile.views import ReleaseView, ReleaseViews
 from fasit.reconcile.waves import ChangeProgress
-from fasit.state import collector_paused
 
 __all__ = ["AgentChannel", "PassReport", "Reconciler"]
 
@@ -293,15 +292,12 @@ class Reconciler:
             raise RuntimeError("Reconciler.run_pass: no plan yet (update_plan first)")
         started = self._clock()
         clock_start = asyncio.get_running_loop().time()
-        # Synchronous, and allocating tens of thousands of small objects on a big heap: the
-        # cyclic collector's gen-2 walks measured as half the pass (see docs/benchmarks.md).
-        with collector_paused():
-            expired = self.runtime.expire(started)
-            for deploy in expired:
-                self._record_deploy(deploy)
-            result = self._fleet.decide(self.runtime, started)
-            self.decided_revision = plan.revision.id
-            recorded = self._record_decisions(result, plan.revision.id, started)
+        expired = self.runtime.expire(started)
+        for deploy in expired:
+            self._record_deploy(deploy)
+        result = self._fleet.decide(self.runtime, started)
+        self.decided_revision = plan.revision.id
+        recorded = self._record_decisions(result, plan.revision.id, started)
         sent, retry_soon = await self._send(result, plan)
         due = result.due
         if sent:

@@ -18,7 +18,6 @@ from fasit.reconcile.fleet import FleetDecider
 from fasit.reconcile.ladder import Status, shown_status
 from fasit.reconcile.runtime import EnvironmentRuntime, Runtime
 from fasit.reconcile.store import DecisionRecord, Recovered
-from fasit.state import collector_paused
 
 __all__ = ["ReleaseView", "ReleaseViews", "stored_views"]
 
@@ -78,15 +77,12 @@ class ReleaseViews:
         for gone in self._views.keys() - current.keys():
             del self._views[gone]
         views = []
-        # Up to one view per release (100,000 after a fleet-wide change): no gen-2 walks of
-        # the whole heap while they are made, as in a pass.
-        with collector_paused():
-            for environment in sorted(current.keys() | self.stored.keys()):
-                decided = current.get(environment)
-                if decided is not None:
-                    views.extend(self._environment_views(environment, decided))
-                else:
-                    views.extend(self.stored[environment])
+        for environment in sorted(current.keys() | self.stored.keys()):
+            decided = current.get(environment)
+            if decided is not None:
+                views.extend(self._environment_views(environment, decided))
+            else:
+                views.extend(self.stored[environment])
         self._all = (generation, views)
         return views
 

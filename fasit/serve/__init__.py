@@ -6,5 +6,14 @@ Imports every stage; no stage imports it.
 from fasit.serve.controller import Controller, ServeConfig
 from fasit.serve.desired import DesiredState
 from fasit.serve.fake_fleet import FakeFleet
+from fasit.serve.memory import ServeMemory, frozen_objects, one_shot
 
-__all__ = ["Controller", "DesiredState", "FakeFleet", "ServeConfig"]
+__all__ = [
+    "Controller",
+    "DesiredState",
+    "FakeFleet",
+    "ServeConfig",
+    "ServeMemory",
+    "frozen_objects",
+    "one_shot",
+]

@@ -43,6 +43,7 @@ from fasit.reconcile import (
 from fasit.serve.desired import DesiredState
 from fasit.serve.fake_fleet import FakeFleet
 from fasit.serve.http_guard import HEADER_TIMEOUT, GuardedH11Protocol
+from fasit.serve.memory import ServeMemory
 from fasit.serve.replicas import Replicas
 from fasit.sources import GitSource, GitSourceConfig, LocalSource
 from fasit.state import SnapshotBuilder, SnapshotStore
@@ -170,11 +171,18 @@ class ServeConfig:
 
 
 class Controller:
-    """Everything `fasit serve` runs; `ready` is set once it listens."""
+    """Everything `fasit serve` runs; `ready` is set once it listens.
 
-    def __init__(self, config: ServeConfig, oci: OciCharts | None = None) -> None:
+    With a `memory` policy (the command's), the collector follows it; without one (tests and
+    benchmarks in a process of their own) it is left alone.
+    """
+
+    def __init__(
+        self, config: ServeConfig, oci: OciCharts | None = None, memory: ServeMemory | None = None
+    ) -> None:
         self.config = config
         self._oci = oci
+        self.memory = memory
         self.archives = ChartArchives(config.charts_url or config.http_url)
         self._desired: DesiredState | None = None
         self.snapshots = SnapshotStore()
@@ -210,13 +218,19 @@ class Controller:
             ),
             placement=None if self.replicas is None else self.replicas.placement,
         )
-        await hub.start()
-        if self.fake_fleet is not None:
-            self.fake_fleet.target = hub.address
+        if self.memory is not None:
+            self.memory.start()
         try:
-            await self._run(hub, tokens, stop)
+            await hub.start()
+            if self.fake_fleet is not None:
+                self.fake_fleet.target = hub.address
+            try:
+                await self._run(hub, tokens, stop)
+            finally:
+                await hub.stop()
         finally:
-            await hub.stop()
+            if self.memory is not None:
+                self.memory.stop()
 
     async def _run(self, hub: AgentHub, tokens: TokenFile, stop: asyncio.Event) -> None:
         config = self.config
@@ -269,6 +283,9 @@ class Controller:
         reconciler.on_pass(metrics.observe_pass)
         reconciler.on_pass(lambda report: live.notify())
         reconciler.on_deploy(metrics.observe_deploy)
+        if self.memory is not None:
+            memory = self.memory
+            reconciler.on_pass(lambda report: memory.passed())
         statuses = self._commit_statuses(read)
         if statuses is not None:  # a pass only sets its event: GitHub never holds a pass up
             # Replicas: the elected one alone posts (it shows the whole fleet, docs/ha.md).
@@ -440,6 +457,8 @@ class Controller:
             fleet.ensure(plan.environments)
         assert self.reconciler is not None
         self.reconciler.update_plan(plan)
+        if self.memory is not None:
+            self.memory.handed_over()
 
     async def _publish(self, chart: ResolvedChart) -> ChartReference:
         """An in-repo chart as agents fetch it: packaged, held, addressed by its digest."""

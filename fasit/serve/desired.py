@@ -22,7 +22,7 @@ from fasit.plan import (
     oci_charts_wanted,
     resolve_charts,
 )
-from fasit.state import LoadLimits, Snapshot, SnapshotStore, collector_paused
+from fasit.state import LoadLimits, Snapshot, SnapshotStore
 
 __all__ = ["KEPT_CHART_BYTES", "DesiredState"]
 
@@ -91,8 +91,7 @@ class DesiredState:
 
     def _plan(self, snapshot: Snapshot, charts: ChartSet) -> tuple[Plan, PlanChanges | None]:
         plan = self._planner.plan(snapshot, charts)
-        with collector_paused():
-            return plan, self.history.changes(plan)
+        return plan, self.history.changes(plan)
 
     async def _charts(self, snapshot: Snapshot) -> tuple[ChartSet, InRepoCharts]:
         wanted = oci_charts_wanted(snapshot.index)
@@ -104,8 +103,7 @@ class DesiredState:
         )
 
         def resolve() -> ChartSet:
-            with collector_paused():
-                charts, _ = resolve_charts(snapshot.index, in_repo, oci if wanted else {})
+            charts, _ = resolve_charts(snapshot.index, in_repo, oci if wanted else {})
             return charts
 
         return await asyncio.to_thread(resolve), in_repo

@@ -30,7 +30,6 @@ from fasit.state.snapshot import (
     Snapshot,
     SnapshotBuilder,
     build_snapshot,
-    collector_paused,
 )
 from fasit.state.store import FailedRevision, Freshness, Outcome, RevisionRecord, SnapshotStore
 from fasit.state.targeting import LabelIndex, Targeting, rank, target
@@ -76,7 +75,6 @@ __all__ = [
     "build_snapshot",
     "changed_documents",
     "check_rollouts",
-    "collector_paused",
     "compile_glob",
     "cross_check",
     "discover",

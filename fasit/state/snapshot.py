@@ -11,11 +11,8 @@ blocks the whole revision, because nothing about it can be trusted.
 
 from __future__ import annotations
 
-import gc
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,7 +23,7 @@ from fasit.state.sameness import same_documents
 from fasit.state.targeting import Targeting, target, unassigned_protected, unused_configs
 from fasit.state.tree import Tree
 
-__all__ = ["Revision", "Snapshot", "SnapshotBuilder", "build_snapshot", "collector_paused"]
+__all__ = ["Revision", "Snapshot", "SnapshotBuilder", "build_snapshot"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,15 +83,14 @@ def build_snapshot(
     build), targeting is reused when no environment or assignment changed.
     """
     started = time.perf_counter()
-    with collector_paused():
-        load = load_state(tree, limits, cache)
-        index, cross_problems = cross_check(load.state)
-        if previous is not None and _unchanged_targeting_inputs(previous, index):
-            targeting = previous.targeting
-        else:
-            targeting = target(index.environments.values(), index.assignments)
-        unused = unused_configs(index.configs, targeting)
-        unused.extend(unassigned_protected(index.features, targeting))
+    load = load_state(tree, limits, cache)
+    index, cross_problems = cross_check(load.state)
+    if previous is not None and _unchanged_targeting_inputs(previous, index):
+        targeting = previous.targeting
+    else:
+        targeting = target(index.environments.values(), index.assignments)
+    unused = unused_configs(index.configs, targeting)
+    unused.extend(unassigned_protected(index.features, targeting))
     problems = sorted(
         [*load.problems, *cross_problems, *targeting.problems, *unused], key=lambda p: p.sort_key
     )
@@ -142,21 +138,3 @@ class SnapshotBuilder:
         if len(self._built) > self._revisions_kept:
             self._built.popitem(last=False)
         return snapshot
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a build allocates.
-
-    A build makes hundreds of thousands of long-lived, acyclic objects (YAML nodes, models);
-    every gen-2 pass would re-walk all of them, which measured as half the build time on the
-    benchmark fleet. Anything cyclic left behind is collected once the collector is back.
-    The pause is process-wide; a build is short, and nothing else in fasit relies on it.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

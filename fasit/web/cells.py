@@ -12,8 +12,6 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
-from fasit.state import collector_paused
-
 __all__ = ["matrix_rows"]
 
 Cell = Mapping[str, object]
@@ -39,25 +37,24 @@ def matrix_rows(columns: Sequence[Mapping[str, object]], rows: Sequence[Cell]) -
             found = escaped[value] = str(escape(value))
         return found
 
-    with collector_paused():  # thousands of short strings; nothing cyclic among them
-        for row in rows:
-            feature = str(row["feature"])
-            name = escape(feature)
-            path = escape(quote(feature, safe="/"))
-            parts = [f'<tr data-feature="{name}"><th><a href="/features/{path}">{name}</a></th>']
-            for index, cell in enumerate(cast(Sequence[Cell | None], row["cells"])):
-                if cell is None:
-                    parts.append('<td class="cell"></td>')
-                    continue
-                status = text(cell["status"])
-                desired = text(cell["desired_version"] or "—")
-                running = text(cell["running_version"] or "")
-                shown = f"{running} → {desired}" if cell["rolling"] else running or desired
-                parts.append(
-                    f'<td class="cell status-{status}" data-environment="{names[index]}"'
-                    f' data-status="{status}" title="{status}, desired {desired}">'
-                    f'<a href="/environments/{paths[index]}/features/{path}">{shown}</a></td>'
-                )
-            parts.append("</tr>\n")
-            lines.append("".join(parts))
+    for row in rows:
+        feature = str(row["feature"])
+        name = escape(feature)
+        path = escape(quote(feature, safe="/"))
+        parts = [f'<tr data-feature="{name}"><th><a href="/features/{path}">{name}</a></th>']
+        for index, cell in enumerate(cast(Sequence[Cell | None], row["cells"])):
+            if cell is None:
+                parts.append('<td class="cell"></td>')
+                continue
+            status = text(cell["status"])
+            desired = text(cell["desired_version"] or "—")
+            running = text(cell["running_version"] or "")
+            shown = f"{running} → {desired}" if cell["rolling"] else running or desired
+            parts.append(
+                f'<td class="cell status-{status}" data-environment="{names[index]}"'
+                f' data-status="{status}" title="{status}, desired {desired}">'
+                f'<a href="/environments/{paths[index]}/features/{path}">{shown}</a></td>'
+            )
+        parts.append("</tr>\n")
+        lines.append("".join(parts))
     return Markup("".join(lines))  # every part above is escaped

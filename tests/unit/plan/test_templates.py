@@ -127,3 +127,66 @@ def test_a_constant_expression_that_fails_as_jinja_folds_it_is_a_template_error(
         render(template)
 
     assert raised.value.kind == "UndefinedError"
+
+
+def _render_over(engine: TemplateEngine, template: str, made: list[str], **env: Any) -> object:
+    variables = {**CONTEXT, "env": env}
+
+    def context() -> Any:
+        made.append(template)
+        return engine.context(variables)
+
+    return engine.render_over(engine.compile(template), variables, context)
+
+
+def test_a_template_over_the_same_values_read_renders_once() -> None:
+    engine, made = TemplateEngine(), []
+
+    first = _render_over(engine, "{{ env.name }}-1", made, name="prod", domain="a.example")
+    second = _render_over(engine, "{{ env.name }}-1", made, name="prod", domain="b.example")
+
+    assert (first, second, len(made)) == ("prod-1", "prod-1", 1)
+
+
+def test_a_template_over_other_values_read_renders_again() -> None:
+    engine, made = TemplateEngine(), []
+
+    first = _render_over(engine, "{{ env.name }}-1", made, name="prod")
+    second = _render_over(engine, "{{ env.name }}-1", made, name="dev")
+
+    assert (first, second, len(made)) == ("prod-1", "dev-1", 2)
+
+
+def test_values_equal_in_python_but_of_other_types_render_apart() -> None:
+    engine, made = TemplateEngine(), []
+
+    number = _render_over(engine, '"{{ env.on }}"', made, on=1)
+    boolean = _render_over(engine, '"{{ env.on }}"', made, on=True)
+
+    assert (number, boolean) == ("1", "true")
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        pytest.param("{{ env | length }}", id="a whole variable"),
+        pytest.param("{{ env.labels.team }}", id="a mapping inside it"),
+        pytest.param("{{ env.ratio }}", id="a float: 0.0 and -0.0 are equal and render apart"),
+    ],
+)
+def test_a_template_reading_more_than_plain_values_renders_every_time(template: str) -> None:
+    engine, made = TemplateEngine(), []
+
+    for _ in range(2):
+        _render_over(engine, template, made, labels={"team": "a"}, ratio=0.0)
+
+    assert len(made) == 2
+
+
+def test_a_template_calling_a_function_that_reads_the_context_renders_every_time() -> None:
+    engine, made = TemplateEngine(), []
+
+    first = _render_over(engine, '{{ subdomain("naisd") }}', made, domain="dev.example")
+    second = _render_over(engine, '{{ subdomain("naisd") }}', made, domain="prod.example")
+
+    assert (first, second) == ("naisd.dev.example", "naisd.prod.example")
