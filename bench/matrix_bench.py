@@ -26,17 +26,14 @@ import platform
 import statistics
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.fleet import ENVIRONMENTS_PER_TENANT, write_fleet
-from bench.reconcile_bench import converged
 from bench.validate_bench import machine
-from bench.web_bench import GOAL_MS, ASGIApp, GcClock, Sample, Served, timed_get
+from bench.web_bench import GOAL_MS, GcClock, Sample, Served, timed_get
 from bench.web_load import percentile
-from fasit.agents import AgentConnected
 from fasit.reconcile import SqliteStatusStore
-from fasit.web import FasitMetrics, LiveUpdates, ReadSide, create_app
+from fasit.serve import ServeMemory
 
 WARM = (
     "/",
@@ -66,33 +63,12 @@ async def measure(tenants: int, features: int, warm_runs: int, cold_runs: int) -
         root = Path(directory) / "state"
         write_fleet(root, tenants=tenants, features=features, targets=({},))
         started = time.perf_counter()
-        status_store = SqliteStatusStore(Path(directory) / "status.db")
-        served = Served(root, status_store)
-        plan = served.planned[1]
+        served = Served(root, SqliteStatusStore(Path(directory) / "status.db"), ServeMemory())
         reconciler = served.reconciler
-        await reconciler.open()
-        running = converged(plan)
-        for environment, releases in running.items():
-            reconciler.runtime.connected(
-                AgentConnected(
-                    environment, "s-1", datetime.now(UTC), "bench", releases, "", "bench"
-                )
-            )
-        reconciler.update_plan(plan)
-        await reconciler.run_pass()
-        await status_store.flush()
+        running, _ = await served.converge()
         prepared = time.perf_counter() - started
-
-        read = ReadSide(
-            served.store,
-            reconciler,
-            lambda: len(running),
-            planned=lambda: served.planned,
-            plan_changes=lambda: served.history.entries,
-            history=status_store,
-        )
-        live = LiveUpdates(lambda: (reconciler.generation, served.planned[0].revision.id))
-        app: ASGIApp = create_app(read, [FasitMetrics(read).route()], live=live)
+        _, app = served.app(running)
+        plan = served.planned[1]
 
         first = {target: await timed_get(app, target, clock) for target in WARM[:4]}
         warm = {}
@@ -106,7 +82,7 @@ async def measure(tenants: int, features: int, warm_runs: int, cold_runs: int) -
                 reconciler.generation += 1
                 cold[target].append(await timed_get(app, target, clock))
         await reconciler.stop()
-        await status_store.close()
+        await served.status_store.close()
 
     print(f"machine: {machine()}, Python {platform.python_version()}")
     print(

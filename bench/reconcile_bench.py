@@ -69,6 +69,9 @@ class SilentAgents:
         self.sent += 1
         return Delivery.QUEUED
 
+    def expect(self, environment: str, instruction_id: str) -> None:
+        """Nothing was sent before: no agent answers anyway."""
+
     async def events(self) -> AsyncIterator[AgentEvent]:
         await asyncio.Event().wait()
         yield  # type: ignore[misc]  # never reached: an iterator that never yields

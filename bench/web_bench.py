@@ -195,6 +195,7 @@ class Served:
     def __init__(self, root: Path, status_store: SqliteStatusStore, memory: ServeMemory) -> None:
         self.root = root
         self.memory = memory
+        memory.start()  # as `fasit serve` runs: off until the first pass, then frozen
         self.builder = SnapshotBuilder()
         self.planner = Planner()
         self.store = SnapshotStore()
@@ -213,6 +214,39 @@ class Served:
         plan = self.planner.plan(snapshot, charts_of(snapshot))
         self.history.add(plan, self.history.changes(plan))
         return snapshot, plan
+
+    async def converge(self) -> tuple[dict[str, Any], PassReport]:
+        """Every environment's agent connected with its desired releases running, the plan
+        handed over and one pass run, its decisions written: the fleet at rest."""
+        plan = self.planned[1]
+        await self.reconciler.open()
+        running = converged(plan)
+        for environment, releases in running.items():
+            self.reconciler.runtime.connected(
+                AgentConnected(
+                    environment, "s-1", datetime.now(UTC), "bench", releases, "", "bench"
+                )
+            )
+        self.reconciler.update_plan(plan)
+        first_pass = await self.reconciler.run_pass()
+        self.memory.passed()
+        await self.status_store.flush()  # the decisions written before anything is timed
+        return running, first_pass
+
+    def app(self, running: dict[str, Any]) -> tuple[ReadSide, ASGIApp]:
+        """The web app as `fasit serve` mounts it over this fleet (metrics and live updates;
+        the chart-archive route left out)."""
+        reconciler = self.reconciler
+        read = ReadSide(
+            self.store,
+            reconciler,
+            lambda: len(running),
+            planned=lambda: self.planned,
+            plan_changes=lambda: self.history.entries,
+            history=self.status_store,
+        )
+        live = LiveUpdates(lambda _: (reconciler.generation, self.planned[0].revision.id))
+        return read, create_app(read, [FasitMetrics(read).route()], live=live)
 
     async def bump(self) -> PassReport:
         """feature-000's assignment to its other version, planned, handed over, one pass."""
@@ -235,37 +269,14 @@ async def render(
         root = Path(directory) / "state"
         write_fleet(root, tenants=tenants, features=features, targets=({},))
         started = time.perf_counter()
-        memory = ServeMemory()  # as `fasit serve` runs: off until the first pass, then frozen
-        memory.start()
-        status_store = SqliteStatusStore(Path(directory) / "status.db")
-        served = Served(root, status_store, memory)
+        served = Served(root, SqliteStatusStore(Path(directory) / "status.db"), ServeMemory())
         plan = served.planned[1]
         reconciler = served.reconciler
-        await reconciler.open()
-        running = converged(plan)
-        for environment, releases in running.items():
-            reconciler.runtime.connected(
-                AgentConnected(
-                    environment, "s-1", datetime.now(UTC), "bench", releases, "", "bench"
-                )
-            )
-        reconciler.update_plan(plan)
-        first_pass = await reconciler.run_pass()
-        memory.passed()
-        await status_store.flush()  # the decisions written before anything is timed
+        status_store = served.status_store
+        memory = served.memory
+        running, first_pass = await served.converge()
         prepared = time.perf_counter() - started
-
-        read = ReadSide(
-            served.store,
-            reconciler,
-            lambda: len(running),
-            planned=lambda: served.planned,
-            plan_changes=lambda: served.history.entries,
-            history=status_store,
-        )
-        metrics = FasitMetrics(read)
-        live = LiveUpdates(lambda: (reconciler.generation, served.planned[0].revision.id))
-        app: ASGIApp = create_app(read, [metrics.route()], live=live)
+        read, app = served.app(running)
 
         environment = "t00/e01"
         feature = "feature-001"
