@@ -5,7 +5,8 @@ progress, results, inventories, connections) into the run-time state and the sta
 the other runs passes. A pass happens when something wakes it (a new plan, an agent
 connecting or reporting, a result) or when a time it waits for comes (the interval, a retry,
 a deadline); wake-ups that arrive during a pass coalesce into one more. Each pass: expire
-overdue instructions, decide (fleet.py), record decisions that changed, send what is due.
+overdue instructions, decide (fleet.py), record decisions that changed (recorder.py), send
+what is due.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import Counter
 from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -41,15 +41,10 @@ from fasit.reconcile.instructions import (
     build_instruction,
     deploy_of,
 )
+from fasit.reconcile.recorder import Recorder
 from fasit.reconcile.runtime import Runtime
 from fasit.reconcile.shares import Share, SharedHistory, shown_of
-from fasit.reconcile.store import (
-    DecisionRecord,
-    InventoryRecord,
-    LogRecord,
-    Recovered,
-    StatusStore,
-)
+from fasit.reconcile.store import Recovered, StatusStore
 from fasit.reconcile.views import ReleaseView, ReleaseViews
 from fasit.reconcile.waves import ChangeProgress
 
@@ -108,20 +103,17 @@ class Reconciler:
         self._clock = clock
         self.runtime = Runtime()
         self._fleet = FleetDecider(self.config)
-        self._recorded: dict[tuple[str, str], DecisionRecord] = {}
+        self._records = Recorder(store, logger)
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._started = asyncio.Event()
         self._pass_listeners: list[Callable[[PassReport], None]] = []
-        self._deploy_listeners: list[Callable[[Deploy], None]] = []
         self.generation = 0
         """Bumped whenever what `releases()` shows may have changed (a pass, an agent event)."""
         self.decided_revision = ""
         """The revision of the plan the last pass decided over: what `releases()` reflects
         ("" before the first pass). A plan handed over since is not in the views yet."""
-        self._release_views = ReleaseViews(
-            self._fleet, self.runtime, lambda pair: self._recorded.get(pair), clock
-        )
+        self._release_views = ReleaseViews(self._fleet, self.runtime, self._records.last, clock)
         self._share: Share | None = None
 
     def share(self, owns: Callable[[str], bool], history: SharedHistory) -> None:
@@ -157,7 +149,7 @@ class Reconciler:
 
     def on_deploy(self, listener: Callable[[Deploy], None]) -> None:
         """Call `listener` with every deploy-log row as it is recorded (metrics)."""
-        self._deploy_listeners.append(listener)
+        self._records.on_deploy(listener)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -176,7 +168,7 @@ class Reconciler:
             if deploy.in_flight or deploy.timed_out:
                 # Sent by the previous controller: its agent's result must still get through.
                 self._agents.expect(deploy.environment, deploy.instruction_id)
-        self._recorded.update(recovered.decisions)
+        self._records.take_back(recovered.decisions)
 
     async def run(self) -> None:
         """Reconcile until `stop()`; the store is closed at the end."""
@@ -241,10 +233,7 @@ class Reconciler:
         async for change in share.changes(self._planned_environments):
             for environment in change.lost:
                 self.runtime.forget(environment)
-            if change.lost:
-                self._recorded = {
-                    pair: r for pair, r in self._recorded.items() if pair[0] not in change.lost
-                }
+            self._records.forget(change.lost)
             self._take_back(change.history)
             moved = bool(change.lost or change.gained)
             stored = self._release_views.stored if change.stored is None else change.stored
@@ -294,10 +283,10 @@ class Reconciler:
         clock_start = asyncio.get_running_loop().time()
         expired = self.runtime.expire(started)
         for deploy in expired:
-            self._record_deploy(deploy)
+            self._records.deploy(deploy)
         result = self._fleet.decide(self.runtime, started)
         self.decided_revision = plan.revision.id
-        recorded = self._record_decisions(result, plan.revision.id, started)
+        recorded = self._records.decisions(result, plan.revision.id, started)
         sent, retry_soon = await self._send(result, plan)
         due = result.due
         if sent:
@@ -323,37 +312,6 @@ class Reconciler:
             listener(report)
         return report
 
-    def _record_decisions(self, result: PassResult, revision: str, at: datetime) -> Counter[Reason]:
-        recorded: Counter[Reason] = Counter()
-        # One log line per environment, reason and message: an agent offline is one line
-        # naming its features, not one line per release.
-        lines: dict[tuple[str, Reason, str], list[str]] = {}
-        for decisions in result.decisions.values():
-            for decision in decisions:
-                pair = (decision.environment, decision.feature)
-                last = self._recorded.get(pair)
-                if last is not None and last.record == decision.record:
-                    continue
-                record = DecisionRecord.of(decision, revision, at)
-                self._recorded[pair] = record
-                self._store.record_decision(record)
-                recorded[decision.reason] += 1
-                key = (decision.environment, decision.reason, decision.message)
-                lines.setdefault(key, []).append(decision.feature)
-        for (environment, reason, message), features in lines.items():
-            logger.info(
-                "decision %s: %s",
-                reason.value,
-                message,
-                extra={
-                    "environment": environment,
-                    "feature": ",".join(features),
-                    "revision": revision,
-                    "reason": reason.value,
-                },
-            )
-        return recorded
-
     async def _send(self, result: PassResult, plan: Plan) -> tuple[int, bool]:
         sent = 0
         retry_soon = False
@@ -366,7 +324,7 @@ class Reconciler:
                 instruction = await build_instruction(decision, release, self._locator)
             except ChartNotPublished as exc:
                 unsent = deploy_of(decision, decision.namespace, 0.0, plan.revision.id, "", now)
-                self._record_deploys(self.runtime.failed_to_send(unsent, str(exc)))
+                self._records.deploys(self.runtime.failed_to_send(unsent, str(exc)))
                 continue
             deadline = instruction.timeout + self.config.timeout_margin
             deploy = deploy_of(
@@ -374,11 +332,11 @@ class Reconciler:
             )
             delivery = await self._agents.send(decision.environment, instruction)
             if delivery is Delivery.QUEUED:
-                self._record_deploys(self.runtime.sent(deploy))
+                self._records.deploys(self.runtime.sent(deploy))
                 sent += 1
             elif delivery is Delivery.TOO_LARGE:
                 error = "the instruction is larger than the agent protocol's message limit"
-                self._record_deploys(self.runtime.failed_to_send(deploy, error))
+                self._records.deploys(self.runtime.failed_to_send(deploy, error))
             else:
                 retry_soon = True  # offline or a full outbox: the same id on the next pass
         return sent, retry_soon
@@ -400,55 +358,26 @@ class Reconciler:
         if not isinstance(event, ProgressReported | HeartbeatReceived):
             self.generation += 1
         if isinstance(event, ProgressReported):
-            self._store.record_logs(
-                [LogRecord(event.instruction_id, event.environment, line) for line in event.lines]
-            )
+            self._records.logs(event)
         elif isinstance(event, InstructionAcked):
             acked = runtime.acked(event)
             if acked is not None:
-                self._record_deploy(acked)
+                self._records.deploy(acked)
         elif isinstance(event, ResultReported):
             finished = runtime.result(event)
             if finished is not None:
-                self._record_deploy(finished)
+                self._records.deploy(finished)
             self.wake()  # dependents go as soon as their dependency is deployed
         elif isinstance(event, AgentConnected):
             runtime.connected(event)
-            self._record_inventory(event)
+            self._records.inventory(event)
             self.wake()
         elif isinstance(event, InventoryReported):
             runtime.inventory(event)
-            self._record_inventory(event)
+            self._records.inventory(event)
             self.wake()
         elif isinstance(event, AgentDisconnected):
             runtime.disconnected(event)
             self.wake()
         elif isinstance(event, HeartbeatReceived):
             runtime.heartbeat(event)
-
-    def _record_inventory(self, event: AgentConnected | InventoryReported) -> None:
-        self._store.record_inventory(
-            InventoryRecord(event.environment, event.at, event.releases, event.inventory_error)
-        )
-
-    def _record_deploys(self, deploys: list[Deploy]) -> None:
-        for deploy in deploys:
-            self._record_deploy(deploy)
-
-    def _record_deploy(self, deploy: Deploy) -> None:
-        self._store.record_deploy(deploy)
-        for listener in self._deploy_listeners:
-            listener(deploy)
-        logger.info(
-            "deploy %s: %s",
-            deploy.state.value,
-            deploy.summary,
-            extra={
-                "environment": deploy.environment,
-                "feature": deploy.feature,
-                "revision": deploy.revision,
-                "instruction": deploy.instruction_id,
-                "attempt": deploy.attempt,
-                "error": deploy.error,
-            },
-        )
