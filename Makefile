@@ -43,7 +43,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict fasit naisd fasit_proto
+	$(BIN)/mypy --strict fasit naisd fasit_proto bench
 
 unit: $(STAMP)
 	$(BIN)/pytest

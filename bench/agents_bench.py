@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import platform
 import resource
 import statistics
@@ -74,7 +75,7 @@ async def worker(address: str, first: int, count: int) -> None:
         Agent(
             address,
             environment(i),
-            lambda i=i: token(i),
+            functools.partial(token, i),
             FakeExecutor(environment(i), delay=(0, 0)),
             config=config,
         )

@@ -34,7 +34,7 @@ def environment_kind(number: int) -> str:
 
 
 # Targets cycle through these so that on average ≈43% of the fleet is reached per feature.
-TARGETS = (
+TARGETS: tuple[dict[str, str], ...] = (
     {"aiven": "enabled"},  # 50%
     {"stage": "prod"},  # 33%
     {},  # 100%
@@ -44,7 +44,7 @@ TARGETS = (
 
 
 def feature_yaml(number: int) -> str:
-    values = {}
+    values: dict[str, dict[str, object]] = {}
     for value in range(10):
         spec: dict[str, object] = {
             "displayName": f"Value {value}",
@@ -53,7 +53,7 @@ def feature_yaml(number: int) -> str:
         if value < 5:
             spec["config"] = {"type": "int" if value % 2 else "string"}
         values[f"group{value % 3}.value{value}"] = spec
-    document = {
+    document: dict[str, object] = {
         "environmentKinds": ["tenant", "management", "onprem"],
         "timeout": "5m",
         "values": values,
@@ -134,9 +134,9 @@ def write_fleet(
         # Per-environment config for a slice of the environments the feature reaches.
         for environment_id, labels in environment_ids[feature % 7 :: 32]:
             if all(labels.get(key) == value for key, value in target.items()):
-                tenant, environment = environment_id.split("/")
+                tenant_name, environment_name = environment_id.split("/")
                 write(
-                    f"configs/{name}/{tenant}-{environment}.yaml",
+                    f"configs/{name}/{tenant_name}-{environment_name}.yaml",
                     f"apiVersion: fasit/v1\nkind: Config\nfeature: {name}\n"
                     f"environment: {environment_id}\n"
                     "values:\n  group0.value0: override\n  group1.value1: 3\n",

@@ -20,6 +20,7 @@ every agent given all three addresses, as in agents_bench.py.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -214,7 +215,7 @@ def worker(addresses: str, first: int, count: int) -> None:
             Agent(
                 addresses,
                 environment(i),
-                lambda i=i: token(i),
+                functools.partial(token, i),
                 FakeExecutor(environment(i), delay=(0, 0)),
                 config=config,
             )

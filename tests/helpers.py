@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ BROKEN = FIXTURES / "broken"
 TEMPLATED_FEATURE_YAML = "charts/aivenator/1.0.0/Feature.yaml"
 
 
-def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
+def write_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
     """Write `files` (relative path -> text or bytes) below `root` and return `root`."""
     for relative, content in files.items():
         path = root / relative
