@@ -15,6 +15,7 @@ digest and a load + render (medians).
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import json
 import statistics
@@ -34,6 +35,7 @@ ROUNDS = 20
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.partition("\n")[0]).parse_args()  # --help only
     with tempfile.TemporaryDirectory(prefix="fasit-helm-double-bench-") as directory:
         scratch = Path(directory)
         with OciRegistry(scratch / "registry") as registry:

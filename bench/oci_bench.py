@@ -19,6 +19,7 @@ Feature.yaml), packaged by `helm_python.package` at versions 2.4.0 … 2.4.199 a
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import statistics
 import tempfile
@@ -48,6 +49,7 @@ LAYOUTS = (ONE_REPOSITORY, MANY_REPOSITORIES)
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.partition("\n")[0]).parse_args()  # --help only
     with tempfile.TemporaryDirectory(prefix="fasit-oci-bench-") as directory:
         scratch = Path(directory)
         with OciRegistry(scratch / "registry") as registry:

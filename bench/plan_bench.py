@@ -12,6 +12,7 @@ docs/benchmarks.md records them with the machine and date. Nothing here asserts 
 
 from __future__ import annotations
 
+import argparse
 import platform
 import statistics
 import sys
@@ -65,6 +66,7 @@ def timed(function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> tuple[
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.partition("\n")[0]).parse_args()  # --help only
     # In process as a one-shot command runs (fasit.serve.memory): the collector off.
     with one_shot(), tempfile.TemporaryDirectory(prefix="fasit-fleet-") as directory:
         root = Path(directory)

@@ -21,10 +21,10 @@ out where every environment stands in every change, and the bump reaches only th
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import platform
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -163,10 +163,15 @@ async def measure(root: Path) -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
+    parser.add_argument(
+        "--waves", action="store_true", help="every feature follows a Rollout of three waves"
+    )
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="fasit-reconcile-") as directory:
         root = Path(directory)
         write_fleet(root, tenants=TENANTS, features=FEATURES, targets=({},))
-        if "--waves" in sys.argv[1:]:
+        if args.waves:
             (root / "rollouts").mkdir()
             (root / "rollouts" / "default.yaml").write_text(WAVES, encoding="utf-8")
         asyncio.run(measure(root))

@@ -15,6 +15,7 @@ docs/benchmarks.md records them with the machine and date. Nothing here asserts 
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import random
 import statistics
@@ -42,6 +43,7 @@ ONE_FILE_COMMITS = 10
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.partition("\n")[0]).parse_args()  # --help only
     with tempfile.TemporaryDirectory(prefix="fasit-snapshot-bench-") as directory:
         scratch = Path(directory)
         env = git_environment(scratch / "home")

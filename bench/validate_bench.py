@@ -13,6 +13,7 @@ stages of validate are timed too, to show where the time goes.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import gc
 import json
@@ -106,6 +107,7 @@ def machine() -> str:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.partition("\n")[0]).parse_args()  # --help only
     with tempfile.TemporaryDirectory(prefix="fasit-fleet-") as directory:
         root = Path(directory)
         counts = write_fleet(root)
