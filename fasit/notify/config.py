@@ -1,6 +1,6 @@
 """Where notifications go: sinks, per-tenant routes and the delivery policy, parsed from flags.
 
-Pure: `fasit serve` (fasit/cli/_serve.py) turns its `--notify-*` flags into a `NotifyConfig`
+Pure: `fasit serve` (fasit/cli/_serve_config.py) turns its `--notify-*` flags into a `NotifyConfig`
 with the parsers here, which raise ValueError with one line naming the flag and the value;
 the dispatcher reads the result. URLs are shown to people only through `shown_url`.
 """

@@ -3,7 +3,8 @@
 Imports every stage; no stage imports it.
 """
 
-from fasit.serve.controller import Controller, ServeConfig
+from fasit.serve.config import ServeConfig
+from fasit.serve.controller import Controller
 from fasit.serve.desired import DesiredState
 from fasit.serve.fake_fleet import FakeFleet
 from fasit.serve.memory import ServeMemory, frozen_objects, one_shot

@@ -9,40 +9,28 @@ reconciler (which writes what its store has queued), and last the hub.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
-import socket
-from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit
 
-import uvicorn
 from starlette.applications import Starlette
-from starlette.types import ASGIApp
 
 from fasit.agents import AgentHub, HubConfig, TokenFile
 from fasit.charts import ChartArchives, OciCharts, ResolvedChart
-from fasit.github import (
-    DEFAULT_API_URL,
-    CommitStatuses,
-    StatusClient,
-    api_host,
-    github_repository,
-)
-from fasit.notify import Dispatcher, Links, NotificationMetrics, NotifyConfig, Observer, shown_url
-from fasit.plan import Plan, Planner, SecretsDirectory, ServerValues
+from fasit.github import CommitStatuses, StatusClient, api_host, github_repository
+from fasit.notify import Dispatcher, Links, NotificationMetrics, Observer, shown_url
+from fasit.plan import Plan, Planner, SecretsDirectory
 from fasit.reconcile import (
     ChartLocator,
     ChartNotPublished,
     ChartReference,
     PostgresStatusStore,
-    ReconcileConfig,
     Reconciler,
     SqliteStatusStore,
 )
+from fasit.serve.config import ServeConfig, is_loopback
 from fasit.serve.desired import DesiredState
 from fasit.serve.fake_fleet import FakeFleet
-from fasit.serve.http_guard import HEADER_TIMEOUT, GuardedH11Protocol
+from fasit.serve.listeners import bind, until_listening, web_server
 from fasit.serve.memory import ServeMemory
 from fasit.serve.replicas import Replicas
 from fasit.sources import GitSource, GitSourceConfig, LocalSource
@@ -55,7 +43,6 @@ from fasit.web import (
     CookiePolicy,
     FasitMetrics,
     LiveUpdates,
-    OidcSettings,
     OpenIdProvider,
     ReadSide,
     Scopes,
@@ -66,108 +53,9 @@ from fasit.web import (
     webhook_route,
 )
 
-__all__ = ["Controller", "ServeConfig", "is_loopback"]
+__all__ = ["Controller"]
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class ServeConfig:
-    """Where the state comes from and where the controller listens; see docs/configuration.md."""
-
-    status_db: Path
-    """The SQLite status file; beside it the git cache and fake agents' tokens."""
-    status_url: str | None = None
-    """A PostgreSQL status store instead of the SQLite file, when given."""
-    server_values: ServerValues | None = None
-    """What templates read as `fasit.KEY`; None: the placeholder `<fasit:KEY>`."""
-    state_dir: Path | None = None
-    git: GitSourceConfig | None = None
-    http_host: str = "127.0.0.1"
-    http_port: int = 8080
-    grpc_host: str = "127.0.0.1"
-    grpc_port: int = 9090
-    agent_tokens: Path | None = None
-    """The token file (required unless fake agents bring their own)."""
-    secrets_dir: Path | None = None
-    fake_agents: bool = False
-    webhook_secret: str = field(default="", repr=False)
-    """Enables POST /api/v1/hooks/git, signed with it (X-Hub-Signature-256)."""
-    charts_url: str = ""
-    """Where agents reach this server for in-repo charts (default: http://HTTP-ADDR)."""
-    reconcile: ReconcileConfig = field(default_factory=ReconcileConfig)
-    http_connections: int = 1024
-    """HTTP connections at once; more are answered 503 and closed (see `http_guard`)."""
-    header_timeout: float = HEADER_TIMEOUT
-    """Seconds a web client has to send its request headers."""
-    agent_timeout: float = 30.0
-    """Seconds an agent may send nothing before its session is ended (it shows OFFLINE)."""
-    external_url: str = ""
-    """The dashboard's public URL: the root of links sent out (notifications, commit statuses;
-    "" for none)."""
-    lease_ttl: float = 15.0
-    """Seconds a replica's leases last unrenewed (PostgreSQL only; renewed every third)."""
-    advertise_addr: str = ""
-    """host:port other replicas send this one's agents to (default: the gRPC address)."""
-    advertise_http_addr: str = ""
-    """host:port of this replica's web app as /api/v1/replicas lists it (default: the HTTP
-    address)."""
-    github_status_token: str = field(default="", repr=False)
-    """Set GitHub commit statuses with it (a github-hosted git source only)."""
-    github_api_url: str = DEFAULT_API_URL
-    notify: NotifyConfig = field(default_factory=NotifyConfig)
-    api_tokens: Path | None = None
-    """The API token file: with it, every page and API call needs a token, and each token sees
-    only its tenants' environments (docs/access.md)."""
-    metrics_addr: tuple[str, int] | None = None
-    """Serve /metrics on its own listener (no authentication) instead of the main one."""
-    open_dashboard: bool = False
-    """Serve the dashboard without authentication on a non-loopback address all the same."""
-    oidc: OidcSettings | None = None
-    """OpenID Connect sign-in for people; with it, `access` maps them to tenants."""
-    access: Path | None = None
-    """The access file: OpenID Connect groups and emails → tenants (docs/access.md)."""
-    session_key: bytes | None = field(default=None, repr=False)
-    """The key session cookies are signed with; None: one drawn for this process."""
-    tls: tuple[Path, Path] | None = None
-    """The HTTP listener's certificate chain and key files: it then speaks HTTPS only."""
-
-    def __post_init__(self) -> None:
-        authenticated = self.api_tokens is not None or self.oidc is not None
-        if not authenticated and not self.open_dashboard and not is_loopback(self.http_host):
-            raise ValueError(
-                f"--http-addr {self.http_host}:{self.http_port} is not a loopback address and no"
-                " authentication is configured: give --api-tokens FILE or --oidc-issuer URL, or"
-                " --insecure-open-dashboard to show every tenant's fleet to anyone who reaches it"
-            )
-        if (self.oidc is None) != (self.access is None):
-            raise ValueError(
-                "--oidc-issuer and --access go together: sign-in says who someone is, the"
-                " access file which tenants they see"
-            )
-        for flag, url in (
-            ("--external-url", self.external_url),
-            ("--github-api-url", self.github_api_url),
-        ):
-            if url and not url.startswith(("http://", "https://")):
-                raise ValueError(f"{flag} {url!r}: expected an http:// or https:// URL")
-        if (self.state_dir is None) == (self.git is None):
-            raise ValueError("serve needs exactly one source: a state directory or a git URL")
-        if self.agent_tokens is None and not self.fake_agents:
-            raise ValueError("serve needs --agent-tokens (or --fake-agents)")
-        if self.agent_tokens is not None and self.fake_agents:
-            raise ValueError("--fake-agents brings its own tokens: leave out --agent-tokens")
-
-    @property
-    def http_url(self) -> str:
-        """The HTTP listener's own URL (https with TLS)."""
-        scheme = "https" if self.tls is not None else "http"
-        return f"{scheme}://{self.http_host}:{self.http_port}"
-
-    @property
-    def public_url(self) -> str:
-        """Where browsers reach the dashboard: `external_url`, else the listener's URL."""
-        return (self.external_url or self.http_url).rstrip("/")
 
 
 class Controller:
@@ -307,15 +195,13 @@ class Controller:
             scopes=scopes,
             sign_in=self._sign_in(),
         )
-        web = self._server(app, config.tls)
-        # Bound here, not by uvicorn: a port in use is an OSError for the caller to report,
-        # where uvicorn would end the process with SystemExit from inside a task.
-        listening = _bind(config.http_host, config.http_port, "--http-addr")
+        web = web_server(app, config, config.tls)
+        listening = bind(config.http_host, config.http_port, "--http-addr")
         metrics_web = None
         if config.metrics_addr is not None:
             host, port = config.metrics_addr
-            metrics_listening = _bind(host, port, "--metrics-addr")
-            metrics_web = self._server(Starlette(routes=[metrics.route()]))
+            metrics_listening = bind(host, port, "--metrics-addr")
+            metrics_web = web_server(Starlette(routes=[metrics.route()]), config)
         # Stopped by cancelling; the reconciler, the web server and the notifications (which
         # drain what is queued) stop by themselves below.
         helpers = [
@@ -337,9 +223,9 @@ class Controller:
             tasks.append(metrics_serving)
         if notifications is not None:
             tasks.append(asyncio.create_task(notifications.run(), name="notifications"))
-        await self._listening(web, serving)
+        await until_listening(web, serving)
         if metrics_web is not None:
-            await self._listening(metrics_web, metrics_serving)
+            await until_listening(metrics_web, metrics_serving)
         self.ready.set()
         logger.info("fasit serve: %s, agents on %s", config.http_url, hub.address)
         stopped = asyncio.create_task(stop.wait())
@@ -370,21 +256,6 @@ class Controller:
     def _planned_environments(self) -> list[str]:
         planned = None if self._desired is None else self._desired.planned
         return [] if planned is None else list(planned[1].environments)
-
-    def _server(self, app: ASGIApp, tls: tuple[Path, Path] | None = None) -> uvicorn.Server:
-        config = self.config
-        return uvicorn.Server(
-            uvicorn.Config(
-                app,
-                log_config=None,
-                access_log=False,
-                lifespan="off",
-                timeout_graceful_shutdown=5,
-                http=GuardedH11Protocol.guarded(config.http_connections, config.header_timeout),
-                ssl_certfile=None if tls is None else tls[0],
-                ssl_keyfile=None if tls is None else tls[1],
-            )
-        )
 
     def _sign_in(self) -> SignIn | None:
         """OpenID Connect sign-in, when an issuer is configured."""
@@ -471,32 +342,6 @@ class Controller:
             # tree's reads wait for a fetch under way): on a thread, so the loop runs on.
             served = await asyncio.to_thread(self.archives.publish, chart, desired.in_repo.package)
         return ChartReference(served.url, served.digest)
-
-    async def _listening(self, web: uvicorn.Server, serving: asyncio.Task[None]) -> None:
-        """Return once the web server serves; raise if it stopped first."""
-        while not web.started:
-            if serving.done():
-                raise OSError(f"the web server stopped while starting: {serving.exception()}")
-            await asyncio.sleep(0.01)
-
-
-def is_loopback(host: str) -> bool:
-    """Whether `host` (an address or `localhost`) only listens to this machine."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False  # a name: it may resolve to anything
-
-
-def _bind(host: str, port: int, flag: str) -> socket.socket:
-    try:
-        listening = socket.create_server((host, port), reuse_port=False)
-    except OSError as exc:
-        raise OSError(f"cannot listen on {host}:{port} ({flag}): {exc.strerror}") from exc
-    listening.setblocking(False)
-    return listening
 
 
 def _required(git: GitSourceConfig | None) -> GitSourceConfig:

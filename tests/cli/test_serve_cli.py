@@ -112,7 +112,7 @@ def test_a_status_file_that_is_not_a_database_is_exit_2_naming_it(tmp_path: Path
 def test_the_demo_outside_a_checkout_is_exit_2_saying_where_the_state_would_be(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("fasit.cli._serve.DEMO_STATE", tmp_path / "example-state-repo")
+    monkeypatch.setattr("fasit.cli._serve_config.DEMO_STATE", tmp_path / "example-state-repo")
 
     run = run_cli("serve", "--status-db", tmp_path / "status.db")
 

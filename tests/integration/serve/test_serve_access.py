@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from fasit.cli._serve import DEMO_SECRETS, DEMO_STATE
+from fasit.cli._serve_config import DEMO_SECRETS, DEMO_STATE
 from tests.helpers import run_cli
 from tests.integration.oidc.provider import CLIENT_ID, OpenIdProvider, fetch, install, sign_in
 from tests.integration.processes import LOOPBACK, free_port
