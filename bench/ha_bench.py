@@ -20,7 +20,7 @@ every agent given all three addresses, as in agents_bench.py.
 from __future__ import annotations
 
 import argparse
-import functools
+import asyncio
 import json
 import os
 import platform
@@ -37,7 +37,7 @@ from typing import Any
 
 import psycopg
 
-from bench.agents_bench import raise_fd_limit
+from bench.agents_bench import environment, raise_fd_limit, token, worker
 from bench.validate_bench import machine
 from fasit.agents import write_token_file
 from tests import states
@@ -49,14 +49,6 @@ WORKER = [sys.executable, "-m", "bench.ha_bench", "--worker"]
 CHECKOUT = Path(__file__).resolve().parents[1]
 DEADLINE = 300.0
 IDLE_SECONDS = 30.0
-
-
-def environment(index: int) -> str:
-    return f"bench/env-{index:04d}"
-
-
-def token(index: int) -> str:
-    return f"bench-ha-token-{index:04d}"
 
 
 def write_state(root: Path, agents: int, version: str) -> None:
@@ -204,32 +196,6 @@ def measure(agents: int, processes: int) -> dict[str, float]:
     }
 
 
-def worker(addresses: str, first: int, count: int) -> None:
-    import asyncio
-
-    from naisd import Agent, AgentConfig, FakeExecutor
-
-    async def run() -> None:
-        config = AgentConfig(backoff_initial=0.2, backoff_maximum=2.0)
-        agents = [
-            Agent(
-                addresses,
-                environment(i),
-                functools.partial(token, i),
-                FakeExecutor(environment(i), delay=(0, 0)),
-                config=config,
-            )
-            for i in range(first, first + count)
-        ]
-        tasks = [asyncio.create_task(agent.run()) for agent in agents]
-        await asyncio.to_thread(sys.stdin.read)  # the parent closes stdin to stop us
-        for agent in agents:
-            agent.stop()
-        await asyncio.gather(*tasks)
-
-    asyncio.run(run())
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(prog="ha_bench")
     parser.add_argument("--agents", type=int, default=1000)
@@ -239,7 +205,7 @@ def main() -> int:
     raise_fd_limit()
     if args.worker:
         addresses, first, count = args.worker
-        worker(addresses, int(first), int(count))
+        asyncio.run(worker(addresses, int(first), int(count)))
         return 0
     python = platform.python_version()
     print(f"# ha bench, {datetime.now(UTC):%Y-%m-%d}, {machine()}, Python {python}")

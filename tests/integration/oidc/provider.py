@@ -24,8 +24,8 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Self
+
+from tests.integration.processes import Server
 
 HERE = Path(__file__).parent
 FILES = ("package.json", "package-lock.json", "provider.mjs")
@@ -73,7 +73,7 @@ def _npm(npm: str, home: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-class OpenIdProvider:
+class OpenIdProvider(Server):
     """provider.mjs as a process: `issuer` once started."""
 
     def __init__(self, home: Path) -> None:
@@ -131,18 +131,6 @@ class OpenIdProvider:
         with urllib.request.urlopen(request, timeout=10) as response:
             answer: dict[str, object] = json.loads(response.read())
             return answer
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
