@@ -28,7 +28,13 @@ from fasit.plan.keys import KeyConflict, nest
 from fasit.plan.release import Location
 from fasit.plan.scopes import PROBE, EnvironmentScope, may_read
 from fasit.plan.secrets import MASK, Resolved, SecretProvider, resolve_refs
-from fasit.plan.templates import CompiledTemplate, Read, TemplateEngine, TemplateError
+from fasit.plan.templates import (
+    CompiledTemplate,
+    Read,
+    RenderGroup,
+    TemplateEngine,
+    TemplateError,
+)
 from fasit.state import Located, ProblemCode
 
 __all__ = [
@@ -52,6 +58,8 @@ class ValueLayout:
     required: tuple[str, ...]
     names: frozenset[str]
     """The context variables its templates read."""
+    group: RenderGroup | None = None
+    """Its computed templates as one reusable render, when they all compile and are reusable."""
     _suspects: dict[frozenset[Read], tuple[tuple[str, CompiledTemplate], ...]] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -116,7 +124,11 @@ def value_layout(engine: TemplateEngine, chart: ResolvedChart, kind: str) -> Val
         if isinstance(template, CompiledTemplate)
         for name in template.names
     )
-    return ValueLayout(declared, included, tuple(computed), required, names)
+    compiled = tuple(
+        (key, template) for key, template in computed if isinstance(template, CompiledTemplate)
+    )
+    group = engine.group(compiled) if len(compiled) == len(computed) else None
+    return ValueLayout(declared, included, tuple(computed), required, names, group)
 
 
 def render_values(
@@ -158,7 +170,7 @@ def render_values(
             return RenderFailure(
                 ProblemCode.RENDER_ERROR, "; ".join(resolved.missing.values()), None
             )
-    secrets = scope.secret_texts | resolved.texts
+    secrets = scope.secret_texts | resolved.texts if resolved.texts else scope.secret_texts
 
     reads = scope.secret_reads
     if secret_config:
@@ -230,6 +242,15 @@ def _render_computed(
     secret_reads: frozenset[Read],
 ) -> RenderFailure | None:
     variables = {**scope.variables, "configs": configs}
+    group_key = None
+    if layout.group is not None and not scope.missing:
+        # The keys config sets are not rendered: part of the key, with every value read.
+        group_key = engine.group_key(layout.group, tuple(configs), variables)
+        if group_key is not None:
+            outputs = engine.group_outputs(group_key)
+            if outputs is not None:
+                computed.update(outputs)
+                return None
     contexts: list[Context] = []
 
     def made() -> Context:  # one context per pair, made only if a value is rendered
@@ -264,6 +285,8 @@ def _render_computed(
             else:
                 errors.append((key, exc.message))
     if not errors:
+        if group_key is not None:
+            engine.keep_group(group_key, dict(computed))
         return None
     message = "; ".join(f"{key}: {_scrub(text, secrets)}" for key, text in errors)
     return RenderFailure(
