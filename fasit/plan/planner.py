@@ -99,7 +99,7 @@ class Planner:
         self.server_values = server_values
         """The `fasit` namespace of templates; None: placeholders."""
         self._engine = TemplateEngine(limits)
-        self._layouts: dict[tuple[str, str, str], ValueLayout] = {}
+        self._layouts: dict[tuple[str, str, EnvironmentKind], ValueLayout] = {}
         self._entries: dict[tuple[str, str], _Entry] = {}
         # Per tenant: its environments' content keys, and the scopes made from them.
         self._tenants: dict[str, tuple[tuple[str, ...], dict[str, EnvironmentScope]]] = {}
@@ -231,7 +231,7 @@ class Planner:
         return scopes
 
     def _layout(self, chart: ResolvedChart, kind: EnvironmentKind) -> ValueLayout:
-        key = (chart.location, chart.digest, kind.value)
+        key = (chart.location, chart.digest, kind)
         layout = self._layouts.get(key)
         if layout is None:
             layout = self._layouts[key] = value_layout(self._engine, chart, kind.value)
