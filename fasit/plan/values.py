@@ -162,18 +162,17 @@ def render_values(
             configs[key] = value
             if is_secret_ref(value):
                 secret_config[key] = value
-    resolved = Resolved()
+    secrets = scope.secret_texts
+    reads = scope.secret_reads
     if secret_config:
+        resolved = Resolved()
         for key, reference in secret_config.items():
             configs[key] = resolve_refs(reference, provider, resolved)
         if resolved.missing:
             return RenderFailure(
                 ProblemCode.RENDER_ERROR, "; ".join(resolved.missing.values()), None
             )
-    secrets = scope.secret_texts | resolved.texts if resolved.texts else scope.secret_texts
-
-    reads = scope.secret_reads
-    if secret_config:
+        secrets = secrets | resolved.texts
         reads = reads | {("configs", key) for key in secret_config}
     computed: dict[str, object] = {}
     if layout.computed:
