@@ -56,8 +56,6 @@ from fasit.state import (
 
 __all__ = ["Planner"]
 
-_TEMPLATE_SCOPE = frozenset({"envs", "management"})
-
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
@@ -192,7 +190,7 @@ class Planner:
         config = index.configs.get(pair)
         chart = charts.chart(feature_name, assignment.model.version)
         layout = None if chart is None else self._layout(chart, environment.model.environment_kind)
-        uses_scope = layout is not None and bool(layout.names & _TEMPLATE_SCOPE)
+        uses_scope = layout is not None and layout.reads_tenant
         key = (
             environment.key,
             assignment.key,

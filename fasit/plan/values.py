@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 METADATA_KEY = "fasit"
+_TENANT_NAMES = frozenset({"envs", "management"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,8 @@ class ValueLayout:
     """The context variables its templates read."""
     group: RenderGroup | None = None
     """Its computed templates as one reusable render, when they all compile and are reusable."""
+    reads_tenant: bool = False
+    """Whether its templates read other environments of the tenant (`envs`, `management`)."""
     _suspects: dict[frozenset[Read], tuple[tuple[str, CompiledTemplate], ...]] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -128,7 +131,8 @@ def value_layout(engine: TemplateEngine, chart: ResolvedChart, kind: str) -> Val
         (key, template) for key, template in computed if isinstance(template, CompiledTemplate)
     )
     group = engine.group(compiled) if len(compiled) == len(computed) else None
-    return ValueLayout(declared, included, tuple(computed), required, names, group)
+    reads_tenant = bool(names & _TENANT_NAMES)
+    return ValueLayout(declared, included, tuple(computed), required, names, group, reads_tenant)
 
 
 def render_values(
