@@ -46,23 +46,44 @@ def split_key(key: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
+# A mapping to build: each (part, the key whose value goes there | the mapping under it).
+_Shape = tuple[tuple[str, "str | _Shape"], ...]
+
+
 def nest(values: Mapping[str, object]) -> dict[str, object]:
     """Flat dotted keys → nested mappings; raises `KeyConflict` for a leaf that is a prefix."""
-    nested: dict[str, object] = {}
-    for key, path in _layout(frozenset(values)):
-        node = nested
+    return _build(_shape(tuple(values)), values)
+
+
+def _build(shape: _Shape, values: Mapping[str, object]) -> dict[str, object]:
+    return {
+        part: values[inner] if type(inner) is str else _build(inner, values)  # type: ignore[arg-type]
+        for part, inner in shape
+    }
+
+
+@lru_cache(maxsize=4_096)
+def _shape(keys: tuple[str, ...]) -> _Shape:
+    """The mappings `keys` nest into, checked once per set of keys (releases share a few)."""
+    tree: dict[str, object] = {}
+    for key, path in _layout(frozenset(keys)):
+        node = tree
         for part in path[:-1]:
-            child = node.get(part)
-            if child is None:
-                child = node[part] = {}
-            node = child  # type: ignore[assignment]  # only mappings are made on the way down
-        node[path[-1]] = values[key]
-    return nested
+            node = node.setdefault(part, {})  # type: ignore[assignment]  # only mappings here
+        node[path[-1]] = key
+    return _frozen(tree)
+
+
+def _frozen(tree: Mapping[str, object]) -> _Shape:
+    return tuple(
+        (part, inner if isinstance(inner, str) else _frozen(inner))  # type: ignore[arg-type]
+        for part, inner in tree.items()
+    )
 
 
 @lru_cache(maxsize=4_096)
 def _layout(keys: frozenset[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Each key with its path, checked once per set of keys (releases share a few sets)."""
+    """Each key with its path, checked once per set of keys."""
     leaves: dict[tuple[str, ...], str] = {}
     prefixes: dict[tuple[str, ...], str] = {}  # path of each mapping → the first key under it
     for key in sorted(keys):  # sorted: the same conflict is named the same way every time

@@ -56,8 +56,6 @@ from fasit.state import (
 
 __all__ = ["Planner"]
 
-_TEMPLATE_SCOPE = frozenset({"envs", "management"})
-
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
@@ -99,7 +97,7 @@ class Planner:
         self.server_values = server_values
         """The `fasit` namespace of templates; None: placeholders."""
         self._engine = TemplateEngine(limits)
-        self._layouts: dict[tuple[str, str, str], ValueLayout] = {}
+        self._layouts: dict[tuple[str, str, EnvironmentKind], ValueLayout] = {}
         self._entries: dict[tuple[str, str], _Entry] = {}
         # Per tenant: its environments' content keys, and the scopes made from them.
         self._tenants: dict[str, tuple[tuple[str, ...], dict[str, EnvironmentScope]]] = {}
@@ -192,7 +190,7 @@ class Planner:
         config = index.configs.get(pair)
         chart = charts.chart(feature_name, assignment.model.version)
         layout = None if chart is None else self._layout(chart, environment.model.environment_kind)
-        uses_scope = layout is not None and bool(layout.names & _TEMPLATE_SCOPE)
+        uses_scope = layout is not None and layout.reads_tenant
         key = (
             environment.key,
             assignment.key,
@@ -231,7 +229,7 @@ class Planner:
         return scopes
 
     def _layout(self, chart: ResolvedChart, kind: EnvironmentKind) -> ValueLayout:
-        key = (chart.location, chart.digest, kind.value)
+        key = (chart.location, chart.digest, kind)
         layout = self._layouts.get(key)
         if layout is None:
             layout = self._layouts[key] = value_layout(self._engine, chart, kind.value)

@@ -9,7 +9,10 @@ One Jinja context serves every value of an (environment, feature) pair: building
 costly part of a render, and the variables are the same for all of them. Many pairs render the
 very same thing (every feature of an environment that shares a chart's `{{ env.name }}-x`), so
 a template whose reads are all plain values (`env.domain`, not `env.labels` or `envs`) is
-rendered once per (template, the values it reads) and the output reused.
+rendered once per (template, the values it reads) and the output reused. The same holds for
+a pair's templates together (`RenderGroup`): the features of an environment that share their
+computed templates read the same values, so the whole set renders once per environment and
+every other pair takes the outputs with one lookup.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ __all__ = [
     "FUNCTIONS",
     "CompiledTemplate",
     "Read",
+    "RenderGroup",
     "TemplateEngine",
     "TemplateError",
 ]
@@ -64,6 +68,7 @@ _MISSING = object()
 _MAPPING_METHODS = frozenset(name for name in dir(dict) if not name.startswith("_"))
 _OUTPUT_CACHE_SIZE = 65_536
 _RENDERED_CACHE_SIZE = 262_144
+_GROUP_CACHE_SIZE = 65_536
 _PLAIN_TYPES = frozenset({str, int, bool, type(None)})
 _CONTEXT_FUNCTIONS = frozenset(
     name for name, function in FUNCTIONS.items() if hasattr(function, "jinja_pass_arg")
@@ -97,6 +102,16 @@ class CompiledTemplate:
     is a context variable read by key, or a function): its render can be reused."""
 
 
+@dataclass(frozen=True, slots=True)
+class RenderGroup:
+    """Computed templates whose outputs together depend only on plain values they read."""
+
+    token: int
+    """The same for the same (value key, template source) list, in any chart."""
+    reads: tuple[tuple[str, str], ...]
+    """Every (variable, key) any of them reads, in a fixed order."""
+
+
 class TemplateEngine:
     """Compiles and renders computed-value templates; caches compiled templates by source."""
 
@@ -105,6 +120,8 @@ class TemplateEngine:
         self._compiled: dict[str, CompiledTemplate | TemplateError] = {}
         self._outputs: dict[str, object] = {}
         self._rendered: dict[tuple[object, ...], object] = {}
+        self._group_tokens: dict[tuple[tuple[str, str], ...], int] = {}
+        self._groups: dict[tuple[object, ...], dict[str, object]] = {}
 
     def compile(self, source: str) -> CompiledTemplate:
         """The compiled template for `source` (raises `TemplateError` for bad syntax)."""
@@ -155,6 +172,36 @@ class TemplateEngine:
                 self._rendered.clear()
             self._rendered[key] = value
         return value
+
+    def group(self, computed: tuple[tuple[str, CompiledTemplate], ...]) -> RenderGroup | None:
+        """The group of `computed` (value key, template), or None when one is not reusable."""
+        reads: set[tuple[str, str]] = set()
+        for _, compiled in computed:
+            if compiled.template is None:
+                continue  # a constant reads nothing
+            if compiled.keyed_reads is None:
+                return None
+            reads.update(compiled.keyed_reads)
+        sources = tuple((key, compiled.source) for key, compiled in computed)
+        token = self._group_tokens.setdefault(sources, len(self._group_tokens))
+        return RenderGroup(token, tuple(sorted(reads)))
+
+    def group_key(
+        self, group: RenderGroup, given: tuple[str, ...], variables: Mapping[str, Any]
+    ) -> tuple[object, ...] | None:
+        """The key of a group's outputs when the keys in `given` are not rendered, or None
+        when a value read is not plain."""
+        return _plain_reads(group.reads, variables, (group.token, given))
+
+    def group_outputs(self, key: tuple[object, ...]) -> dict[str, object] | None:
+        """The outputs kept for `key` (`group_key`), value key → value."""
+        return self._groups.get(key)
+
+    def keep_group(self, key: tuple[object, ...], outputs: dict[str, object]) -> None:
+        """Keep a group's outputs (rendered without an error) for `key`; never changed after."""
+        if len(self._groups) >= _GROUP_CACHE_SIZE:
+            self._groups.clear()
+        self._groups[key] = outputs
 
     def read_output(self, text: str) -> object:
         """The value a rendered text holds, read as YAML."""
@@ -212,7 +259,13 @@ def _read_key(
     reads = compiled.keyed_reads
     if reads is None:
         return None
-    key: tuple[object, ...] = (compiled.source,)
+    return _plain_reads(reads, variables, (compiled.source,))
+
+
+def _plain_reads(
+    reads: tuple[tuple[str, str], ...], variables: Mapping[str, Any], key: tuple[object, ...]
+) -> tuple[object, ...] | None:
+    """`key`, then type and value of each read, when every read is a plain value."""
     for name, read in reads:
         holder = variables.get(name)
         if type(holder) is not dict:

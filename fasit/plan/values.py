@@ -28,7 +28,13 @@ from fasit.plan.keys import KeyConflict, nest
 from fasit.plan.release import Location
 from fasit.plan.scopes import PROBE, EnvironmentScope, may_read
 from fasit.plan.secrets import MASK, Resolved, SecretProvider, resolve_refs
-from fasit.plan.templates import CompiledTemplate, Read, TemplateEngine, TemplateError
+from fasit.plan.templates import (
+    CompiledTemplate,
+    Read,
+    RenderGroup,
+    TemplateEngine,
+    TemplateError,
+)
 from fasit.state import Located, ProblemCode
 
 __all__ = [
@@ -40,6 +46,7 @@ __all__ = [
 ]
 
 METADATA_KEY = "fasit"
+_TENANT_NAMES = frozenset({"envs", "management"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +59,10 @@ class ValueLayout:
     required: tuple[str, ...]
     names: frozenset[str]
     """The context variables its templates read."""
+    group: RenderGroup | None = None
+    """Its computed templates as one reusable render, when they all compile and are reusable."""
+    reads_tenant: bool = False
+    """Whether its templates read other environments of the tenant (`envs`, `management`)."""
     _suspects: dict[frozenset[Read], tuple[tuple[str, CompiledTemplate], ...]] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -116,7 +127,12 @@ def value_layout(engine: TemplateEngine, chart: ResolvedChart, kind: str) -> Val
         if isinstance(template, CompiledTemplate)
         for name in template.names
     )
-    return ValueLayout(declared, included, tuple(computed), required, names)
+    compiled = tuple(
+        (key, template) for key, template in computed if isinstance(template, CompiledTemplate)
+    )
+    group = engine.group(compiled) if len(compiled) == len(computed) else None
+    reads_tenant = bool(names & _TENANT_NAMES)
+    return ValueLayout(declared, included, tuple(computed), required, names, group, reads_tenant)
 
 
 def render_values(
@@ -150,18 +166,17 @@ def render_values(
             configs[key] = value
             if is_secret_ref(value):
                 secret_config[key] = value
-    resolved = Resolved()
+    secrets = scope.secret_texts
+    reads = scope.secret_reads
     if secret_config:
+        resolved = Resolved()
         for key, reference in secret_config.items():
             configs[key] = resolve_refs(reference, provider, resolved)
         if resolved.missing:
             return RenderFailure(
                 ProblemCode.RENDER_ERROR, "; ".join(resolved.missing.values()), None
             )
-    secrets = scope.secret_texts | resolved.texts
-
-    reads = scope.secret_reads
-    if secret_config:
+        secrets = secrets | resolved.texts
         reads = reads | {("configs", key) for key in secret_config}
     computed: dict[str, object] = {}
     if layout.computed:
@@ -230,6 +245,15 @@ def _render_computed(
     secret_reads: frozenset[Read],
 ) -> RenderFailure | None:
     variables = {**scope.variables, "configs": configs}
+    group_key = None
+    if layout.group is not None and not scope.missing:
+        # The keys config sets are not rendered: part of the key, with every value read.
+        group_key = engine.group_key(layout.group, tuple(configs), variables)
+        if group_key is not None:
+            outputs = engine.group_outputs(group_key)
+            if outputs is not None:
+                computed.update(outputs)
+                return None
     contexts: list[Context] = []
 
     def made() -> Context:  # one context per pair, made only if a value is rendered
@@ -264,6 +288,8 @@ def _render_computed(
             else:
                 errors.append((key, exc.message))
     if not errors:
+        if group_key is not None:
+            engine.keep_group(group_key, dict(computed))
         return None
     message = "; ".join(f"{key}: {_scrub(text, secrets)}" for key, text in errors)
     return RenderFailure(

@@ -270,3 +270,79 @@ def test_kind_mismatch_when_feature_yaml_does_not_list_the_environment_kind(
 
     assert release(result, "nav/prod", "x").status is ReleaseStatus.PLANNED
     assert release(result, "nav/management", "x").status is ReleaseStatus.KIND_MISMATCH
+
+
+def _shared_templates(name: str) -> dict[str, str]:
+    """A chart whose computed templates are the same as every other `_shared_templates` chart's."""
+    return chart(
+        name,
+        "1.0.0",
+        {
+            "host": configurable(**computed("{{ env.name }}.{{ env.domain }}")),
+            "size": configurable("int"),
+            "derived": computed("{{ configs.size }}-{{ env.name }}"),
+            "constant": computed("3"),
+        },
+    )
+
+
+def shared_templates_state() -> dict[str, str]:
+    return state(
+        _shared_templates("a"),
+        _shared_templates("b"),
+        _shared_templates("c"),
+        feature("a", config={"size": 1}),
+        feature("b", config={"size": 1}),
+        feature("c", config={"size": 1}),
+        environment("nav", "prod", values={"domain": "nav.example"}),
+        environment("nav", "dev", values={"domain": "nav.example"}),
+        config("b", "nav/prod", {"host": "given"}),
+        assignment("a", "1.0.0", {}),
+        assignment("b", "1.0.0", {}),
+        assignment("c", "1.0.0", {}),
+    )
+
+
+def test_features_sharing_templates_in_one_environment_get_the_same_computed_values(
+    tmp_path: Path,
+) -> None:
+    result = build(tmp_path, shared_templates_state())
+
+    a, c = (release(result, "nav/prod", name) for name in ("a", "c"))
+    assert (
+        a.flat
+        == c.flat
+        == {
+            "host": "prod.nav.example",
+            "size": 1,
+            "derived": "1-prod",
+            "constant": 3,
+        }
+    )
+
+
+def test_a_config_setting_a_shared_templates_key_changes_only_its_own_pair(
+    tmp_path: Path,
+) -> None:
+    result = build(tmp_path, shared_templates_state())
+
+    assert release(result, "nav/prod", "b").flat == {
+        "host": "given",
+        "size": 1,
+        "derived": "1-prod",
+        "constant": 3,
+    }
+    assert release(result, "nav/prod", "c").flat["host"] == "prod.nav.example"
+
+
+def test_shared_templates_render_for_each_environment_over_its_own_values(
+    tmp_path: Path,
+) -> None:
+    result = build(tmp_path, shared_templates_state())
+
+    assert release(result, "nav/dev", "a").flat == {
+        "host": "dev.nav.example",
+        "size": 1,
+        "derived": "1-dev",
+        "constant": 3,
+    }
