@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter, deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from fasit_proto.agent.v1 import agent_pb2 as pb
 from naisd.wire import log_message
@@ -82,7 +82,7 @@ class Outgoing:
 
     async def drain(
         self, queue: asyncio.Queue[pb.AgentMessage | None]
-    ) -> AsyncIterator[pb.AgentMessage]:
+    ) -> AsyncGenerator[pb.AgentMessage, None]:
         """The request stream of the session `queue` is from: the queue until its None (a
         half-close). gRPC asks for the next message once the last one's write completed, so
         until then that one is in hand: lost if the call ends first, and kept by `close`."""
