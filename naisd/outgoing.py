@@ -3,8 +3,10 @@
 While a session is live (`open` until `close`), messages queue for its request stream, up to
 a bound past which they are dropped (results stay unconfirmed and are sent again after the next
 reconnect). While none is, messages are dropped, except progress lines (`log`): the newest are
-kept and sent first when the next session opens, so a deploy's log survives a cut. `Agent`
-(agent.py) owns one; split from agent.py.
+kept and sent first when the next session opens, so a deploy's log survives a cut. The agent
+learns of a cut only when its call ends, after the controller stopped reading: progress lines
+queued by then, and the one whose write the end interrupted, are kept the same way (`close`).
+`Agent` (agent.py) owns one; split from agent.py.
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter, deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from fasit_proto.agent.v1 import agent_pb2 as pb
 from naisd.wire import log_message
 from naisd.work import LogKind
 
-__all__ = ["Outgoing", "drain"]
+__all__ = ["Outgoing"]
 
 # The agent's logger: these lines are the agent's, as they were before this split.
 logger = logging.getLogger("naisd.agent")
@@ -30,6 +32,8 @@ class Outgoing:
     def __init__(self, capacity: int, offline_lines: int) -> None:
         self._capacity = capacity
         self._queue: asyncio.Queue[pb.AgentMessage | None] | None = None
+        # Taken from the live queue by the stream, its write not yet completed.
+        self._in_hand: pb.AgentMessage | None = None
         self._offline_log: deque[pb.AgentMessage] = deque(maxlen=offline_lines)
         self._offline_dropped: Counter[str] = Counter()
 
@@ -42,8 +46,22 @@ class Outgoing:
         return queue
 
     def close(self) -> None:
-        """The session ended: from now on only progress lines are kept, for the next one."""
-        self._queue = None
+        """The session ended: from now on only progress lines are kept, for the next one.
+
+        Those the stream never wrote are kept too, oldest first: the controller cannot have
+        them. (Results need not be: they stay unconfirmed and are sent again after Hello.)
+        """
+        queue, self._queue = self._queue, None
+        if queue is None:
+            return
+        unwritten = [] if self._in_hand is None else [self._in_hand]
+        self._in_hand = None
+        while not queue.empty():
+            if (message := queue.get_nowait()) is not None:
+                unwritten.append(message)
+        for message in unwritten:
+            if message.WhichOneof("kind") == "progress":
+                self._keep(message)
 
     def send(self, message: pb.AgentMessage) -> None:
         """Queue `message` for the live session; dropped if none, or if the stream is full."""
@@ -60,6 +78,24 @@ class Outgoing:
         if self._queue is not None:
             self.send(message)
             return
+        self._keep(message)
+
+    async def drain(
+        self, queue: asyncio.Queue[pb.AgentMessage | None]
+    ) -> AsyncGenerator[pb.AgentMessage, None]:
+        """The request stream of the session `queue` is from: the queue until its None (a
+        half-close). gRPC asks for the next message once the last one's write completed, so
+        until then that one is in hand: lost if the call ends first, and kept by `close`."""
+        while (message := await queue.get()) is not None:
+            live = queue is self._queue
+            if live:
+                self._in_hand = message
+            yield message
+            if live and queue is self._queue:
+                self._in_hand = None
+
+    def _keep(self, message: pb.AgentMessage) -> None:
+        """Keep a progress line for the next session; the oldest go past the bound."""
         if len(self._offline_log) == self._offline_log.maxlen:
             self._offline_dropped[self._offline_log[0].progress.instruction_id] += 1
         self._offline_log.append(message)
@@ -71,11 +107,3 @@ class Outgoing:
         self._offline_dropped.clear()
         while self._offline_log:
             self.send(self._offline_log.popleft())
-
-
-async def drain(
-    outgoing: asyncio.Queue[pb.AgentMessage | None],
-) -> AsyncIterator[pb.AgentMessage]:
-    """The request stream: the queue until its None (a half-close)."""
-    while (message := await outgoing.get()) is not None:
-        yield message

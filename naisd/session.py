@@ -28,7 +28,7 @@ from naisd import __version__
 from naisd.backoff import Backoff, retry_after
 from naisd.config import AgentConfig
 from naisd.controllers import Controllers
-from naisd.outgoing import Outgoing, drain
+from naisd.outgoing import Outgoing
 from naisd.reports import read_inventory, send_heartbeat, send_inventory
 from naisd.results import ResultStore
 from naisd.wire import release_message, result_message
@@ -165,7 +165,8 @@ class Session:
         timers: list[asyncio.Task[None]] = []
         async with self._channel() as channel:
             call = agent_pb2_grpc.AgentServiceStub(channel).Connect(
-                drain(outgoing), metadata=((AUTHORIZATION_METADATA, BEARER_PREFIX + token),)
+                self._outgoing.drain(outgoing),
+                metadata=((AUTHORIZATION_METADATA, BEARER_PREFIX + token),),
             )
             closer = asyncio.create_task(self._close_on_stop(outgoing))
             try:

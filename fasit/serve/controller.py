@@ -109,9 +109,6 @@ class Controller:
         if self.memory is not None:
             self.memory.start()
         try:
-            await hub.start()
-            if self.fake_fleet is not None:
-                self.fake_fleet.target = hub.address
             try:
                 await self._run(hub, tokens, stop)
             finally:
@@ -119,6 +116,11 @@ class Controller:
         finally:
             if self.memory is not None:
                 self.memory.stop()
+
+    async def _start_hub(self, hub: AgentHub) -> None:
+        await hub.start()
+        if self.fake_fleet is not None:
+            self.fake_fleet.target = hub.address
 
     async def _run(self, hub: AgentHub, tokens: TokenFile, stop: asyncio.Event) -> None:
         config = self.config
@@ -132,8 +134,15 @@ class Controller:
         )
         leases = None
         if self.replicas is not None and isinstance(store, PostgresStatusStore):
+            await self._start_hub(hub)  # a replica advertises the address it listens on
             leases = self.replicas.start(store, hub, reconciler, self._planned_environments)
+        # The store's in-flight ids reach the hub before any agent can: an agent reconnecting
+        # at once would otherwise have the result and log lines it kept while the controller
+        # was down dropped as "not sent here" (docs/agent-protocol.md). Replicas take each
+        # environment back as they come to own it (Reconciler.share), not here.
         await reconciler.open()
+        if leases is None:
+            await self._start_hub(hub)
         planner = Planner(
             SecretsDirectory(config.secrets_dir) if config.secrets_dir else None,
             server_values=config.server_values,

@@ -36,7 +36,6 @@ from tests.integration.processes import (
     Server,
     ServerFailed,
     ServerProcess,
-    free_port,
 )
 
 # The bare repository the `git_work` fixture makes below the served root.
@@ -205,12 +204,12 @@ class GitWork:
 class GitDaemon(ProcessServer):
     """`git daemon` exporting every repository below `root` at git://127.0.0.1:PORT/.
 
-    The port is fixed at construction, so stop() then start() brings it back on the same one.
+    The port is reserved at construction, so stop() then start() brings it back on the same one.
     """
 
     def __init__(self, root: Path, env: Mapping[str, str], log: Path) -> None:
         self.root = root
-        self.port = free_port()
+        self.port = self._reserve_port()
         argv = [
             "git",
             "daemon",
@@ -537,7 +536,7 @@ class Sshd(ProcessServer):
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.user = pwd.getpwuid(os.geteuid()).pw_name
-        self.port = free_port()
+        self.port = self._reserve_port()
         directory.mkdir(parents=True, exist_ok=True)
         self.host_key = generate_key(directory / "ssh_host_ed25519_key")
         self.client_key = generate_key(directory / "id_ed25519")

@@ -37,6 +37,26 @@ def free_port() -> int:
         return port
 
 
+class PortReservation:
+    """A loopback port held for a server that stops and starts again on the same one.
+
+    A port from `free_port` is anyone's while its server is stopped: a server of a test
+    running in parallel (bind to port 0) or an outgoing connection can take it, and the
+    server cannot come back. A bound socket that does not listen keeps the OS from handing
+    the port out and refuses connections as a stopped server does, while a server that binds
+    with SO_REUSEADDR (git daemon --reuseaddr, sshd) still takes it.
+    """
+
+    def __init__(self) -> None:
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((LOOPBACK, 0))
+        self.port: int = self._socket.getsockname()[1]
+
+    def release(self) -> None:
+        self._socket.close()
+
+
 def port_accepts(port: int) -> bool:
     """Whether something accepts TCP connections on the loopback `port`."""
     try:
@@ -188,10 +208,31 @@ class Server:
 
 
 class ProcessServer(Server):
-    """A server that is one process listening on `port`: `git daemon`, sshd."""
+    """A server that is one process listening on `port`: `git daemon`, sshd.
+
+    A subclass that takes its port from `_reserve_port` keeps it from `with` to its end, so
+    stop() then start() comes back on it whatever else runs on the machine.
+    """
 
     port: int
     _process: ServerProcess
+    _reservation: PortReservation | None = None
+
+    def _reserve_port(self) -> int:
+        self._reservation = PortReservation()
+        return self._reservation.port
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            super().__exit__(exc_type, exc, traceback)
+        finally:
+            if self._reservation is not None:
+                self._reservation.release()
 
     @property
     def log(self) -> Path:

@@ -255,6 +255,13 @@ def test_git_daemon_comes_back_on_the_same_port(git_work: GitWork, git_daemon: G
     assert _remote_refs(url, git_work.env)["refs/heads/main"] == git_work.head()
 
 
+def test_a_stopped_git_daemon_keeps_its_port_from_other_servers(git_daemon: GitDaemon) -> None:
+    git_daemon.stop()
+
+    with socket.socket() as other, pytest.raises(OSError, match="Address already in use"):
+        other.bind((LOOPBACK, git_daemon.port))
+
+
 def test_git_daemon_stop_drops_connections_in_flight(git_daemon: GitDaemon) -> None:
     with socket.create_connection((LOOPBACK, git_daemon.port), timeout=10) as connection:
         git_daemon.stop()

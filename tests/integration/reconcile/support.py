@@ -80,12 +80,13 @@ class Fleet:
         if not tokens.exists():
             write_token_file(tokens, {env: token(env) for env in ENVIRONMENTS})
         hub = AgentHub(TokenFile(tokens), HubConfig(port=self.port, hello_timeout=2.0))
-        await hub.start()
-        self.hub, self.port = hub, hub.port
         store = self.store = SqliteStatusStore(self.store_path, retention_interval=0.0)
         self.reconciler = Reconciler(hub, store, ChartLocator(local_chart), self.reconcile)
+        # As `fasit serve` does: the hub takes agents once it knows the ids still in flight.
+        await self.reconciler.open()
+        await hub.start()
+        self.hub, self.port = hub, hub.port
         self._run = asyncio.create_task(self.reconciler.run())
-        await self.reconciler.started()
         if self.plan is not None:
             self.reconciler.update_plan(self.plan)
 
