@@ -68,6 +68,18 @@ def run_cli(*args: str | Path) -> Run:
     return Run(code, stdout.getvalue(), stderr.getvalue())
 
 
+def serve_refusal(tmp_path: Path, *arguments: str | Path) -> str:
+    """What `fasit serve ARGUMENTS` (over an empty state directory, fake agents) exits 2 with,
+    before anything listens."""
+    run = run_cli(
+        "serve",
+        *("--status-db", tmp_path / "status.db", "--state-dir", tmp_path, "--fake-agents"),
+        *arguments,
+    )
+    assert run.exit_code == 2, run.stderr
+    return run.stderr.strip()
+
+
 def environment(name: str = "prod", tenant: str = "nav") -> str:
     """An Environment document labelled with its tenant and name."""
     return f"""\

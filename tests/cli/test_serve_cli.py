@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import Run, run_cli
 
-
-@pytest.fixture(autouse=True)
-def _root_logging_restored() -> Iterator[None]:
-    """serve sets up the root logger for its process; the test process keeps its own."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:], root.level = handlers, level
+pytestmark = pytest.mark.usefixtures("root_logging_restored")
 
 
 def test_an_http_port_in_use_is_exit_2_naming_the_address(tmp_path: Path) -> None:

@@ -2,40 +2,23 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import run_cli
+from tests.helpers import serve_refusal
 
 HOOK = "http://127.0.0.1:9/hooks/fasit"
 
 
-@pytest.fixture(autouse=True)
-def _root_logging_restored() -> Iterator[None]:
-    """serve sets up the root logger for its process; the test process keeps its own."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:], root.level = handlers, level
+pytestmark = pytest.mark.usefixtures("root_logging_restored")
 
 
 def refusal(tmp_path: Path, *arguments: str | Path) -> str:
     """The one line `fasit serve ARGUMENTS` exits 2 with."""
-    run = run_cli(
-        "serve",
-        "--status-db",
-        tmp_path / "status.db",
-        "--state-dir",
-        tmp_path,
-        "--fake-agents",
-        *arguments,
-    )
-    assert run.exit_code == 2, run.stderr
-    assert run.stderr.count("\n") == 1, run.stderr
-    return run.stderr.strip()
+    refused = serve_refusal(tmp_path, *arguments)
+    assert "\n" not in refused, refused
+    return refused
 
 
 @pytest.fixture

@@ -3,35 +3,16 @@ used, is exit 2 naming the flag, before anything listens."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import run_cli
+from tests.helpers import serve_refusal
 
 ISSUER = "https://sso.example.net/realms/fleet"
 
 
-@pytest.fixture(autouse=True)
-def _root_logging_restored() -> Iterator[None]:
-    """serve sets up the root logger for its process; the test process keeps its own."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:], root.level = handlers, level
-
-
-def refusal(tmp_path: Path, *arguments: str | Path) -> str:
-    """What `fasit serve ARGUMENTS` exits 2 with."""
-    run = run_cli(
-        "serve",
-        *("--status-db", tmp_path / "status.db", "--state-dir", tmp_path, "--fake-agents"),
-        *arguments,
-    )
-    assert run.exit_code == 2, run.stderr
-    return run.stderr.strip()
+pytestmark = pytest.mark.usefixtures("root_logging_restored")
 
 
 @pytest.fixture
@@ -42,7 +23,7 @@ def access(tmp_path: Path) -> Path:
 
 
 def test_an_issuer_without_an_access_file_is_refused(tmp_path: Path) -> None:
-    line = refusal(tmp_path, "--oidc-issuer", ISSUER, "--oidc-client-id", "fasit")
+    line = serve_refusal(tmp_path, "--oidc-issuer", ISSUER, "--oidc-client-id", "fasit")
 
     assert line == (
         "fasit: --oidc-issuer and --access go together: sign-in says who someone is, the"
@@ -51,17 +32,17 @@ def test_an_issuer_without_an_access_file_is_refused(tmp_path: Path) -> None:
 
 
 def test_an_access_file_without_an_issuer_is_refused(tmp_path: Path, access: Path) -> None:
-    assert "--oidc-issuer and --access go together" in refusal(tmp_path, "--access", access)
+    assert "--oidc-issuer and --access go together" in serve_refusal(tmp_path, "--access", access)
 
 
 def test_an_issuer_without_a_client_id_is_refused(tmp_path: Path, access: Path) -> None:
-    line = refusal(tmp_path, "--oidc-issuer", ISSUER, "--access", access)
+    line = serve_refusal(tmp_path, "--oidc-issuer", ISSUER, "--access", access)
 
     assert line == "fasit: --oidc-issuer needs --oidc-client-id (this dashboard at the provider)"
 
 
 def test_a_client_id_without_an_issuer_is_refused(tmp_path: Path) -> None:
-    line = refusal(tmp_path, "--oidc-client-id", "fasit")
+    line = serve_refusal(tmp_path, "--oidc-client-id", "fasit")
 
     assert line == "fasit: --oidc-client-id is given without --oidc-issuer"
 
@@ -70,7 +51,7 @@ def test_a_short_session_key_is_refused_without_showing_it(tmp_path: Path) -> No
     key = tmp_path / "session.key"
     key.write_text("short-secret\n", encoding="utf-8")
 
-    line = refusal(tmp_path, "--session-key-file", key)
+    line = serve_refusal(tmp_path, "--session-key-file", key)
 
     assert f"--session-key-file {key}: 12 bytes; a session key has 32 or more" in line
     assert "short-secret" not in line
@@ -80,7 +61,7 @@ def test_a_bad_access_file_names_every_bad_place(tmp_path: Path) -> None:
     access = tmp_path / "access.yaml"
     access.write_text("groups:\n  devs: [Nav]\nteams: {}\n", encoding="utf-8")
 
-    text = refusal(
+    text = serve_refusal(
         tmp_path,
         *("--oidc-issuer", ISSUER, "--oidc-client-id", "fasit", "--access", access),
     )
