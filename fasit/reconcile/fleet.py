@@ -6,7 +6,7 @@ its run-time state (`EnvironmentRuntime.version`), the open circuits, or what th
 of orphans (registered, pruned and protected features; the environment's `reconcile`)
 changed, or a time it was waiting for came. Otherwise its last decisions stand, so an idle
 pass over 1,000 environments costs a dictionary walk, no I/O. Where each environment stands
-in each change (waves.py) is worked out again on the same terms.
+in each change is worked out again on the same terms (change_tracker.py).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from fasit.backoff import Backoff
 from fasit.plan import DesiredRelease, Plan
+from fasit.reconcile.change_tracker import ChangeTracker, Shown
 from fasit.reconcile.decision_inputs import DEPLOY_RETRY
 from fasit.reconcile.decisions import (
     Circuit,
@@ -27,21 +28,10 @@ from fasit.reconcile.decisions import (
     decide_environment,
 )
 from fasit.reconcile.deploys import Deploy
-from fasit.reconcile.ladder import Status
 from fasit.reconcile.limits import Limits, apply_limits, open_circuits
 from fasit.reconcile.prune_budget import BudgetResult, apply_prune_budget
 from fasit.reconcile.runtime import Runtime
-from fasit.reconcile.waves import (
-    ChangeProgress,
-    Hold,
-    Standing,
-    gate_change,
-    hold_sends,
-    pause_hold,
-    standing_of,
-    stored_standing,
-)
-from fasit.state import WaveLayout
+from fasit.reconcile.waves import ChangeProgress, Hold, hold_sends
 
 __all__ = ["FleetDecider", "PassResult", "ReconcileConfig"]
 
@@ -93,21 +83,7 @@ class _Memo:
     """Where the deploys and uninstalls are among `decisions`."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Standings:
-    """Where one environment stands in the changes that reach it, valid while its inputs are."""
-
-    desired: Mapping[str, DesiredRelease]
-    version: int
-    layouts: Mapping[str, WaveLayout]
-    standings: tuple[tuple[RolloutKey, Standing], ...]
-
-
 _NOTHING: Mapping[str, DesiredRelease] = {}
-
-Shown = tuple[Status, str, str, datetime | None]
-"""A release as the shared store shows it: status, desired version, running version, and when
-it last finished deploying."""
 
 
 class FleetDecider:
@@ -120,10 +96,7 @@ class FleetDecider:
         self._desired: dict[str, dict[str, DesiredRelease]] = {}
         self._memo: dict[str, _Memo] = {}
         self._circuits: dict[RolloutKey, Circuit] = {}
-        self._standings: dict[str, _Standings] = {}
-        self._changes: dict[RolloutKey, ChangeProgress] = {}
-        self._changes_due: datetime | None = None
-        self._others_tracked: Mapping[tuple[str, str], Shown] = {}
+        self._tracker = ChangeTracker()
         self.current: dict[str, list[Decision]] = {}
         """Every environment's decisions as of the last pass (limits applied)."""
         self.owns: Callable[[str], bool] = _everything
@@ -181,14 +154,15 @@ class FleetDecider:
     def changes(self) -> list[ChangeProgress]:
         """Each change rolling through a Rollout's waves (not yet DEPLOYED everywhere) as of
         the last pass, by feature then version."""
-        return [change for _, change in sorted(self._changes.items()) if not change.done]
+        return self._tracker.changes()
 
     def decide(self, runtime: Runtime, now: datetime) -> PassResult:
         plan = self.plan
         if plan is None:
             raise RuntimeError("FleetDecider.decide: no plan yet")
         circuits = self._open_circuits(runtime)
-        self._track_changes(plan, runtime, now)
+        owned = {e for e in plan.environments if self.owns(e)}
+        self._tracker.track(plan, self.desired, runtime, owned, self.others_shown, now)
         environments = {
             e for e in plan.environments.keys() | runtime.environments.keys() if self.owns(e)
         }
@@ -221,7 +195,7 @@ class FleetDecider:
             **budgeted.decisions,
             **apply_limits(budgeted.decisions, _busy(runtime, budgeted.decisions), self._limits()),
         }
-        for extra in (budgeted.due, self._changes_due):
+        for extra in (budgeted.due, self._tracker.due):
             if extra is not None and (due is None or extra < due):
                 due = extra
         changed = dict(fresh)
@@ -293,90 +267,9 @@ class FleetDecider:
         self._memo[environment] = memo
         return memo
 
-    def _track_changes(self, plan: Plan, runtime: Runtime, now: datetime) -> None:
-        """Work out each change's waves again when a standing moved or a soak ended."""
-        moved = False
-        owned = {e for e in plan.environments if self.owns(e)}
-        for environment in owned:
-            if self._refresh_standings(environment, plan, runtime):
-                moved = True
-        for gone in self._standings.keys() - owned:
-            del self._standings[gone]
-            moved = True
-        if self.others_shown is not self._others_tracked:
-            self._others_tracked = self.others_shown
-            moved = True
-        due = self._changes_due
-        if not moved and (due is None or now < due):
-            return
-        reached: dict[RolloutKey, list[Standing]] = {}
-        for memo in self._standings.values():
-            for key, standing in memo.standings:
-                reached.setdefault(key, []).append(standing)
-        for key, standing in self._others_standings(plan, owned):
-            reached.setdefault(key, []).append(standing)
-        self._changes = {
-            key: gate_change(key, plan.rollouts[key[0]], standings, now)
-            for key, standings in reached.items()
-        }
-        dues = [change.due for change in self._changes.values() if change.due is not None]
-        self._changes_due = min(dues, default=None)
-
-    def _others_standings(self, plan: Plan, owned: set[str]) -> list[tuple[RolloutKey, Standing]]:
-        """Where the environments other replicas own stand, from the shared store (none when
-        this replica owns the whole fleet)."""
-        if not self.others_shown:
-            return []
-        found = []
-        for environment in plan.environments.keys() - owned:
-            for feature, release in self._desired.get(environment, _NOTHING).items():
-                layout = plan.rollouts.get(feature)
-                if layout is None:
-                    continue
-                shown = self.others_shown.get((environment, feature))
-                standing = stored_standing(environment, release, layout.wave_of(environment), shown)
-                if standing is not None:
-                    found.append(((feature, release.version, release.digest or ""), standing))
-        return found
-
-    def _refresh_standings(self, environment: str, plan: Plan, runtime: Runtime) -> bool:
-        """Whether the environment's standings were worked out again."""
-        desired = self._desired.get(environment, _NOTHING)
-        state = runtime.environments.get(environment)
-        version = -1 if state is None else state.version
-        memo = self._standings.get(environment)
-        layouts = plan.rollouts
-        if (
-            memo is not None
-            and memo.desired is desired
-            and memo.version == version
-            and memo.layouts is layouts
-        ):
-            return False
-        standings = []
-        for feature, release in desired.items():
-            layout = layouts.get(feature)
-            if layout is None:
-                continue
-            standing = standing_of(environment, release, state, layout.wave_of(environment))
-            if standing is not None:
-                standings.append(((feature, release.version, release.digest or ""), standing))
-        self._standings[environment] = _Standings(desired, version, layouts, tuple(standings))
-        return True
-
     def _hold(self, plan: Plan, environment: str, feature: str) -> Hold | None:
-        """What keeps a deploy of `feature` to `environment` back: a pause, or its wave."""
         release = self._desired.get(environment, _NOTHING).get(feature)
-        if release is None:
-            return None
-        layout = plan.rollouts.get(feature)
-        paused = pause_hold(release, layout)
-        if paused is not None or layout is None:
-            return paused
-        change = self._changes.get((feature, release.version, release.digest or ""))
-        if change is None:
-            return None
-        return change.waves[layout.wave_of(environment)].hold
+        return None if release is None else self._tracker.hold(plan, environment, feature, release)
 
     def _open_circuits(self, runtime: Runtime) -> dict[RolloutKey, Circuit]:
         """The open circuits; the same object as last pass when none changed."""
