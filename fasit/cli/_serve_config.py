@@ -29,7 +29,7 @@ from fasit.reconcile.postgres_store import shown_postgres_url
 from fasit.serve import ServeConfig
 from fasit.serve.http_guard import connection_cap, raise_open_file_limit
 from fasit.sources import GitAuth, GitLocation, GitSourceConfig
-from fasit.web import CALLBACK_PATH, MIN_KEY_BYTES, OidcSettings
+from fasit.web import CALLBACK_PATH, MIN_KEY_BYTES, SIGNED_OUT_PATH, OidcSettings
 
 __all__ = ["DEMO_SECRETS", "DEMO_STATE", "serve_config"]
 
@@ -108,6 +108,7 @@ def _oidc(args: argparse.Namespace, http_host: str, http_port: int) -> OidcSetti
         for flag, value in (
             ("--oidc-client-id", args.oidc_client_id),
             ("--oidc-client-secret-file", args.oidc_client_secret_file),
+            ("--oidc-sign-out-at-provider", args.oidc_sign_out_at_provider),
         ):
             if value:
                 raise CouldNotRun(f"{flag} is given without --oidc-issuer")
@@ -124,6 +125,7 @@ def _oidc(args: argparse.Namespace, http_host: str, http_port: int) -> OidcSetti
         client_id=args.oidc_client_id,
         redirect_uri=public + CALLBACK_PATH,
         client_secret=_read_secret(args.oidc_client_secret_file, "--oidc-client-secret-file"),
+        post_logout_redirect_uri=public + SIGNED_OUT_PATH if args.oidc_sign_out_at_provider else "",
     )
 
 

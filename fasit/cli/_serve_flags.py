@@ -112,11 +112,10 @@ def _access_flags(serve: argparse.ArgumentParser) -> None:
         Path,
         metavar="FILE",
     )
-    access.add_argument(
+    _switch(
+        access,
         "--insecure-open-dashboard",
-        action="store_true",
-        default=os.environ.get("FASIT_INSECURE_OPEN_DASHBOARD", "") in ("1", "true"),
-        help="without --api-tokens, listen on a non-loopback --http-addr all the same: anyone"
+        "without --api-tokens, listen on a non-loopback --http-addr all the same: anyone"
         " who reaches it sees every tenant's fleet",
     )
     _flag(
@@ -140,6 +139,12 @@ def _access_flags(serve: argparse.ArgumentParser) -> None:
         "the client secret, from a file (without it: a public client, PKCE alone)",
         Path,
         metavar="PATH",
+    )
+    _switch(
+        access,
+        "--oidc-sign-out-at-provider",
+        "signing out of the dashboard signs out at the provider too (its end_session_endpoint),"
+        " which then sends the browser to /auth/signed-out: register that URL with the provider",
     )
     _flag(
         access,
@@ -194,12 +199,7 @@ def _running_flags(serve: argparse.ArgumentParser) -> argparse._ArgumentGroup:
         default=15.0,
         metavar="SECONDS",
     )
-    run.add_argument(
-        "--fake-agents",
-        action="store_true",
-        default=os.environ.get("FASIT_FAKE_AGENTS", "") in ("1", "true"),
-        help="run an in-process fake agent for every environment",
-    )
+    _switch(run, "--fake-agents", "run an in-process fake agent for every environment")
     _flag(
         run,
         "--agent-timeout",
@@ -308,6 +308,12 @@ def repeated_values(given: list[str] | None, flag: str) -> list[str]:
 
 def _variable(flag: str) -> str:
     return "FASIT_" + flag.removeprefix("--").replace("-", "_").upper()
+
+
+def _switch(group: argparse._ArgumentGroup, flag: str, help: str) -> None:
+    """An on/off flag, on also when FASIT_<FLAG> is 1 or true."""
+    on = os.environ.get(_variable(flag), "") in ("1", "true")
+    group.add_argument(flag, action="store_true", default=on, help=help)
 
 
 def _flag(

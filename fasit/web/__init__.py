@@ -26,7 +26,7 @@ from fasit.web.progress import (
 )
 from fasit.web.read import Fleet, History, NoHistory, ReadSide, ReleaseIndex, Revisions
 from fasit.web.session import MIN_KEY_BYTES, CookiePolicy, new_session_key
-from fasit.web.signin import CALLBACK_PATH, SESSION_COOKIE, SignIn
+from fasit.web.signin import CALLBACK_PATH, SESSION_COOKIE, SIGNED_OUT_PATH, SignIn
 from fasit.web.viewer import EVERY_TENANT, OPEN, Viewer, viewer_of
 from fasit.web.webhook import MAX_HOOK_BYTES, WEBHOOK_PATH, webhook_route
 
@@ -40,6 +40,7 @@ __all__ = [
     "MIN_KEY_BYTES",
     "OPEN",
     "SESSION_COOKIE",
+    "SIGNED_OUT_PATH",
     "WEBHOOK_PATH",
     "AccessFile",
     "AccessRules",

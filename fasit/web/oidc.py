@@ -83,6 +83,10 @@ class OidcSettings:
     redirect_uri: str
     client_secret: str = field(default="", repr=False)
     """Empty: a public client (PKCE alone)."""
+    post_logout_redirect_uri: str = ""
+    """Where the provider sends the browser after signing it out there
+    (`--oidc-sign-out-at-provider`: `--external-url` + /auth/signed-out); empty: signing out
+    ends the session with fasit only."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,8 +235,14 @@ class OpenIdProvider:
                 "code_challenge_method": "S256",
             }
         )
-        separator = "&" if "?" in metadata.authorization_endpoint else "?"
-        return f"{metadata.authorization_endpoint}{separator}{query}"
+        return _with_query(metadata.authorization_endpoint, query)
+
+    async def end_session_url(self) -> str | None:
+        """Where a browser signs out at the provider too (OpenID Connect RP-Initiated Logout
+        1.0), then comes back; None when that is not asked for or the provider offers none."""
+        if not self.settings.post_logout_redirect_uri:
+            return None  # not asked for: no need to ask the provider anything
+        return end_session_url(await self.metadata(), self.settings)
 
     async def sign_in(self, code: str, *, verifier: str, nonce: str) -> Identity:
         """Exchange `code` for an ID token and verify it; SignInRefused or ProviderUnavailable."""
@@ -271,6 +281,24 @@ class OpenIdProvider:
                     ) from exc
                 logger.info("OpenID provider keys fetched", extra={"keys": len(self._keys.keys)})
             return self._keys
+
+
+def end_session_url(metadata: ProviderMetadata, settings: OidcSettings) -> str | None:
+    """The provider's end-session URL for this dashboard, sending the browser back to
+    `settings.post_logout_redirect_uri`; None when that is empty or the provider has none."""
+    back = settings.post_logout_redirect_uri
+    endpoint = metadata.end_session_endpoint
+    if not back or endpoint is None:
+        return None
+    # No id_token_hint: the session cookie never holds a token. The client id names this
+    # dashboard so the provider can check the redirect against its registration.
+    query = urlencode({"client_id": settings.client_id, "post_logout_redirect_uri": back})
+    return _with_query(endpoint, query)
+
+
+def _with_query(endpoint: str, query: str) -> str:
+    """`endpoint` with `query` added to what it may carry already."""
+    return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
 
 
 def _key_id(token: str) -> str | None:

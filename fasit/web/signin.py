@@ -27,6 +27,7 @@ from fasit.web.access_file import AccessFile
 from fasit.web.dashboard import error_response, page_response
 from fasit.web.oidc import (
     Identity,
+    OidcSettings,
     OpenIdProvider,
     ProviderUnavailable,
     SignInRefused,
@@ -41,6 +42,7 @@ __all__ = [
     "CALLBACK_PATH",
     "SESSION_COOKIE",
     "SESSION_SECONDS",
+    "SIGNED_OUT_PATH",
     "SIGN_IN_PATH",
     "SIGN_IN_PREFIX",
     "SignIn",
@@ -52,6 +54,7 @@ SIGN_IN_PREFIX: Final = "/auth/"
 SIGN_IN_PATH: Final = "/auth/login"
 CALLBACK_PATH: Final = "/auth/callback"
 SIGN_OUT_PATH: Final = "/auth/logout"
+SIGNED_OUT_PATH: Final = "/auth/signed-out"
 SESSION_COOKIE: Final = "fasit_session"
 ATTEMPT_COOKIE: Final = "fasit_signin"
 SESSION_SECONDS: Final = 8 * 3600
@@ -91,6 +94,7 @@ class SignIn:
             Route(SIGN_IN_PATH, self.login),
             Route(CALLBACK_PATH, self.callback),
             Route(SIGN_OUT_PATH, self.logout),
+            Route(SIGNED_OUT_PATH, self.signed_out),
         ]
 
     # The Authenticator seam
@@ -163,7 +167,29 @@ class SignIn:
         return response
 
     async def logout(self, request: Request) -> Response:
-        response = page_response(request, "signed_out.html", 200, sign_in=SIGN_IN_PATH)
+        """End the session here; with `--oidc-sign-out-at-provider`, at the provider too."""
+        try:
+            at_provider = await self.provider.end_session_url()
+        except ProviderUnavailable as exc:
+            logger.warning(
+                "signed out here only: the provider did not answer", extra={"why": str(exc)}
+            )
+            at_provider, unavailable = None, True
+        else:
+            unavailable = False
+        if at_provider is not None:
+            response: Response = RedirectResponse(at_provider, status_code=303)
+        else:
+            still = _still_signed_in(self.provider.settings, unavailable)
+            response = page_response(
+                request, "signed_out.html", 200, sign_in=SIGN_IN_PATH, still=still
+            )
+        self._set(response, SESSION_COOKIE, "", 0)
+        return response
+
+    async def signed_out(self, request: Request) -> Response:
+        """Where the provider sends the browser back after signing it out there."""
+        response = page_response(request, "signed_out.html", 200, sign_in=SIGN_IN_PATH, still="")
         self._set(response, SESSION_COOKIE, "", 0)
         return response
 
@@ -200,6 +226,19 @@ class SignIn:
 
     def _set(self, response: Response, name: str, value: str, max_age: int) -> None:
         response.headers.append("set-cookie", self.cookies.header(name, value, max_age))
+
+
+def _still_signed_in(settings: OidcSettings, unavailable: bool) -> str:
+    """What the signed-out page says of the session at the provider, which outlives fasit's."""
+    where = (
+        f"You may still be signed in at {settings.issuer}, so signing in again may go"
+        " straight through"
+    )
+    if unavailable:
+        return f"{where}: it did not answer when asked to sign you out there too."
+    if settings.post_logout_redirect_uri:
+        return f"{where}: it offers no sign-out (its discovery names no end_session_endpoint)."
+    return f"{where}."
 
 
 def local_path(text: str) -> str:

@@ -47,6 +47,12 @@ def test_a_client_id_without_an_issuer_is_refused(tmp_path: Path) -> None:
     assert line == "fasit: --oidc-client-id is given without --oidc-issuer"
 
 
+def test_sign_out_at_the_provider_without_an_issuer_is_refused(tmp_path: Path) -> None:
+    line = serve_refusal(tmp_path, "--oidc-sign-out-at-provider")
+
+    assert line == "fasit: --oidc-sign-out-at-provider is given without --oidc-issuer"
+
+
 def test_a_short_session_key_is_refused_without_showing_it(tmp_path: Path) -> None:
     key = tmp_path / "session.key"
     key.write_text("short-secret\n", encoding="utf-8")

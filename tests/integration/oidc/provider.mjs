@@ -1,7 +1,7 @@
 // A real OpenID provider for fasit's sign-in tests: oauth2-mock-server (authorization code
 // with PKCE, discovery, JWKS, RS256 ID tokens carrying the request's nonce) on 127.0.0.1, plus
 // a small control listener through which a test says who signs in next and how the next ID
-// token goes wrong. Started and stopped by tests/integration/oidc/provider.py; prints one JSON
+// token goes wrong, and reads which clients signed a browser out at the provider. Started and stopped by tests/integration/oidc/provider.py; prints one JSON
 // line {"issuer": URL, "control": URL} once both listen.
 import http from "node:http";
 import { OAuth2Server } from "oauth2-mock-server";
@@ -40,6 +40,12 @@ server.service.on("beforeResponse", (response) => {
   next = { claims: {}, spoil: "" };
 });
 
+// Each sign-out at the provider (RP-Initiated Logout): the client that asked, where it goes back.
+const signedOut = [];
+server.service.on("beforePostLogoutRedirect", (redirect, req) => {
+  signedOut.push({ client_id: req.query.client_id ?? null, post_logout_redirect_uri: req.query.post_logout_redirect_uri });
+});
+
 await server.start(0, "127.0.0.1");
 server.issuer.url = `http://127.0.0.1:${server.address().port}`; // not "localhost": one address
 
@@ -53,6 +59,9 @@ const control = http.createServer((req, res) => {
         next = { claims: given.claims ?? {}, spoil: given.spoil ?? "" };
       } else if (req.method === "POST" && req.url === "/rotate") {
         signingKid = (await server.issuer.keys.generate("RS256")).kid;
+      } else if (req.method === "POST" && req.url === "/signed-out") {
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ signed_out: signedOut }));
+        return;
       } else {
         res.writeHead(404).end();
         return;

@@ -124,6 +124,10 @@ class OpenIdProvider(Server):
         """Sign from now on with a new key (published beside the old one); its kid."""
         return str(self._post("/rotate", {})["kid"])
 
+    def signed_out(self) -> list[dict[str, object]]:
+        """Each sign-out at the provider so far: `client_id`, `post_logout_redirect_uri`."""
+        return list(self._post("/signed-out", {})["signed_out"])  # type: ignore[call-overload]
+
     def _post(self, path: str, body: dict[str, object]) -> dict[str, object]:
         request = urllib.request.Request(
             self.control + path, data=json.dumps(body).encode(), method="POST"

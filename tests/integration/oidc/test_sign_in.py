@@ -1,7 +1,8 @@
 """`fasit serve --oidc-issuer` against a real OpenID provider on 127.0.0.1: sign-in through
 the authorization code flow with PKCE, what a session sees, the ID tokens that are refused
 (forged, expired, another sign-in's nonce, another client's, another issuer's), a forged
-callback, sign-out, and the provider's key rotation (issue 23, item 1)."""
+callback, sign-out (here only, or at the provider too), and the provider's key rotation
+(issue 23, item 1)."""
 
 from __future__ import annotations
 
@@ -40,6 +41,19 @@ class Dashboard:
 def dashboard(
     provider: OpenIdProvider, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Dashboard]:
+    yield from _dashboard(provider, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def signing_out_at_provider(
+    provider: OpenIdProvider, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Dashboard]:
+    yield from _dashboard(provider, tmp_path_factory, "--oidc-sign-out-at-provider")
+
+
+def _dashboard(
+    provider: OpenIdProvider, tmp_path_factory: pytest.TempPathFactory, *extra: str
+) -> Iterator[Dashboard]:
     tmp_path = tmp_path_factory.mktemp("sign-in")
     access = tmp_path / "access.yaml"
     access.write_text(ACCESS, encoding="utf-8")
@@ -51,6 +65,7 @@ def dashboard(
         "--fake-agents",
         *("--oidc-issuer", provider.issuer, "--oidc-client-id", CLIENT_ID),
         *("--oidc-client-secret-file", str(secret), "--access", str(access)),
+        *extra,
     )
     try:
         yield Dashboard(served, f"http://{LOOPBACK}:{served.http}", secret.read_text().strip())
@@ -226,6 +241,41 @@ def test_sign_out_ends_the_session(dashboard: Dashboard, provider: OpenIdProvide
     assert "Signed out" in signed_out.body
     assert cookies == {}
     assert get(dashboard, "/", cookies)[0] == 303
+
+
+def test_sign_out_says_the_providers_session_outlives_it(
+    dashboard: Dashboard, provider: OpenIdProvider
+) -> None:
+    cookies = sign_in(dashboard.base, provider, NAV)
+    before = provider.signed_out()
+
+    signed_out = fetch(dashboard.base + "/auth/logout", cookies)
+
+    assert f"You may still be signed in at {provider.issuer}" in signed_out.body
+    assert provider.signed_out() == before
+
+
+def test_sign_out_at_the_provider_ends_both_sessions_and_comes_back(
+    signing_out_at_provider: Dashboard, provider: OpenIdProvider
+) -> None:
+    base = signing_out_at_provider.base
+    cookies = sign_in(base, provider, NAV)
+
+    leaving = fetch(base + "/auth/logout", cookies)
+    remember(cookies, leaving.set_cookies)
+    back = fetch(leaving.location, {})
+    landed = fetch(back.location, cookies)
+
+    assert leaving.status == 303
+    assert leaving.location.startswith(provider.issuer + "/endsession?")
+    assert cookies == {}
+    assert back.location == base + "/auth/signed-out"
+    assert {"client_id": CLIENT_ID, "post_logout_redirect_uri": back.location} in (
+        provider.signed_out()
+    )
+    assert landed.status == 200
+    assert "Signed out" in landed.body
+    assert "still signed in" not in landed.body
 
 
 def test_a_session_cookie_changed_by_the_browser_counts_for_nothing(

@@ -15,7 +15,13 @@ from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
 from fasit.web import OidcSettings, ProviderUnavailable, SignInRefused
-from fasit.web.oidc import Identity, ProviderMetadata, code_challenge, verify_id_token
+from fasit.web.oidc import (
+    Identity,
+    ProviderMetadata,
+    code_challenge,
+    end_session_url,
+    verify_id_token,
+)
 from fasit.web.signin import local_path
 
 ISSUER = "https://idp.example"
@@ -127,3 +133,35 @@ def test_sign_in_only_ever_returns_to_this_server(given: str, kept: str) -> None
 
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+SIGNING_OUT = OidcSettings(
+    ISSUER,
+    "fasit",
+    "https://fasit.example/auth/callback",
+    "",
+    "https://fasit.example/auth/signed-out",
+)
+
+
+def _metadata(end_session_endpoint: str | None) -> ProviderMetadata:
+    return ProviderMetadata(
+        ISSUER, f"{ISSUER}/authorize", f"{ISSUER}/token", f"{ISSUER}/jwks", end_session_endpoint
+    )
+
+
+def test_sign_out_at_the_provider_names_this_client_and_the_way_back() -> None:
+    url = end_session_url(_metadata(f"{ISSUER}/logout?tenant=x"), SIGNING_OUT)
+
+    assert url == (
+        "https://idp.example/logout?tenant=x&client_id=fasit"
+        "&post_logout_redirect_uri=https%3A%2F%2Ffasit.example%2Fauth%2Fsigned-out"
+    )
+
+
+def test_no_sign_out_at_a_provider_that_offers_none() -> None:
+    assert end_session_url(_metadata(None), SIGNING_OUT) is None
+
+
+def test_no_sign_out_at_the_provider_unless_asked() -> None:
+    assert end_session_url(_metadata(f"{ISSUER}/logout"), SETTINGS) is None
