@@ -207,7 +207,11 @@ class LeaseKeeper:
                 await self.renew_once()
                 await asyncio.sleep(self.every)
         finally:
-            await asyncio.to_thread(self._leases.close)
+            await self.close()
+
+    async def close(self) -> None:
+        """Close the connection the leases are kept on (`run()` does when it ends)."""
+        await asyncio.to_thread(self._leases.close)
 
     async def renew_once(self) -> None:
         started = self._clock()

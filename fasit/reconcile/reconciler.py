@@ -124,6 +124,11 @@ class Reconciler:
         share = self._share = Share(owns, history, self.config.shared_refresh)
         self._fleet.owns = share.includes
 
+    def reconciles(self, environment: str) -> bool:
+        """Whether this replica reconciles `environment` now: alone, every one; sharing a
+        fleet, one it owns by lease whose history it has taken back."""
+        return self._fleet.owns(environment)
+
     def own(self, environments: frozenset[str], replicas: int = 1) -> None:
         """This replica's leases changed (`replicas` live ones share the fleet): drop the
         environments gone, take over the new ones (what their previous owner sent, decided

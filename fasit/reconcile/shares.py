@@ -90,11 +90,14 @@ class Share:
             try:
                 if moved:
                     gained = await self._take_over(lost)
-                others = sorted(set(planned()) - self.adopted)
+                others = sorted(set(planned()) - self.adopted - gained[0])
                 theirs = await self._history.recovered(others) if others else Recovered()
                 stored, failed = stored_views(theirs), latest_failed(theirs.deploys)
             except Exception:
                 logger.exception("shared fleet not refreshed; tried again shortly")
+            # Adopted only now, with no await before the caller takes the history back: until
+            # then the hub must not welcome their agents (a result would find no instruction).
+            self.adopted |= gained[0]
             yield Change(lost, *gained, stored, failed)
 
     async def _take_over(self, lost: frozenset[str]) -> tuple[frozenset[str], Recovered]:
@@ -107,10 +110,9 @@ class Share:
             self._moved.set()  # the leases are still ours: try again at the next change
             raise
         kept = {e for e in gained if e in self._wanted}  # the leases may have moved since
-        self.adopted |= kept
         logger.info(
             "environments taken over and given up",
-            extra={"gained": len(kept), "lost": len(lost), "owned": len(self.adopted)},
+            extra={"gained": len(kept), "lost": len(lost), "owned": len(self.adopted | kept)},
         )
         return frozenset(kept), Recovered(
             {pair: r for pair, r in recovered.decisions.items() if pair[0] in kept},

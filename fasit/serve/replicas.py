@@ -33,6 +33,7 @@ class Replicas:
         self._advertise_addr = advertise_addr
         self._advertise_http_addr = advertise_http_addr
         self.keeper: LeaseKeeper | None = None
+        self._reconciles: Callable[[str], bool] = _nothing
 
     def start(
         self,
@@ -53,6 +54,7 @@ class Replicas:
             PostgresLeases(store.url, me, self._lease_ttl), environments, store.flush
         )
         reconciler.share(keeper.owns, store)
+        self._reconciles = reconciler.reconciles
 
         def moved(ownership: Ownership) -> None:
             reconciler.own(ownership.owned, len(ownership.replicas))
@@ -69,11 +71,18 @@ class Replicas:
 
     def placement(self, environment: str) -> str | None:
         """Where the environment's agent belongs: None here, else the owner's address ("" if
-        none owns it, or if the lease says here but has lapsed)."""
+        none owns it, if the lease says here but has lapsed, or if it is ours but its history
+        not taken back yet: its agent's results would find no instruction to answer)."""
         keeper = self.keeper
         if keeper is None:
             return ""  # starting: no lease taken yet
-        if keeper.owns(environment):
+        if self._reconciles(environment):
             return None
+        if keeper.owns(environment):
+            return ""  # being taken over: the agent retries in a moment
         address = keeper.current.owner_address(environment)
         return "" if address is None or address == keeper.me.grpc_addr else address
+
+
+def _nothing(environment: str) -> bool:
+    return False
