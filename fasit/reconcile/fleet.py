@@ -29,7 +29,14 @@ from fasit.reconcile.decisions import (
 )
 from fasit.reconcile.deploys import Deploy
 from fasit.reconcile.limits import Limits, apply_limits, open_circuits
-from fasit.reconcile.prune_budget import BudgetResult, apply_prune_budget
+from fasit.reconcile.prune_budget import (
+    BudgetResult,
+    SharedPruning,
+    Slice,
+    allowed_uninstalls,
+    apply_prune_budget,
+    replica_slice,
+)
 from fasit.reconcile.runtime import Runtime
 from fasit.reconcile.waves import ChangeProgress, Hold, hold_sends
 
@@ -103,7 +110,12 @@ class FleetDecider:
         """Whether this replica reconciles an environment (replicas share a fleet by leases):
         the one filter between the plan and every decision, send, wave and limit."""
         self.replicas = 1
-        """Live replicas sharing the fleet: each holds its share of the fleet cap."""
+        """Live replicas sharing the fleet: each holds its share of the fleet cap and of what
+        is left of the prune budget."""
+        self.leader = False
+        """Whether this replica is the elected one (it takes the budget's remainder)."""
+        self.others_pruning: SharedPruning | None = None
+        """What the other replicas count against the prune budget (None: alone)."""
         self.others_shown: Mapping[tuple[str, str], Shown] = {}
         """What the shared store shows of the releases other replicas own: (status, desired
         version, running version, deployed at), where each stands in a change's waves."""
@@ -133,12 +145,21 @@ class FleetDecider:
         self,
         shown: Mapping[tuple[str, str], Shown],
         failed: Mapping[tuple[str, str], Deploy] | None,
+        pruning: SharedPruning | None = None,
     ) -> bool:
-        """What the shared store shows of the environments other replicas own (`failed` None:
-        unknown this time); whether it changed anything a pass counts."""
+        """What the shared store shows of the environments other replicas own (`failed`,
+        `pruning` None: unknown this time); whether it changed anything a pass counts."""
         changed = False
         if failed is not None and failed != self.others_failed:
             self.others_failed, changed = failed, True
+        if pruning is not None:
+            known = self.others_pruning
+            if known is None or (known.uninstalls, known.running) != (
+                pruning.uninstalls,
+                pruning.running,
+            ):
+                changed = True
+            self.others_pruning = pruning  # a new read gives every replica a new slice
         if shown != self.others_shown:
             self.others_shown, changed = shown, True
         return changed
@@ -190,7 +211,7 @@ class FleetDecider:
             lambda environment, feature: self._hold(plan, environment, feature),
             lambda decision: _resending(runtime, decision),
         )
-        budgeted = _budgeted(gated, runtime, plan, now)
+        budgeted = self._budgeted(gated, runtime, plan, now)
         limited = {
             **budgeted.decisions,
             **apply_limits(budgeted.decisions, _busy(runtime, budgeted.decisions), self._limits()),
@@ -271,6 +292,30 @@ class FleetDecider:
         release = self._desired.get(environment, _NOTHING).get(feature)
         return None if release is None else self._tracker.hold(plan, environment, feature, release)
 
+    def _budgeted(
+        self, wanted: dict[str, list[Decision]], runtime: Runtime, plan: Plan, now: datetime
+    ) -> BudgetResult:
+        """The sends with uninstalls beyond the plan's prune budget refused: the fleet's,
+        with replicas counting the others' from the store and this one held to its slice."""
+        if not any(d.reason is Reason.UNINSTALL for sends in wanted.values() for d in sends):
+            return BudgetResult(wanted, None)  # the common pass: no walk over every release
+        settings = plan.prune_budget
+        since = now - timedelta(seconds=settings.window_seconds)
+        own = runtime.uninstalls_since(since)
+        shared = self.others_pruning
+        if shared is None:
+            return apply_prune_budget(wanted, own, len(runtime.managed(own)), settings)
+        theirs = {key: at for key, at in shared.uninstalls.items() if at > since}
+        sent = {**theirs, **own}
+        managed = len(runtime.managed(sent) | shared.running)
+        at_read = len(theirs.keys() - own.keys()) + sum(at <= shared.read_at for at in own.values())
+        since_read = sum(at > shared.read_at for at in own.values())
+        remaining = allowed_uninstalls(settings, managed) - at_read
+        left = replica_slice(remaining, self.replicas, self.leader) - since_read
+        read_again = shared.read_at + timedelta(seconds=self._config.shared_refresh)
+        share = Slice(max(0, left), self.replicas)
+        return apply_prune_budget(wanted, sent, managed, settings, share, read_again)
+
     def _open_circuits(self, runtime: Runtime) -> dict[RolloutKey, Circuit]:
         """The open circuits; the same object as last pass when none changed."""
         failures = []
@@ -289,17 +334,6 @@ class FleetDecider:
 
 def _everything(environment: str) -> bool:
     return True
-
-
-def _budgeted(
-    wanted: dict[str, list[Decision]], runtime: Runtime, plan: Plan, now: datetime
-) -> BudgetResult:
-    """The sends with uninstalls beyond the plan's prune budget refused."""
-    if not any(d.reason is Reason.UNINSTALL for sends in wanted.values() for d in sends):
-        return BudgetResult(wanted, None)  # the common pass: no walk over every release
-    settings = plan.prune_budget
-    sent = runtime.uninstalls_since(now - timedelta(seconds=settings.window_seconds))
-    return apply_prune_budget(wanted, sent, runtime.managed(sent), settings)
 
 
 def _busy(runtime: Runtime, sends: Mapping[str, list[Decision]]) -> dict[str, int]:

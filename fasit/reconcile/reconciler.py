@@ -121,7 +121,7 @@ class Reconciler:
         history is taken back from `history` (`own`); call before `open`."""
         if self._started.is_set():
             raise RuntimeError("Reconciler.share: call it before open()")
-        share = self._share = Share(owns, history, self.config.shared_refresh)
+        share = self._share = Share(owns, history, self.config.shared_refresh, self._clock)
         self._fleet.owns = share.includes
 
     def reconciles(self, environment: str) -> bool:
@@ -129,13 +129,14 @@ class Reconciler:
         fleet, one it owns by lease whose history it has taken back."""
         return self._fleet.owns(environment)
 
-    def own(self, environments: frozenset[str], replicas: int = 1) -> None:
-        """This replica's leases changed (`replicas` live ones share the fleet): drop the
-        environments gone, take over the new ones (what their previous owner sent, decided
-        and saw) before they are reconciled."""
+    def own(self, environments: frozenset[str], replicas: int = 1, leader: bool = False) -> None:
+        """This replica's leases changed (`replicas` live ones share the fleet, `leader`: this
+        one is the elected one): drop the environments gone, take over the new ones (what
+        their previous owner sent, decided and saw) before they are reconciled."""
         if self._share is None:
             raise RuntimeError("Reconciler.own: share() first")
         self._fleet.replicas = max(1, replicas)
+        self._fleet.leader = leader
         self._share.want(environments)
 
     # -- inputs --------------------------------------------------------------------------------
@@ -243,7 +244,7 @@ class Reconciler:
             moved = bool(change.lost or change.gained)
             stored = self._release_views.stored if change.stored is None else change.stored
             stored = {e: v for e, v in stored.items() if e not in share.adopted}
-            if self._fleet.take_others(shown_of(stored), change.failed):
+            if self._fleet.take_others(shown_of(stored), change.failed, change.pruning):
                 moved = True  # a circuit may open or close, a wave open
             if moved or stored != self._release_views.stored:
                 self._release_views.stored = stored

@@ -93,14 +93,15 @@ class Runtime:
         self._uninstalls = {key: at for key, at in self._uninstalls.items() if at > since}
         return self._uninstalls
 
-    def managed(self, uninstalled: Iterable[UninstallKey]) -> int:
-        """Releases fasit manages across the fleet: those it runs and those `uninstalled`."""
+    def managed(self, uninstalled: Iterable[UninstallKey]) -> set[tuple[str, str]]:
+        """The (environment, release) pairs fasit manages here: those it runs and those
+        `uninstalled`."""
         pairs = {(environment, feature) for environment, feature, _ in uninstalled}
         for name, env in self.environments.items():
             pairs.update(
                 (name, release) for release, state in env.releases.items() if state.release_hash
             )
-        return len(pairs)
+        return pairs
 
     def deploy(self, instruction_id: str) -> Deploy | None:
         return self._by_id.get(instruction_id)

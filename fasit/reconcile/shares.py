@@ -5,8 +5,8 @@ The reconciler hands `Share` its leases (`want`), asks it whether to reconcile a
 (`includes`), and runs `changes()`: each yields the environments lost (to forget) and the
 history of those gained (to take back before they are reconciled), and every
 `refresh` seconds what the store says of the environments other replicas own: the read side's
-views, and their failed releases (the circuit breaker counts the fleet's). Decides nothing and
-sends nothing.
+views, their failed releases (the circuit breaker counts the fleet's), and their uninstalls
+and releases (the prune budget counts the fleet's). Decides nothing and sends nothing.
 """
 
 from __future__ import annotations
@@ -19,12 +19,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from fasit.agents import Action
 from fasit.reconcile.deploys import Deploy, DeployState
 from fasit.reconcile.ladder import Status
+from fasit.reconcile.prune_budget import SharedPruning, UninstallKey
 from fasit.reconcile.store import Recovered
 from fasit.reconcile.views import ReleaseView, stored_views
 
-__all__ = ["Change", "Share", "SharedHistory", "latest_failed", "shown_of"]
+__all__ = ["Change", "Share", "SharedHistory", "latest_failed", "shared_pruning", "shown_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -49,15 +51,25 @@ class Change:
     failed: dict[tuple[str, str], Deploy] | None = None
     """The releases of those environments whose latest deploy failed (what the circuit
     breaker counts fleet-wide); None when the store could not be read."""
+    pruning: SharedPruning | None = None
+    """What those environments count against the prune budget; None when the store could not
+    be read."""
 
 
 class Share:
     """The environments a replica reconciles: owned by lease, and taken over."""
 
-    def __init__(self, owns: Callable[[str], bool], history: SharedHistory, refresh: float) -> None:
+    def __init__(
+        self,
+        owns: Callable[[str], bool],
+        history: SharedHistory,
+        refresh: float,
+        clock: Callable[[], datetime],
+    ) -> None:
         self._owns = owns
         self._history = history
         self._refresh = refresh
+        self._clock = clock
         self.adopted: set[str] = set()
         """Owned environments whose history is taken back: only these are reconciled (a
         lease alone is not enough until then)."""
@@ -87,18 +99,20 @@ class Share:
             gained: tuple[frozenset[str], Recovered] = (frozenset(), Recovered())
             stored: dict[str, tuple[ReleaseView, ...]] | None = None
             failed: dict[tuple[str, str], Deploy] | None = None
+            pruning: SharedPruning | None = None
             try:
                 if moved:
                     gained = await self._take_over(lost)
                 others = sorted(set(planned()) - self.adopted - gained[0])
                 theirs = await self._history.recovered(others) if others else Recovered()
                 stored, failed = stored_views(theirs), latest_failed(theirs.deploys)
+                pruning = shared_pruning(theirs, self._clock())
             except Exception:
                 logger.exception("shared fleet not refreshed; tried again shortly")
             # Adopted only now, with no await before the caller takes the history back: until
             # then the hub must not welcome their agents (a result would find no instruction).
             self.adopted |= gained[0]
-            yield Change(lost, *gained, stored, failed)
+            yield Change(lost, *gained, stored, failed, pruning)
 
     async def _take_over(self, lost: frozenset[str]) -> tuple[frozenset[str], Recovered]:
         gained = sorted(self._wanted - self.adopted)
@@ -126,6 +140,23 @@ def latest_failed(deploys: Iterable[Deploy]) -> dict[tuple[str, str], Deploy]:
     for deploy in deploys:
         latest[(deploy.environment, deploy.feature)] = deploy
     return {pair: d for pair, d in latest.items() if d.state is DeployState.FAILED}
+
+
+def shared_pruning(theirs: Recovered, read_at: datetime) -> SharedPruning:
+    """What other replicas' environments count against the prune budget: each uninstall at
+    its latest send, and the releases their agents run that fasit deployed."""
+    uninstalls: dict[UninstallKey, datetime] = {}
+    for deploy in theirs.deploys:
+        if deploy.action is Action.UNINSTALL:
+            key = (deploy.environment, deploy.feature, deploy.release_hash)
+            uninstalls[key] = max(deploy.sent_at, uninstalls.get(key, deploy.sent_at))
+    running = frozenset(
+        (inventory.environment, release.name)
+        for inventory in theirs.inventories.values()
+        for release in inventory.releases
+        if release.release_hash
+    )
+    return SharedPruning(uninstalls, running, read_at)
 
 
 def shown_of(

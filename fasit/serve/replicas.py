@@ -57,7 +57,7 @@ class Replicas:
         self._reconciles = reconciler.reconciles
 
         def moved(ownership: Ownership) -> None:
-            reconciler.own(ownership.owned, len(ownership.replicas))
+            reconciler.own(ownership.owned, len(ownership.replicas), ownership.is_leader)
             hub.redirect_moved()
 
         keeper.listen(moved)
