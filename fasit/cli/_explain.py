@@ -9,9 +9,9 @@ from pathlib import Path
 from fasit.cli._charts import add_chart_options, oci_fetcher
 from fasit.cli._common import EXIT_CLEAN, add_planning_options, planner_for
 from fasit.errors import CouldNotRun
+from fasit.memory import one_shot
 from fasit.plan import explain, validate_tree
 from fasit.report import render_explanation
-from fasit.serve import one_shot
 from fasit.state import DirectoryTree
 
 __all__ = ["add_explain"]

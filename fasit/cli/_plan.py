@@ -18,9 +18,9 @@ from fasit.cli._common import (
     positive_int,
     summarize,
 )
+from fasit.memory import one_shot
 from fasit.plan import FetchOci, Planner, Validation, diff_plans, validate_tree
 from fasit.report import Format, PlanFormat, PlanReport, render, render_plan
-from fasit.serve import one_shot
 from fasit.sources import local_revision
 from fasit.state import DirectoryTree, LoadLimits
 

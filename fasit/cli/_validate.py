@@ -22,9 +22,9 @@ from fasit.cli._common import (
     summarize,
 )
 from fasit.errors import CouldNotRun
+from fasit.memory import one_shot
 from fasit.plan import FetchOci, Validation, validate_tree
 from fasit.report import Format, render
-from fasit.serve import one_shot
 from fasit.sources import DEFAULT_GIT_TIMEOUT, GitAuth, GitLocation, GitRemote, read_commit
 from fasit.state import DirectoryTree, LoadLimits, Severity
 
