@@ -16,7 +16,7 @@ __all__ = ["ALLOWED", "CHECKED", "BackEdge", "Layering", "check_layering"]
 
 CHECKED = ("fasit", "naisd", "fasit_proto")
 
-_MODEL = {"fasit", "fasit.backoff", "fasit.errors", "fasit.model"}
+_MODEL = {"fasit", "fasit.backoff", "fasit.errors", "fasit.model", "fasit.options"}
 _STATE = _MODEL | {"fasit.state"}
 _CHARTS = _STATE | {"fasit.sources", "fasit.charts"}
 _PLAN = _CHARTS | {"fasit.plan"}
@@ -31,6 +31,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "fasit.errors": frozenset({"fasit"}),
     # One retry policy for every stage that retries (pure: no clock, no sleep).
     "fasit.backoff": frozenset({"fasit"}),
+    # Flag defaults and output formats, shared by the CLI's parser and the stages.
+    "fasit.options": frozenset({"fasit"}),
     # The one memory policy (the only module touching `gc`): only the wiring may call it.
     "fasit.memory": frozenset({"fasit"}),
     "fasit.model": frozenset({"fasit"}),
