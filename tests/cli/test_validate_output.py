@@ -145,7 +145,7 @@ def test_a_crash_of_fasits_own_exits_2_not_1_with_one_line_naming_it(
         raise RuntimeError("a bug in fasit")
 
     # Stands in for any bug: exit 1 would read as "your state has problems" in CI.
-    monkeypatch.setattr("fasit.cli._validate.validate_tree", broken)
+    monkeypatch.setattr("fasit.plan.validate_tree", broken)
     write_tree(tmp_path, {"prod.yaml": ENVIRONMENT})
 
     run = run_cli("validate", tmp_path)
