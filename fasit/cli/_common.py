@@ -146,7 +146,7 @@ def seconds(text: str) -> float:
 
 def duration(text: str) -> float:
     """A duration as seconds: a number of seconds (`90`), or `90s`, `30m`, `1h`, `1h30m`."""
-    from fasit.model import duration_seconds  # only when a duration is given in this form
+    from fasit.model import duration_seconds  # the models load when a duration is read, not before
 
     shown = f"{text!r} is not a duration: give seconds (90) or 90s, 30m, 1h"
     try:
