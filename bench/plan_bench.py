@@ -26,8 +26,8 @@ from typing import ParamSpec, TypeVar
 from bench.fleet import write_fleet
 from bench.validate_bench import FLOOR, machine, median_wall
 from fasit.charts import InRepoCharts
+from fasit.memory import one_shot
 from fasit.plan import ChartSet, Planner, resolve_charts
-from fasit.serve import one_shot
 from fasit.state import (
     DirectoryTree,
     LoadLimits,
@@ -67,7 +67,7 @@ def timed(function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> tuple[
 
 def main() -> None:
     argparse.ArgumentParser(description=__doc__.partition("\n")[0]).parse_args()  # --help only
-    # In process as a one-shot command runs (fasit.serve.memory): the collector off.
+    # In process as a one-shot command runs (fasit.memory): the collector off.
     with one_shot(), tempfile.TemporaryDirectory(prefix="fasit-fleet-") as directory:
         root = Path(directory)
         write_fleet(root)

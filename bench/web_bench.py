@@ -496,7 +496,7 @@ def main() -> None:
     parser.add_argument(
         "--no-server-policy",
         action="store_true",
-        help="load: the server without its memory policy (fasit/serve/memory.py), to compare",
+        help="load: the server without its memory policy (fasit/memory.py), to compare",
     )
     args = parser.parse_args()
     if args.part in ("render", "both"):

@@ -16,7 +16,7 @@ __all__ = ["ALLOWED", "CHECKED", "BackEdge", "Layering", "check_layering"]
 
 CHECKED = ("fasit", "naisd", "fasit_proto")
 
-_MODEL = {"fasit", "fasit.backoff", "fasit.errors", "fasit.model"}
+_MODEL = {"fasit", "fasit.backoff", "fasit.errors", "fasit.model", "fasit.options"}
 _STATE = _MODEL | {"fasit.state"}
 _CHARTS = _STATE | {"fasit.sources", "fasit.charts"}
 _PLAN = _CHARTS | {"fasit.plan"}
@@ -31,6 +31,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     "fasit.errors": frozenset({"fasit"}),
     # One retry policy for every stage that retries (pure: no clock, no sleep).
     "fasit.backoff": frozenset({"fasit"}),
+    # Flag defaults and output formats, shared by the CLI's parser and the stages.
+    "fasit.options": frozenset({"fasit"}),
+    # The one memory policy (the only module touching `gc`): only the wiring may call it.
+    "fasit.memory": frozenset({"fasit"}),
     "fasit.model": frozenset({"fasit"}),
     "fasit.state": frozenset(_STATE),
     "fasit.sources": frozenset(_STATE),
@@ -56,13 +60,14 @@ ALLOWED: dict[str, frozenset[str]] = {
     "fasit.serve": frozenset(
         _PLAN
         | {"fasit.agents", "fasit.reconcile", "fasit.web", "fasit.github", "fasit.notify", "naisd"}
+        | {"fasit.memory"}
     ),
     # The command line: every stage and every report; only `python -m fasit` imports it.
     "fasit.cli": frozenset(
         _PLAN
         | {"fasit.agents", "fasit.reconcile", "fasit.web", "fasit.serve"}
         | {"fasit.github", "fasit.notify", "fasit.migrate"}
-        | {"fasit.report"}
+        | {"fasit.report", "fasit.memory"}
     ),
     "fasit.__main__": frozenset({"fasit", "fasit.cli"}),
 }

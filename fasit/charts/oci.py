@@ -41,7 +41,7 @@ from fasit.charts.chart_schema import read_chart_schema, schema_member
 from fasit.charts.lru import Lru
 from fasit.charts.manifest import HELM_CHART_LAYER, HELM_CONFIG, NotAChart, chart_layer
 from fasit.charts.registry import RegistryClient, RegistryError, RegistryFailure
-from fasit.charts.resolved import ChartOutcome, Unavailable
+from fasit.charts.resolved import ChartOutcome, OciWanted, Unavailable
 from fasit.charts.versions import existing_note
 from fasit.model import OciChart, parse_oci_chart
 from fasit.state import LoadLimits, Problem, ProblemCode
@@ -51,7 +51,6 @@ __all__ = [
     "HELM_CONFIG",
     "OciCharts",
     "OciSettings",
-    "OciWanted",
     "TagChange",
 ]
 
@@ -78,15 +77,6 @@ class OciSettings:
     """Tags whose digest is kept in memory; the least recently used is looked up again."""
     parsed_cache_size: int = 1024
     """Chart versions kept parsed in memory (a chart's files, a few hundred KiB at most)."""
-
-
-@dataclass(frozen=True, slots=True)
-class OciWanted:
-    """One assigned version of an oci:// feature."""
-
-    feature: str
-    chart: str
-    version: str
 
 
 @dataclass(frozen=True, slots=True)

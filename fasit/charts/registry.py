@@ -43,6 +43,7 @@ from fasit.charts.registry_errors import (
 from fasit.charts.registry_token import parse_bearer_challenge, request_token
 from fasit.charts.tag_list import next_tag_page, tags_of_page
 from fasit.model import OciChart
+from fasit.options import REGISTRY_READ_TIMEOUT
 
 __all__ = [
     "MANIFEST_MEDIA_TYPES",
@@ -73,7 +74,7 @@ class RegistrySettings:
     plain_http: frozenset[str] = frozenset()
     ca_bundle: Path | None = None
     connect_timeout: float = 5.0
-    read_timeout: float = 30.0
+    read_timeout: float = REGISTRY_READ_TIMEOUT
     # A whole response (a slow trickle of bytes included) must arrive within this.
     response_deadline: float = 120.0
     max_manifest_bytes: int = 4 * _MIB

@@ -1,4 +1,6 @@
-"""What resolving a chart yields: the chart, or why it is unavailable, and problems in its files.
+"""What resolving a chart asks for (`OciWanted`) and yields: the chart, or why it is unavailable,
+and problems in its files. Free of the registry client, so a plan names oci:// charts without
+importing it.
 
 A resolved chart is immutable and identified by its digest; the same (feature, version) in two
 revisions with the same files has the same digest.
@@ -12,7 +14,16 @@ from fasit.charts.chart_schema import ChartSchema
 from fasit.model import ChartYaml, FeatureYaml
 from fasit.state import Problem, ProblemCode, YamlDocument
 
-__all__ = ["ChartOutcome", "ResolvedChart", "Unavailable"]
+__all__ = ["ChartOutcome", "OciWanted", "ResolvedChart", "Unavailable"]
+
+
+@dataclass(frozen=True, slots=True)
+class OciWanted:
+    """One assigned version of an oci:// feature."""
+
+    feature: str
+    chart: str
+    version: str
 
 
 @dataclass(frozen=True, slots=True)

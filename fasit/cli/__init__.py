@@ -3,6 +3,11 @@ wait and migrate.
 
 Exit codes: 0 clean, 1 problems (or, for `plan --exit-code`, changes), 2 could not run.
 Results go to stdout, logs to stderr.
+
+The parser (every command's flags, `--help`) is built without importing a stage: each command
+module declares its flags from the standard library, `fasit.options` and `_common.py`, and
+imports its stages inside the function that runs it. `fasit validate` pays for the build it
+runs, not for the server (tests/cli/test_imports.py holds that).
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ import argparse
 import secrets
 import sys
 
-from fasit.agents import set_token
 from fasit.cli._common import EXIT_CLEAN, add_token_file_option, token_file
 
 __all__ = ["add_agent_token"]
@@ -33,6 +32,8 @@ def add_agent_token(commands: argparse._SubParsersAction[argparse.ArgumentParser
 
 
 def _agent_token(args: argparse.Namespace) -> int:
+    from fasit.agents import set_token
+
     tokens = token_file(args, "agent-token", _SERVE_VARIABLE)
     token = secrets.token_urlsafe(32)
     set_token(tokens, args.environment, token)

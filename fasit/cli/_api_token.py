@@ -13,7 +13,6 @@ import sys
 
 from fasit.cli._common import EXIT_CLEAN, add_token_file_option, token_file
 from fasit.errors import CouldNotRun
-from fasit.web import parse_tenants, set_api_token
 
 __all__ = ["add_api_token"]
 
@@ -41,6 +40,8 @@ def add_api_token(commands: argparse._SubParsersAction[argparse.ArgumentParser])
 
 
 def _api_token(args: argparse.Namespace) -> int:
+    from fasit.web import parse_tenants, set_api_token
+
     tokens = token_file(args, "api-token", _SERVE_VARIABLE)
     listed = [text.strip() for text in args.tenants.split(",") if text.strip()]
     try:

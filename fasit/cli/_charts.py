@@ -1,24 +1,25 @@
-"""The options of every command that resolves charts, and the OCI fetcher they configure."""
+"""The options of every command that resolves charts, and the OCI fetcher they configure.
+
+The options are declared without importing the charts stage; the registry client is made, and
+imported, when a build first fetches an oci:// chart.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fasit.charts import (
-    OciCharts,
-    OciSettings,
-    RegistryClient,
-    RegistrySettings,
-    default_docker_config,
-    load_docker_config,
-)
 from fasit.cli._common import seconds
-from fasit.plan import FetchOci
+from fasit.options import REGISTRY_READ_TIMEOUT
+
+if TYPE_CHECKING:
+    from fasit.charts import ChartOutcome, OciCharts, OciWanted, RegistryCredentials
+    from fasit.plan import FetchOci
 
 __all__ = ["PLAIN_HTTP_ENV", "add_chart_options", "oci_fetcher"]
 
@@ -61,7 +62,7 @@ def add_chart_options(parser: argparse.ArgumentParser) -> None:
         "--registry-timeout",
         metavar="SECONDS",
         type=seconds,
-        default=RegistrySettings().read_timeout,
+        default=REGISTRY_READ_TIMEOUT,
         help="give up on a registry answer after this long (default: %(default)s)",
     )
     charts.add_argument(
@@ -75,42 +76,55 @@ def add_chart_options(parser: argparse.ArgumentParser) -> None:
 
 @contextmanager
 def oci_fetcher(args: argparse.Namespace) -> Iterator[FetchOci | None]:
-    """What fetches oci:// charts as the options say; None with --offline."""
-    oci = oci_charts(args)
-    if oci is None:
+    """What fetches oci:// charts as the options say; None with --offline.
+
+    The registry logins are read now (an unusable file is exit 2 whatever the charts); the
+    resolver is made at the first fetch, so a tree of in-repo charts never loads it.
+    """
+    if args.offline:
         yield None
         return
+    credentials = _credentials(args)
+    made: list[OciCharts] = []
+
+    def fetch(wanted: list[OciWanted]) -> Mapping[tuple[str, str], ChartOutcome]:
+        if not made:
+            made.append(_oci_charts(args, credentials))
+        return asyncio.run(made[0].resolve(wanted))
+
     try:
-        yield lambda wanted: asyncio.run(oci.resolve(wanted))
+        yield fetch
     finally:
-        oci.close()
+        for oci in made:
+            oci.close()
 
 
 def oci_charts(args: argparse.Namespace) -> OciCharts | None:
     """The oci:// chart resolver the options describe; None with --offline."""
-    if args.offline:
-        return None
-    return OciCharts(
-        RegistryClient(_registry_settings(args)),
-        OciSettings(cache_dir=_chart_cache(args)),
-    )
+    return None if args.offline else _oci_charts(args, _credentials(args))
 
 
-def _registry_settings(args: argparse.Namespace) -> RegistrySettings:
+def _oci_charts(args: argparse.Namespace, credentials: RegistryCredentials) -> OciCharts:
+    from fasit.charts import OciCharts, OciSettings, RegistryClient, RegistrySettings
+
     plain_http = [*args.plain_http_registry, *os.environ.get(PLAIN_HTTP_ENV, "").split(",")]
-    explicit = args.registry_config or os.environ.get(_REGISTRY_CONFIG_ENV)
-    # An unusable credentials file is CouldNotRun (CredentialsError): the CLI exits 2 on it.
-    credentials = (
-        load_docker_config(Path(explicit))
-        if explicit
-        else load_docker_config(default_docker_config(), missing_ok=True)
-    )
-    return RegistrySettings(
+    settings = RegistrySettings(
         credentials=credentials,
         plain_http=frozenset(host.strip() for host in plain_http if host.strip()),
         ca_bundle=args.registry_ca_bundle,
         read_timeout=args.registry_timeout,
     )
+    return OciCharts(RegistryClient(settings), OciSettings(cache_dir=_chart_cache(args)))
+
+
+def _credentials(args: argparse.Namespace) -> RegistryCredentials:
+    from fasit.charts import default_docker_config, load_docker_config
+
+    explicit = args.registry_config or os.environ.get(_REGISTRY_CONFIG_ENV)
+    # An unusable credentials file is CouldNotRun (CredentialsError): the CLI exits 2 on it.
+    if explicit:
+        return load_docker_config(Path(explicit))
+    return load_docker_config(default_docker_config(), missing_ok=True)
 
 
 def _chart_cache(args: argparse.Namespace) -> Path:

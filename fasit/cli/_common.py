@@ -1,24 +1,17 @@
-"""What every command shares: exit codes, how paths are shown, argument types."""
+"""What every command shares: exit codes, how paths are shown, argument types, option groups.
+
+Imported while the parser is built, for every command: nothing here imports a stage at the
+top (what the planning commands build from their options is `_planning.py`).
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 from fasit.errors import CouldNotRun
-from fasit.model import duration_seconds
-from fasit.plan import (
-    Planner,
-    SecretsDirectory,
-    ServerValues,
-    TemplateValueError,
-    Validation,
-    parse_template_value,
-)
-from fasit.report import Summary
-from fasit.state import Problem, read_yaml
 
 __all__ = [
     "EXIT_CHANGES",
@@ -31,12 +24,9 @@ __all__ = [
     "cwd_path",
     "duration",
     "github_path",
-    "planner_for",
     "positive_int",
     "repository_path",
     "seconds",
-    "server_values_for",
-    "summarize",
     "token_file",
 ]
 
@@ -45,20 +35,6 @@ EXIT_PROBLEMS = 1
 EXIT_CHANGES = 1
 """`fasit plan --exit-code`: the plan has changes."""
 EXIT_COULD_NOT_RUN = 2
-
-
-def summarize(result: Validation, problems: Sequence[Problem]) -> Summary:
-    """The counts under a problem list: files, documents, and each kind."""
-    state = result.snapshot.load.state
-    return Summary.of(
-        problems,
-        files=result.snapshot.load.files,
-        documents=result.snapshot.load.documents,
-        environments=len(state.environments),
-        features=len(state.features),
-        assignments=len(state.assignments),
-        configs=len(state.configs),
-    )
 
 
 def add_token_file_option(parser: argparse.ArgumentParser, serve_flag: str, variable: str) -> None:
@@ -104,50 +80,6 @@ def add_template_value_options(parser: argparse.ArgumentParser | argparse._Argum
         type=Path,
         metavar="FILE",
         help="a YAML mapping of template values (KEY: string); --template-value wins",
-    )
-
-
-def server_values_for(args: argparse.Namespace) -> ServerValues | None:
-    """The template values the command line gives, or None (placeholders)."""
-    given: dict[str, str] = {}
-    file: Path | None = getattr(args, "template_values", None)
-    try:
-        if file is not None:
-            given.update(_template_values_file(file))
-        given.update(parse_template_value(text) for text in getattr(args, "template_value", []))
-        return ServerValues(given) if file is not None or given else None
-    except TemplateValueError as exc:
-        raise CouldNotRun(f"--template-value: {exc}") from None
-
-
-def _template_values_file(file: Path) -> dict[str, str]:
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CouldNotRun(f"--template-values {file}: {exc.strerror or exc}") from None
-    read = read_yaml(text, str(file))
-    if read.problems:
-        problem = read.problems[0]
-        raise CouldNotRun(f"{file}:{problem.line or 1}:{problem.column or 1}: {problem.message}")
-    data = read.documents[0].data if read.documents else {}
-    if not isinstance(data, dict):
-        raise CouldNotRun(f"--template-values {file}: expected a mapping of KEY: value")
-    for key, value in data.items():
-        try:
-            ServerValues({key: value})
-        except TemplateValueError as exc:
-            position = read.documents[0].locate([key], at_key=True)
-            raise CouldNotRun(f"{file}:{position.line}:{position.column}: {exc}") from None
-    return data
-
-
-def planner_for(args: argparse.Namespace) -> Planner:
-    """A planner with the secrets and template values the command line names, or
-    placeholders."""
-    directory: Path | None = getattr(args, "secrets_dir", None)
-    return Planner(
-        SecretsDirectory(directory) if directory is not None else None,
-        server_values=server_values_for(args),
     )
 
 
@@ -214,6 +146,8 @@ def seconds(text: str) -> float:
 
 def duration(text: str) -> float:
     """A duration as seconds: a number of seconds (`90`), or `90s`, `30m`, `1h`, `1h30m`."""
+    from fasit.model import duration_seconds  # the models load when a duration is read, not before
+
     shown = f"{text!r} is not a duration: give seconds (90) or 90s, 30m, 1h"
     try:
         value = float(text) if text.replace(".", "", 1).isdigit() else duration_seconds(text)

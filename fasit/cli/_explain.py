@@ -7,12 +7,9 @@ import sys
 from pathlib import Path
 
 from fasit.cli._charts import add_chart_options, oci_fetcher
-from fasit.cli._common import EXIT_CLEAN, add_planning_options, planner_for
+from fasit.cli._common import EXIT_CLEAN, add_planning_options
 from fasit.errors import CouldNotRun
-from fasit.plan import explain, validate_tree
-from fasit.report import render_explanation
-from fasit.serve import one_shot
-from fasit.state import DirectoryTree
+from fasit.memory import one_shot
 
 __all__ = ["add_explain"]
 
@@ -35,6 +32,12 @@ def add_explain(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def _explain(args: argparse.Namespace) -> int:
+    # The stages load when explain runs, not when the parser is built.
+    from fasit.cli._planning import planner_for
+    from fasit.plan import explain, validate_tree
+    from fasit.report import render_explanation
+    from fasit.state import DirectoryTree
+
     with one_shot(), oci_fetcher(args) as fetch:
         result = validate_tree(DirectoryTree(Path(args.path)), None, None, planner_for(args), fetch)
     index = result.snapshot.index

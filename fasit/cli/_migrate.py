@@ -10,10 +10,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fasit.cli._common import EXIT_CLEAN, EXIT_PROBLEMS
 from fasit.errors import CouldNotRun
-from fasit.migrate import Conversion, UnreadableFeatureYaml, convert_feature_yaml
+
+if TYPE_CHECKING:
+    from fasit.migrate import Conversion
 
 __all__ = ["add_migrate"]
 
@@ -53,6 +56,8 @@ def add_migrate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def _migrate_feature(args: argparse.Namespace) -> int:
+    from fasit.migrate import UnreadableFeatureYaml, convert_feature_yaml
+
     files = _feature_files(args.path)
     results: list[tuple[Path, str, Conversion]] = []
     for file in files:

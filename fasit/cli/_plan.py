@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fasit.cli._charts import add_chart_options, oci_fetcher
 from fasit.cli._common import (
@@ -14,15 +15,14 @@ from fasit.cli._common import (
     EXIT_CLEAN,
     EXIT_COULD_NOT_RUN,
     add_planning_options,
-    planner_for,
     positive_int,
-    summarize,
 )
-from fasit.plan import FetchOci, Planner, Validation, diff_plans, validate_tree
-from fasit.report import Format, PlanFormat, PlanReport, render, render_plan
-from fasit.serve import one_shot
-from fasit.sources import local_revision
-from fasit.state import DirectoryTree, LoadLimits
+from fasit.memory import one_shot
+from fasit.options import MAX_FILES, Format, PlanFormat
+
+if TYPE_CHECKING:
+    from fasit.plan import FetchOci, Planner, Validation
+    from fasit.state import LoadLimits
 
 __all__ = ["add_plan", "read_side"]
 
@@ -57,7 +57,7 @@ def add_plan(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     plan.add_argument(
         "--max-files",
         type=positive_int,
-        default=LoadLimits().max_files,
+        default=MAX_FILES,
         help="refuse trees with more files than this (default: %(default)s)",
     )
     add_planning_options(plan)
@@ -66,6 +66,12 @@ def add_plan(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _plan(args: argparse.Namespace) -> int:
+    # The stages load when plan runs, not when the parser is built.
+    from fasit.cli._planning import planner_for
+    from fasit.plan import Planner, diff_plans
+    from fasit.report import PlanReport, render_plan
+    from fasit.state import LoadLimits
+
     path = Path(args.path)
     limits = LoadLimits(max_files=args.max_files)
     planner = planner_for(args)
@@ -96,16 +102,24 @@ def read_side(
     path: Path, rev: str | None, limits: LoadLimits, planner: Planner, fetch_oci: FetchOci | None
 ) -> Iterator[Validation]:
     """Build and plan the files at `path`, a directory `rev`, or git revision `rev` of `path`."""
+    from fasit.plan import validate_tree
+    from fasit.state import DirectoryTree
+
     if rev is None:
         yield validate_tree(DirectoryTree(path), limits, None, planner, fetch_oci)
     elif Path(rev).is_dir():
         yield validate_tree(DirectoryTree(rev), limits, None, planner, fetch_oci)
     else:
+        from fasit.sources import local_revision
+
         with local_revision(path, rev) as (tree, revision):
             yield validate_tree(tree, limits, revision, planner, fetch_oci)
 
 
 def _blocked(side: str, result: Validation) -> bool:
+    from fasit.cli._planning import summarize
+    from fasit.report import render
+
     blocking = result.snapshot.blocking
     if not blocking:
         return False

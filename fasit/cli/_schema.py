@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from fasit.cli._common import EXIT_CLEAN, EXIT_PROBLEMS
-from fasit.model import SCHEMA_MODELS, render_schema
 
 __all__ = ["add_schema"]
 
@@ -27,6 +26,8 @@ def add_schema(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _schema(args: argparse.Namespace) -> int:
+    from fasit.model import SCHEMA_MODELS, render_schema
+
     output: Path = args.output
     stale = []
     for name in SCHEMA_MODELS:

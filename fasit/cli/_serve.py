@@ -11,14 +11,16 @@ import argparse
 import asyncio
 import logging
 import signal
+from typing import TYPE_CHECKING
 
 from fasit.cli._charts import add_chart_options, oci_charts
 from fasit.cli._logs import configure_logging
-from fasit.cli._serve_config import serve_config
 from fasit.cli._serve_flags import add_serve_flags
 from fasit.errors import CouldNotRun
-from fasit.reconcile import StoreError
-from fasit.serve import Controller, ServeMemory
+from fasit.memory import ServeMemory
+
+if TYPE_CHECKING:
+    from fasit.serve import Controller
 
 __all__ = ["add_serve"]
 
@@ -40,6 +42,11 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 
 def _serve(args: argparse.Namespace) -> int:
+    # The server loads when serve runs, not when the parser is built.
+    from fasit.cli._serve_config import serve_config
+    from fasit.reconcile import StoreError
+    from fasit.serve import Controller
+
     configure_logging(args.log_format, args.verbose)
     config = serve_config(args)
     controller = Controller(config, oci_charts(args), ServeMemory())

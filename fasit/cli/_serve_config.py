@@ -11,7 +11,7 @@ import argparse
 import ssl
 from pathlib import Path
 
-from fasit.cli._common import server_values_for
+from fasit.cli._planning import server_values_for
 from fasit.cli._serve_flags import repeated_values
 from fasit.errors import CouldNotRun
 from fasit.notify import (

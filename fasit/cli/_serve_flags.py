@@ -12,9 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fasit.cli._common import add_template_value_options, seconds
-from fasit.github import DEFAULT_API_URL
-from fasit.serve.http_guard import HEADER_TIMEOUT
-from fasit.sources import DEFAULT_GIT_TIMEOUT
+from fasit.options import DEFAULT_API_URL, DEFAULT_GIT_TIMEOUT, HEADER_TIMEOUT
 
 __all__ = ["add_serve_flags", "repeated_values"]
 

@@ -9,6 +9,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fasit.cli._charts import add_chart_options, oci_fetcher
 from fasit.cli._common import (
@@ -19,14 +20,14 @@ from fasit.cli._common import (
     positive_int,
     repository_path,
     seconds,
-    summarize,
 )
 from fasit.errors import CouldNotRun
-from fasit.plan import FetchOci, Validation, validate_tree
-from fasit.report import Format, render
-from fasit.serve import one_shot
-from fasit.sources import DEFAULT_GIT_TIMEOUT, GitAuth, GitLocation, GitRemote, read_commit
-from fasit.state import DirectoryTree, LoadLimits, Severity
+from fasit.memory import one_shot
+from fasit.options import DEFAULT_GIT_TIMEOUT, MAX_FILES, Format
+
+if TYPE_CHECKING:
+    from fasit.plan import FetchOci, Validation
+    from fasit.state import LoadLimits
 
 __all__ = ["add_validate"]
 
@@ -52,7 +53,7 @@ def add_validate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     validate.add_argument(
         "--max-files",
         type=positive_int,
-        default=LoadLimits().max_files,
+        default=MAX_FILES,
         help="refuse trees with more files than this (default: %(default)s)",
     )
     remote = validate.add_argument_group(
@@ -83,6 +84,11 @@ def add_validate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _validate(args: argparse.Namespace) -> int:
+    # The stages load when validate runs, not when the parser is built; the git source only
+    # with --git (in _validate_git).
+    from fasit.plan import validate_tree
+    from fasit.state import DirectoryTree, LoadLimits
+
     limits = LoadLimits(max_files=args.max_files)
     if args.git and args.path is not None:
         raise CouldNotRun("give either a PATH or --git URL, not both")
@@ -104,6 +110,9 @@ def _validate(args: argparse.Namespace) -> int:
 def _validate_git(
     args: argparse.Namespace, limits: LoadLimits, fetch_oci: FetchOci | None
 ) -> Validation:
+    from fasit.plan import validate_tree
+    from fasit.sources import GitAuth, GitLocation, GitRemote, read_commit
+
     location = GitLocation(args.git, args.ref, args.directory)
     auth = GitAuth(
         username=os.environ.get("FASIT_GIT_USERNAME", ""),
@@ -128,6 +137,10 @@ def _validate_git(
 
 
 def _report(args: argparse.Namespace, result: Validation, display: Callable[[str], str]) -> int:
+    from fasit.cli._planning import summarize
+    from fasit.report import render
+    from fasit.state import Severity
+
     summary = summarize(result, result.problems)
     sys.stdout.write(render(args.format, result.problems, summary, display))
     failing = {Severity.ERROR, Severity.WARNING} if args.strict else {Severity.ERROR}

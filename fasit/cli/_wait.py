@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import requests
-
 from fasit.cli._common import EXIT_CLEAN, EXIT_COULD_NOT_RUN, EXIT_PROBLEMS, duration
 from fasit.errors import CouldNotRun, RetryableError
 
@@ -51,7 +49,7 @@ def add_wait(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--timeout",
         type=duration,
-        default=duration(DEFAULT_TIMEOUT),
+        default=DEFAULT_TIMEOUT,  # a string: argparse parses it with `duration` when not given
         metavar="DURATION",
         help=f"give up after this long: seconds, or 90s, 30m, 1h (default: {DEFAULT_TIMEOUT})",
     )
@@ -91,6 +89,8 @@ class Server:
     def __init__(self, url: str, token: str = "") -> None:
         if not url.startswith(("http://", "https://")):
             raise CouldNotRun(f"--server {url!r}: expected an http:// or https:// URL")
+        import requests  # here, not at the top: the parser of every command imports this module
+
         self.url = url.rstrip("/")
         self._session = requests.Session()
         if token:
@@ -98,6 +98,8 @@ class Server:
 
     def get(self, path: str, timeout: float) -> tuple[int, dict[str, Any]]:
         """The status and JSON body of GET `path`; ServerUnreachable when there is no answer."""
+        import requests
+
         try:
             response = self._session.get(self.url + path, timeout=timeout)
         except requests.Timeout:

@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-__all__ = ["DEFAULT_API_URL", "GitHubRepository", "api_host", "github_repository"]
+from fasit.options import DEFAULT_API_URL
 
-DEFAULT_API_URL = "https://api.github.com"
+__all__ = ["DEFAULT_API_URL", "GitHubRepository", "api_host", "github_repository"]
 
 _SCP_LIKE = re.compile(r"^(?:[^@/]+@)?(?P<host>[^:/]+):(?P<path>[^/].*)$")
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")

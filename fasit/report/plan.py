@@ -11,8 +11,8 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
+from fasit.options import PlanFormat
 from fasit.plan import (
     Change,
     ChangeKind,
@@ -29,12 +29,6 @@ __all__ = ["PlanFormat", "PlanReport", "render_plan"]
 MARKDOWN_LIMIT = 60_000
 """Characters of Markdown at most: a job summary stays readable (GitHub allows 1 MiB)."""
 _ORDER = list(ChangeKind)
-
-
-class PlanFormat(StrEnum):
-    TEXT = "text"
-    JSON = "json"
-    MARKDOWN = "markdown"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,20 +8,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from itertools import groupby
 
+from fasit.options import Format
 from fasit.state import Problem, Severity
 
 __all__ = ["Format", "Summary", "render", "render_github", "render_json", "render_text"]
-
-
-class Format(StrEnum):
-    """Output formats of `fasit validate`."""
-
-    TEXT = "text"
-    JSON = "json"
-    GITHUB = "github"
 
 
 @dataclass(frozen=True, slots=True)

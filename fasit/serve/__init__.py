@@ -3,11 +3,11 @@
 Imports every stage; no stage imports it.
 """
 
+from fasit.memory import ServeMemory, frozen_objects
 from fasit.serve.config import ServeConfig
 from fasit.serve.controller import Controller
 from fasit.serve.desired import DesiredState
 from fasit.serve.fake_fleet import FakeFleet
-from fasit.serve.memory import ServeMemory, frozen_objects, one_shot
 
 __all__ = [
     "Controller",
@@ -16,5 +16,4 @@ __all__ = [
     "ServeConfig",
     "ServeMemory",
     "frozen_objects",
-    "one_shot",
 ]

@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 from fasit.agents import AgentHub, HubConfig, TokenFile
 from fasit.charts import ChartArchives, OciCharts, ResolvedChart
 from fasit.github import CommitStatuses, StatusClient, api_host, github_repository
+from fasit.memory import ServeMemory
 from fasit.notify import Dispatcher, Links, NotificationMetrics, Observer, shown_url
 from fasit.plan import Plan, Planner, SecretsDirectory
 from fasit.reconcile import (
@@ -31,7 +32,6 @@ from fasit.serve.config import ServeConfig, is_loopback
 from fasit.serve.desired import DesiredState
 from fasit.serve.fake_fleet import FakeFleet
 from fasit.serve.listeners import bind, until_listening, web_server
-from fasit.serve.memory import ServeMemory
 from fasit.serve.replicas import Replicas
 from fasit.sources import GitSource, GitSourceConfig, LocalSource
 from fasit.state import SnapshotBuilder, SnapshotStore

@@ -20,10 +20,9 @@ from typing import Any
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-__all__ = ["HEADER_TIMEOUT", "GuardedH11Protocol", "connection_cap", "raise_open_file_limit"]
+from fasit.options import HEADER_TIMEOUT
 
-HEADER_TIMEOUT = 10.0
-"""Seconds a client has to send its request headers."""
+__all__ = ["HEADER_TIMEOUT", "GuardedH11Protocol", "connection_cap", "raise_open_file_limit"]
 
 _log = logging.getLogger("fasit.serve.http")
 _FLOOR = 16

@@ -35,6 +35,7 @@ from dulwich.repo import Repo
 from urllib3 import BaseHTTPResponse
 
 from fasit.errors import SourceUnavailable
+from fasit.options import DEFAULT_GIT_TIMEOUT
 from fasit.sources.deadline import DeadlinePassed, Deadlines
 from fasit.sources.git_causes import RemoteCause, classify, exception_chain
 from fasit.sources.git_location import GitAuth, GitLocation
@@ -49,9 +50,6 @@ __all__ = [
     "RemoteCause",
     "commit_revision",
 ]
-
-DEFAULT_GIT_TIMEOUT = 30.0
-"""Seconds one git network operation (a ref lookup, a fetch) may take in all."""
 
 _log = logging.getLogger("fasit.sources.git")
 T = TypeVar("T")

@@ -24,6 +24,7 @@ from fasit.model import (
     Rollout,
     StateDocument,
 )
+from fasit.options import MAX_FILES
 from fasit.state.discovery import discover
 from fasit.state.documents import Located, read_state_document
 from fasit.state.problems import Problem, ProblemCode, Severity
@@ -50,7 +51,7 @@ class LoadLimits:
     """Bounds on what the loader reads; past them a problem is reported, never a hang."""
 
     max_file_bytes: int = MIB
-    max_files: int = 50_000
+    max_files: int = MAX_FILES
     yaml: YamlLimits = field(default_factory=YamlLimits)
 
 

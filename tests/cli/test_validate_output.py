@@ -138,6 +138,21 @@ def test_missing_path_could_not_run(tmp_path: Path) -> None:
     assert "no such directory" in run.stderr
 
 
+def test_an_unusable_registry_config_could_not_run_even_when_no_chart_is_in_a_registry(
+    tmp_path: Path,
+) -> None:
+    # The registry client is made at the first oci:// fetch; the logins are still read first.
+    root = write_tree(tmp_path / "state", {"environments/prod.yaml": ENVIRONMENT})
+    config = tmp_path / "config.json"
+    config.write_text('{"auths": []}', encoding="utf-8")
+
+    run = run_cli("validate", root, "--registry-config", config)
+
+    assert run.exit_code == 2
+    assert run.stdout == ""
+    assert run.stderr.strip() == (f"fasit: {config}: 'auths' must be an object of registry hosts")
+
+
 def test_a_crash_of_fasits_own_exits_2_not_1_with_one_line_naming_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -145,7 +160,7 @@ def test_a_crash_of_fasits_own_exits_2_not_1_with_one_line_naming_it(
         raise RuntimeError("a bug in fasit")
 
     # Stands in for any bug: exit 1 would read as "your state has problems" in CI.
-    monkeypatch.setattr("fasit.cli._validate.validate_tree", broken)
+    monkeypatch.setattr("fasit.plan.validate_tree", broken)
     write_tree(tmp_path, {"prod.yaml": ENVIRONMENT})
 
     run = run_cli("validate", tmp_path)

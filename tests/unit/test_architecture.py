@@ -100,10 +100,19 @@ def test_a_package_is_not_the_namesake_of_its_prefix(tmp_path: Path) -> None:
     ]
 
 
-def test_the_package_root_holds_only_what_every_stage_shares() -> None:
+def test_the_package_root_holds_only_leaves_that_import_nothing_of_fasit() -> None:
+    """What every stage shares (errors, retries, the values the command line offers), and the
+    wiring's memory policy (one-shot commands use it without importing `fasit.serve`)."""
     loose = sorted(path.name for path in (ROOT / "fasit").glob("*.py"))
 
-    assert loose == ["__init__.py", "__main__.py", "backoff.py", "errors.py"]
+    assert loose == [
+        "__init__.py",
+        "__main__.py",
+        "backoff.py",
+        "errors.py",
+        "memory.py",
+        "options.py",
+    ]
 
 
 def test_a_new_top_level_module_is_unplaced_until_given_a_stage(tmp_path: Path) -> None:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from fasit.serve import ServeMemory, frozen_objects, one_shot
+from fasit.memory import ServeMemory, frozen_objects, one_shot
 
-ROOT = Path(__file__).parents[3]
+ROOT = Path(__file__).parents[2]
 
 
 @pytest.fixture(autouse=True)
@@ -118,4 +118,4 @@ def test_only_the_memory_policy_touches_the_collector() -> None:
         if re.search(r"\bgc\.|import gc\b", line)
     )
 
-    assert {entry.partition(":")[0] for entry in touching} == {"fasit/serve/memory.py"}
+    assert {entry.partition(":")[0] for entry in touching} == {"fasit/memory.py"}

@@ -18,7 +18,9 @@ whatever happened to be running (a build, a pass, a web request). So:
 Frozen objects are still freed by reference counting; only cyclic garbage that was alive at a
 freeze is kept for good. bench/memory_bench.py measures that over 500 revisions
 (docs/benchmarks.md, "memory policy"). Library code never touches the collector: this module is
-the only one that does, and only the wiring (`fasit.cli`, `Controller`) calls it.
+the only one that does, and only the wiring (`fasit.cli`, `Controller`) calls it. It imports
+nothing of fasit and sits outside `fasit.serve`, so a one-shot command uses it without
+importing the server.
 """
 
 from __future__ import annotations
